@@ -1,0 +1,213 @@
+"""Command line: ``nanoneuron`` opens the app, ``nanoneuron train`` trains headless.
+
+The headless path imports neither Textual nor plotext: scripts start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from nanoneuron_tui import params
+from nanoneuron_tui.core.data import DataSet, celsius_to_fahrenheit_data
+from nanoneuron_tui.core.trainer import Progress, Trainer, max_stable_alpha
+from nanoneuron_tui.persist import atomic_writer
+
+EXIT_USAGE = 2
+EXIT_DIVERGED = 3
+REPORT_CHUNK = 10_000  # epochs per chunk when no --every is asked for
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line: what is wrong and where to look."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _checked(parse: Callable[[str], object]) -> Callable[[str], object]:
+    def convert(text: str) -> object:
+        try:
+            return parse(text)
+        except ValueError as problem:
+            raise argparse.ArgumentTypeError(str(problem)) from None
+
+    return convert
+
+
+def _add_training_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("training")
+    group.add_argument("--epochs", type=_checked(params.parse_epochs), default=params.DEFAULT_EPOCHS,
+                       help="how many times to adjust w and b (default %(default)s)")
+    group.add_argument("--alpha", type=_checked(params.parse_alpha), default=params.DEFAULT_ALPHA,
+                       help="learning rate: the size of each adjustment (default %(default)s)")
+    group.add_argument("--w0", type=_checked(lambda t: params.parse_weight(t, "w0")), default=None,
+                       help="initial w (default: random in [0, 1))")
+    group.add_argument("--b0", type=_checked(lambda t: params.parse_weight(t, "b0")), default=None,
+                       help="initial b (default: random in [0, 1))")
+    group.add_argument("--seed", type=_checked(params.parse_seed), default=None,
+                       help="seed for the random initial w and b, to repeat a run")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="nanoneuron",
+        description="Watch one neuron learn to convert Celsius to Fahrenheit by gradient descent.",
+    )
+    _add_training_flags(parser)
+    app = parser.add_argument_group("app")
+    app.add_argument("--every", type=_checked(params.parse_every), default=params.DEFAULT_EVERY,
+                     help="epochs between screen updates (default %(default)s)")
+    app.add_argument("--pace", type=_checked(params.parse_pace), default=20.0,
+                     help='reports per second, or "max" (default 20)')
+    app.add_argument("--run", action="store_true", help="start training at once instead of paused")
+
+    commands = parser.add_subparsers(dest="command", metavar="{train}")
+    train = commands.add_parser(
+        "train",
+        help="train without the app and print the report",
+        description="Train NanoNeuron headless and print what the original program prints.",
+    )
+    _add_training_flags(train)
+    train.add_argument("--every", type=_checked(params.parse_every), default=None,
+                       help="print a progress line (to stderr) every N epochs")
+    train.add_argument("--predict", type=_checked(lambda t: params.parse_celsius(t, "C")),
+                       default=params.DEFAULT_PREDICT, metavar="C",
+                       help="the Celsius value to ask for at the end (default 70)")
+    train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    train.add_argument("--history", metavar="FILE.csv",
+                       help="write the cost of every epoch to this CSV file (epoch,cost)")
+    return parser
+
+
+def _number(value: float) -> str:
+    """Numbers as JavaScript prints them, so the report reads like the original's."""
+    if value == int(value) and abs(value) < 1e21:
+        return str(int(value))
+    text = repr(value)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent):+d}"
+    return text
+
+
+@dataclass
+class Report:
+    hyper: params.Hyperparameters
+    data: DataSet
+    w0: float
+    b0: float
+    cost_before: float
+    cost_after: float
+    last: Progress
+    celsius: float
+
+    @property
+    def prediction(self) -> float:
+        return self.celsius * self.last.w + self.last.b
+
+    @property
+    def correct(self) -> float:
+        w, b = self.data.target
+        return self.celsius * w + b
+
+    def as_json(self) -> dict[str, object]:
+        # JSON has no inf or NaN; a number that overflowed is reported as null.
+        return {key: (None if isinstance(value, float) and not math.isfinite(value) else value)
+                for key, value in self._fields().items()}
+
+    def _fields(self) -> dict[str, object]:
+        return {
+            "cost_before": self.cost_before,
+            "cost_after": self.cost_after,
+            "w": self.last.w,
+            "b": self.last.b,
+            "test_cost": self.last.test_cost,
+            "celsius": self.celsius,
+            "prediction": self.prediction,
+            "correct": self.correct,
+            "epochs_run": self.last.epoch,
+            "status": "diverged" if self.last.diverged else "finished",
+            "diverged_at": self.last.diverged_at,
+            "epochs": self.hyper.epochs,
+            "alpha": self.hyper.alpha,
+            "w0": self.w0,
+            "b0": self.b0,
+            "seed": self.hyper.seed,
+        }
+
+    def as_text(self) -> str:
+        lines = [
+            f"Initial parameters: {{ w: {_number(self.w0)}, b: {_number(self.b0)} }}"
+            + (f" (seed {self.hyper.seed})" if self.hyper.w0 is None or self.hyper.b0 is None else ""),
+            f"Cost before the training: {_number(self.cost_before)}",
+            f"Cost after the training: {_number(self.cost_after)}",
+            f"NanoNeuron parameters: {{ w: {_number(self.last.w)}, b: {_number(self.last.b)} }}",
+        ]
+        if self.last.test_cost is not None:
+            lines.append(f"Cost on new testing data: {_number(self.last.test_cost)}")
+        lines += [
+            f'NanoNeuron "thinks" that {_number(self.celsius)}°C in Fahrenheit is: {_number(self.prediction)}',
+            f"Correct answer is: {_number(self.correct)}",
+        ]
+        return "\n".join(lines)
+
+
+def divergence_message(diverged_at: int, alpha: float, data: DataSet) -> str:
+    limit = max_stable_alpha(data.train)
+    return (
+        f"Training diverged at epoch {diverged_at}: alpha {_number(alpha)} is too large, "
+        f"every step overshoots and the cost explodes. Try a smaller alpha "
+        f"(below {limit:.3g} converges on this data)."
+    )
+
+
+def train_headless(args: argparse.Namespace) -> int:
+    hyper = params.Hyperparameters(
+        epochs=args.epochs, alpha=args.alpha, w0=args.w0, b0=args.b0, seed=args.seed
+    ).with_seed()
+    data = celsius_to_fahrenheit_data()
+    w0, b0 = hyper.initial_neuron()
+    trainer = Trainer(data.train, w0, b0, hyper.alpha, test=data.test)
+    last = trainer.progress()
+    cost_before = cost_after = last.cost
+
+    try:
+        with contextlib.ExitStack() as files:
+            history = files.enter_context(atomic_writer(args.history)) if args.history else None
+            if history:
+                history.write("epoch,cost\n")
+            for last in trainer.reports(hyper.epochs, args.every or REPORT_CHUNK):
+                if last.costs:
+                    if last.first_epoch == 0:
+                        cost_before = last.costs[0]
+                    cost_after = last.costs[-1]
+                if history:
+                    history.writelines(f"{e},{c!r}\n" for e, c in enumerate(last.costs, last.first_epoch))
+                if args.every:
+                    print(f"epoch {last.epoch}/{hyper.epochs}  cost {last.cost:.6g}  "
+                          f"w {last.w:.6g}  b {last.b:.6g}", file=sys.stderr)
+    except OSError as problem:
+        print(f"nanoneuron: error: cannot write {args.history}: {problem.strerror or problem}", file=sys.stderr)
+        return EXIT_USAGE
+
+    report = Report(hyper, data, w0, b0, cost_before, cost_after, last, args.predict)
+    print(json.dumps(report.as_json(), allow_nan=False) if args.json else report.as_text())
+    if last.diverged_at is not None:
+        print(divergence_message(last.diverged_at, hyper.alpha, data), file=sys.stderr)
+        return EXIT_DIVERGED
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "train":
+        return train_headless(args)
+    from nanoneuron_tui.app import run_app  # only the app pays for Textual
+
+    return run_app(args)

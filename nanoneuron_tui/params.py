@@ -1,0 +1,113 @@
+"""Hyperparameters: parsing and validation shared by the CLI and the app.
+
+Each parser takes the text a person typed and returns the value, or raises
+``ValueError`` with a message that says in words what is wrong. The message
+is shown as-is next to the field or after ``nanoneuron: error:``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, replace
+
+MAX_EPOCHS = 1_000_000_000
+MAX_MAGNITUDE = 1e15  # larger inputs are typos, and square to overflow
+
+DEFAULT_EPOCHS = 70_000
+DEFAULT_ALPHA = 0.0005
+DEFAULT_EVERY = 1000
+DEFAULT_PREDICT = 70.0
+
+
+def _number(text: str, what: str, limit: float = MAX_MAGNITUDE) -> float:
+    text = str(text).strip().replace("_", "")
+    if not text:
+        raise ValueError(f"{what} is empty")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a number, not {text!r}") from None
+    if math.isnan(value):
+        raise ValueError(f"{what} must be a number, not NaN")
+    if math.isinf(value):
+        raise ValueError(f"{what} must be a finite number")
+    if abs(value) > limit:
+        raise ValueError(f"{what} is too large (at most {limit:g} in size)")
+    return value
+
+
+def _count(text: str, what: str, limit: int = MAX_EPOCHS) -> int:
+    value = _number(text, what, limit=math.inf)
+    if value != int(value):
+        raise ValueError(f"{what} must be a whole number, not {text.strip()}")
+    if value < 1:
+        raise ValueError(f"{what} must be at least 1")
+    if value > limit:
+        raise ValueError(f"{what} must be at most {limit:,}")
+    return int(value)
+
+
+def parse_epochs(text: str) -> int:
+    return _count(text, "epochs")
+
+
+def parse_every(text: str) -> int:
+    return _count(text, "report interval")
+
+
+def parse_alpha(text: str) -> float:
+    value = _number(text, "alpha")
+    if value <= 0:
+        raise ValueError("alpha must be greater than 0")
+    return value
+
+
+def parse_weight(text: str, what: str = "w") -> float:
+    return _number(text, what)
+
+
+def parse_celsius(text: str, what: str = "input") -> float:
+    return _number(text, what)
+
+
+def parse_seed(text: str) -> int:
+    value = _number(text, "seed")
+    if value != int(value) or value < 0:
+        raise ValueError("seed must be a whole number, 0 or more")
+    return int(value)
+
+
+def parse_pace(text: str) -> float | None:
+    """Reports per second, or None for "max" (as fast as the machine goes)."""
+    if str(text).strip().lower() in ("max", "", "0"):
+        return None
+    value = _number(text, "pace")
+    if value < 0:
+        raise ValueError('pace must be reports per second (above 0) or "max"')
+    if value > 1000:
+        raise ValueError('pace above 1000 reports a second is "max"')
+    return value
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    epochs: int = DEFAULT_EPOCHS
+    alpha: float = DEFAULT_ALPHA
+    every: int = DEFAULT_EVERY
+    w0: float | None = None  # None: random in [0, 1), from the seed
+    b0: float | None = None
+    seed: int | None = None
+    pace: float | None = 20.0  # reports per second; None means as fast as possible
+
+    def initial_neuron(self) -> tuple[float, float]:
+        """The starting (w, b): given, or drawn like Math.random() from the seed."""
+        rng = random.Random(self.seed)
+        w, b = rng.random(), rng.random()
+        return (w if self.w0 is None else self.w0, b if self.b0 is None else self.b0)
+
+    def with_seed(self) -> Hyperparameters:
+        """A copy with a concrete seed, so a random start can be repeated."""
+        if self.seed is not None or (self.w0 is not None and self.b0 is not None):
+            return self
+        return replace(self, seed=random.SystemRandom().randrange(2**31))

@@ -1,0 +1,129 @@
+"""`nanoneuron train`: the seed run, headless, as scripts use it."""
+
+import csv
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from nanoneuron_tui.core.neuron import NanoNeuron, generate_data_sets, train_model
+from tests.test_neuron import REFERENCE, close
+
+
+def nanoneuron(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nanoneuron_tui", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+SEED_RUN = ("train", "--w0", str(REFERENCE["w0"]), "--b0", str(REFERENCE["b0"]))
+
+
+def test_text_report_reads_like_the_original():
+    result = nanoneuron(*SEED_RUN)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert close(float(lines["Cost before the training"]), REFERENCE["cost_first"])
+    assert close(float(lines["Cost after the training"]), REFERENCE["cost_last"])
+    assert close(float(lines["Cost on new testing data"]), REFERENCE["test_cost"])
+    assert close(float(lines['NanoNeuron "thinks" that 70°C in Fahrenheit is']), REFERENCE["predict_70"])
+    assert lines["Correct answer is"] == "158"
+    w = float(lines["NanoNeuron parameters"].split("w: ")[1].split(",")[0])
+    assert close(w, REFERENCE["w"])
+
+
+def test_json_report_has_every_key():
+    result = nanoneuron(*SEED_RUN, "--json", "--predict", "100")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"cost_before", "cost_after", "w", "b", "test_cost", "celsius", "prediction",
+            "correct", "epochs_run", "status", "diverged_at"} <= report.keys()
+    assert close(report["w"], REFERENCE["w"]) and close(report["b"], REFERENCE["b"])
+    assert close(report["cost_after"], REFERENCE["cost_last"])
+    assert close(report["test_cost"], REFERENCE["test_cost"])
+    assert report["celsius"] == 100 and report["correct"] == 212
+    assert close(report["prediction"], 100 * report["w"] + report["b"])
+    assert (report["epochs_run"], report["status"], report["diverged_at"]) == (70000, "finished", None)
+
+
+def test_seed_makes_the_random_start_repeatable():
+    first = json.loads(nanoneuron("train", "--seed", "7", "--epochs", "10", "--json").stdout)
+    second = json.loads(nanoneuron("train", "--seed", "7", "--epochs", "10", "--json").stdout)
+    other = json.loads(nanoneuron("train", "--seed", "8", "--epochs", "10", "--json").stdout)
+    assert first == second
+    assert first["w0"] != other["w0"]
+    assert 0 <= first["w0"] < 1 and 0 <= first["b0"] < 1
+
+
+def test_divergence_names_the_epoch_and_exits_3():
+    result = nanoneuron("train", "--w0", "0.3", "--b0", "0.7", "--alpha", "0.001", "--json")
+    assert result.returncode == 3
+    report = json.loads(result.stdout)
+    assert report["status"] == "diverged"
+    epoch = report["diverged_at"]
+    assert isinstance(epoch, int) and 0 < epoch < 50
+    assert f"diverged at epoch {epoch}" in result.stderr
+    assert "smaller alpha" in result.stderr
+    assert math.isfinite(report["w"]) and math.isfinite(report["b"])
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--epochs", "abc"], "must be a number"),
+        (["--epochs", "0"], "at least 1"),
+        (["--epochs", "-5"], "at least 1"),
+        (["--epochs", "2.5"], "whole number"),
+        (["--epochs", "1e12"], "at most"),
+        (["--alpha", "0"], "greater than 0"),
+        (["--alpha", "nan"], "NaN"),
+        (["--alpha", "inf"], "finite"),
+        (["--w0", "1e300"], "too large"),
+        (["--b0", "x"], "must be a number"),
+        (["--every", "0"], "at least 1"),
+        (["--predict", "hot"], "must be a number"),
+        (["--seed", "-1"], "0 or more"),
+        (["--frobnicate"], "unrecognized"),
+    ],
+)
+def test_bad_arguments_give_one_clear_line_and_exit_2(args, words):
+    result = nanoneuron("train", *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_history_csv_has_every_epoch(tmp_path):
+    path = tmp_path / "history.csv"
+    result = nanoneuron("train", "--w0", "0.5", "--b0", "0.5", "--epochs", "2500", "--every", "1000",
+                        "--history", str(path))
+    assert result.returncode == 0, result.stderr
+    with path.open() as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == ["epoch", "cost"]
+    assert [int(r[0]) for r in rows[1:]] == list(range(2500))
+    x_train, y_train, *_ = generate_data_sets()
+    literal = train_model(NanoNeuron(0.5, 0.5), 2500, 0.0005, x_train, y_train)
+    assert all(math.isclose(float(r[1]), c, rel_tol=1e-9) for r, c in zip(rows[1:], literal))
+    # --every prints progress to stderr and keeps stdout the report.
+    assert [line.split()[1] for line in result.stderr.splitlines()] == ["1000/2500", "2000/2500", "2500/2500"]
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_history_to_an_unwritable_place_is_one_line(tmp_path):
+    result = nanoneuron("train", "--epochs", "10", "--history", str(tmp_path / "missing" / "h.csv"))
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_headless_path_does_not_import_textual():
+    code = (
+        "import sys; from nanoneuron_tui.cli import main; main(['train', '--epochs', '5']);"
+        "print([m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'plotext')])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
