@@ -1,0 +1,215 @@
+"""The Textual app: watch NanoNeuron learn, pause it, step it, ask it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Iterable
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui.session import Session, State, View
+from nanoneuron_tui.widgets.cost_plot import CostPlot
+from nanoneuron_tui.widgets.fit_view import FitView
+from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
+from nanoneuron_tui.widgets.prediction import PredictionBox
+from nanoneuron_tui.widgets.readouts import Readouts
+
+DEFAULT_FPS = 20
+
+
+class Trained(Message):
+    """The worker trained some more: here is the whole picture."""
+
+    def __init__(self, view: View) -> None:
+        super().__init__()
+        self.view = view
+
+    def can_replace(self, message: Message) -> bool:
+        # Each report carries everything, so an unread older one can go.
+        return isinstance(message, Trained)
+
+
+class NanoNeuronApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "NanoNeuron"
+    # On short terminals the title line goes, so the panes keep their rows.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    AUTO_FOCUS = None  # no field has focus at start, so the letter keys work at once
+    ENABLE_COMMAND_PALETTE = True
+
+    # Each action has a letter and a function key: a focused field swallows
+    # letters, never function keys.
+    BINDINGS = [
+        Binding("space,f5", "toggle_run", "Run", key_display="␣/F5"),
+        Binding("s,f6", "step", "Step", key_display="s/F6"),
+        Binding("n,f7", "step_report", "+N", key_display="n/F7"),
+        Binding("f,f8", "fast_forward", "End", key_display="f/F8"),
+        Binding("r,f9", "reset", "Reset", key_display="r/F9"),
+        Binding("R,f4", "new_start", "New", key_display="R/F4"),
+        Binding("p,f3", "ask", "Ask", key_display="p/F3"),
+        Binding("escape", "leave_field", "Leave field", show=False),
+    ]
+
+    def __init__(self, session: Session, *, run: bool = False, fps: float = DEFAULT_FPS) -> None:
+        super().__init__()
+        self.session = session
+        self.frame_interval = 1 / fps
+        self._start_running = run
+        self._shown_version = -1
+
+    # -- layout ---------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield HyperparameterForm(self.session.hyper, id="hyperparameters")
+                yield Readouts(id="readouts")
+                yield PredictionBox(id="prediction")
+            with Vertical(id="right"):
+                yield CostPlot(id="cost-plot")
+                yield FitView(id="fit-view")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        form = self.query_one("#hyperparameters")
+        form.border_title = "Hyperparameters"
+        form.border_subtitle = "Enter applies · Esc leaves"
+        self.query_one("#readouts").border_title = "Neuron"
+        self.query_one("#cost-plot").border_title = "Cost (log)  [#0087ff]━ train[/]  [#ff8700]━ test[/]"
+        self.query_one("#fit-view").border_title = "Fit: data and the neuron's line"
+        self.query_one("#prediction").border_title = "Ask it"
+        data = self.session.data
+        self.query_one("#title", Static).update(
+            f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b"
+        )
+        self.render_view()
+        if self._start_running:
+            self.session.run()
+            self.render_view()
+        self.train_in_background()
+
+    # -- showing the session ------------------------------------------------------
+
+    def render_view(self, view: View | None = None) -> None:
+        view = view or self.session.view()
+        if view.version < self._shown_version:
+            return  # an older report overtaken by a key press
+        self._shown_version = view.version
+        self.query_one(Readouts).show(view)
+        cost_plot = self.query_one(CostPlot)
+        cost_plot.show(view)
+        cost_plot.border_subtitle = (
+            f"[b]alpha too large: below {self.session.max_stable_alpha:.3g} converges[/]"
+            if view.state is State.DIVERGED else ""
+        )
+        self.query_one(FitView).show(view)
+        self.query_one(PredictionBox).show(view)
+        self.query_one(HyperparameterForm).show(view.hyper)
+
+    def on_trained(self, message: Trained) -> None:
+        self.render_view(message.view)
+
+    # -- the training thread ------------------------------------------------------
+
+    @work(thread=True, exclusive=True, name="trainer")
+    def train_in_background(self) -> None:
+        worker = get_current_worker()
+        session = self.session
+        last_post = 0.0
+        while not worker.is_cancelled:
+            if not session.wait_until_running(timeout=0.1):
+                continue
+            at_report = session.train_slice()
+            if not at_report:
+                continue
+            now = time.monotonic()
+            running = session.state is State.RUNNING
+            # Whatever the pace, the screen changes at most once a frame.
+            if not running or now - last_post >= self.frame_interval:
+                last_post = now
+                self.post_message(Trained(session.view()))
+            pace = session.hyper.pace
+            if running and pace is not None and not session.fast_forward:
+                session.wait_for_change(1 / pace)
+
+    # -- actions --------------------------------------------------------------
+
+    def _act(self, change) -> None:
+        change()
+        self.render_view()
+
+    def action_toggle_run(self) -> None:
+        problems = self.query_one(HyperparameterForm).problems
+        if problems and self.session.state is not State.RUNNING:
+            name, problem = next(iter(problems.items()))
+            self.notify(f"Not started: {problem}", severity="error")
+            return
+        self._act(self.session.toggle)
+        if self.session.state in (State.FINISHED, State.DIVERGED):
+            self._explain_stopped()
+
+    def action_step(self) -> None:
+        self._act(lambda: self.session.step(1))
+
+    def action_step_report(self) -> None:
+        self._act(self.session.step_report)
+
+    def action_fast_forward(self) -> None:
+        self._act(self.session.run_to_end)
+
+    def action_reset(self) -> None:
+        self._act(self.session.reset)
+
+    def action_new_start(self) -> None:
+        self._act(lambda: self.session.reset(new_random_start=True))
+
+    def action_ask(self) -> None:
+        self.query_one("#ask", Input).focus()
+
+    def action_leave_field(self) -> None:
+        self.screen.set_focus(None)
+
+    def _explain_stopped(self) -> None:
+        if self.session.state is State.FINISHED:
+            self.notify("Finished: raise epochs to train on, or r to start over.")
+        else:
+            self.notify("Diverged: lower alpha, then r to start over.", severity="warning")
+
+    def on_hyperparameter_form_applied(self, message: HyperparameterForm.Applied) -> None:
+        self._act(lambda: self.session.update(**{message.name: message.value}))
+        if message.name in ("w0", "b0", "seed"):
+            self.notify("The new start takes effect when you reset (r or F9).")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, help_text, action in (
+            ("Run or pause", "Start training, or pause it (space, F5)", self.action_toggle_run),
+            ("Step one epoch", "Pause and train one epoch (s, F6)", self.action_step),
+            ("Step one report", "Pause and train to the next report (n, F7)", self.action_step_report),
+            ("Fast-forward to the end", "Train as fast as possible to the last epoch (f, F8)", self.action_fast_forward),
+            ("Reset", "Back to epoch 0 with the same initial w and b (r, F9)", self.action_reset),
+            ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
+            ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
+        ):
+            yield SystemCommand(title, help_text, action)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    hyper = Hyperparameters(
+        epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
+        seed=args.seed, pace=args.pace,
+    )
+    app = NanoNeuronApp(Session(hyper), run=args.run)
+    app.run()
+    return 0

@@ -1,0 +1,148 @@
+"""The knobs: every field checks itself as you type and says what is wrong.
+
+A value reaches the session only when it is valid and you press Enter or
+leave the field; a bad value never touches the neuron.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Input, Label
+
+from nanoneuron_tui import params
+from nanoneuron_tui.params import Hyperparameters
+
+
+def _optional(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """Blank means "random from the seed"."""
+    return lambda text: None if not text.strip() else parse(text)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the Hyperparameters attribute
+    label: str
+    parse: Callable[[str], object]
+    placeholder: str = ""
+
+    def format(self, value: object) -> str:
+        if value is None:
+            return "max" if self.name == "pace" else ""
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+FIELDS = (
+    Field("epochs", "epochs", params.parse_epochs),
+    Field("alpha", "alpha", params.parse_alpha),
+    Field("every", "report every", params.parse_every),
+    Field("pace", "reports/s", params.parse_pace, 'a number or "max"'),
+    Field("w0", "initial w", _optional(lambda t: params.parse_weight(t, "initial w")), "random"),
+    Field("b0", "initial b", _optional(lambda t: params.parse_weight(t, "initial b")), "random"),
+    Field("seed", "seed", params.parse_seed),
+)
+
+
+class _Parses(Validator):
+    def __init__(self, field: Field) -> None:
+        super().__init__()
+        self.field = field
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self.field.parse(value)
+        except ValueError as problem:
+            return self.failure(str(problem))
+        return self.success()
+
+
+class HyperparameterForm(Vertical):
+    class Applied(Message):
+        """A field holds a new valid value: the session should take it."""
+
+        def __init__(self, name: str, value: object) -> None:
+            super().__init__()
+            self.name = name
+            self.value = value
+
+    def __init__(self, hyper: Hyperparameters, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._hyper = hyper
+        self._problems: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        for field in FIELDS:
+            with Horizontal(classes="field"):
+                yield Label(field.label, classes="field-label")
+                yield Input(
+                    value=field.format(getattr(self._hyper, field.name)),
+                    placeholder=field.placeholder,
+                    validators=[_Parses(field)],
+                    validate_on=["changed", "submitted", "blur"],
+                    id=f"field-{field.name}",
+                    select_on_focus=False,
+                )
+
+    @property
+    def problems(self) -> dict[str, str]:
+        """Fields that hold a bad value, with what is wrong with each."""
+        return dict(self._problems)
+
+    def show(self, hyper: Hyperparameters) -> None:
+        """Bring fields in line with the session (after a reset, say), except one being edited."""
+        self._hyper = hyper
+        for field in FIELDS:
+            field_input = self.query_one(f"#field-{field.name}", Input)
+            if field_input.has_focus or field.name in self._problems:
+                continue
+            text = field.format(getattr(hyper, field.name))
+            if _value_of(field, field_input.value) != getattr(hyper, field.name):
+                field_input.value = text
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._note(event.input, event.validation_result)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._apply(event.input)
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        event.stop()
+        self._apply(event.input)
+
+    def _field(self, field_input: Input) -> Field:
+        return next(f for f in FIELDS if field_input.id == f"field-{f.name}")
+
+    def _note(self, field_input: Input, result: ValidationResult | None) -> None:
+        field = self._field(field_input)
+        if result is None or result.is_valid:
+            self._problems.pop(field.name, None)
+        else:
+            self._problems[field.name] = result.failure_descriptions[0]
+        # What is wrong shows on the pane's bottom edge, where it costs no row.
+        if self._problems:
+            self.border_subtitle = f"[b]✗ {next(iter(self._problems.values()))}[/]"
+        else:
+            self.border_subtitle = "Enter applies · Esc leaves"
+
+    def _apply(self, field_input: Input) -> None:
+        field = self._field(field_input)
+        try:
+            value = field.parse(field_input.value)
+        except ValueError:
+            return  # already marked; the session keeps its value
+        if value != getattr(self._hyper, field.name):
+            self.post_message(self.Applied(field.name, value))
+
+
+def _value_of(field: Field, text: str) -> object:
+    try:
+        return field.parse(text)
+    except ValueError:
+        return object()  # never equal to a real value

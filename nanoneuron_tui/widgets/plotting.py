@@ -1,0 +1,114 @@
+"""A plotext figure drawn into a Textual widget.
+
+plotext 6 builds a figure as text with ANSI colours; Rich turns that into a
+``Text``. The widget rebuilds the picture only when its inputs or its size
+change, and refreshes the screen only when the picture itself differs: a
+plot that looks the same sends nothing over the wire.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import plotext
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+# plotext keeps one global figure; two plots drawing at once must take turns.
+_FIGURE_LOCK = threading.Lock()
+
+# 256-colour palette indexes: readable on dark and light backgrounds alike,
+# and fixed, so snapshots do not depend on a theme.
+TRAIN_COLOUR = 39  # blue
+TEST_COLOUR = 208  # orange
+LINE_COLOUR = 170  # magenta
+POINT_COLOUR = 244  # grey
+
+
+def nice_step(span: float, count: int) -> float:
+    """A round tick step (1, 2 or 5 times a power of ten) giving about ``count`` ticks."""
+    if not span > 0:
+        return 1.0
+    raw = span / max(1, count)
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def short_number(value: float) -> str:
+    """Tick labels that fit: 70000 -> 70k, 1500000 -> 1.5M."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
+def linear_ticks(low: float, high: float, count: int) -> tuple[list[float], list[str]]:
+    step = nice_step(high - low, count)
+    first = math.ceil(low / step) * step
+    positions = [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
+    return positions, [short_number(p) for p in positions]
+
+
+def draw(width: int, height: int, paint) -> Text:
+    """Build a figure of ``width`` x ``height`` cells with ``paint(figure)``, as Rich Text."""
+    with _FIGURE_LOCK:
+        figure = plotext.figure
+        figure.clear()
+        figure.theme("simple")
+        figure.plot_size(width, height)
+        paint(figure)
+        text = Text.from_ansi(str(figure.build()), no_wrap=True, end="")
+    # Drop plotext's backgrounds so the plot sits on the app's own.
+    for span in text.spans:
+        if isinstance(span.style, Style) and span.style.bgcolor is not None:
+            span.style = Style(color=span.style.color, bold=span.style.bold)
+    return text
+
+
+def marker(colour: int):
+    return plotext.marker("hd", pixel=colour)
+
+
+class PlotWidget(Widget):
+    """Base for the plots: subclasses say what to draw from their inputs."""
+
+    DEFAULT_CSS = "PlotWidget { height: 1fr; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._inputs: object = None
+        self._key: object = None
+        self._picture: Text = Text()
+
+    def plot(self, inputs: object) -> None:
+        """Give the plot new data; the screen changes only if the picture does."""
+        self._inputs = inputs
+        self._rebuild()
+
+    def on_resize(self) -> None:
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        width, height = self.content_size
+        if self._inputs is None or width < 12 or height < 4:
+            return
+        key = (width, height, self.picture_key(self._inputs))
+        if key == self._key:
+            return
+        self._key = key
+        picture = draw(width, height, lambda figure: self.paint(figure, self._inputs, width, height))
+        if picture.plain != self._picture.plain or picture.spans != self._picture.spans:
+            self._picture = picture
+            self.refresh()
+
+    def picture_key(self, inputs: object) -> object:
+        """What the picture depends on; equal keys mean no rebuild."""
+        return inputs
+
+    def paint(self, figure, inputs, width: int, height: int) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def render(self) -> Text:
+        return self._picture

@@ -1,0 +1,53 @@
+"""Ask NanoNeuron: type a Celsius value, see what it thinks, while it learns."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static
+
+from nanoneuron_tui.params import parse_celsius
+from nanoneuron_tui.session import View
+from nanoneuron_tui.widgets.readouts import number
+
+
+class PredictionBox(Vertical):
+    def __init__(self, celsius: float = 70.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._view: View | None = None
+        self._start = celsius
+        self._unit = "°C"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="field"):
+            yield Label(self._unit, classes="field-label", id="ask-unit")
+            yield Input(value=f"{self._start:g}", placeholder="a temperature", id="ask", select_on_focus=False)
+        yield Static(id="answer")
+
+    def show(self, view: View) -> None:
+        self._view = view
+        self._answer()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._answer()
+
+    def _answer(self) -> None:
+        if self._view is None:
+            return
+        view = self._view
+        text = self.query_one("#ask", Input).value
+        y_unit = view.data.y_label
+        try:
+            x = parse_celsius(text, "the value")
+        except ValueError as problem:
+            answer = f"[b red]✗[/] {problem}"
+        else:
+            guess, correct = view.predict(x), view.correct(x)
+            answer = (
+                f"→ [b]{number(guess)} {y_unit}[/]\n"
+                f"[dim]correct[/] {number(correct)} {y_unit} [dim]· error[/] {guess - correct:+.3g}"
+            )
+        answer_widget = self.query_one("#answer", Static)
+        if answer_widget.content != answer:  # unchanged text sends nothing to the terminal
+            answer_widget.update(answer)
