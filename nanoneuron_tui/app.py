@@ -25,6 +25,8 @@ from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.readouts import Readouts
 
 DEFAULT_FPS = 20
+TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stretch...
+BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
 
 
 class Trained(Message):
@@ -127,13 +129,20 @@ class NanoNeuronApp(App[None]):
         worker = get_current_worker()
         session = self.session
         last_post = 0.0
+        busy_since = time.monotonic()
         while not worker.is_cancelled:
             if not session.wait_until_running(timeout=0.1):
+                busy_since = time.monotonic()
                 continue
             at_report = session.train_slice()
+            now = time.monotonic()
+            # Training is pure Python: left alone it would hold the GIL and
+            # starve the event loop. Breathing a little keeps keys instant.
+            if now - busy_since > TRAINING_BURST:
+                time.sleep(BREATHER)
+                busy_since = time.monotonic()
             if not at_report:
                 continue
-            now = time.monotonic()
             running = session.state is State.RUNNING
             # Whatever the pace, the screen changes at most once a frame.
             if not running or now - last_post >= self.frame_interval:
@@ -142,6 +151,7 @@ class NanoNeuronApp(App[None]):
             pace = session.hyper.pace
             if running and pace is not None and not session.fast_forward:
                 session.wait_for_change(1 / pace)
+                busy_since = time.monotonic()
 
     # -- actions --------------------------------------------------------------
 

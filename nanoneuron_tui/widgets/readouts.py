@@ -38,13 +38,13 @@ class Readouts(Static):
     def show(self, view: View) -> None:
         target_w, target_b = view.target
         table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
+        table.add_column(style="bold", no_wrap=True, min_width=6)
         table.add_column(no_wrap=True)
         table.add_row("epoch", f"{view.epoch:,} / {view.epochs:,}")
         table.add_row("w", f"{number(view.w)}  (→ {number(target_w)})")
         table.add_row("b", f"{number(view.b)}  (→ {number(target_b)})")
         table.add_row("dW dB", f"{number(view.dW, 4)}  {number(view.dB, 4)}")
-        table.add_row("cost", f"{number(view.cost, 6)}  test {number(view.test_cost, 6)}")
+        table.add_row("cost", f"{number(view.cost, 4)}  test {number(view.test_cost, 4)}")
         table.add_row("off by", f"{number(view.distance_to_target, 4)}  from the target")
         table.add_row("status", status_text(view))
         key = (view.epoch, view.w, view.b, view.state, view.init_pending, view.epochs, view.fast_forward)
