@@ -112,7 +112,7 @@ class NanoNeuronApp(App[None]):
         cost_plot = self.query_one(CostPlot)
         cost_plot.show(view)
         cost_plot.border_subtitle = (
-            f"[b]alpha too large: below {self.session.max_stable_alpha:.3g} converges[/]"
+            f"[b]alpha too large: try below {self.session.max_stable_alpha:.3g}[/]"
             if view.state is State.DIVERGED else ""
         )
         self.query_one(FitView).show(view)

@@ -164,13 +164,13 @@ async def test_function_keys_work_while_a_field_has_focus():
 
 
 BAD_VALUES = {
-    "epochs": ["abc", "0", "-3", "2.5", "1e12", ""],
+    "epochs": ["abc", "0", "-3", "2.5", "1e12", "", " "],
     "alpha": ["x", "0", "-0.1", "nan", "inf", ""],
     "every": ["0", "many", "1.5"],
     "pace": ["-1", "fast", "5000"],
     "w0": ["w", "1e400", "nan"],
     "b0": ["--1", "inf"],
-    "seed": ["-1", "1.5", "seed"],
+    "seed": ["-1", "1.5", "seed", "nan"],
 }
 
 
@@ -292,7 +292,7 @@ async def test_divergence_stops_and_says_so_and_the_app_keeps_working():
         assert 0 < view.diverged_at < 50
         assert math.isfinite(view.w) and math.isfinite(view.b)
         await wait_for(pilot, lambda: f"diverged at epoch {view.diverged_at}" in readouts_text(app))
-        assert "below 0.000609" in str(app.query_one("#cost-plot").border_subtitle)
+        assert "try below 0.000609" in str(app.query_one("#cost-plot").border_subtitle)
         # The blow-up is on the plot: its last cost is past the limit.
         assert view.train_history[1][-1] > app.session.trainer.divergence_limit
         await pilot.press("space", "s")  # nothing to do, nothing breaks

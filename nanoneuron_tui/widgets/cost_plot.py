@@ -42,7 +42,8 @@ class CostPlot(PlotWidget):
 
     def picture_key(self, view: View) -> object:
         columns = max(1, self.content_size.width - 8)
-        goal = max(view.epochs, view.epoch, 1)
+        # A run that blew up is shown up to the blow-up, so it fills the plot.
+        goal = max(view.diverged_at or 0, 1) if view.diverged_at is not None else max(view.epochs, view.epoch, 1)
         return (
             goal,
             thin(*view.train_history, goal, columns),

@@ -20,7 +20,7 @@ from nanoneuron_tui.params import Hyperparameters
 
 
 def _optional(parse: Callable[[str], object]) -> Callable[[str], object]:
-    """Blank means "random from the seed"."""
+    """Blank means "random": from the seed for w and b, a fresh seed for the seed."""
     return lambda text: None if not text.strip() else parse(text)
 
 
@@ -44,7 +44,7 @@ FIELDS = (
     Field("pace", "reports/s", params.parse_pace, 'a number or "max"'),
     Field("w0", "initial w", _optional(lambda t: params.parse_weight(t, "initial w")), "random"),
     Field("b0", "initial b", _optional(lambda t: params.parse_weight(t, "initial b")), "random"),
-    Field("seed", "seed", params.parse_seed),
+    Field("seed", "seed", _optional(params.parse_seed), "random"),
 )
 
 

@@ -1,0 +1,78 @@
+"""A real terminal for end-to-end tests: tmux, driven the way a person types."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+
+def installed_nanoneuron() -> str:
+    """The console script installed next to this Python (pip install -e .)."""
+    script = Path(os.path.realpath(os.sys.executable)).parent / "nanoneuron"
+    candidates = [Path(os.sys.executable).parent / "nanoneuron", script]
+    for candidate in candidates:
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("nanoneuron")
+    if not found:
+        pytest.fail("the nanoneuron console script is not installed (pip install -e .)")
+    return found
+
+
+class Terminal:
+    def __init__(self, command: list[str], size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None):
+        if shutil.which("tmux") is None:
+            pytest.skip("tmux is not installed (apt-get install tmux)")
+        self.socket = f"/tmp/nanoneuron-test-{uuid.uuid4().hex[:8]}.sock"
+        self.session = "t"
+        cols, rows = size
+        env_prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
+        shell = f"{env_prefix} exec {shlex.join(command)}"
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", self.session, "-x", str(cols), "-y", str(rows),
+                  f"TERM=xterm-256color {shell}")
+        self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
+        # A lone Escape reaches the app at once, as it does in a plain terminal.
+        self.tmux("set-option", "-s", "escape-time", "0")
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=True).stdout
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.tmux("send-keys", "-t", self.session, key)
+            time.sleep(0.05)
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-t", self.session, "-l", text)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.session)
+
+    def wait_for(self, text: str, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{screen}")
+            time.sleep(0.1)
+
+    @property
+    def dead(self) -> bool:
+        return self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead}").strip() == "1"
+
+    @property
+    def pid(self) -> int:
+        return int(self.tmux("display-message", "-p", "-t", self.session, "#{pane_pid}").strip())
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+        Path(self.socket).unlink(missing_ok=True)

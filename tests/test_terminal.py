@@ -1,0 +1,63 @@
+"""End to end: the installed `nanoneuron` in a real terminal (tmux), keys in, screen out."""
+
+import re
+import time
+
+import pytest
+
+from tests.terminal import Terminal, installed_nanoneuron
+
+
+@pytest.fixture
+def terminal():
+    terminals = []
+
+    def start(*args, size=(80, 24), env=None):
+        term = Terminal([installed_nanoneuron(), *args], size=size, env=env)
+        terminals.append(term)
+        return term
+
+    yield start
+    for term in terminals:
+        term.close()
+
+
+def epoch_on(screen: str) -> int:
+    match = re.search(r"epoch\s+([\d,]+) / ", screen)
+    assert match, screen
+    return int(match.group(1).replace(",", ""))
+
+
+def test_learn_pause_step_fast_forward_predict_reset(terminal):
+    term = terminal("--w0", "0.9492", "--b0", "0.457", "--pace", "5")
+    screen = term.wait_for("paused")
+    assert epoch_on(screen) == 0
+    assert re.search(r"cost\s+3014 ", screen)  # the untrained neuron's cost
+
+    term.keys("Space")
+    term.wait_for("running")
+    term.keys("Space")
+    screen = term.wait_for("paused")
+    stopped = epoch_on(screen)
+    assert stopped > 0
+
+    term.keys("s")
+    term.wait_for(f"{stopped + 1:,} / 70,000")
+    term.keys("f")
+    screen = term.wait_for("finished")
+    assert "70,000 / 70,000" in screen
+    assert "1.800066" in screen  # w after the seed run
+
+    term.keys("p")
+    term.keys("C-a", "C-k")
+    term.type("100")
+    screen = term.wait_for("correct 212 °F")
+    term.keys("Escape", "r")
+    screen = term.wait_for("paused")
+    assert epoch_on(screen) == 0
+
+    term.keys("C-q")
+    deadline = time.monotonic() + 5
+    while not term.dead and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert term.dead, term.screen()
