@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -16,17 +22,22 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
+from nanoneuron_tui import persist
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets.cost_plot import CostPlot
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
+from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.readouts import Readouts
 
-DEFAULT_FPS = 20
+DEFAULT_FPS = 8  # training updates on screen per second
+SSH_FPS = 4  # over SSH every byte crosses the link
 TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stretch...
 BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
+MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
+HANGUP_DEADLINE = 0.8  # seconds: after a hang-up the process is gone by then, whatever else happens
 
 
 class Trained(Message):
@@ -62,16 +73,30 @@ class NanoNeuronApp(App[None]):
         Binding("escape", "leave_field", "Leave field", show=False),
     ]
 
-    def __init__(self, session: Session, *, run: bool = False, fps: float = DEFAULT_FPS) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        run: bool = False,
+        fps: float | None = None,
+        state_path: Path | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
-        self.frame_interval = 1 / fps
+        self.state_path = state_path  # where the session is saved on quit or hang-up
+        self.save_problem: str | None = None
+        self.fps = fps or default_fps()
+        self.frame_interval = 1 / self.fps
+        # Plots are the biggest thing on screen: redraw them at most twice a
+        # second, or at the frame rate if that is lower.
+        self.plot_interval = max(0.5, self.frame_interval)
         self._start_running = run
         self._shown_version = -1
 
     # -- layout ---------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
         yield Static(id="title")
         with Horizontal(id="main"):
             with Vertical(id="left"):
@@ -79,8 +104,8 @@ class NanoNeuronApp(App[None]):
                 yield Readouts(id="readouts")
                 yield PredictionBox(id="prediction")
             with Vertical(id="right"):
-                yield CostPlot(id="cost-plot")
-                yield FitView(id="fit-view")
+                yield CostPlot(min_interval=self.plot_interval, id="cost-plot")
+                yield FitView(min_interval=self.plot_interval, id="fit-view")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -95,11 +120,97 @@ class NanoNeuronApp(App[None]):
         self.query_one("#title", Static).update(
             f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b"
         )
+        self._check_size()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            # A dropped SSH connection sends SIGHUP: save, stop, leave.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
         self.render_view()
         if self._start_running:
             self.session.run()
             self.render_view()
         self.train_in_background()
+
+    def on_resize(self) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        width, height = self.size
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        if too_small:
+            self.query_one("#too-small", Static).update(
+                f"nanoneuron needs a terminal of at least {MIN_SIZE[0]}×{MIN_SIZE[1]};\n"
+                f"this one is {width}×{height}. Make it larger (training goes on)."
+            )
+        self.screen.set_class(too_small, "-too-small")
+
+    # -- saving and leaving ---------------------------------------------------------
+
+    def save_session(self) -> None:
+        if self.state_path is None:
+            return
+        try:
+            persist.save_session(self.session, self.state_path)
+        except persist.PersistError as problem:
+            self.save_problem = str(problem)
+
+    async def action_quit(self) -> None:
+        self.save_session()
+        self.exit()
+
+    def hang_up(self) -> None:
+        """The terminal is gone: save, stop training and exit, within a second whatever happens."""
+        self.session.pause()
+        self.save_session()
+        # Nothing can be drawn on a dead terminal; if shutting down stalls
+        # on it, the watchdog ends the process rather than let it spin.
+        watchdog = threading.Timer(HANGUP_DEADLINE, os._exit, args=(129,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.workers.cancel_all()
+        self.exit(return_code=129)
+
+    def _ask_path(self, title: str, default: str, then) -> None:
+        def answered(path: str | None) -> None:
+            if path:
+                then(Path(path).expanduser())
+
+        self.push_screen(PathPrompt(title, default), answered)
+
+    def action_save_model(self) -> None:
+        def save(path: Path) -> None:
+            try:
+                view = self.session.view()
+                persist.save_model(path, w=view.w, b=view.b, epoch=view.epoch,
+                                   init=(view.w0, view.b0), hyper=view.hyper)
+            except persist.PersistError as problem:
+                self.notify(str(problem), severity="error")
+            else:
+                self.notify(f"Saved the model to {path}")
+
+        self._ask_path("Save the model (w, b, epoch, hyperparameters) as JSON:", "nanoneuron-model.json", save)
+
+    def action_load_model(self) -> None:
+        def load(path: Path) -> None:
+            try:
+                model = persist.load_model(path)
+            except persist.PersistError as problem:
+                self.notify(str(problem), severity="error")
+                return
+            self._act(lambda: self.session.adopt_model(model))
+            self.notify(f"Loaded the model from {path} at epoch {model['epoch']:,}")
+
+        self._ask_path("Load a model saved as JSON:", "nanoneuron-model.json", load)
+
+    def action_export_history(self) -> None:
+        def export(path: Path) -> None:
+            try:
+                rows = persist.export_history(self.session, path)
+            except persist.PersistError as problem:
+                self.notify(str(problem), severity="error")
+            else:
+                self.notify(f"Wrote {rows:,} rows of cost history to {path}")
+
+        self._ask_path("Export the cost history as CSV:", "nanoneuron-history.csv", export)
 
     # -- showing the session ------------------------------------------------------
 
@@ -111,10 +222,12 @@ class NanoNeuronApp(App[None]):
         self.query_one(Readouts).show(view)
         cost_plot = self.query_one(CostPlot)
         cost_plot.show(view)
-        cost_plot.border_subtitle = (
+        subtitle = (
             f"[b]alpha too large: try below {self.session.max_stable_alpha:.3g}[/]"
             if view.state is State.DIVERGED else ""
         )
+        if cost_plot.border_subtitle != subtitle:  # setting it repaints the pane
+            cost_plot.border_subtitle = subtitle
         self.query_one(FitView).show(view)
         self.query_one(PredictionBox).show(view)
         self.query_one(HyperparameterForm).show(view.hyper)
@@ -211,15 +324,39 @@ class NanoNeuronApp(App[None]):
             ("Reset", "Back to epoch 0 with the same initial w and b (r, F9)", self.action_reset),
             ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
             ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
+            ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
+            ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
+            ("Export cost history", "Write the cost per epoch as CSV", self.action_export_history),
         ):
             yield SystemCommand(title, help_text, action)
 
 
+def over_ssh() -> bool:
+    return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
+
+
+def default_fps() -> float:
+    return SSH_FPS if over_ssh() else DEFAULT_FPS
+
+
 def run_app(args: argparse.Namespace) -> int:
-    hyper = Hyperparameters(
-        epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
-        seed=args.seed, pace=args.pace,
-    )
-    app = NanoNeuronApp(Session(hyper), run=args.run)
+    state_path = Path(args.state) if args.state else persist.default_state_path()
+    try:
+        if args.resume:
+            session = persist.load_session(state_path)
+        else:
+            hyper = Hyperparameters(
+                epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
+                seed=args.seed, pace=args.pace,
+            )
+            session = Session(hyper)
+            if args.load_model:
+                session.adopt_model(persist.load_model(args.load_model))
+    except persist.PersistError as problem:
+        print(f"nanoneuron: error: {problem}", file=sys.stderr)
+        return 2
+    app = NanoNeuronApp(session, run=args.run, fps=args.fps, state_path=state_path)
     app.run()
-    return 0
+    if app.save_problem:
+        print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)
+    return app.return_code or 0

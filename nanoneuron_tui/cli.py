@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from nanoneuron_tui import params
 from nanoneuron_tui.core.data import DataSet, celsius_to_fahrenheit_data
 from nanoneuron_tui.core.trainer import Progress, Trainer, max_stable_alpha
-from nanoneuron_tui.persist import atomic_writer
+from nanoneuron_tui.persist import PersistError, atomic_writer, save_model
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--pace", type=_checked(params.parse_pace), default=20.0,
                      help='reports per second, or "max" (default 20)')
     app.add_argument("--run", action="store_true", help="start training at once instead of paused")
+    app.add_argument("--resume", action="store_true",
+                     help="carry on where the last session stopped (saved on quit and on hang-up)")
+    app.add_argument("--state", metavar="FILE",
+                     help="the session file to save to and resume from (default: the platform's state directory)")
+    app.add_argument("--load-model", metavar="FILE", help="start from a model saved as JSON")
+    app.add_argument("--fps", type=_checked(params.parse_fps), default=None,
+                     help="screen updates per second while training (default 8, or 4 over SSH)")
 
     commands = parser.add_subparsers(dest="command", metavar="{train}")
     train = commands.add_parser(
@@ -82,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     train.add_argument("--history", metavar="FILE.csv",
                        help="write the cost of every epoch to this CSV file (epoch,cost)")
+    train.add_argument("--save-model", metavar="FILE",
+                       help="save the trained model (w, b, epoch, hyperparameters) as JSON")
     return parser
 
 
@@ -195,6 +204,13 @@ def train_headless(args: argparse.Namespace) -> int:
     except OSError as problem:
         print(f"nanoneuron: error: cannot write {args.history}: {problem.strerror or problem}", file=sys.stderr)
         return EXIT_USAGE
+
+    if args.save_model:
+        try:
+            save_model(args.save_model, w=last.w, b=last.b, epoch=last.epoch, init=(w0, b0), hyper=hyper)
+        except PersistError as problem:
+            print(f"nanoneuron: error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
 
     report = Report(hyper, data, w0, b0, cost_before, cost_after, last, args.predict)
     print(json.dumps(report.as_json(), allow_nan=False) if args.json else report.as_text())

@@ -90,6 +90,13 @@ def parse_pace(text: str) -> float | None:
     return value
 
 
+def parse_fps(text: str) -> float:
+    value = _number(text, "fps")
+    if not 0.5 <= value <= 60:
+        raise ValueError("fps must be between 0.5 and 60")
+    return value
+
+
 @dataclass(frozen=True)
 class Hyperparameters:
     epochs: int = DEFAULT_EPOCHS

@@ -1,13 +1,42 @@
-"""Files: every write is atomic, every read is suspicious."""
+"""Files: sessions to resume, models to keep, cost histories to export.
+
+Every write is atomic (a temporary file, then a rename), so a crash mid-write
+leaves the old file whole. Every read is suspicious: a file that is corrupt,
+truncated, from another version or written to cause trouble is refused with
+one clear sentence, and nothing is changed.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import dataclasses
+import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from nanoneuron_tui import params
+
+SESSION_FORMAT = "nanoneuron-session"
+MODEL_FORMAT = "nanoneuron-model"
+VERSION = 1
+MAX_FILE_BYTES = 50_000_000  # far above any real session (a history is at most 4096 points)
+MAX_HISTORY_POINTS = 100_000
+
+
+class PersistError(Exception):
+    """A file could not be read or written; the message says why, in one line."""
+
+
+def default_state_path() -> Path:
+    """Where the session is kept between runs: the platform's state directory."""
+    import platformdirs
+
+    return platformdirs.user_state_path("nanoneuron") / "session.json"
 
 
 @contextlib.contextmanager
@@ -29,3 +58,203 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _write_json(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_writer(path) as file:
+            json.dump(document, file, allow_nan=False)
+    except (OSError, ValueError) as problem:
+        raise PersistError(f"cannot write {path}: {getattr(problem, 'strerror', None) or problem}") from None
+
+
+def _read_json(path: str | os.PathLike[str], expected_format: str) -> dict[str, Any]:
+    what = "session" if expected_format == SESSION_FORMAT else "model"
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            raise PersistError(f"{path} is too large to be a nanoneuron {what} file")
+        with open(path, encoding="utf-8") as file:
+            document = json.load(file)
+    except FileNotFoundError:
+        raise PersistError(f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise PersistError(f"{path} is a directory, not a {what} file") from None
+    except OSError as problem:
+        raise PersistError(f"cannot read {path}: {problem.strerror or problem}") from None
+    except UnicodeDecodeError:
+        raise PersistError(f"{path} is not a text file") from None
+    except json.JSONDecodeError as problem:
+        raise PersistError(f"{path} is damaged or truncated (not valid JSON at line {problem.lineno})") from None
+    except RecursionError:
+        raise PersistError(f"{path} is not a nanoneuron {what} file (nested too deeply)") from None
+    if not isinstance(document, dict) or document.get("format") != expected_format:
+        raise PersistError(f"{path} is not a nanoneuron {what} file")
+    if document.get("version") != VERSION:
+        raise PersistError(
+            f"{path} is a version {document.get('version')!r} {what} file; this nanoneuron reads version {VERSION}"
+        )
+    return document
+
+
+# -- checking what a file says -------------------------------------------------
+
+
+def _fail(path: object, what: str) -> PersistError:
+    return PersistError(f"{path} is damaged: {what}")
+
+
+def _number(value: Any, path: object, name: str, low: float = -math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _fail(path, f"{name} is not a finite number")
+    if value < low:
+        raise _fail(path, f"{name} is out of range")
+    return float(value)
+
+
+def _whole(value: Any, path: object, name: str, low: int = 0, high: int = params.MAX_EPOCHS) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(path, f"{name} is not a whole number from {low} to {high:,}")
+    return value
+
+
+def _hyperparameters(saved: Any, path: object) -> dict[str, Any]:
+    """Checked with the same parsers as the CLI and the app's fields."""
+    if not isinstance(saved, dict):
+        raise _fail(path, "the hyperparameters are missing")
+    checks = {
+        "epochs": params.parse_epochs,
+        "alpha": params.parse_alpha,
+        "every": params.parse_every,
+        "pace": params.parse_pace,
+        "w0": params.parse_weight,
+        "b0": params.parse_weight,
+        "seed": params.parse_seed,
+    }
+    optional = {"pace", "w0", "b0", "seed"}
+    result: dict[str, Any] = {}
+    for name, parse in checks.items():
+        value = saved.get(name)
+        if value is None and name in optional:
+            result[name] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _fail(path, f"{name} is not a number")
+        try:
+            result[name] = parse(repr(value))
+        except ValueError as problem:
+            raise _fail(path, str(problem)) from None
+    return result
+
+
+def _history(saved: Any, path: object, name: str) -> dict[str, Any]:
+    if not isinstance(saved, dict):
+        raise _fail(path, f"the {name} is missing")
+    capacity = saved.get("capacity")
+    if capacity is not None:
+        capacity = _whole(capacity, path, f"{name} capacity", 2, MAX_HISTORY_POINTS)
+    stride = _whole(saved.get("stride"), path, f"{name} stride", 1, params.MAX_EPOCHS)
+    epochs, costs = saved.get("epochs"), saved.get("costs")
+    if not isinstance(epochs, list) or not isinstance(costs, list) or len(epochs) != len(costs):
+        raise _fail(path, f"the {name} is not two lists of equal length")
+    if len(epochs) > MAX_HISTORY_POINTS:
+        raise _fail(path, f"the {name} is too long")
+    epochs = [_whole(e, path, f"a {name} epoch") for e in epochs]
+    if any(b <= a for a, b in zip(epochs, epochs[1:])):
+        raise _fail(path, f"the {name} epochs are out of order")
+    costs = [_number(c, path, f"a {name} cost", low=0.0) for c in costs]
+    last = saved.get("last")
+    if last is not None:
+        if not isinstance(last, list) or len(last) != 2:
+            raise _fail(path, f"the {name} end point is malformed")
+        last = [_whole(last[0], path, f"the {name} last epoch"), _number(last[1], path, f"the {name} last cost", 0.0)]
+    return {"capacity": capacity, "stride": stride, "epochs": epochs, "costs": costs, "last": last}
+
+
+# -- sessions ------------------------------------------------------------------
+
+
+def save_session(session, path: str | os.PathLike[str]) -> None:
+    _write_json(path, {"format": SESSION_FORMAT, "version": VERSION, "session": session.to_dict()})
+
+
+def load_session(path: str | os.PathLike[str]):
+    """The saved session, paused where it was; raises PersistError and changes nothing if the file is bad."""
+    from nanoneuron_tui.session import Session, State
+
+    saved = _read_json(path, SESSION_FORMAT).get("session")
+    if not isinstance(saved, dict):
+        raise _fail(path, "the session is missing")
+    init = saved.get("init")
+    if not isinstance(init, dict):
+        raise _fail(path, "the initial w and b are missing")
+    diverged_at = saved.get("diverged_at")
+    state = saved.get("state")
+    if state not in {s.value for s in State} or state == State.RUNNING.value:
+        raise _fail(path, "the training state is unknown")
+    checked = {
+        "hyperparameters": _hyperparameters(saved.get("hyperparameters"), path),
+        "init": {"w": _number(init.get("w"), path, "initial w"), "b": _number(init.get("b"), path, "initial b")},
+        "epoch": _whole(saved.get("epoch"), path, "epoch"),
+        "w": _number(saved.get("w"), path, "w"),
+        "b": _number(saved.get("b"), path, "b"),
+        "start_cost": _number(saved.get("start_cost"), path, "the starting cost", low=0.0),
+        "diverged_at": None if diverged_at is None else _whole(diverged_at, path, "diverged_at"),
+        "state": state,
+        "train_history": _history(saved.get("train_history"), path, "training history"),
+        "test_history": _history(saved.get("test_history"), path, "test history"),
+    }
+    return Session.restore(checked)
+
+
+# -- models --------------------------------------------------------------------
+
+
+def save_model(path: str | os.PathLike[str], *, w: float, b: float, epoch: int,
+               init: tuple[float, float], hyper: params.Hyperparameters) -> None:
+    """A neuron: w, b, the epoch and the hyperparameters that got it there."""
+    _write_json(path, {
+        "format": MODEL_FORMAT,
+        "version": VERSION,
+        "w": w,
+        "b": b,
+        "epoch": epoch,
+        "init": {"w": init[0], "b": init[1]},
+        "hyperparameters": dataclasses.asdict(hyper),
+    })
+
+
+def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A saved model, checked: w, b, epoch, init and hyperparameters."""
+    saved = _read_json(path, MODEL_FORMAT)
+    init = saved.get("init")
+    if not isinstance(init, dict):
+        raise _fail(path, "the initial w and b are missing")
+    return {
+        "w": _number(saved.get("w"), path, "w"),
+        "b": _number(saved.get("b"), path, "b"),
+        "epoch": _whole(saved.get("epoch"), path, "epoch"),
+        "init": {"w": _number(init.get("w"), path, "initial w"), "b": _number(init.get("b"), path, "initial b")},
+        "hyperparameters": _hyperparameters(saved.get("hyperparameters"), path),
+    }
+
+
+# -- cost history --------------------------------------------------------------
+
+
+def export_history(session, path: str | os.PathLike[str]) -> int:
+    """Write the cost history as CSV (epoch, training cost, test cost); returns the rows written."""
+    view = session.view()
+    test = dict(zip(*view.test_history))
+    rows = 0
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_writer(path) as file:
+            writer = csv.writer(file, lineterminator="\n")
+            writer.writerow(["epoch", "cost", "test_cost"])
+            for epoch, cost in zip(*view.train_history):
+                writer.writerow([epoch, repr(cost), repr(test[epoch]) if epoch in test else ""])
+                rows += 1
+    except OSError as problem:
+        raise PersistError(f"cannot write {path}: {problem.strerror or problem}") from None
+    return rows

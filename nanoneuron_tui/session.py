@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from enum import Enum
 
 from nanoneuron_tui.core.data import DataSet, celsius_to_fahrenheit_data
@@ -120,6 +120,56 @@ class Session:
             self.state = State.FINISHED
             self.fast_forward = False
         self._changed()
+
+    # -- saving and restoring --------------------------------------------------
+
+    def to_dict(self) -> dict[str, object]:
+        """Everything needed to come back to exactly this point."""
+        with self._lock:
+            trainer = self.trainer
+            return {
+                "hyperparameters": asdict(self.hyper),
+                "init": {"w": self.w0, "b": self.b0},
+                "epoch": trainer.epoch,
+                "w": trainer.w,
+                "b": trainer.b,
+                "start_cost": trainer.start_cost,
+                "diverged_at": trainer.diverged_at,
+                "state": State.PAUSED.value if self.state is State.RUNNING else self.state.value,
+                "train_history": self.train_history.to_dict(),
+                "test_history": self.test_history.to_dict(),
+            }
+
+    @classmethod
+    def restore(cls, saved: dict, data: DataSet | None = None) -> Session:
+        """A session from ``to_dict``'s output (checked by persist.py); it comes back paused."""
+        session = cls(Hyperparameters(**saved["hyperparameters"]), data)
+        with session._lock:
+            session.w0, session.b0 = saved["init"]["w"], saved["init"]["b"]
+            session.trainer = Trainer(
+                session.data.train, saved["w"], saved["b"], session.hyper.alpha,
+                test=session.data.test, epoch=saved["epoch"], start_cost=saved["start_cost"],
+            )
+            session.trainer.diverged_at = saved["diverged_at"]
+            session.state = State(saved["state"])
+            session.train_history = CostHistory.from_dict(saved["train_history"])
+            session.test_history = CostHistory.from_dict(saved["test_history"])
+            session._changed()
+        return session
+
+    def adopt_model(self, model: dict) -> None:
+        """Carry on from a saved model (see persist.load_model): its w, b, epoch and settings."""
+        with self._lock:
+            self._start(Hyperparameters(**model["hyperparameters"]))
+            self.w0, self.b0 = model["init"]["w"], model["init"]["b"]
+            self.trainer = Trainer(self.data.train, model["w"], model["b"], self.hyper.alpha,
+                                   test=self.data.test, epoch=model["epoch"])
+            self.train_history = CostHistory(HISTORY_CAPACITY)
+            self.test_history = CostHistory(HISTORY_CAPACITY)
+            self._record_now()
+            if self.trainer.epoch >= self.hyper.epochs:
+                self.state = State.FINISHED
+            self._changed()
 
     # -- what the learner does ---------------------------------------------
 

@@ -44,6 +44,13 @@ class Terminal:
     def tmux(self, *args: str) -> str:
         return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=True).stdout
 
+    def record(self, path: str | Path) -> None:
+        """Append every byte the program writes to the terminal to ``path``."""
+        self.tmux("pipe-pane", "-t", self.session, "-o", f"cat >> {shlex.quote(str(path))}")
+
+    def resize(self, cols: int, rows: int) -> None:
+        self.tmux("resize-window", "-t", self.session, "-x", str(cols), "-y", str(rows))
+
     def keys(self, *keys: str) -> None:
         for key in keys:
             self.tmux("send-keys", "-t", self.session, key)

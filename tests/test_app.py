@@ -23,7 +23,7 @@ def plain(content) -> str:
 
 
 def readouts_text(app: NanoNeuronApp) -> str:
-    return plain(app.query_one(Readouts).content)
+    return app.query_one(Readouts).text
 
 
 def answer_text(app: NanoNeuronApp) -> str:

@@ -173,8 +173,8 @@ def test_full_history_keeps_every_epoch():
     history.extend(0, [5.0, 4.0, 3.0])
     history.extend(3, [2.0])
     assert history.points() == ([0, 1, 2, 3], [5.0, 4.0, 3.0, 2.0])
-    history.truncate(2)
-    assert history.points() == ([0, 1], [5.0, 4.0])
+    restored = CostHistory.from_dict(history.to_dict())
+    assert restored.points() == history.points() and restored.stride == history.stride
 
 
 def test_bounded_history_stays_bounded_and_spread():

@@ -244,12 +244,24 @@ class CostHistory:
             costs.append(self.last[1])
         return epochs, costs
 
-    def truncate(self, epoch: int) -> None:
-        """Forget every cost from ``epoch`` on."""
-        keep = sum(1 for e in self.epochs if e < epoch)
-        del self.epochs[keep:]
-        del self.costs[keep:]
-        self.last = (self.epochs[-1], self.costs[-1]) if self.epochs else None
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "capacity": self.capacity,
+            "stride": self.stride,
+            "epochs": list(self.epochs),
+            "costs": list(self.costs),
+            "last": list(self.last) if self.last else None,
+        }
+
+    @classmethod
+    def from_dict(cls, saved: dict) -> CostHistory:
+        """The inverse of ``to_dict``; the caller has checked the types."""
+        history = cls(saved["capacity"])
+        history.stride = saved["stride"]
+        history.epochs = array("q", saved["epochs"])
+        history.costs = array("d", saved["costs"])
+        history.last = tuple(saved["last"]) if saved["last"] else None
+        return history
 
 
 def max_stable_alpha(fit: LineFit) -> float:

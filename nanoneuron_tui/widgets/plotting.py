@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import plotext
 from rich.style import Style
@@ -76,21 +77,31 @@ class PlotWidget(Widget):
 
     DEFAULT_CSS = "PlotWidget { height: 1fr; }"
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, min_interval: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.min_interval = min_interval  # seconds between redraws: a plot is many bytes
         self._inputs: object = None
         self._key: object = None
         self._picture: Text = Text()
+        self._last_rebuild = -math.inf
+        self._deferred = None
 
     def plot(self, inputs: object) -> None:
         """Give the plot new data; the screen changes only if the picture does."""
         self._inputs = inputs
-        self._rebuild()
+        wait = self._last_rebuild + self.min_interval - time.monotonic()
+        if wait <= 0:
+            self._rebuild()
+        elif self._deferred is None:
+            # Too soon: draw the latest data once the interval is up.
+            self._deferred = self.set_timer(wait, self._rebuild)
 
     def on_resize(self) -> None:
         self._rebuild()
 
     def _rebuild(self) -> None:
+        self._deferred = None
+        self._last_rebuild = time.monotonic()
         width, height = self.content_size
         if self._inputs is None or width < 12 or height < 4:
             return

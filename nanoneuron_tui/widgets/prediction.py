@@ -50,4 +50,4 @@ class PredictionBox(Vertical):
             )
         answer_widget = self.query_one("#answer", Static)
         if answer_widget.content != answer:  # unchanged text sends nothing to the terminal
-            answer_widget.update(answer)
+            answer_widget.update(answer, layout=False)

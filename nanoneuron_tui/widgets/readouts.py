@@ -1,12 +1,19 @@
-"""What the neuron knows right now, and how far it is from the truth."""
+"""What the neuron knows right now, and how far it is from the truth.
+
+One line per readout, each its own widget: only lines whose text changed are
+redrawn, which keeps a slow link quiet.
+"""
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
 
 from nanoneuron_tui.session import State, View
+
+ROWS = ("epoch", "w", "b", "dW dB", "cost", "off by", "status")
 
 
 def number(value: float | None, digits: int = 7) -> str:
@@ -30,24 +37,37 @@ def status_text(view: View) -> Text:
     return text
 
 
-class Readouts(Static):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._shown: object = None
+def readout_lines(view: View) -> dict[str, str | Text]:
+    target_w, target_b = view.target
+    return {
+        "epoch": f"{view.epoch:,} / {view.epochs:,}",
+        "w": f"{number(view.w)}  (→ {number(target_w)})",
+        "b": f"{number(view.b)}  (→ {number(target_b)})",
+        "dW dB": f"{number(view.dW, 4)}  {number(view.dB, 4)}",
+        "cost": f"{number(view.cost, 4)}  test {number(view.test_cost, 4)}",
+        "off by": f"{number(view.distance_to_target, 4)}  from the target",
+        "status": status_text(view),
+    }
+
+
+class Readouts(Vertical):
+    def compose(self) -> ComposeResult:
+        for row in ROWS:
+            with Horizontal(classes="readout"):
+                yield Label(row, classes="readout-label")
+                yield Static(id=f"readout-{row.replace(' ', '-')}", classes="readout-value")
 
     def show(self, view: View) -> None:
-        target_w, target_b = view.target
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True, min_width=6)
-        table.add_column(no_wrap=True)
-        table.add_row("epoch", f"{view.epoch:,} / {view.epochs:,}")
-        table.add_row("w", f"{number(view.w)}  (→ {number(target_w)})")
-        table.add_row("b", f"{number(view.b)}  (→ {number(target_b)})")
-        table.add_row("dW dB", f"{number(view.dW, 4)}  {number(view.dB, 4)}")
-        table.add_row("cost", f"{number(view.cost, 4)}  test {number(view.test_cost, 4)}")
-        table.add_row("off by", f"{number(view.distance_to_target, 4)}  from the target")
-        table.add_row("status", status_text(view))
-        key = (view.epoch, view.w, view.b, view.state, view.init_pending, view.epochs, view.fast_forward)
-        if key != self._shown:  # an identical readout sends nothing to the terminal
-            self._shown = key
-            self.update(table)
+        for row, text in readout_lines(view).items():
+            value = self.query_one(f"#readout-{row.replace(' ', '-')}", Static)
+            if value.content != text:  # an unchanged line sends nothing to the terminal
+                value.update(text, layout=False)
+
+    @property
+    def text(self) -> str:
+        """The readouts as plain lines, as a person reads them."""
+        lines = []
+        for row in ROWS:
+            content = self.query_one(f"#readout-{row.replace(' ', '-')}", Static).content
+            lines.append(f"{row} {content.plain if isinstance(content, Text) else content}")
+        return "\n".join(lines)
