@@ -52,11 +52,24 @@ class Trained(Message):
         return isinstance(message, Trained)
 
 
+class TooSmall(Static):
+    """Shown instead of the panes when the terminal is below the minimum size."""
+
+    def render(self) -> str:
+        width, height = self.app.size
+        return (
+            f"nanoneuron needs a terminal of at least {MIN_SIZE[0]}×{MIN_SIZE[1]};\n"
+            f"this one is {width}×{height}. Make it larger (training goes on)."
+        )
+
+
 class NanoNeuronApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "NanoNeuron"
-    # On short terminals the title line goes, so the panes keep their rows.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    # On short terminals the title line goes, so the panes keep their rows;
+    # below the minimum size a notice replaces the panes.
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-wide-enough")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_SIZE[1], "-short"), (30, "-tall")]
     AUTO_FOCUS = None  # no field has focus at start, so the letter keys work at once
     ENABLE_COMMAND_PALETTE = True
 
@@ -96,7 +109,7 @@ class NanoNeuronApp(App[None]):
     # -- layout ---------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="too-small")
+        yield TooSmall(id="too-small")
         yield Static(id="title")
         with Horizontal(id="main"):
             with Vertical(id="left"):
@@ -113,14 +126,13 @@ class NanoNeuronApp(App[None]):
         form.border_title = "Hyperparameters"
         form.border_subtitle = "Enter applies · Esc leaves"
         self.query_one("#readouts").border_title = "Neuron"
-        self.query_one("#cost-plot").border_title = "Cost (log)  [#0087ff]━ train[/]  [#ff8700]━ test[/]"
+        self.query_one("#cost-plot").border_title = "Cost (log)  [#0087ff]━ train[/]  [#ff8700]· test[/]"
         self.query_one("#fit-view").border_title = "Fit: data and the neuron's line"
         self.query_one("#prediction").border_title = "Ask it"
         data = self.session.data
         self.query_one("#title", Static).update(
             f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b"
         )
-        self._check_size()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # A dropped SSH connection sends SIGHUP: save, stop, leave.
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
@@ -129,19 +141,6 @@ class NanoNeuronApp(App[None]):
             self.session.run()
             self.render_view()
         self.train_in_background()
-
-    def on_resize(self) -> None:
-        self._check_size()
-
-    def _check_size(self) -> None:
-        width, height = self.size
-        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        if too_small:
-            self.query_one("#too-small", Static).update(
-                f"nanoneuron needs a terminal of at least {MIN_SIZE[0]}×{MIN_SIZE[1]};\n"
-                f"this one is {width}×{height}. Make it larger (training goes on)."
-            )
-        self.screen.set_class(too_small, "-too-small")
 
     # -- saving and leaving ---------------------------------------------------------
 

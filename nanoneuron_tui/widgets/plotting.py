@@ -68,8 +68,8 @@ def draw(width: int, height: int, paint) -> Text:
     return text
 
 
-def marker(colour: int):
-    return plotext.marker("hd", pixel=colour)
+def marker(colour: int, symbol: str = "hd"):
+    return plotext.marker(symbol, pixel=colour)
 
 
 class PlotWidget(Widget):

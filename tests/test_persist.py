@@ -1,0 +1,153 @@
+"""Saving, loading, exporting: atomic writes, and files that are not what they claim."""
+
+import csv
+import json
+import os
+
+import pytest
+
+from nanoneuron_tui import persist
+from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui.session import Session, State
+
+
+def trained_session(epochs_done: int = 2500) -> Session:
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457, every=500, alpha=0.0004))
+    session.step(epochs_done)
+    return session
+
+
+def test_a_session_comes_back_exactly(tmp_path):
+    session = trained_session()
+    path = tmp_path / "session.json"
+    persist.save_session(session, path)
+    restored = persist.load_session(path)
+    before, after = session.view(), restored.view()
+    assert (after.epoch, after.w, after.b, after.w0, after.b0) == (before.epoch, before.w, before.b, before.w0, before.b0)
+    assert after.hyper == before.hyper
+    assert after.train_history == before.train_history and after.test_history == before.test_history
+    assert after.state is State.PAUSED
+    # And it trains on exactly as the original would have.
+    session.step(1000)
+    restored.step(1000)
+    assert (restored.view().w, restored.view().b) == (session.view().w, session.view().b)
+
+
+def test_a_running_session_is_saved_paused_and_a_diverged_one_stays_diverged(tmp_path):
+    session = Session(Hyperparameters(w0=0.3, b0=0.7, alpha=0.001))
+    session.run()
+    persist.save_session(session, tmp_path / "running.json")
+    assert persist.load_session(tmp_path / "running.json").state is State.PAUSED
+    session.step(100)
+    assert session.state is State.DIVERGED
+    persist.save_session(session, tmp_path / "diverged.json")
+    restored = persist.load_session(tmp_path / "diverged.json")
+    assert restored.state is State.DIVERGED
+    assert restored.view().diverged_at == session.view().diverged_at
+
+
+def test_model_round_trip_and_carry_on(tmp_path):
+    session = trained_session()
+    view = session.view()
+    path = tmp_path / "model.json"
+    persist.save_model(path, w=view.w, b=view.b, epoch=view.epoch, init=(view.w0, view.b0), hyper=view.hyper)
+    model = persist.load_model(path)
+    other = Session()
+    other.adopt_model(model)
+    adopted = other.view()
+    assert (adopted.w, adopted.b, adopted.epoch, adopted.hyper) == (view.w, view.b, view.epoch, view.hyper)
+    assert adopted.state is State.PAUSED
+
+
+def test_export_history_csv(tmp_path):
+    session = trained_session(3000)
+    path = tmp_path / "history.csv"
+    rows = persist.export_history(session, path)
+    with path.open() as file:
+        table = list(csv.reader(file))
+    assert table[0] == ["epoch", "cost", "test_cost"]
+    assert len(table) - 1 == rows == 3001  # epochs 0..3000
+    assert float(table[1][1]) == session.view().train_history[1][0]
+    assert table[-1][2] != ""  # the test cost at the last report
+
+
+def test_atomic_write_leaves_the_old_file_on_a_crash(tmp_path):
+    path = tmp_path / "session.json"
+    persist.save_session(trained_session(), path)
+    original = path.read_bytes()
+    with pytest.raises(RuntimeError):
+        with persist.atomic_writer(path) as file:
+            file.write('{"format": "nanoneuron-session", "ver')
+            raise RuntimeError("the machine died here")
+    assert path.read_bytes() == original
+    assert os.listdir(tmp_path) == ["session.json"]
+
+
+def good_document(tmp_path) -> dict:
+    path = tmp_path / "good.json"
+    persist.save_session(trained_session(600), path)
+    return json.loads(path.read_text())
+
+
+BAD_FILES = {
+    "empty": b"",
+    "truncated": b'{"format": "nanoneuron-session", "version": 1, "session": {"hyper',
+    "binary": bytes(range(256)),
+    "not an object": b"[1, 2, 3]",
+    "another program's": b'{"format": "something-else", "version": 1}',
+    "a model, not a session": b'{"format": "nanoneuron-model", "version": 1}',
+    "a future version": b'{"format": "nanoneuron-session", "version": 99, "session": {}}',
+    "deeply nested": b"[" * 100_000 + b"]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_bad_files_are_refused_with_one_clear_line(tmp_path, name):
+    path = tmp_path / "bad.json"
+    path.write_bytes(BAD_FILES[name])
+    with pytest.raises(persist.PersistError) as caught:
+        persist.load_session(path)
+    message = str(caught.value)
+    assert str(path) in message and "\n" not in message
+    assert path.read_bytes() == BAD_FILES[name]  # nothing changed
+
+
+HOSTILE_EDITS = {
+    "nan w": lambda d: d["session"].__setitem__("w", float("nan")),
+    "string epoch": lambda d: d["session"].__setitem__("epoch", "1000"),
+    "negative epoch": lambda d: d["session"].__setitem__("epoch", -5),
+    "huge epoch": lambda d: d["session"].__setitem__("epoch", 10**30),
+    "bool alpha": lambda d: d["session"]["hyperparameters"].__setitem__("alpha", True),
+    "zero alpha": lambda d: d["session"]["hyperparameters"].__setitem__("alpha", 0),
+    "no init": lambda d: d["session"].pop("init"),
+    "state running wild": lambda d: d["session"].__setitem__("state", "exploding"),
+    "history lengths differ": lambda d: d["session"]["train_history"]["costs"].append(1.0),
+    "history backwards": lambda d: d["session"]["train_history"]["epochs"].reverse(),
+    "negative cost": lambda d: d["session"]["train_history"]["costs"].__setitem__(0, -1.0),
+    "giant history": lambda d: d["session"]["test_history"].update(epochs=list(range(200_000)), costs=[1.0] * 200_000),
+    "list for hyperparameters": lambda d: d["session"].__setitem__("hyperparameters", [1, 2]),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_EDITS)
+def test_damaged_or_hostile_sessions_are_refused(tmp_path, name):
+    document = good_document(tmp_path)
+    HOSTILE_EDITS[name](document)
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(persist.PersistError, match="damaged|not a"):
+        persist.load_session(path)
+
+
+def test_writing_where_one_cannot_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(persist.PersistError, match="cannot write"):
+        persist.save_session(trained_session(10), blocker / "session.json")
+    with pytest.raises(persist.PersistError, match="cannot write"):
+        persist.export_history(trained_session(10), blocker / "h.csv")
+
+
+def test_default_state_path_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert persist.default_state_path() == tmp_path / "nanoneuron" / "session.json"

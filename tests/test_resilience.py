@@ -1,0 +1,203 @@
+"""Made for SSH: hang-ups, quitting, resuming, small terminals, few or no colours."""
+
+import json
+import os
+import re
+import time
+
+import pytest
+from textual.widgets import Input
+
+from nanoneuron_tui import persist
+from nanoneuron_tui.session import State
+from tests.conftest import make_app, wait_for
+from tests.terminal import Terminal, installed_nanoneuron
+
+SEED = ["--w0", "0.9492", "--b0", "0.457"]
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone for our purposes: it holds no terminal and runs nothing.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ")[-1][0] != "Z"
+
+
+# -- in the app ------------------------------------------------------------------------
+
+
+async def test_ctrl_q_saves_the_session(tmp_path):
+    app = make_app()
+    app.state_path = tmp_path / "session.json"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n", "s")
+        view = app.session.view()
+        await pilot.press("ctrl+q")
+    restored = persist.load_session(app.state_path).view()
+    assert (restored.epoch, restored.w, restored.b) == (2001, view.w, view.b)
+
+
+async def test_palette_save_load_and_export(tmp_path):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        saved = app.session.view()
+
+        async def answer(path):
+            field = app.screen.query_one("#path", Input)
+            field.value = str(path)
+            await pilot.press("enter")
+            await pilot.pause()
+
+        app.action_save_model()
+        await pilot.pause()
+        await answer(tmp_path / "model.json")
+        assert json.loads((tmp_path / "model.json").read_text())["epoch"] == 1000
+
+        app.action_export_history()
+        await pilot.pause()
+        await answer(tmp_path / "history.csv")
+        assert (tmp_path / "history.csv").read_text().startswith("epoch,cost,test_cost\n")
+
+        await pilot.press("r")
+        app.action_load_model()
+        await pilot.pause()
+        await answer(tmp_path / "model.json")
+        view = app.session.view()
+        assert (view.epoch, view.w, view.b) == (1000, saved.w, saved.b)
+
+        # A bad file is refused with a message, and nothing changes.
+        (tmp_path / "junk.json").write_text("{not json")
+        app.action_load_model()
+        await pilot.pause()
+        await answer(tmp_path / "junk.json")
+        assert app.session.view().epoch == 1000
+        assert any("damaged or truncated" in n.message for n in app._notifications)
+
+
+async def test_resizing_small_and_back_never_crashes():
+    app = make_app(pace=None, epochs=1_000_000_000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        for size in [(60, 20), (50, 15), (30, 8), (160, 48), (60, 20), (80, 24)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.1)
+            notice = app.query_one("#too-small")
+            too_small = size[0] < 60 or size[1] < 20
+            assert notice.display == too_small
+            assert app.query_one("#main").display != too_small
+            if too_small:
+                message = str(notice.render())
+                assert "at least 60×20" in message and f"{size[0]}×{size[1]}" in message
+        assert app.session.state is State.RUNNING
+
+
+# -- in a real terminal ----------------------------------------------------------------
+
+
+@pytest.fixture
+def terminal():
+    terminals = []
+
+    def start(*args, size=(80, 24), env=None):
+        term = Terminal([installed_nanoneuron(), *args], size=size, env=env)
+        terminals.append(term)
+        return term
+
+    yield start
+    for term in terminals:
+        term.close()
+
+
+def epoch_on(screen: str) -> int:
+    return int(re.search(r"epoch\s+([\d,]+) / ", screen).group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("how", ["sighup", "terminal closed"])
+def test_hang_up_saves_and_exits_within_a_second(terminal, tmp_path, how):
+    state = tmp_path / "session.json"
+    term = terminal(*SEED, "--state", str(state), "--pace", "50")
+    term.wait_for("paused")
+    term.keys("Space")
+    term.wait_for("running")
+    time.sleep(1.0)
+    pid = term.pid
+    started = time.monotonic()
+    if how == "sighup":
+        os.kill(pid, 1)
+    else:
+        term.close()  # the terminal itself goes away
+    while process_alive(pid) and time.monotonic() - started < 3:
+        time.sleep(0.02)
+    elapsed = time.monotonic() - started
+    assert not process_alive(pid), "nanoneuron is still running after its terminal hung up"
+    assert elapsed < 1.0, f"took {elapsed:.2f} s to exit"
+    saved = persist.load_session(state).view()
+    assert saved.epoch > 0 and saved.state is State.PAUSED
+
+
+def test_resume_brings_back_exactly_where_it_was(terminal, tmp_path):
+    state = tmp_path / "session.json"
+    term = terminal(*SEED, "--state", str(state), "--alpha", "0.0004", "--every", "700", "--epochs", "50000")
+    term.wait_for("paused")
+    term.keys("n", "n", "s")
+    before = term.wait_for("1,401 / 50,000")
+    os.kill(term.pid, 1)
+    time.sleep(1.0)
+    saved = persist.load_session(state).view()
+    again = terminal("--resume", "--state", str(state))
+    after = again.wait_for("paused")
+    assert epoch_on(after) == 1401
+    for field in ("0.0004", "700", "50000", "0.9492", "0.457"):
+        assert field in after
+    w_line = re.search(r"│ w\s+(\S+)", before).group(1)
+    assert w_line in after
+    assert f"{saved.w:.7g}" == w_line
+
+
+def sgr_colours(data: bytes) -> list[bytes]:
+    return re.findall(rb"\x1b\[([0-9;]*)m", data)
+
+
+@pytest.mark.parametrize("term_name", ["xterm-256color", "xterm"])
+def test_colours_fit_the_terminal(terminal, tmp_path, term_name):
+    record = tmp_path / "bytes"
+    record.touch()
+    term = terminal(*SEED, env={"TERM": term_name, "COLORTERM": ""})
+    term.record(record)
+    term.wait_for("paused")
+    term.keys("f")
+    term.wait_for("finished")
+    time.sleep(0.5)
+    codes = sgr_colours(record.read_bytes())
+    assert codes
+    truecolour = [c for c in codes if b"38;2;" in c or b"48;2;" in c]
+    assert not truecolour  # SSH forwards no COLORTERM: no 24-bit colour
+    if term_name == "xterm":
+        assert not [c for c in codes if b"38;5;" in c or b"48;5;" in c]  # 16 colours only
+
+
+def test_no_color_is_monochrome_and_still_legible(terminal, tmp_path):
+    record = tmp_path / "bytes"
+    record.touch()
+    term = terminal(*SEED, "--alpha", "0.001", "--w0", "0.3", "--b0", "0.7", env={"NO_COLOR": "1"})
+    term.record(record)
+    term.wait_for("paused")
+    term.keys("F2")  # nothing bound: harmless
+    term.keys("f")
+    screen = term.wait_for("diverged at epoch")
+    assert "━ train" in screen and "· test" in screen  # series told apart by shape, not colour
+    assert "try below" in screen
+    time.sleep(0.5)
+    for code in sgr_colours(record.read_bytes()):
+        parts = code.split(b";")
+        for i, part in enumerate(parts[:-2]):
+            if part in (b"38", b"48") and parts[i + 1] == b"5":
+                index = int(parts[i + 2])
+                # Greys only: the 256-colour grey ramp, black, white, or the greys of the cube.
+                assert index in (0, 7, 8, 15, 16, 231) or 232 <= index <= 255 or (
+                    16 <= index <= 231 and len({(index - 16) // 36, (index - 16) // 6 % 6, (index - 16) % 6}) == 1
+                ), code
