@@ -213,26 +213,27 @@ class NanoNeuronApp(App[None]):
 
     # -- showing the session ------------------------------------------------------
 
-    def render_view(self, view: View | None = None) -> None:
+    def render_view(self, view: View | None = None, urgent: bool = True) -> None:
+        """Show a view; ``urgent`` (a key press, not a training report) skips the plots' pacing."""
         view = view or self.session.view()
         if view.version < self._shown_version:
             return  # an older report overtaken by a key press
         self._shown_version = view.version
         self.query_one(Readouts).show(view)
         cost_plot = self.query_one(CostPlot)
-        cost_plot.show(view)
+        cost_plot.show(view, urgent)
         subtitle = (
             f"[b]alpha too large: try below {self.session.max_stable_alpha:.3g}[/]"
             if view.state is State.DIVERGED else ""
         )
         if cost_plot.border_subtitle != subtitle:  # setting it repaints the pane
             cost_plot.border_subtitle = subtitle
-        self.query_one(FitView).show(view)
+        self.query_one(FitView).show(view, urgent)
         self.query_one(PredictionBox).show(view)
         self.query_one(HyperparameterForm).show(view.hyper)
 
     def on_trained(self, message: Trained) -> None:
-        self.render_view(message.view)
+        self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
 
     # -- the training thread ------------------------------------------------------
 

@@ -37,8 +37,8 @@ def thin(epochs: list[int], costs: list[float], goal: int, columns: int) -> tupl
 
 
 class CostPlot(PlotWidget):
-    def show(self, view: View) -> None:
-        self.plot(view)
+    def show(self, view: View, urgent: bool = False) -> None:
+        self.plot(view, urgent)
 
     def picture_key(self, view: View) -> object:
         columns = max(1, self.content_size.width - 8)
@@ -47,7 +47,8 @@ class CostPlot(PlotWidget):
         return (
             goal,
             thin(*view.train_history, goal, columns),
-            thin(*view.test_history, goal, columns),
+            # Test costs are dots on the line: one every few cells leaves the line visible.
+            thin(*view.test_history, goal, max(1, columns // 6)),
         )
 
     def paint(self, figure, view: View, width: int, height: int) -> None:

@@ -9,8 +9,8 @@ MAX_POINTS = 400  # a terminal cannot show more points than it has cells
 
 
 class FitView(PlotWidget):
-    def show(self, view: View) -> None:
-        self.plot(view)
+    def show(self, view: View, urgent: bool = False) -> None:
+        self.plot(view, urgent)
 
     def picture_key(self, view: View) -> object:
         data = view.data

@@ -27,6 +27,10 @@ TEST_COLOUR = 208  # orange
 LINE_COLOUR = 170  # magenta
 POINT_COLOUR = 244  # grey
 
+# A redraw sends every cell of the plot, so a large plot redraws less often:
+# the bytes a plot costs per second stay about the same at any size.
+PLOT_CELLS_PER_SECOND = 1500
+
 
 def nice_step(span: float, count: int) -> float:
     """A round tick step (1, 2 or 5 times a power of ten) giving about ``count`` ticks."""
@@ -86,11 +90,16 @@ class PlotWidget(Widget):
         self._last_rebuild = -math.inf
         self._deferred = None
 
-    def plot(self, inputs: object) -> None:
-        """Give the plot new data; the screen changes only if the picture does."""
+    def plot(self, inputs: object, urgent: bool = False) -> None:
+        """Give the plot new data; the screen changes only if the picture does.
+
+        Training updates are paced; ``urgent`` ones (a key press) are drawn at once.
+        """
         self._inputs = inputs
-        wait = self._last_rebuild + self.min_interval - time.monotonic()
-        if wait <= 0:
+        width, height = self.content_size
+        interval = max(self.min_interval, width * height / PLOT_CELLS_PER_SECOND)
+        wait = self._last_rebuild + interval - time.monotonic()
+        if wait <= 0 or urgent:
             self._rebuild()
         elif self._deferred is None:
             # Too soon: draw the latest data once the interval is up.
@@ -100,6 +109,8 @@ class PlotWidget(Widget):
         self._rebuild()
 
     def _rebuild(self) -> None:
+        if self._deferred is not None:
+            self._deferred.stop()
         self._deferred = None
         self._last_rebuild = time.monotonic()
         width, height = self.content_size
