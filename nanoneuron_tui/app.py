@@ -23,11 +23,14 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from nanoneuron_tui import persist
+from nanoneuron_tui.cli import data_from_args
+from nanoneuron_tui.core.data import DataError
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets.cost_plot import CostPlot
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
+from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.readouts import Readouts
@@ -83,6 +86,9 @@ class NanoNeuronApp(App[None]):
         Binding("r,f9", "reset", "Reset", key_display="r/F9"),
         Binding("R,f4", "new_start", "New", key_display="R/F4"),
         Binding("p,f3", "ask", "Ask", key_display="p/F3"),
+        Binding("d,f2", "choose_data", "Data", key_display="d/F2"),
+        # Last in the footer: on a narrow terminal it is the one that gets cut.
+        Binding("ctrl+p", "command_palette", "All commands", key_display="^p"),
         Binding("escape", "leave_field", "Leave field", show=False),
     ]
 
@@ -119,20 +125,15 @@ class NanoNeuronApp(App[None]):
             with Vertical(id="right"):
                 yield CostPlot(min_interval=self.plot_interval, id="cost-plot")
                 yield FitView(min_interval=self.plot_interval, id="fit-view")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         form = self.query_one("#hyperparameters")
         form.border_title = "Hyperparameters"
         form.border_subtitle = "Enter applies · Esc leaves"
-        self.query_one("#readouts").border_title = "Neuron"
         self.query_one("#cost-plot").border_title = "Cost (log)  [#0087ff]━ train[/]  [#ff8700]· test[/]"
-        self.query_one("#fit-view").border_title = "Fit: data and the neuron's line"
         self.query_one("#prediction").border_title = "Ask it"
-        data = self.session.data
-        self.query_one("#title", Static).update(
-            f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b"
-        )
+        self._show_data_labels()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # A dropped SSH connection sends SIGHUP: save, stop, leave.
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
@@ -300,6 +301,26 @@ class NanoNeuronApp(App[None]):
     def action_ask(self) -> None:
         self.query_one("#ask", Input).focus()
 
+    def action_choose_data(self) -> None:
+        def chosen(data) -> None:
+            if data is not None:
+                self._act(lambda: self.session.use_data(data))
+                self._show_data_labels()
+                self.notify(f"{stability_note(data)}. Training starts over at epoch 0.")
+
+        self.push_screen(DataDialog(self.session.data.spec), chosen)
+
+    def _show_data_labels(self) -> None:
+        data = self.session.data
+        normalized = " · x normalized" if data.spec.normalize else ""
+        self.query_one("#title", Static).update(
+            f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b{normalized}"
+        )
+        self.query_one("#fit-view").border_title = f"Fit: {data.y_label} against {data.x_label}"
+        # The title line is hidden on short terminals; the pane says it too.
+        self.query_one("#readouts").border_title = "Neuron" + (" (x normalized)" if data.spec.normalize else "")
+        self.query_one(PredictionBox).set_unit(data.x_label)
+
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)
 
@@ -324,6 +345,7 @@ class NanoNeuronApp(App[None]):
             ("Reset", "Back to epoch 0 with the same initial w and b (r, F9)", self.action_reset),
             ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
             ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
+            ("Choose data", "Preset or CSV, noise, train/test split, normalization (d, F2)", self.action_choose_data),
             ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
             ("Export cost history", "Write the cost per epoch as CSV", self.action_export_history),
@@ -349,10 +371,10 @@ def run_app(args: argparse.Namespace) -> int:
                 epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
                 seed=args.seed, pace=args.pace,
             )
-            session = Session(hyper)
+            session = Session(hyper, data_from_args(args))
             if args.load_model:
                 session.adopt_model(persist.load_model(args.load_model))
-    except persist.PersistError as problem:
+    except (persist.PersistError, DataError) as problem:
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return 2
     app = NanoNeuronApp(session, run=args.run, fps=args.fps, state_path=state_path)

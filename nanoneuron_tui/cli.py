@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from nanoneuron_tui import params
-from nanoneuron_tui.core.data import DataSet, celsius_to_fahrenheit_data
+from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.trainer import Progress, Trainer, max_stable_alpha
 from nanoneuron_tui.persist import PersistError, atomic_writer, save_model
 
@@ -52,6 +52,28 @@ def _add_training_flags(parser: argparse.ArgumentParser) -> None:
                        help="initial b (default: random in [0, 1))")
     group.add_argument("--seed", type=_checked(params.parse_seed), default=None,
                        help="seed for the random initial w and b, to repeat a run")
+    data = parser.add_argument_group("data")
+    data.add_argument("--preset", choices=sorted(PRESETS), default="c2f",
+                      help="a linear unit conversion to learn (default c2f: the article's Celsius to Fahrenheit)")
+    data.add_argument("--data", metavar="FILE.csv",
+                      help="learn from your own data: two numeric columns x,y, header optional")
+    data.add_argument("--noise", type=_checked(params.parse_noise), default=0.0, metavar="SIGMA",
+                      help="add Gaussian noise of this standard deviation to y")
+    data.add_argument("--noise-seed", type=_checked(params.parse_seed), default=0, metavar="S")
+    data.add_argument("--test-ratio", type=_checked(params.parse_test_ratio), default=None, metavar="R",
+                      help="hold out this share of the points, shuffled, for testing "
+                           "(default: the preset's fixed split; 0.2 for a file)")
+    data.add_argument("--split-seed", type=_checked(params.parse_seed), default=0, metavar="S")
+    data.add_argument("--normalize", action="store_true",
+                      help="train on standardized x (w and b are still shown in the data's units)")
+
+
+def data_from_args(args: argparse.Namespace) -> DataSet:
+    """The data set the flags describe; raises DataError with one clear line."""
+    return build_data(DataSpec(
+        preset=args.preset, csv=args.data, noise=args.noise, noise_seed=args.noise_seed,
+        test_ratio=args.test_ratio, split_seed=args.split_seed, normalize=args.normalize,
+    ))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,9 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_flags(train)
     train.add_argument("--every", type=_checked(params.parse_every), default=None,
                        help="print a progress line (to stderr) every N epochs")
-    train.add_argument("--predict", type=_checked(lambda t: params.parse_celsius(t, "C")),
-                       default=params.DEFAULT_PREDICT, metavar="C",
-                       help="the Celsius value to ask for at the end (default 70)")
+    train.add_argument("--predict", type=_checked(lambda t: params.parse_celsius(t, "X")),
+                       default=params.DEFAULT_PREDICT, metavar="X",
+                       help="the x to ask about at the end, in the data's units (default 70)")
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     train.add_argument("--history", metavar="FILE.csv",
                        help="write the cost of every epoch to this CSV file (epoch,cost)")
@@ -114,16 +136,22 @@ class Report:
     cost_before: float
     cost_after: float
     last: Progress
-    celsius: float
+    x: float
+
+    @property
+    def w_b(self) -> tuple[float, float]:
+        """The trained neuron in the data's units."""
+        return self.data.from_training(self.last.w, self.last.b)
 
     @property
     def prediction(self) -> float:
-        return self.celsius * self.last.w + self.last.b
+        w, b = self.w_b
+        return self.x * w + b
 
     @property
     def correct(self) -> float:
         w, b = self.data.target
-        return self.celsius * w + b
+        return self.x * w + b
 
     def as_json(self) -> dict[str, object]:
         # JSON has no inf or NaN; a number that overflowed is reported as null.
@@ -134,10 +162,11 @@ class Report:
         return {
             "cost_before": self.cost_before,
             "cost_after": self.cost_after,
-            "w": self.last.w,
-            "b": self.last.b,
+            "w": self.w_b[0],
+            "b": self.w_b[1],
             "test_cost": self.last.test_cost,
-            "celsius": self.celsius,
+            "celsius": self.x,
+            "x": self.x,
             "prediction": self.prediction,
             "correct": self.correct,
             "epochs_run": self.last.epoch,
@@ -148,6 +177,8 @@ class Report:
             "w0": self.w0,
             "b0": self.b0,
             "seed": self.hyper.seed,
+            "max_stable_alpha": max_stable_alpha(self.data.training_fits[0]),
+            "data": self.data.describe(),
         }
 
     def as_text(self) -> str:
@@ -156,19 +187,20 @@ class Report:
             + (f" (seed {self.hyper.seed})" if self.hyper.w0 is None or self.hyper.b0 is None else ""),
             f"Cost before the training: {_number(self.cost_before)}",
             f"Cost after the training: {_number(self.cost_after)}",
-            f"NanoNeuron parameters: {{ w: {_number(self.last.w)}, b: {_number(self.last.b)} }}",
+            f"NanoNeuron parameters: {{ w: {_number(self.w_b[0])}, b: {_number(self.w_b[1])} }}",
         ]
         if self.last.test_cost is not None:
             lines.append(f"Cost on new testing data: {_number(self.last.test_cost)}")
+        unit = self.data.x_label if self.data.x_label.startswith("°") else f" {self.data.x_label}"
         lines += [
-            f'NanoNeuron "thinks" that {_number(self.celsius)}°C in Fahrenheit is: {_number(self.prediction)}',
-            f"Correct answer is: {_number(self.correct)}",
+            f'NanoNeuron "thinks" that {_number(self.x)}{unit} in {self.data.y_name} is: {_number(self.prediction)}',
+            ("Correct answer is: " if self.data.rule else "The least-squares line says: ") + _number(self.correct),
         ]
         return "\n".join(lines)
 
 
 def divergence_message(diverged_at: int, alpha: float, data: DataSet) -> str:
-    limit = max_stable_alpha(data.train)
+    limit = max_stable_alpha(data.training_fits[0])
     return (
         f"Training diverged at epoch {diverged_at}: alpha {_number(alpha)} is too large, "
         f"every step overshoots and the cost explodes. Try a smaller alpha "
@@ -180,9 +212,14 @@ def train_headless(args: argparse.Namespace) -> int:
     hyper = params.Hyperparameters(
         epochs=args.epochs, alpha=args.alpha, w0=args.w0, b0=args.b0, seed=args.seed
     ).with_seed()
-    data = celsius_to_fahrenheit_data()
+    try:
+        data = data_from_args(args)
+    except DataError as problem:
+        print(f"nanoneuron: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     w0, b0 = hyper.initial_neuron()
-    trainer = Trainer(data.train, w0, b0, hyper.alpha, test=data.test)
+    train_fit, test_fit = data.training_fits
+    trainer = Trainer(train_fit, *data.to_training(w0, b0), hyper.alpha, test=test_fit)
     last = trainer.progress()
     cost_before = cost_after = last.cost
 
@@ -199,15 +236,17 @@ def train_headless(args: argparse.Namespace) -> int:
                 if history:
                     history.writelines(f"{e},{c!r}\n" for e, c in enumerate(last.costs, last.first_epoch))
                 if args.every:
+                    w, b = data.from_training(last.w, last.b)
                     print(f"epoch {last.epoch}/{hyper.epochs}  cost {last.cost:.6g}  "
-                          f"w {last.w:.6g}  b {last.b:.6g}", file=sys.stderr)
+                          f"w {w:.6g}  b {b:.6g}", file=sys.stderr)
     except OSError as problem:
         print(f"nanoneuron: error: cannot write {args.history}: {problem.strerror or problem}", file=sys.stderr)
         return EXIT_USAGE
 
     if args.save_model:
         try:
-            save_model(args.save_model, w=last.w, b=last.b, epoch=last.epoch, init=(w0, b0), hyper=hyper)
+            w, b = data.from_training(last.w, last.b)
+            save_model(args.save_model, w=w, b=b, epoch=last.epoch, init=(w0, b0), hyper=hyper)
         except PersistError as problem:
             print(f"nanoneuron: error: {problem}", file=sys.stderr)
             return EXIT_USAGE

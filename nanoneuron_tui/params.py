@@ -90,6 +90,20 @@ def parse_pace(text: str) -> float | None:
     return value
 
 
+def parse_noise(text: str) -> float:
+    value = _number(text, "noise")
+    if value < 0:
+        raise ValueError("noise is a standard deviation: 0 or more")
+    return value
+
+
+def parse_test_ratio(text: str) -> float:
+    value = _number(text, "test ratio")
+    if not 0 <= value <= 0.9:
+        raise ValueError("test ratio must be from 0 to 0.9 (the share of points held out)")
+    return value
+
+
 def parse_fps(text: str) -> float:
     value = _number(text, "fps")
     if not 0.5 <= value <= 60:

@@ -171,6 +171,36 @@ def _history(saved: Any, path: object, name: str) -> dict[str, Any]:
     return {"capacity": capacity, "stride": stride, "epochs": epochs, "costs": costs, "last": last}
 
 
+def _data_spec(saved: Any, path: object):
+    from nanoneuron_tui.core.data import PRESETS, DataSpec
+
+    if saved is None:
+        return DataSpec()
+    if not isinstance(saved, dict):
+        raise _fail(path, "the data description is malformed")
+    preset, csv_path = saved.get("preset", "c2f"), saved.get("csv")
+    if preset not in PRESETS:
+        raise _fail(path, f"there is no data preset called {preset!r}")
+    if csv_path is not None and not isinstance(csv_path, str):
+        raise _fail(path, "the data file name is not text")
+    ratio = saved.get("test_ratio")
+    normalize = saved.get("normalize", False)
+    if not isinstance(normalize, bool):
+        raise _fail(path, "normalize is not true or false")
+    try:
+        return DataSpec(
+            preset=preset,
+            csv=csv_path,
+            noise=params.parse_noise(repr(_number(saved.get("noise", 0.0), path, "noise"))),
+            noise_seed=_whole(saved.get("noise_seed", 0), path, "noise_seed", 0, 2**63),
+            test_ratio=None if ratio is None else params.parse_test_ratio(repr(_number(ratio, path, "test_ratio"))),
+            split_seed=_whole(saved.get("split_seed", 0), path, "split_seed", 0, 2**63),
+            normalize=normalize,
+        )
+    except ValueError as problem:
+        raise _fail(path, str(problem)) from None
+
+
 # -- sessions ------------------------------------------------------------------
 
 
@@ -180,6 +210,7 @@ def save_session(session, path: str | os.PathLike[str]) -> None:
 
 def load_session(path: str | os.PathLike[str]):
     """The saved session, paused where it was; raises PersistError and changes nothing if the file is bad."""
+    from nanoneuron_tui.core.data import DataError, DataSpec, build_data
     from nanoneuron_tui.session import Session, State
 
     saved = _read_json(path, SESSION_FORMAT).get("session")
@@ -204,7 +235,12 @@ def load_session(path: str | os.PathLike[str]):
         "train_history": _history(saved.get("train_history"), path, "training history"),
         "test_history": _history(saved.get("test_history"), path, "test history"),
     }
-    return Session.restore(checked)
+    spec = _data_spec(saved.get("data"), path)
+    try:
+        data = build_data(spec)
+    except DataError as problem:
+        raise PersistError(f"{path}: its data cannot be loaded: {problem}") from None
+    return Session.restore(checked, data)
 
 
 # -- models --------------------------------------------------------------------

@@ -81,13 +81,21 @@ class Session:
     def _start(self, hyper: Hyperparameters) -> None:
         self.hyper = hyper
         self.w0, self.b0 = hyper.initial_neuron()
-        self.trainer = Trainer(self.data.train, self.w0, self.b0, hyper.alpha, test=self.data.test)
+        self.trainer = self._trainer(self.w0, self.b0)
         self.train_history = CostHistory(HISTORY_CAPACITY)
         self.test_history = CostHistory(HISTORY_CAPACITY)
         self.state = State.PAUSED
         self.fast_forward = False
         self._record_now()
         self._changed()
+
+    def _trainer(self, w: float, b: float, epoch: int = 0, start_cost: float | None = None,
+                 training_units: bool = False) -> Trainer:
+        """A trainer for a neuron given in the data's units, or already in the trainer's."""
+        train, test = self.data.training_fits
+        if not training_units:
+            w, b = self.data.to_training(w, b)
+        return Trainer(train, w, b, self.hyper.alpha, test=test, epoch=epoch, start_cost=start_cost)
 
     def _record_now(self) -> None:
         """Put the current neuron's cost on the plot (the cost before its next update)."""
@@ -121,6 +129,16 @@ class Session:
             self.fast_forward = False
         self._changed()
 
+    def view_w_b(self) -> tuple[float, float]:
+        """The neuron's w and b in the data's units."""
+        return self.data.from_training(self.trainer.w, self.trainer.b)
+
+    def use_data(self, data: DataSet) -> None:
+        """Learn from other data: back to epoch 0, same hyperparameters."""
+        with self._lock:
+            self.data = data
+            self._start(self.hyper)
+
     # -- saving and restoring --------------------------------------------------
 
     def to_dict(self) -> dict[str, object]:
@@ -129,8 +147,11 @@ class Session:
             trainer = self.trainer
             return {
                 "hyperparameters": asdict(self.hyper),
+                "data": asdict(self.data.spec),
                 "init": {"w": self.w0, "b": self.b0},
                 "epoch": trainer.epoch,
+                # As the trainer holds them (standardized units if normalizing), so a
+                # resumed session is bit-for-bit the same.
                 "w": trainer.w,
                 "b": trainer.b,
                 "start_cost": trainer.start_cost,
@@ -141,14 +162,13 @@ class Session:
             }
 
     @classmethod
-    def restore(cls, saved: dict, data: DataSet | None = None) -> Session:
+    def restore(cls, saved: dict, data: DataSet) -> Session:
         """A session from ``to_dict``'s output (checked by persist.py); it comes back paused."""
         session = cls(Hyperparameters(**saved["hyperparameters"]), data)
         with session._lock:
             session.w0, session.b0 = saved["init"]["w"], saved["init"]["b"]
-            session.trainer = Trainer(
-                session.data.train, saved["w"], saved["b"], session.hyper.alpha,
-                test=session.data.test, epoch=saved["epoch"], start_cost=saved["start_cost"],
+            session.trainer = session._trainer(
+                saved["w"], saved["b"], saved["epoch"], saved["start_cost"], training_units=True
             )
             session.trainer.diverged_at = saved["diverged_at"]
             session.state = State(saved["state"])
@@ -162,8 +182,7 @@ class Session:
         with self._lock:
             self._start(Hyperparameters(**model["hyperparameters"]))
             self.w0, self.b0 = model["init"]["w"], model["init"]["b"]
-            self.trainer = Trainer(self.data.train, model["w"], model["b"], self.hyper.alpha,
-                                   test=self.data.test, epoch=model["epoch"])
+            self.trainer = self._trainer(model["w"], model["b"], model["epoch"])
             self.train_history = CostHistory(HISTORY_CAPACITY)
             self.test_history = CostHistory(HISTORY_CAPACITY)
             self._record_now()
@@ -176,6 +195,7 @@ class Session:
     def view(self) -> View:
         with self._lock:
             report = self.trainer.progress()
+            w, b = self.view_w_b()
             pending = (self.hyper.initial_neuron() != (self.w0, self.b0))
             return View(
                 version=self._version,
@@ -185,8 +205,8 @@ class Session:
                 hyper=self.hyper,
                 w0=self.w0,
                 b0=self.b0,
-                w=report.w,
-                b=report.b,
+                w=w,
+                b=b,
                 dW=report.dW,
                 dB=report.dB,
                 cost=report.cost,
@@ -264,7 +284,7 @@ class Session:
 
     @property
     def max_stable_alpha(self) -> float:
-        return max_stable_alpha(self.data.train)
+        return max_stable_alpha(self.data.training_fits[0])
 
     # -- what the training thread does ----------------------------------------
 

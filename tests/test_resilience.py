@@ -186,7 +186,6 @@ def test_no_color_is_monochrome_and_still_legible(terminal, tmp_path):
     term = terminal(*SEED, "--alpha", "0.001", "--w0", "0.3", "--b0", "0.7", env={"NO_COLOR": "1"})
     term.record(record)
     term.wait_for("paused")
-    term.keys("F2")  # nothing bound: harmless
     term.keys("f")
     screen = term.wait_for("diverged at epoch")
     assert "━ train" in screen and "· test" in screen  # series told apart by shape, not colour

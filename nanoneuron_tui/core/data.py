@@ -7,10 +7,14 @@ run an epoch in the same time whether there are a hundred points or a million.
 
 from __future__ import annotations
 
+import csv
 import math
+import random
 from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
 
 from nanoneuron_tui.core.neuron import generate_data_sets
 
@@ -76,10 +80,56 @@ class LineFit:
         u, v = self._misses(w, b)
         return self.residual_cost + (self.x_variance * u * u + v * v) / 2
 
+    def rescaled(self, scaling: Scaling) -> LineFit:
+        """The same samples seen through standardized x, ``(x - mean) / std``: no pass over the data."""
+        return replace(
+            self,
+            x_mean=(self.x_mean - scaling.mean) / scaling.std,
+            x_variance=self.x_variance / scaling.std**2,
+            w_best=self.w_best * scaling.std,
+            b_best=self.b_best + self.w_best * scaling.mean,
+        )
+
     def gradient(self, w: float, b: float) -> tuple[float, float]:
         """(dW, dB) as backward propagation computes them: the means of (y - prediction)*x and (y - prediction)."""
         u, v = self._misses(w, b)
         return self.x_variance * u + self.x_mean * v, v
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Input normalization: the neuron sees ``(x - mean) / std`` instead of x.
+
+    With x standardized the cost is equally curved along w and b, so one alpha
+    suits both and a much larger one converges. The neuron's w and b are
+    translated back, so a person always reads them in the data's own units.
+    """
+
+    mean: float
+    std: float
+
+    @classmethod
+    def of(cls, fit: LineFit) -> Scaling:
+        return cls(fit.x_mean, math.sqrt(fit.x_variance))
+
+    def to_original(self, w: float, b: float) -> tuple[float, float]:
+        return w / self.std, b - w * self.mean / self.std
+
+    def to_scaled(self, w: float, b: float) -> tuple[float, float]:
+        return w * self.std, b + w * self.mean
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which data to learn from, and how: enough to build it again (a saved session does)."""
+
+    preset: str = "c2f"
+    csv: str | None = None  # a file of x,y rows instead of a preset
+    noise: float = 0.0  # standard deviation of Gaussian noise added to y
+    noise_seed: int = 0
+    test_ratio: float | None = None  # None: the preset's own split (20% for a file)
+    split_seed: int = 0
+    normalize: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,13 +146,14 @@ class DataSet:
     # The rule that generated the data, if there is one (w, b); otherwise the
     # best a line can do is the least-squares fit of the training data.
     rule: tuple[float, float] | None = None
+    spec: DataSpec = field(default_factory=DataSpec)
     train: LineFit = field(init=False, repr=False, compare=False)
     test: LineFit | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         train = LineFit.of(self.x_train, self.y_train)
         if not train.x_variance > 0:
-            raise ValueError("the training data needs at least two different x values")
+            raise DataError("the training data needs at least two different x values")
         object.__setattr__(self, "train", train)
         test = LineFit.of(self.x_test, self.y_test) if len(self.x_test) else None
         object.__setattr__(self, "test", test)
@@ -112,17 +163,193 @@ class DataSet:
         """The (w, b) NanoNeuron should end up near."""
         return self.rule if self.rule is not None else (self.train.w_best, self.train.b_best)
 
+    @property
+    def y_name(self) -> str:
+        """What y is called in a sentence: "Fahrenheit" for a conversion, else its label."""
+        return self.name.split(" to ", 1)[1] if self.rule is not None and " to " in self.name else self.y_label
 
-def celsius_to_fahrenheit_data() -> DataSet:
-    """The article's data: 0..99 °C to train on, 0.5..99.5 °C to test on."""
-    x_train, y_train, x_test, y_test = generate_data_sets()
+    @property
+    def target_kind(self) -> str:
+        return "rule" if self.rule is not None else "least-squares line"
+
+    @cached_property
+    def scaling(self) -> Scaling | None:
+        return Scaling.of(self.train) if self.spec.normalize else None
+
+    @cached_property
+    def training_fits(self) -> tuple[LineFit, LineFit | None]:
+        """Training and test data as the neuron sees them (standardized x if normalizing)."""
+        if self.scaling is None:
+            return self.train, self.test
+        return self.train.rescaled(self.scaling), self.test.rescaled(self.scaling) if self.test else None
+
+    def to_training(self, w: float, b: float) -> tuple[float, float]:
+        """A neuron in the data's units, as the trainer holds it."""
+        return self.scaling.to_scaled(w, b) if self.scaling else (w, b)
+
+    def from_training(self, w: float, b: float) -> tuple[float, float]:
+        """The trainer's neuron, in the data's units."""
+        return self.scaling.to_original(w, b) if self.scaling else (w, b)
+
+    def describe(self) -> dict[str, object]:
+        """What a report says about the data used."""
+        return {
+            "name": self.name,
+            "source": self.spec.csv or f"preset {self.spec.preset}",
+            "x": self.x_label,
+            "y": self.y_label,
+            "train_size": len(self.x_train),
+            "test_size": len(self.x_test),
+            "noise": self.spec.noise,
+            "noise_seed": self.spec.noise_seed if self.spec.noise else None,
+            "test_ratio": self.spec.test_ratio,
+            "split_seed": self.spec.split_seed if self.spec.test_ratio is not None or self.spec.csv else None,
+            "normalized": self.spec.normalize,
+            "target": {"w": self.target[0], "b": self.target[1], "kind": self.target_kind},
+        }
+
+
+class DataError(ValueError):
+    """The data cannot be used; the message says why (and where, for a file)."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    x_label: str
+    y_label: str
+    w: float
+    b: float
+    x_start: float
+    x_step: float
+
+
+# Linear unit conversions, each sampled like the article's: 100 training
+# points, and test points halfway between them.
+PRESETS = {
+    "c2f": Preset("Celsius to Fahrenheit", "°C", "°F", 1.8, 32.0, 0.0, 1.0),
+    "f2c": Preset("Fahrenheit to Celsius", "°F", "°C", 5 / 9, -160 / 9, 32.0, 1.8),
+    "km2mi": Preset("Kilometres to miles", "km", "mi", 0.621371, 0.0, 0.0, 1.0),
+    "kg2lb": Preset("Kilograms to pounds", "kg", "lb", 2.20462, 0.0, 0.0, 1.0),
+    "in2cm": Preset("Inches to centimetres", "in", "cm", 2.54, 0.0, 0.0, 0.5),
+}
+
+
+def _preset_points(key: str) -> tuple[list[float], list[float], list[float], list[float]]:
+    if key == "c2f":
+        return generate_data_sets()  # the article's own, exactly
+    preset = PRESETS[key]
+    x_train = [preset.x_start + i * preset.x_step for i in range(100)]
+    x_test = [preset.x_start + (i + 0.5) * preset.x_step for i in range(100)]
+    rule = lambda x: preset.w * x + preset.b  # noqa: E731
+    return x_train, [rule(x) for x in x_train], x_test, [rule(x) for x in x_test]
+
+
+def _number_cell(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def read_csv(path: str | Path) -> tuple[array, array, str, str]:
+    """Two numeric columns, x then y, with an optional header row naming them.
+
+    Read in one pass. Any problem raises DataError naming the line, and
+    nothing is returned.
+    """
+    xs, ys = array("d"), array("d")
+    x_label, y_label = "x", "y"
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as file:
+            reader = csv.reader(file)
+            first_row = True
+            for row in reader:
+                line = reader.line_num
+                cells = [cell.strip() for cell in row]
+                if not any(cells):
+                    continue  # blank lines are harmless
+                if len(cells) != 2:
+                    raise DataError(f"{path}, line {line}: {len(cells)} columns, expected 2 (x,y)")
+                numbers = [_number_cell(cell) for cell in cells]
+                if first_row and all(n is None for n in numbers):
+                    first_row = False
+                    x_label, y_label = cells[0] or "x", cells[1] or "y"
+                    continue
+                first_row = False
+                for cell, number in zip(cells, numbers):
+                    if number is None:
+                        raise DataError(f"{path}, line {line}: {cell!r} is not a number")
+                    if not math.isfinite(number):
+                        raise DataError(f"{path}, line {line}: {cell} is not a finite number")
+                xs.append(numbers[0])
+                ys.append(numbers[1])
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise DataError(f"{path} is a directory, not a CSV file") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not a text file") from None
+    except csv.Error as problem:
+        raise DataError(f"{path}, line {reader.line_num}: {problem}") from None
+    except OSError as problem:
+        raise DataError(f"cannot read {path}: {problem.strerror or problem}") from None
+    if not xs:
+        raise DataError(f"{path} has no data rows")
+    if min(xs) == max(xs):
+        raise DataError(f"{path}: x needs at least two different values to fit a line")
+    return xs, ys, x_label, y_label
+
+
+def _split(xs: list[float], ys: list[float], ratio: float, seed: int) -> tuple[list, list, list, list]:
+    order = list(range(len(xs)))
+    random.Random(seed).shuffle(order)
+    n_test = min(len(xs) - 2, round(len(xs) * ratio))
+    test, train = order[:n_test], order[n_test:]
+    return [xs[i] for i in train], [ys[i] for i in train], [xs[i] for i in test], [ys[i] for i in test]
+
+
+def build_data(spec: DataSpec = DataSpec()) -> DataSet:
+    """The data set a spec describes: preset or file, noise, split, normalization."""
+    if spec.csv:
+        xs, ys, x_label, y_label = read_csv(spec.csv)
+        name, rule = Path(spec.csv).name, None
+        pooled: tuple[list, list] | None = (xs, ys)
+        ratio = 0.2 if spec.test_ratio is None else spec.test_ratio
+    else:
+        if spec.preset not in PRESETS:
+            raise DataError(f"no preset called {spec.preset!r}; there are {', '.join(PRESETS)}")
+        preset = PRESETS[spec.preset]
+        name, x_label, y_label, rule = preset.name, preset.x_label, preset.y_label, (preset.w, preset.b)
+        x_train, y_train, x_test, y_test = _preset_points(spec.preset)
+        pooled = None if spec.test_ratio is None else (x_train + x_test, y_train + y_test)
+        ratio = spec.test_ratio
+    if pooled is not None:
+        xs, ys = pooled
+        if spec.noise:
+            ys = _noisy(ys, spec.noise, spec.noise_seed)
+        x_train, y_train, x_test, y_test = _split(list(xs), list(ys), ratio, spec.split_seed)
+    elif spec.noise:
+        noisy = _noisy(y_train + y_test, spec.noise, spec.noise_seed)
+        y_train, y_test = noisy[: len(y_train)], noisy[len(y_train):]
     return DataSet(
-        name="Celsius to Fahrenheit",
-        x_label="°C",
-        y_label="°F",
+        name=name,
+        x_label=x_label,
+        y_label=y_label,
         x_train=array("d", x_train),
         y_train=array("d", y_train),
         x_test=array("d", x_test),
         y_test=array("d", y_test),
-        rule=(1.8, 32.0),
+        rule=rule,
+        spec=spec,
     )
+
+
+def _noisy(ys, sigma: float, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    return [y + rng.gauss(0.0, sigma) for y in ys]
+
+
+def celsius_to_fahrenheit_data() -> DataSet:
+    """The article's data: 0..99 °C to train on, 0.5..99.5 °C to test on."""
+    return build_data(DataSpec())

@@ -24,6 +24,11 @@ class PredictionBox(Vertical):
             yield Input(value=f"{self._start:g}", placeholder="a temperature", id="ask", select_on_focus=False)
         yield Static(id="answer")
 
+    def set_unit(self, unit: str) -> None:
+        self._unit = unit
+        if self.is_mounted:
+            self.query_one("#ask-unit", Label).update(unit)
+
     def show(self, view: View) -> None:
         self._view = view
         self._answer()

@@ -1,0 +1,125 @@
+"""Choose what NanoNeuron learns from: a preset or your CSV, noise, the split, normalization."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.validation import Function
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from nanoneuron_tui import params
+from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
+from nanoneuron_tui.core.trainer import max_stable_alpha
+
+
+def _accepts(parse, blank_ok: bool = False):
+    def check(text: str) -> bool:
+        if blank_ok and not text.strip():
+            return True
+        try:
+            parse(text)
+        except ValueError:
+            return False
+        return True
+
+    return check
+
+
+FIELDS = {
+    # id: (label, parse, blank allowed, what is wrong)
+    "noise": ("noise σ on y", params.parse_noise, False, "noise is a standard deviation: 0 or more"),
+    "noise-seed": ("noise seed", params.parse_seed, False, "the seed must be a whole number, 0 or more"),
+    "test-ratio": ("test ratio", params.parse_test_ratio, True, "test ratio must be from 0 to 0.9, or blank"),
+    "split-seed": ("split seed", params.parse_seed, False, "the seed must be a whole number, 0 or more"),
+}
+
+
+class DataDialog(ModalScreen[DataSet | None]):
+    """Returns the new data set, built and checked, or None if cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, spec: DataSpec) -> None:
+        super().__init__()
+        self.spec = spec
+
+    def compose(self) -> ComposeResult:
+        spec = self.spec
+        values = {
+            "noise": f"{spec.noise:g}",
+            "noise-seed": str(spec.noise_seed),
+            "test-ratio": "" if spec.test_ratio is None else f"{spec.test_ratio:g}",
+            "split-seed": str(spec.split_seed),
+        }
+        with Vertical(id="data-dialog"):
+            yield Label("[b]Data[/]: what NanoNeuron learns from")
+            with Horizontal(classes="field"):
+                yield Label("preset", classes="field-label")
+                yield Select(
+                    [(f"{preset.name} ({preset.x_label} → {preset.y_label})", key) for key, preset in PRESETS.items()],
+                    value=spec.preset, allow_blank=False, id="data-preset", compact=True,
+                )
+            with Horizontal(classes="field"):
+                yield Label("or CSV file", classes="field-label")
+                yield Input(value=spec.csv or "", placeholder="x,y rows; blank for the preset", id="data-csv")
+            for field_id, (label, parse, blank_ok, problem) in FIELDS.items():
+                with Horizontal(classes="field"):
+                    yield Label(label, classes="field-label")
+                    yield Input(
+                        value=values[field_id],
+                        placeholder="the preset's split" if blank_ok else "",
+                        validators=[Function(_accepts(parse, blank_ok), problem)],
+                        id=f"data-{field_id}",
+                    )
+            yield Checkbox("normalize x: train on (x − mean) / std", value=spec.normalize,
+                           id="data-normalize", compact=True)
+            yield Static(id="data-message")
+            with Horizontal(id="data-buttons"):
+                yield Button("Use this data", variant="primary", id="data-apply", compact=True)
+                yield Button("Cancel", id="data-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#data-preset", Select).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.apply()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "data-apply":
+            self.apply()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _value(self, field_id: str) -> str:
+        return self.query_one(f"#data-{field_id}", Input).value
+
+    def apply(self) -> None:
+        message = self.query_one("#data-message", Static)
+        try:
+            ratio = self._value("test-ratio")
+            spec = DataSpec(
+                preset=str(self.query_one("#data-preset", Select).value),
+                csv=self._value("csv").strip() or None,
+                noise=params.parse_noise(self._value("noise")),
+                noise_seed=params.parse_seed(self._value("noise-seed")),
+                test_ratio=params.parse_test_ratio(ratio) if ratio.strip() else None,
+                split_seed=params.parse_seed(self._value("split-seed")),
+                normalize=self.query_one("#data-normalize", Checkbox).value,
+            )
+            data = build_data(spec)
+        except (ValueError, DataError) as problem:
+            message.update(f"[b red]✗[/] {problem}")
+            return
+        self.dismiss(data)
+
+
+def stability_note(data: DataSet) -> str:
+    """What a learner should know after switching data: which alphas converge."""
+    return f"{data.name}: alpha below {max_stable_alpha(data.training_fits[0]):.3g} converges"

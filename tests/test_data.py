@@ -1,0 +1,248 @@
+"""Beyond the seed: presets, noise, your own CSV, the split, normalization."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+from textual.widgets import Input, Select
+
+from nanoneuron_tui import persist
+from nanoneuron_tui.core.data import PRESETS, DataError, DataSpec, LineFit, build_data, read_csv
+from nanoneuron_tui.core.neuron import NanoNeuron, generate_data_sets, train_model
+from nanoneuron_tui.core.trainer import Trainer, max_stable_alpha
+from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui.session import Session, State
+from tests.conftest import make_app
+
+
+# -- presets and noise -----------------------------------------------------------------
+
+
+def test_the_default_is_the_articles_data():
+    data = build_data()
+    x_train, y_train, x_test, y_test = generate_data_sets()
+    assert list(data.x_train) == x_train and list(data.y_test) == y_test
+    assert data.rule == (1.8, 32.0) and data.target_kind == "rule"
+
+
+@pytest.mark.parametrize("key", PRESETS)
+def test_every_preset_is_a_linear_conversion(key):
+    data = build_data(DataSpec(preset=key))
+    w, b = data.rule
+    assert len(data.x_train) == len(data.x_test) == 100
+    assert data.train.w_best == pytest.approx(w) and data.train.b_best == pytest.approx(b, abs=1e-9)
+    assert data.train.residual_cost < 1e-20
+    assert data.x_label != data.y_label
+
+
+def test_fahrenheit_to_celsius_is_right():
+    data = build_data(DataSpec(preset="f2c"))
+    w, b = data.rule
+    assert 212 * w + b == pytest.approx(100) and 32 * w + b == pytest.approx(0)
+
+
+def test_noise_is_seeded_and_keeps_the_rule_as_target():
+    spec = DataSpec(noise=2.0, noise_seed=7)
+    first, again, other = build_data(spec), build_data(spec), build_data(DataSpec(noise=2.0, noise_seed=8))
+    assert list(first.y_train) == list(again.y_train) != list(other.y_train)
+    assert list(first.x_train) == list(build_data().x_train)
+    assert first.train.residual_cost > 1.0  # no line fits noisy data exactly
+    assert first.target == (1.8, 32.0)
+    spread = [y - (1.8 * x + 32) for x, y in zip(first.x_train, first.y_train)]
+    assert 1.0 < math.sqrt(sum(e * e for e in spread) / len(spread)) < 3.0
+
+
+# -- the split --------------------------------------------------------------------------
+
+
+def test_split_ratio_and_seed():
+    spec = DataSpec(test_ratio=0.25, split_seed=3)
+    data = build_data(spec)
+    assert (len(data.x_train), len(data.x_test)) == (150, 50)
+    everything = sorted(list(data.x_train) + list(data.x_test))
+    base = build_data()
+    assert everything == sorted(list(base.x_train) + list(base.x_test))
+    assert list(build_data(spec).x_test) == list(data.x_test)
+    assert list(build_data(DataSpec(test_ratio=0.25, split_seed=4)).x_test) != list(data.x_test)
+    assert len(build_data(DataSpec(test_ratio=0.0)).x_test) == 0
+    assert build_data(DataSpec(test_ratio=0.0)).test is None
+
+
+# -- CSV files --------------------------------------------------------------------------
+
+
+def write(tmp_path, text: str, name: str = "data.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_csv_with_and_without_a_header(tmp_path):
+    xs, ys, x_label, y_label = read_csv(write(tmp_path, "km,miles\n0,0\n10,6.21371\n\n20,12.42742\n"))
+    assert (list(xs), list(ys), x_label, y_label) == ([0, 10, 20], [0, 6.21371, 12.42742], "km", "miles")
+    xs, ys, x_label, y_label = read_csv(write(tmp_path, "1, 2\n3, 4\n", "plain.csv"))
+    assert (list(xs), list(ys), x_label, y_label) == ([1, 3], [2, 4], "x", "y")
+
+
+def test_csv_data_has_the_least_squares_line_as_target(tmp_path):
+    path = write(tmp_path, "x,y\n" + "".join(f"{x},{2 * x + 1 + (-1) ** x}\n" for x in range(50)))
+    data = build_data(DataSpec(csv=str(path)))
+    assert data.rule is None and data.target_kind == "least-squares line"
+    assert data.target == (pytest.approx(data.train.w_best), pytest.approx(data.train.b_best))
+    assert (len(data.x_train), len(data.x_test)) == (40, 10)  # 20% held out by default
+    assert (data.x_label, data.y_label) == ("x", "y")
+
+
+CSV_PROBLEMS = {
+    "a non-numeric cell": ("x,y\n1,2\n3,hot\n", "line 3: 'hot' is not a number"),
+    "too many columns": ("1,2\n3,4,5\n", "line 2: 3 columns, expected 2"),
+    "too few columns": ("1,2\n3\n", "line 2: 1 columns, expected 2"),
+    "an empty file": ("", "has no data rows"),
+    "a header only": ("x,y\n", "has no data rows"),
+    "NaN": ("1,2\nnan,4\n", "line 2: nan is not a finite number"),
+    "inf": ("1,2\n2,-inf\n", "line 2: -inf is not a finite number"),
+    "one distinct x": ("5,1\n5,2\n5,3\n", "at least two different values"),
+    "a text header in the middle": ("1,2\nx,y\n", "line 2: 'x' is not a number"),
+}
+
+
+@pytest.mark.parametrize("problem", CSV_PROBLEMS)
+def test_every_csv_problem_names_itself_and_loads_nothing(tmp_path, problem):
+    text, words = CSV_PROBLEMS[problem]
+    path = write(tmp_path, text)
+    with pytest.raises(DataError) as caught:
+        build_data(DataSpec(csv=str(path)))
+    assert words in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_missing_and_binary_files(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        read_csv(tmp_path / "nope.csv")
+    (tmp_path / "bin.csv").write_bytes(bytes(range(256)))
+    with pytest.raises(DataError, match="not a text file"):
+        read_csv(tmp_path / "bin.csv")
+    with pytest.raises(DataError, match="directory"):
+        read_csv(tmp_path)
+
+
+def test_a_large_csv_trains_per_epoch_like_a_small_one(tmp_path):
+    rows = 200_000
+    path = tmp_path / "big.csv"
+    path.write_text("".join(f"{i / 1000},{1.8 * i / 1000 + 32}\n" for i in range(rows)))
+    data = build_data(DataSpec(csv=str(path), normalize=True))
+    assert len(data.x_train) + len(data.x_test) == rows
+    # The trainer only ever sees the summary: the same arithmetic as for 100 points.
+    trainer = Trainer(data.training_fits[0], 0.0, 0.0, 0.5)
+    report = trainer.advance(200)
+    assert len(report.costs) == 200 and report.cost < 1e-20
+
+
+# -- normalization ----------------------------------------------------------------------
+
+
+def test_normalization_lets_a_large_alpha_converge_fast():
+    plain = Session(Hyperparameters(w0=0.5, b0=0.5, alpha=0.5, epochs=60))
+    plain.step(60)
+    assert plain.state is State.DIVERGED
+    normalized = Session(Hyperparameters(w0=0.5, b0=0.5, alpha=0.5, epochs=60), build_data(DataSpec(normalize=True)))
+    normalized.step(60)
+    view = normalized.view()
+    assert normalized.state is State.FINISHED
+    assert view.w == pytest.approx(1.8, rel=1e-9) and view.b == pytest.approx(32, rel=1e-9)  # in °F per °C
+    assert max_stable_alpha(build_data(DataSpec(normalize=True)).training_fits[0]) == pytest.approx(2.0)
+
+
+def test_normalized_training_agrees_with_the_literal_port_on_standardized_x():
+    data = build_data(DataSpec(normalize=True, noise=1.0))
+    scaling = data.scaling
+    xs = [(x - scaling.mean) / scaling.std for x in data.x_train]
+    model = NanoNeuron(*data.to_training(0.3, 0.7))
+    literal = train_model(model, 300, 0.1, xs, list(data.y_train))
+    session = Session(Hyperparameters(w0=0.3, b0=0.7, alpha=0.1, epochs=300), data)
+    session.step(300)
+    view = session.view()
+    assert view.train_history[1] == pytest.approx(literal + [LineFit.of(xs, list(data.y_train)).cost(model.w, model.b)], rel=1e-9)
+    assert (view.w, view.b) == (pytest.approx(data.from_training(model.w, model.b)[0], rel=1e-9),
+                                pytest.approx(data.from_training(model.w, model.b)[1], rel=1e-9))
+
+
+# -- the CLI -------------------------------------------------------------------------------
+
+
+def nanoneuron(*args):
+    return subprocess.run([sys.executable, "-m", "nanoneuron_tui", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_train_reports_the_data_it_used(tmp_path):
+    result = nanoneuron("train", "--preset", "km2mi", "--noise", "0.5", "--noise-seed", "2", "--test-ratio", "0.3",
+                        "--normalize", "--alpha", "0.5", "--epochs", "200", "--seed", "1", "--json", "--predict", "10")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    data = report["data"]
+    assert (data["name"], data["x"], data["y"], data["train_size"], data["test_size"]) == (
+        "Kilometres to miles", "km", "mi", 140, 60)
+    assert data["normalized"] and data["noise"] == 0.5 and data["test_ratio"] == 0.3
+    assert data["target"] == {"w": 0.621371, "b": 0.0, "kind": "rule"}
+    assert report["correct"] == pytest.approx(6.21371)
+    assert report["w"] == pytest.approx(0.621371, rel=0.01)
+
+
+def test_train_on_a_csv_file(tmp_path):
+    path = write(tmp_path, "hours,score\n1,52\n2,55\n3,61\n4,64\n5,70\n6,71\n7,77\n8,80\n9,86\n10,88\n")
+    result = nanoneuron("train", "--data", str(path), "--normalize", "--alpha", "0.3", "--epochs", "500",
+                        "--predict", "11")
+    assert result.returncode == 0, result.stderr
+    assert "NanoNeuron \"thinks\" that 11 hours in score is:" in result.stdout
+    assert "The least-squares line says:" in result.stdout
+
+
+def test_a_bad_csv_is_one_line_and_exit_2(tmp_path):
+    path = write(tmp_path, "1,2\n3,x\n")
+    result = nanoneuron("train", "--data", str(path))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "line 2" in result.stderr and "Traceback" not in result.stderr
+    result = nanoneuron("train", "--test-ratio", "0.95")
+    assert result.returncode == 2 and "0.9" in result.stderr
+
+
+# -- the app and saved sessions ---------------------------------------------------------------
+
+
+async def test_data_dialog_switches_data_and_labels(tmp_path):
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("n")
+        await pilot.press("d")
+        dialog = app.screen
+        dialog.query_one("#data-preset", Select).value = "km2mi"
+        dialog.query_one("#data-normalize").value = True
+        dialog.query_one("#data-apply").press()
+        await pilot.pause()
+        view = app.session.view()
+        assert view.epoch == 0 and view.data.name == "Kilometres to miles" and view.data.spec.normalize
+        assert str(app.query_one("#ask-unit").content) == "km"
+        assert "mi against km" in str(app.query_one("#fit-view").border_title)
+        assert "(x normalized)" in str(app.query_one("#readouts").border_title)
+
+        # A bad file is explained in the dialog and changes nothing.
+        await pilot.press("d")
+        dialog = app.screen
+        (tmp_path / "bad.csv").write_text("1,2\n3,x\n")
+        dialog.query_one("#data-csv", Input).value = str(tmp_path / "bad.csv")
+        dialog.query_one("#data-apply").press()
+        await pilot.pause()
+        assert "line 2" in str(dialog.query_one("#data-message").content)
+        await pilot.press("escape")
+        assert app.session.data.name == "Kilometres to miles"
+
+
+def test_a_saved_session_remembers_its_data(tmp_path):
+    data = build_data(DataSpec(preset="kg2lb", noise=0.2, test_ratio=0.1, normalize=True))
+    session = Session(Hyperparameters(w0=0.1, b0=0.2, alpha=0.3), data)
+    session.step(40)
+    persist.save_session(session, tmp_path / "s.json")
+    restored = persist.load_session(tmp_path / "s.json")
+    assert restored.data.spec == data.spec
+    assert (restored.view().w, restored.view().b) == (session.view().w, session.view().b)
