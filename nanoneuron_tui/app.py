@@ -27,6 +27,7 @@ from nanoneuron_tui.cli import data_from_args
 from nanoneuron_tui.core.data import DataError
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State, View
+from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
@@ -101,6 +102,8 @@ class NanoNeuronApp(App[None]):
         state_path: Path | None = None,
     ) -> None:
         super().__init__()
+        # Calm over a slow link: nothing moves unless training moves it.
+        self.animation_level = "none"
         self.session = session
         self.state_path = state_path  # where the session is saved on quit or hang-up
         self.save_problem: str | None = None
@@ -128,6 +131,7 @@ class NanoNeuronApp(App[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        stop_blinking(self.screen)
         form = self.query_one("#hyperparameters")
         form.border_title = "Hyperparameters"
         form.border_subtitle = "Enter applies · Esc leaves"

@@ -27,9 +27,9 @@ def _number(text: str, what: str, limit: float = MAX_MAGNITUDE) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{what} must be a number, not {text!r}") from None
+        raise ValueError(f"{what} is not a number: {text!r}") from None
     if math.isnan(value):
-        raise ValueError(f"{what} must be a number, not NaN")
+        raise ValueError(f"{what} is not a number: NaN")
     if math.isinf(value):
         raise ValueError(f"{what} must be a finite number")
     if abs(value) > limit:

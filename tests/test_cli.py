@@ -72,7 +72,7 @@ def test_divergence_names_the_epoch_and_exits_3():
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["--epochs", "abc"], "must be a number"),
+        (["--epochs", "abc"], "is not a number"),
         (["--epochs", "0"], "at least 1"),
         (["--epochs", "-5"], "at least 1"),
         (["--epochs", "2.5"], "whole number"),
@@ -81,9 +81,9 @@ def test_divergence_names_the_epoch_and_exits_3():
         (["--alpha", "nan"], "NaN"),
         (["--alpha", "inf"], "finite"),
         (["--w0", "1e300"], "too large"),
-        (["--b0", "x"], "must be a number"),
+        (["--b0", "x"], "is not a number"),
         (["--every", "0"], "at least 1"),
-        (["--predict", "hot"], "must be a number"),
+        (["--predict", "hot"], "is not a number"),
         (["--seed", "-1"], "0 or more"),
         (["--frobnicate"], "unrecognized"),
     ],

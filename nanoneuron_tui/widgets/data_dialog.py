@@ -12,6 +12,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from nanoneuron_tui import params
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.trainer import max_stable_alpha
+from nanoneuron_tui.widgets import stop_blinking
 
 
 def _accepts(parse, blank_ok: bool = False):
@@ -81,6 +82,7 @@ class DataDialog(ModalScreen[DataSet | None]):
                 yield Button("Cancel", id="data-cancel", compact=True)
 
     def on_mount(self) -> None:
+        stop_blinking(self)
         self.query_one("#data-preset", Select).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

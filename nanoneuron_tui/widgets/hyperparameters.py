@@ -110,6 +110,10 @@ class HyperparameterForm(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        field = self._field(event.input)
+        if field.name in self._problems:
+            # The pane's edge may be too narrow for the whole sentence.
+            self.app.notify(f"Not applied: {self._problems[field.name]}", severity="error")
         self._apply(event.input)
 
     def on_input_blurred(self, event: Input.Blurred) -> None:

@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from nanoneuron_tui.widgets import stop_blinking
+
 
 class PathPrompt(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -24,6 +26,7 @@ class PathPrompt(ModalScreen[str | None]):
             yield Label("[dim]Enter to confirm · Esc to cancel[/]")
 
     def on_mount(self) -> None:
+        stop_blinking(self)
         self.query_one("#path", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
