@@ -19,7 +19,7 @@ from pathlib import Path
 
 from nanoneuron_tui.core.data import LineFit, celsius_to_fahrenheit_data
 from nanoneuron_tui.core.neuron import NanoNeuron, generate_data_sets, train_model
-from nanoneuron_tui.core.trainer import CostHistory, Trainer, max_stable_alpha
+from nanoneuron_tui.core.trainer import Trainer, max_stable_alpha
 
 EPOCHS, ALPHA, W0, B0 = 70_000, 0.0005, 0.9492, 0.4570
 

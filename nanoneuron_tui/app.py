@@ -29,9 +29,9 @@ from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot
+from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
-from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.readouts import Readouts

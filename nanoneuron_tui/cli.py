@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     app = parser.add_argument_group("app")
     app.add_argument("--every", type=_checked(params.parse_every), default=params.DEFAULT_EVERY,
                      help="epochs between screen updates (default %(default)s)")
-    app.add_argument("--pace", type=_checked(params.parse_pace), default=20.0,
+    app.add_argument("--pace", type=_checked(params.parse_pace), default=params.DEFAULT_PACE,
                      help='reports per second, or "max" (default 20)')
     app.add_argument("--run", action="store_true", help="start training at once instead of paused")
     app.add_argument("--resume", action="store_true",
@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_flags(train)
     train.add_argument("--every", type=_checked(params.parse_every), default=None,
                        help="print a progress line (to stderr) every N epochs")
-    train.add_argument("--predict", type=_checked(lambda t: params.parse_celsius(t, "X")),
+    train.add_argument("--predict", type=_checked(lambda t: params.parse_x(t, "X")),
                        default=params.DEFAULT_PREDICT, metavar="X",
                        help="the x to ask about at the end, in the data's units (default 70)")
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")

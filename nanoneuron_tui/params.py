@@ -18,6 +18,7 @@ DEFAULT_EPOCHS = 70_000
 DEFAULT_ALPHA = 0.0005
 DEFAULT_EVERY = 1000
 DEFAULT_PREDICT = 70.0
+DEFAULT_PACE = 20.0  # reports per second
 
 
 def _number(text: str, what: str, limit: float = MAX_MAGNITUDE) -> float:
@@ -67,7 +68,7 @@ def parse_weight(text: str, what: str = "w") -> float:
     return _number(text, what)
 
 
-def parse_celsius(text: str, what: str = "input") -> float:
+def parse_x(text: str, what: str = "x") -> float:
     return _number(text, what)
 
 
@@ -119,7 +120,7 @@ class Hyperparameters:
     w0: float | None = None  # None: random in [0, 1), from the seed
     b0: float | None = None
     seed: int | None = None
-    pace: float | None = 20.0  # reports per second; None means as fast as possible
+    pace: float | None = DEFAULT_PACE  # None means as fast as possible
 
     def initial_neuron(self) -> tuple[float, float]:
         """The starting (w, b): given, or drawn like Math.random() from the seed."""

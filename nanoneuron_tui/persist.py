@@ -210,7 +210,7 @@ def save_session(session, path: str | os.PathLike[str]) -> None:
 
 def load_session(path: str | os.PathLike[str]):
     """The saved session, paused where it was; raises PersistError and changes nothing if the file is bad."""
-    from nanoneuron_tui.core.data import DataError, DataSpec, build_data
+    from nanoneuron_tui.core.data import DataError, build_data
     from nanoneuron_tui.session import Session, State
 
     saved = _read_json(path, SESSION_FORMAT).get("session")

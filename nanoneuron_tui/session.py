@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import asdict, dataclass, replace
-from enum import Enum
+from enum import StrEnum
 
 from nanoneuron_tui.core.data import DataSet, celsius_to_fahrenheit_data
 from nanoneuron_tui.core.trainer import CostHistory, Trainer, max_stable_alpha
@@ -22,7 +22,7 @@ HISTORY_CAPACITY = 4096
 SLICE_EPOCHS = 5000
 
 
-class State(str, Enum):
+class State(StrEnum):
     PAUSED = "paused"
     RUNNING = "running"
     FINISHED = "finished"

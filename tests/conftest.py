@@ -1,4 +1,3 @@
-import asyncio
 import time
 
 import pytest
@@ -6,6 +5,7 @@ import pytest
 from nanoneuron_tui.app import NanoNeuronApp
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session
+from tests.terminal import Terminal, installed_nanoneuron
 
 SEED_START = dict(w0=0.9492, b0=0.4570)
 
@@ -26,5 +26,15 @@ async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
 
 
 @pytest.fixture
-def app_factory():
-    return make_app
+def terminal():
+    """Start the installed nanoneuron in tmux: terminal(*args, size=..., env=...)."""
+    terminals = []
+
+    def start(*args, size=(80, 24), env=None):
+        term = Terminal([installed_nanoneuron(), *args], size=size, env=env)
+        terminals.append(term)
+        return term
+
+    yield start
+    for term in terminals:
+        term.close()

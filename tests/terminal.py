@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import re
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -14,12 +15,10 @@ import pytest
 
 
 def installed_nanoneuron() -> str:
-    """The console script installed next to this Python (pip install -e .)."""
-    script = Path(os.path.realpath(os.sys.executable)).parent / "nanoneuron"
-    candidates = [Path(os.sys.executable).parent / "nanoneuron", script]
-    for candidate in candidates:
-        if candidate.exists():
-            return str(candidate)
+    """The console script installed beside this Python (pip install -e .)."""
+    script = Path(sys.executable).parent / "nanoneuron"
+    if script.exists():
+        return str(script)
     found = shutil.which("nanoneuron")
     if not found:
         pytest.fail("the nanoneuron console script is not installed (pip install -e .)")
@@ -83,3 +82,10 @@ class Terminal:
     def close(self) -> None:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
         Path(self.socket).unlink(missing_ok=True)
+
+
+def epoch_on(screen: str) -> int:
+    """The epoch the Neuron pane shows."""
+    match = re.search(r"epoch\s+([\d,]+) / ", screen)
+    assert match, screen
+    return int(match.group(1).replace(",", ""))

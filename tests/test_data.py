@@ -16,7 +16,6 @@ from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State
 from tests.conftest import make_app
 
-
 # -- presets and noise -----------------------------------------------------------------
 
 

@@ -10,8 +10,8 @@ from textual.widgets import Input
 
 from nanoneuron_tui import persist
 from nanoneuron_tui.session import State
-from tests.conftest import make_app, wait_for
-from tests.terminal import Terminal, installed_nanoneuron
+from tests.conftest import make_app
+from tests.terminal import epoch_on
 
 SEED = ["--w0", "0.9492", "--b0", "0.457"]
 
@@ -98,22 +98,6 @@ async def test_resizing_small_and_back_never_crashes():
 # -- in a real terminal ----------------------------------------------------------------
 
 
-@pytest.fixture
-def terminal():
-    terminals = []
-
-    def start(*args, size=(80, 24), env=None):
-        term = Terminal([installed_nanoneuron(), *args], size=size, env=env)
-        terminals.append(term)
-        return term
-
-    yield start
-    for term in terminals:
-        term.close()
-
-
-def epoch_on(screen: str) -> int:
-    return int(re.search(r"epoch\s+([\d,]+) / ", screen).group(1).replace(",", ""))
 
 
 @pytest.mark.parametrize("how", ["sighup", "terminal closed"])

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nanoneuron_tui import persist
-from tests.terminal import Terminal, installed_nanoneuron
+from tests.terminal import Terminal, epoch_on, installed_nanoneuron
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
@@ -90,9 +90,6 @@ def remote_processes(state: str) -> list[int]:
             found.append(int(entry.name))
     return found
 
-
-def epoch_on(screen: str) -> int:
-    return int(re.search(r"epoch\s+([\d,]+) / ", screen).group(1).replace(",", ""))
 
 
 def test_train_over_ssh_drop_the_link_and_resume(sshd, tmp_path):

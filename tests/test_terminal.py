@@ -3,29 +3,7 @@
 import re
 import time
 
-import pytest
-
-from tests.terminal import Terminal, installed_nanoneuron
-
-
-@pytest.fixture
-def terminal():
-    terminals = []
-
-    def start(*args, size=(80, 24), env=None):
-        term = Terminal([installed_nanoneuron(), *args], size=size, env=env)
-        terminals.append(term)
-        return term
-
-    yield start
-    for term in terminals:
-        term.close()
-
-
-def epoch_on(screen: str) -> int:
-    match = re.search(r"epoch\s+([\d,]+) / ", screen)
-    assert match, screen
-    return int(match.group(1).replace(",", ""))
+from tests.terminal import epoch_on
 
 
 def test_learn_pause_step_fast_forward_predict_reset(terminal):

@@ -27,19 +27,12 @@ import math
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
 
 from nanoneuron_tui.core.data import LineFit
 
 # Gradient descent with a stable alpha never raises the cost of a line, so a
 # cost a million times the starting one means alpha is too large.
 DIVERGENCE_FACTOR = 1e6
-
-
-class Status(str, Enum):
-    RUNNING = "running"
-    FINISHED = "finished"
-    DIVERGED = "diverged"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
-from nanoneuron_tui.params import parse_celsius
+from nanoneuron_tui.params import parse_x
 from nanoneuron_tui.session import View
 from nanoneuron_tui.widgets.readouts import number
 
@@ -44,7 +44,7 @@ class PredictionBox(Vertical):
         text = self.query_one("#ask", Input).value
         y_unit = view.data.y_label
         try:
-            x = parse_celsius(text, "the value")
+            x = parse_x(text, "the value")
         except ValueError as problem:
             answer = f"[b red]✗[/] {problem}"
         else:
