@@ -7,6 +7,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -32,7 +33,10 @@ class Terminal:
         self.socket = f"/tmp/nanoneuron-test-{uuid.uuid4().hex[:8]}.sock"
         self.session = "t"
         cols, rows = size
-        env_prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
+        # Sessions saved on quit go to a folder of the test's own, not the user's state directory.
+        self.state_home = tempfile.mkdtemp(prefix="nanoneuron-state-")
+        env = {"XDG_STATE_HOME": self.state_home, **(env or {})}
+        env_prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         shell = f"{env_prefix} exec {shlex.join(command)}"
         self.tmux("-f", "/dev/null", "new-session", "-d", "-s", self.session, "-x", str(cols), "-y", str(rows),
                   f"TERM=xterm-256color {shell}")
@@ -82,6 +86,7 @@ class Terminal:
     def close(self) -> None:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
         Path(self.socket).unlink(missing_ok=True)
+        shutil.rmtree(self.state_home, ignore_errors=True)
 
 
 def epoch_on(screen: str) -> int:
