@@ -95,7 +95,8 @@ class Session:
         train, test = self.data.training_fits
         if not training_units:
             w, b = self.data.to_training(w, b)
-        return Trainer(train, w, b, self.hyper.alpha, test=test, epoch=epoch, start_cost=start_cost)
+        return Trainer(train, w, b, self.hyper.alpha, test=test, epoch=epoch, start_cost=start_cost,
+                       track_test=True)
 
     def _record_now(self) -> None:
         """Put the current neuron's cost on the plot (the cost before its next update)."""
@@ -115,15 +116,16 @@ class Session:
         if epochs > 0 and self.state not in (State.FINISHED, State.DIVERGED):
             before = trainer.epoch
             report = trainer.advance(epochs)
-            # costs[0] is the cost at `before`, already recorded; the test
-            # cost is taken at the report itself.
+            # costs[0] is the cost at `before`, already recorded.
             self.train_history.extend(before + 1, report.costs[1:])
+            finite_tests = [c for c in report.test_costs[1:] if math.isfinite(c)]
+            self.test_history.extend(before + 1, finite_tests)
             if report.diverged:
                 self.state = State.DIVERGED
             else:
                 self.train_history.extend(report.epoch, [report.cost])
-            if report.test_cost is not None and math.isfinite(report.test_cost):
-                self.test_history.extend(report.epoch, [report.test_cost])
+                if report.test_cost is not None:
+                    self.test_history.extend(report.epoch, [report.test_cost])
         if self.state is not State.DIVERGED and trainer.epoch >= self.hyper.epochs:
             self.state = State.FINISHED
             self.fast_forward = False

@@ -217,3 +217,19 @@ def test_core_does_not_import_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_test_costs_of_every_epoch_match_the_literal_port():
+    data = celsius_to_fahrenheit_data()
+    x_train, y_train = list(data.x_train), list(data.y_train)
+    x_test, y_test = list(data.x_test), list(data.y_test)
+    model = NanoNeuron(0.2, 0.9)
+    literal = []
+    for _ in range(1500):
+        literal.append(forward_propagation(model, x_test, y_test)[1])
+        train_model(model, 1, 0.0005, x_train, y_train)
+    trainer = Trainer(data.train, 0.2, 0.9, 0.0005, test=data.test, track_test=True)
+    fast = [c for report in trainer.reports(1500, 400) for c in report.test_costs]
+    assert all(agree(f, l) for f, l in zip(fast, literal, strict=True))
+    # Without tracking, nothing extra is computed.
+    assert Trainer(data.train, 0.2, 0.9, 0.0005, test=data.test).advance(10).test_costs == []

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from nanoneuron_tui.core.data import LineFit
 
@@ -49,6 +49,7 @@ class Progress:
     costs: list[float]  # the cost before each update of this chunk, oldest first
     first_epoch: int  # the epoch of costs[0]
     diverged_at: int | None = None
+    test_costs: list[float] = field(default_factory=list)  # the same epochs on test data, if tracked
 
     @property
     def diverged(self) -> bool:
@@ -106,9 +107,12 @@ class Trainer:
         test: LineFit | None = None,
         epoch: int = 0,
         start_cost: float | None = None,
+        track_test: bool = False,
     ) -> None:
         self.train = train
         self.test = test
+        # The test cost of every epoch too (for a plot); it costs a few powers more per epoch.
+        self.track_test = track_test
         self.w = w
         self.b = b
         self.alpha = alpha
@@ -155,12 +159,21 @@ class Trainer:
         else:
             costs, done = self._costs_until_divergence(floor, a_fast, r_fast, a_slow, r_slow, epochs)
 
-        self.w, self.b = (
-            fit.w_best + q_fast * _power(fast.lam, done) * fast.direction[0] + q_slow * _power(slow.lam, done) * slow.direction[0],
-            fit.b_best + q_fast * _power(fast.lam, done) * fast.direction[1] + q_slow * _power(slow.lam, done) * slow.direction[1],
-        )
+        def neuron_at(t: int) -> tuple[float, float]:
+            """(w, b) after t more epochs: each mode shrunk (or grown) by its factor t times."""
+            along_fast, along_slow = q_fast * _power(fast.lam, t), q_slow * _power(slow.lam, t)
+            return (
+                fit.w_best + along_fast * fast.direction[0] + along_slow * slow.direction[0],
+                fit.b_best + along_fast * fast.direction[1] + along_slow * slow.direction[1],
+            )
+
+        test_costs = []
+        if self.track_test and self.test is not None:
+            test_cost = self.test.cost
+            test_costs = [test_cost(*neuron_at(t)) for t in range(len(costs))]
+        self.w, self.b = neuron_at(done)
         self.epoch += done
-        return self.progress(costs, first_epoch)
+        return replace(self.progress(costs, first_epoch), test_costs=test_costs)
 
     def _costs_until_divergence(
         self, floor: float, a_fast: float, r_fast: float, a_slow: float, r_slow: float, epochs: int
