@@ -89,7 +89,7 @@ class NanoNeuronApp(App[None]):
         Binding("p,f3", "ask", "Ask", key_display="p/F3"),
         Binding("d,f2", "choose_data", "Data", key_display="d/F2"),
         # Last in the footer: on a narrow terminal it is the one that gets cut.
-        Binding("ctrl+p", "command_palette", "All commands", key_display="^p"),
+        Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
         Binding("escape", "leave_field", "Leave field", show=False),
     ]
 
