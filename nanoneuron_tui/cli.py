@@ -59,11 +59,13 @@ def _add_training_flags(parser: argparse.ArgumentParser) -> None:
                       help="learn from your own data: two numeric columns x,y, header optional")
     data.add_argument("--noise", type=_checked(params.parse_noise), default=0.0, metavar="SIGMA",
                       help="add Gaussian noise of this standard deviation to y")
-    data.add_argument("--noise-seed", type=_checked(params.parse_seed), default=0, metavar="S")
+    data.add_argument("--noise-seed", type=_checked(params.parse_seed), default=0, metavar="S",
+                      help="seed for the noise, to repeat it (default 0)")
     data.add_argument("--test-ratio", type=_checked(params.parse_test_ratio), default=None, metavar="R",
                       help="hold out this share of the points, shuffled, for testing "
                            "(default: the preset's fixed split; 0.2 for a file)")
-    data.add_argument("--split-seed", type=_checked(params.parse_seed), default=0, metavar="S")
+    data.add_argument("--split-seed", type=_checked(params.parse_seed), default=0, metavar="S",
+                      help="seed for the shuffle before the split (default 0)")
     data.add_argument("--normalize", action="store_true",
                       help="train on standardized x (w and b are still shown in the data's units)")
 
