@@ -81,10 +81,10 @@ def parse_seed(text: str) -> int:
 
 def parse_pace(text: str) -> float | None:
     """Reports per second, or None for "max" (as fast as the machine goes)."""
-    if str(text).strip().lower() in ("max", "", "0"):
+    if str(text).strip().lower() in ("max", ""):
         return None
     value = _number(text, "pace")
-    if value < 0:
+    if value <= 0:
         raise ValueError('pace must be reports per second (above 0) or "max"')
     if value > 1000:
         raise ValueError('pace above 1000 reports a second is "max"')
