@@ -40,33 +40,39 @@ def _checked(parse: Callable[[str], object]) -> Callable[[str], object]:
     return convert
 
 
-def _add_training_flags(parser: argparse.ArgumentParser) -> None:
+def _add_training_flags(parser: argparse.ArgumentParser, inherit: bool = False) -> None:
+    """The flags the app and `train` share. With ``inherit``, a flag not given keeps the
+    value given before the subcommand (`nanoneuron --epochs 5 train` trains 5 epochs)."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if inherit else value
+
     group = parser.add_argument_group("training")
-    group.add_argument("--epochs", type=_checked(params.parse_epochs), default=params.DEFAULT_EPOCHS,
-                       help="how many times to adjust w and b (default %(default)s)")
-    group.add_argument("--alpha", type=_checked(params.parse_alpha), default=params.DEFAULT_ALPHA,
-                       help="learning rate: the size of each adjustment (default %(default)s)")
-    group.add_argument("--w0", type=_checked(lambda t: params.parse_weight(t, "w0")), default=None,
+    group.add_argument("--epochs", type=_checked(params.parse_epochs), default=default(params.DEFAULT_EPOCHS),
+                       help=f"how many times to adjust w and b (default {params.DEFAULT_EPOCHS})")
+    group.add_argument("--alpha", type=_checked(params.parse_alpha), default=default(params.DEFAULT_ALPHA),
+                       help=f"learning rate: the size of each adjustment (default {params.DEFAULT_ALPHA})")
+    group.add_argument("--w0", type=_checked(lambda t: params.parse_weight(t, "w0")), default=default(None),
                        help="initial w (default: random in [0, 1))")
-    group.add_argument("--b0", type=_checked(lambda t: params.parse_weight(t, "b0")), default=None,
+    group.add_argument("--b0", type=_checked(lambda t: params.parse_weight(t, "b0")), default=default(None),
                        help="initial b (default: random in [0, 1))")
-    group.add_argument("--seed", type=_checked(params.parse_seed), default=None,
+    group.add_argument("--seed", type=_checked(params.parse_seed), default=default(None),
                        help="seed for the random initial w and b, to repeat a run")
     data = parser.add_argument_group("data")
-    data.add_argument("--preset", choices=sorted(PRESETS), default="c2f",
+    data.add_argument("--preset", choices=sorted(PRESETS), default=default("c2f"),
                       help="a linear unit conversion to learn (default c2f: the article's Celsius to Fahrenheit)")
-    data.add_argument("--data", metavar="FILE.csv",
+    data.add_argument("--data", metavar="FILE.csv", default=default(None),
                       help="learn from your own data: two numeric columns x,y, header optional")
-    data.add_argument("--noise", type=_checked(params.parse_noise), default=0.0, metavar="SIGMA",
+    data.add_argument("--noise", type=_checked(params.parse_noise), default=default(0.0), metavar="SIGMA",
                       help="add Gaussian noise of this standard deviation to y")
-    data.add_argument("--noise-seed", type=_checked(params.parse_seed), default=0, metavar="S",
+    data.add_argument("--noise-seed", type=_checked(params.parse_seed), default=default(0), metavar="S",
                       help="seed for the noise, to repeat it (default 0)")
-    data.add_argument("--test-ratio", type=_checked(params.parse_test_ratio), default=None, metavar="R",
+    data.add_argument("--test-ratio", type=_checked(params.parse_test_ratio), default=default(None), metavar="R",
                       help="hold out this share of the points, shuffled, for testing "
                            "(default: the preset's fixed split; 0.2 for a file)")
-    data.add_argument("--split-seed", type=_checked(params.parse_seed), default=0, metavar="S",
+    data.add_argument("--split-seed", type=_checked(params.parse_seed), default=default(0), metavar="S",
                       help="seed for the shuffle before the split (default 0)")
-    data.add_argument("--normalize", action="store_true",
+    data.add_argument("--normalize", action="store_true", default=default(False),
                       help="train on standardized x (w and b are still shown in the data's units)")
 
 
@@ -104,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="train without the app and print the report",
         description="Train NanoNeuron headless and print what the original program prints.",
     )
-    _add_training_flags(train)
+    _add_training_flags(train, inherit=True)
     train.add_argument("--every", type=_checked(params.parse_every), default=None,
                        help="print a progress line (to stderr) every N epochs")
     train.add_argument("--predict", type=_checked(lambda t: params.parse_x(t, "X")),

@@ -127,3 +127,11 @@ def test_headless_path_does_not_import_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_shared_flags_work_before_or_after_train():
+    before = json.loads(nanoneuron("--epochs", "5", "--preset", "km2mi", "--normalize", "train", "--json").stdout)
+    after = json.loads(nanoneuron("train", "--epochs", "5", "--preset", "km2mi", "--normalize", "--json").stdout)
+    for report in (before, after):
+        assert report["epochs_run"] == 5
+        assert report["data"]["name"] == "Kilometres to miles" and report["data"]["normalized"]
