@@ -135,3 +135,14 @@ def test_shared_flags_work_before_or_after_train():
     for report in (before, after):
         assert report["epochs_run"] == 5
         assert report["data"]["name"] == "Kilometres to miles" and report["data"]["normalized"]
+
+
+def test_save_model_after_training(tmp_path):
+    from nanoneuron_tui import persist
+
+    path = tmp_path / "model.json"
+    report = json.loads(nanoneuron(*SEED_RUN, "--epochs", "3000", "--json", "--save-model", str(path)).stdout)
+    model = persist.load_model(path)
+    assert (model["w"], model["b"], model["epoch"]) == (report["w"], report["b"], 3000)
+    assert model["init"] == {"w": REFERENCE["w0"], "b": REFERENCE["b0"]}
+    assert model["hyperparameters"]["epochs"] == 3000

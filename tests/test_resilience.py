@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Input
 
 from nanoneuron_tui import persist
+from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import State
 from tests.conftest import make_app
 from tests.terminal import epoch_on
@@ -140,6 +141,19 @@ def test_resume_brings_back_exactly_where_it_was(terminal, tmp_path):
     w_line = re.search(r"│ w\s+(\S+)", before).group(1)
     assert w_line in after
     assert f"{saved.w:.7g}" == w_line
+
+
+def test_the_app_starts_from_a_saved_model(terminal, tmp_path):
+    model = tmp_path / "model.json"
+    persist.save_model(model, w=1.75, b=30.5, epoch=12345, init=(0.1, 0.2),
+                       hyper=Hyperparameters(epochs=50000, alpha=0.0004, w0=0.1, b0=0.2))
+    screen = terminal("--load-model", str(model)).wait_for("paused")
+    assert epoch_on(screen) == 12345
+    assert re.search(r"│ w\s+1\.75\s", screen) and re.search(r"│ b\s+30\.5\s", screen)
+    assert "50,000" in screen and "0.0004" in screen
+    bad = terminal("--load-model", str(tmp_path / "missing.json"))
+    time.sleep(1.0)
+    assert bad.dead
 
 
 def sgr_colours(data: bytes) -> list[bytes]:
