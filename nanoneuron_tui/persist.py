@@ -53,11 +53,19 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
             yield file
             file.flush()
             os.fsync(file.fileno())
+        # mkstemp makes the file private; give it the permissions a plain open() would.
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _write_json(path: str | os.PathLike[str], document: dict[str, Any]) -> None:

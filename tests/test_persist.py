@@ -71,6 +71,15 @@ def test_export_history_csv(tmp_path):
     assert table[-1][2] != ""  # the test cost at the last report
 
 
+def test_files_get_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        persist.export_history(trained_session(10), tmp_path / "h.csv")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "h.csv").stat().st_mode & 0o777 == 0o644
+
+
 def test_atomic_write_leaves_the_old_file_on_a_crash(tmp_path):
     path = tmp_path / "session.json"
     persist.save_session(trained_session(), path)
