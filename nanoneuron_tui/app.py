@@ -114,6 +114,7 @@ class NanoNeuronApp(App[None]):
         self.plot_interval = max(0.5, self.frame_interval)
         self._start_running = run
         self._shown_version = -1
+        self._shown_state: State | None = None
 
     # -- layout ---------------------------------------------------------------
 
@@ -224,6 +225,13 @@ class NanoNeuronApp(App[None]):
         if view.version < self._shown_version:
             return  # an older report overtaken by a key press
         self._shown_version = view.version
+        if view.state is State.DIVERGED and self._shown_state is not State.DIVERGED:
+            self.notify(
+                f"Diverged at epoch {view.diverged_at:,}: alpha {view.hyper.alpha:g} overshoots. "
+                f"Try one below {self.session.max_stable_alpha:.3g}, then r to start over.",
+                severity="warning",
+            )
+        self._shown_state = view.state
         self.query_one(Readouts).show(view)
         cost_plot = self.query_one(CostPlot)
         cost_plot.show(view, urgent)

@@ -59,12 +59,18 @@ class CostPlot(PlotWidget):
         low, high = math.floor(min(values)), math.ceil(max(values))
         if high - low < 1:
             high = low + 1
-        # Train as a line, test as dots on top: told apart by shape even without colour.
-        for (epochs, logs), style in ((train, marker(TRAIN_COLOUR)), (test, marker(TEST_COLOUR, "·"))):
+        # Train as a connected line, test as dots on top: told apart by shape even without colour.
+        for (epochs, logs), style, connect in (
+            (train, marker(TRAIN_COLOUR), True),
+            (test, marker(TEST_COLOUR, "·"), False),
+        ):
             if epochs:
                 # A single point still shows as a short dash.
                 xs, ys = (list(epochs), list(logs)) if len(epochs) > 1 else ([epochs[0], epochs[0]], [logs[0]] * 2)
-                figure.draw(figure.signal(xs, ys, marker=style))
+                signal = figure.signal(xs, ys, marker=style)
+                if connect:
+                    signal.lines()
+                figure.draw(signal)
         step = max(1, math.ceil((high - low) / max(1, height // 2 - 1)))
         powers = list(range(low, high + 1, step))
         y = figure.ruler("y")
