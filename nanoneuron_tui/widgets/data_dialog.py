@@ -6,34 +6,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.validation import Function
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from nanoneuron_tui import params
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.trainer import max_stable_alpha
-from nanoneuron_tui.widgets import stop_blinking
-
-
-def _accepts(parse, blank_ok: bool = False):
-    def check(text: str) -> bool:
-        if blank_ok and not text.strip():
-            return True
-        try:
-            parse(text)
-        except ValueError:
-            return False
-        return True
-
-    return check
-
+from nanoneuron_tui.widgets import Parses, blank_or, stop_blinking
 
 FIELDS = {
-    # id: (label, parse, blank allowed, what is wrong)
-    "noise": ("noise σ on y", params.parse_noise, False, "noise is a standard deviation: 0 or more"),
-    "noise-seed": ("noise seed", params.parse_seed, False, "the seed must be a whole number, 0 or more"),
-    "test-ratio": ("test ratio", params.parse_test_ratio, True, "test ratio must be from 0 to 0.9, or blank"),
-    "split-seed": ("split seed", params.parse_seed, False, "the seed must be a whole number, 0 or more"),
+    # id: (label, parser, placeholder)
+    "noise": ("noise σ on y", params.parse_noise, ""),
+    "noise-seed": ("noise seed", params.parse_seed, ""),
+    "test-ratio": ("test ratio", blank_or(params.parse_test_ratio), "the preset's split"),
+    "split-seed": ("split seed", params.parse_seed, ""),
 }
 
 
@@ -65,15 +50,11 @@ class DataDialog(ModalScreen[DataSet | None]):
             with Horizontal(classes="field"):
                 yield Label("or CSV file", classes="field-label")
                 yield Input(value=spec.csv or "", placeholder="x,y rows; blank for the preset", id="data-csv")
-            for field_id, (label, parse, blank_ok, problem) in FIELDS.items():
+            for field_id, (label, parse, placeholder) in FIELDS.items():
                 with Horizontal(classes="field"):
                     yield Label(label, classes="field-label")
-                    yield Input(
-                        value=values[field_id],
-                        placeholder="the preset's split" if blank_ok else "",
-                        validators=[Function(_accepts(parse, blank_ok), problem)],
-                        id=f"data-{field_id}",
-                    )
+                    yield Input(value=values[field_id], placeholder=placeholder,
+                                validators=[Parses(parse)], id=f"data-{field_id}")
             yield Checkbox("normalize x: train on (x − mean) / std", value=spec.normalize,
                            id="data-normalize", compact=True)
             yield Static(id="data-message")
@@ -102,17 +83,20 @@ class DataDialog(ModalScreen[DataSet | None]):
     def _value(self, field_id: str) -> str:
         return self.query_one(f"#data-{field_id}", Input).value
 
+    def _parsed(self, field_id: str):
+        _label, parse, _placeholder = FIELDS[field_id]
+        return parse(self._value(field_id))
+
     def apply(self) -> None:
         message = self.query_one("#data-message", Static)
         try:
-            ratio = self._value("test-ratio")
             spec = DataSpec(
                 preset=str(self.query_one("#data-preset", Select).value),
                 csv=self._value("csv").strip() or None,
-                noise=params.parse_noise(self._value("noise")),
-                noise_seed=params.parse_seed(self._value("noise-seed")),
-                test_ratio=params.parse_test_ratio(ratio) if ratio.strip() else None,
-                split_seed=params.parse_seed(self._value("split-seed")),
+                noise=self._parsed("noise"),
+                noise_seed=self._parsed("noise-seed"),
+                test_ratio=self._parsed("test-ratio"),
+                split_seed=self._parsed("split-seed"),
                 normalize=self.query_one("#data-normalize", Checkbox).value,
             )
             data = build_data(spec)

@@ -12,16 +12,12 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.validation import ValidationResult, Validator
+from textual.validation import ValidationResult
 from textual.widgets import Input, Label
 
 from nanoneuron_tui import params
 from nanoneuron_tui.params import Hyperparameters
-
-
-def _optional(parse: Callable[[str], object]) -> Callable[[str], object]:
-    """Blank means "random": from the seed for w and b, a fresh seed for the seed."""
-    return lambda text: None if not text.strip() else parse(text)
+from nanoneuron_tui.widgets import Parses, blank_or
 
 
 @dataclass(frozen=True)
@@ -42,23 +38,11 @@ FIELDS = (
     Field("alpha", "alpha", params.parse_alpha),
     Field("every", "report every", params.parse_every),
     Field("pace", "reports/s", params.parse_pace, 'a number or "max"'),
-    Field("w0", "initial w", _optional(lambda t: params.parse_weight(t, "initial w")), "random"),
-    Field("b0", "initial b", _optional(lambda t: params.parse_weight(t, "initial b")), "random"),
-    Field("seed", "seed", _optional(params.parse_seed), "random"),
+    # Blank means random: w and b from the seed, and a fresh seed for the seed.
+    Field("w0", "initial w", blank_or(lambda t: params.parse_weight(t, "initial w")), "random"),
+    Field("b0", "initial b", blank_or(lambda t: params.parse_weight(t, "initial b")), "random"),
+    Field("seed", "seed", blank_or(params.parse_seed), "random"),
 )
-
-
-class _Parses(Validator):
-    def __init__(self, field: Field) -> None:
-        super().__init__()
-        self.field = field
-
-    def validate(self, value: str) -> ValidationResult:
-        try:
-            self.field.parse(value)
-        except ValueError as problem:
-            return self.failure(str(problem))
-        return self.success()
 
 
 class HyperparameterForm(Vertical):
@@ -82,7 +66,7 @@ class HyperparameterForm(Vertical):
                 yield Input(
                     value=field.format(getattr(self._hyper, field.name)),
                     placeholder=field.placeholder,
-                    validators=[_Parses(field)],
+                    validators=[Parses(field.parse)],
                     validate_on=["changed", "submitted", "blur"],
                     id=f"field-{field.name}",
                     select_on_focus=False,
