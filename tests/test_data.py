@@ -14,7 +14,7 @@ from nanoneuron_tui.core.neuron import NanoNeuron, generate_data_sets, train_mod
 from nanoneuron_tui.core.trainer import Trainer, max_stable_alpha
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State
-from tests.conftest import make_app
+from tests.conftest import make_app, wait_for
 
 # -- presets and noise -----------------------------------------------------------------
 
@@ -218,7 +218,7 @@ async def test_data_dialog_switches_data_and_labels(tmp_path):
         dialog.query_one("#data-preset", Select).value = "km2mi"
         dialog.query_one("#data-normalize").value = True
         dialog.query_one("#data-apply").press()
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.session.data.name == "Kilometres to miles")
         view = app.session.view()
         assert view.epoch == 0 and view.data.name == "Kilometres to miles" and view.data.spec.normalize
         assert str(app.query_one("#ask-unit").content) == "km"
@@ -231,8 +231,7 @@ async def test_data_dialog_switches_data_and_labels(tmp_path):
         (tmp_path / "bad.csv").write_text("1,2\n3,x\n")
         dialog.query_one("#data-csv", Input).value = str(tmp_path / "bad.csv")
         dialog.query_one("#data-apply").press()
-        await pilot.pause()
-        assert "line 2" in str(dialog.query_one("#data-message").content)
+        await wait_for(pilot, lambda: "line 2" in str(dialog.query_one("#data-message").content))
         await pilot.press("escape")
         assert app.session.data.name == "Kilometres to miles"
 

@@ -99,11 +99,27 @@ class DataDialog(ModalScreen[DataSet | None]):
                 split_seed=self._parsed("split-seed"),
                 normalize=self.query_one("#data-normalize", Checkbox).value,
             )
-            data = build_data(spec)
-        except (ValueError, DataError) as problem:
+        except ValueError as problem:
             message.update(f"[b red]✗[/] {problem}")
             return
-        self.dismiss(data)
+        message.update("Loading…")
+        # A large file takes seconds to read: off the event loop, so the app stays live.
+        self.run_worker(lambda: self._load(spec), thread=True, exclusive=True)
+
+    def _load(self, spec: DataSpec) -> None:
+        try:
+            outcome: DataSet | DataError = build_data(spec)
+        except DataError as problem:
+            outcome = problem
+        self.app.call_from_thread(self._loaded, outcome)
+
+    def _loaded(self, outcome: DataSet | DataError) -> None:
+        if self.app.screen is not self:
+            return  # cancelled while loading
+        if isinstance(outcome, DataError):
+            self.query_one("#data-message", Static).update(f"[b red]✗[/] {outcome}")
+        else:
+            self.dismiss(outcome)
 
 
 def stability_note(data: DataSet) -> str:

@@ -49,9 +49,11 @@ class PredictionBox(Vertical):
             answer = f"[b red]✗[/] {problem}"
         else:
             guess, correct = view.predict(x), view.correct(x)
+            # Without a known rule, the best any line can say stands in for "correct".
+            truth = "correct" if view.data.rule else "best line"
             answer = (
                 f"→ [b]{number(guess)} {y_unit}[/]\n"
-                f"[dim]correct[/] {number(correct)} {y_unit} [dim]· error[/] {guess - correct:+.3g}"
+                f"[dim]{truth}[/] {number(correct)} {y_unit} [dim]· error[/] {guess - correct:+.3g}"
             )
         answer_widget = self.query_one("#answer", Static)
         if answer_widget.content != answer:  # unchanged text sends nothing to the terminal
