@@ -244,3 +244,17 @@ def test_a_saved_session_remembers_its_data(tmp_path):
     restored = persist.load_session(tmp_path / "s.json")
     assert restored.data.spec == data.spec
     assert (restored.view().w, restored.view().b) == (session.view().w, session.view().b)
+
+
+async def test_a_csv_in_the_app_is_judged_against_the_best_line(tmp_path):
+    path = write(tmp_path, "hours,score\n" + "".join(f"{h},{50 + 4 * h + (-1) ** h}\n" for h in range(20)))
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("d")
+        app.screen.query_one("#data-csv", Input).value = str(path)
+        app.screen.query_one("#data-apply").press()
+        await wait_for(pilot, lambda: app.session.data.name == "data.csv")
+        await pilot.pause()
+        answer = str(app.query_one("#answer").content)
+        assert "best line" in answer and "score" in answer
+        assert str(app.query_one("#ask-unit").content) == "hours"
