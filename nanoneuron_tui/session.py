@@ -78,13 +78,17 @@ class Session:
 
     # -- building blocks ---------------------------------------------------
 
-    def _start(self, hyper: Hyperparameters) -> None:
+    def _start(self, hyper: Hyperparameters, init: tuple[float, float] | None = None,
+               at: tuple[float, float, int] | None = None) -> None:
+        """A fresh run from ``init`` (by default the hyperparameters' start), standing at
+        epoch 0, or at a saved neuron ``at`` = (w, b, epoch)."""
         self.hyper = hyper
-        self.w0, self.b0 = hyper.initial_neuron()
-        self.trainer = self._trainer(self.w0, self.b0)
+        self.w0, self.b0 = init or hyper.initial_neuron()
+        w, b, epoch = at or (self.w0, self.b0, 0)
+        self.trainer = self._trainer(w, b, epoch)
         self.train_history = CostHistory(HISTORY_CAPACITY)
         self.test_history = CostHistory(HISTORY_CAPACITY)
-        self.state = State.PAUSED
+        self.state = State.FINISHED if epoch >= hyper.epochs else State.PAUSED
         self.fast_forward = False
         self._record_now()
         self._changed()
@@ -182,15 +186,11 @@ class Session:
     def adopt_model(self, model: dict) -> None:
         """Carry on from a saved model (see persist.load_model): its w, b, epoch and settings."""
         with self._lock:
-            self._start(Hyperparameters(**model["hyperparameters"]))
-            self.w0, self.b0 = model["init"]["w"], model["init"]["b"]
-            self.trainer = self._trainer(model["w"], model["b"], model["epoch"])
-            self.train_history = CostHistory(HISTORY_CAPACITY)
-            self.test_history = CostHistory(HISTORY_CAPACITY)
-            self._record_now()
-            if self.trainer.epoch >= self.hyper.epochs:
-                self.state = State.FINISHED
-            self._changed()
+            self._start(
+                Hyperparameters(**model["hyperparameters"]),
+                init=(model["init"]["w"], model["init"]["b"]),
+                at=(model["w"], model["b"], model["epoch"]),
+            )
 
     # -- what the learner does ---------------------------------------------
 
