@@ -177,6 +177,11 @@ class DataSet:
         return Scaling.of(self.train) if self.spec.normalize else None
 
     @cached_property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """x_min, x_max, y_min, y_max of the training data, read once."""
+        return min(self.x_train), max(self.x_train), min(self.y_train), max(self.y_train)
+
+    @cached_property
     def training_fits(self) -> tuple[LineFit, LineFit | None]:
         """Training and test data as the neuron sees them (standardized x if normalizing)."""
         if self.scaling is None:

@@ -51,8 +51,8 @@ class CostPlot(PlotWidget):
             thin(*view.test_history, goal, max(1, columns // 6)),
         )
 
-    def paint(self, figure, view: View, width: int, height: int) -> None:
-        goal, train, test = self.picture_key(view)
+    def paint(self, figure, view: View, key, width: int, height: int) -> None:
+        goal, train, test = key
         values = train[1] + test[1]
         if not values:
             return

@@ -14,8 +14,7 @@ class FitView(PlotWidget):
 
     def picture_key(self, view: View) -> object:
         data = view.data
-        x_low, x_high = min(data.x_train), max(data.x_train)
-        y_low, y_high = min(data.y_train), max(data.y_train)
+        x_low, x_high, y_low, y_high = data.bounds
         margin = (y_high - y_low) * 0.1 or 1.0
         y_low, y_high = y_low - margin, y_high + margin
         # The line's ends, rounded to the plot's pixels: a line that moves
@@ -24,8 +23,8 @@ class FitView(PlotWidget):
         ends = tuple(round(min(max(view.predict(x), y_low - pixel), y_high + pixel) / pixel) for x in (x_low, x_high))
         return id(data), (x_low, x_high, y_low, y_high), ends
 
-    def paint(self, figure, view: View, width: int, height: int) -> None:
-        _, (x_low, x_high, y_low, y_high), _ = self.picture_key(view)
+    def paint(self, figure, view: View, key, width: int, height: int) -> None:
+        _, (x_low, x_high, y_low, y_high), _ = key
         data = view.data
         stride = max(1, len(data.x_train) // MAX_POINTS)
         xs, ys = list(data.x_train[::stride]), list(data.y_train[::stride])

@@ -116,11 +116,12 @@ class PlotWidget(Widget):
         width, height = self.content_size
         if self._inputs is None or width < 12 or height < 4:
             return
-        key = (width, height, self.picture_key(self._inputs))
+        inputs, picture_key = self._inputs, self.picture_key(self._inputs)
+        key = (width, height, picture_key)
         if key == self._key:
             return
         self._key = key
-        picture = draw(width, height, lambda figure: self.paint(figure, self._inputs, width, height))
+        picture = draw(width, height, lambda figure: self.paint(figure, inputs, picture_key, width, height))
         if picture.plain != self._picture.plain or picture.spans != self._picture.spans:
             self._picture = picture
             self.refresh()
@@ -129,7 +130,8 @@ class PlotWidget(Widget):
         """What the picture depends on; equal keys mean no rebuild."""
         return inputs
 
-    def paint(self, figure, inputs, width: int, height: int) -> None:  # pragma: no cover - abstract
+    def paint(self, figure, inputs, key, width: int, height: int) -> None:  # pragma: no cover - abstract
+        """Draw ``inputs`` on ``figure``; ``key`` is what picture_key made of them."""
         raise NotImplementedError
 
     def render(self) -> Text:
