@@ -364,7 +364,7 @@ class Session:
         with self._lock:
             if self._state is not State.RUNNING:
                 return Beat(at_report=False, running=False, pace=None)
-            every = self._hyper.every
-            self._advance(self._hyper.epochs if self._fast_forward else every - self._epoch % every)
-            running = self._state is State.RUNNING
-            return Beat(at_report=True, running=running, pace=None if self._fast_forward else self._hyper.pace)
+            every, fast = self._hyper.every, self._fast_forward
+            self._advance(self._hyper.epochs if fast else every - self._epoch % every)
+            return Beat(at_report=True, running=self._state is State.RUNNING,
+                        pace=None if fast else self._hyper.pace)
