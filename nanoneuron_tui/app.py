@@ -15,6 +15,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -232,8 +233,8 @@ class NanoNeuronApp(App[None]):
         self._shown_version = view.version
         if view.state is State.DIVERGED and self._shown_state is not State.DIVERGED:
             self.notify(
-                f"Diverged at epoch {view.diverged_at:,}: alpha {view.hyper.alpha:g} overshoots. "
-                f"Try one below {self.session.max_stable_alpha:.3g}, then r to start over.",
+                f"Diverged at epoch {view.diverged_at:,}: alpha {view.hyper.alpha:g} overshoots "
+                f"({view.run.alpha_advice}). Lower it here, or step back (b) first.",
                 severity="warning",
             )
         self._shown_state = view.state
@@ -241,7 +242,7 @@ class NanoNeuronApp(App[None]):
         cost_plot = self.query_one(CostPlot)
         cost_plot.show(view, urgent)
         subtitle = (
-            f"[b]alpha too large: try below {self.session.max_stable_alpha:.3g}[/]"
+            f"[b]{view.run.alpha_advice}[/]"
             if view.state is State.DIVERGED else ""
         )
         if cost_plot.border_subtitle != subtitle:  # setting it repaints the pane
@@ -252,7 +253,12 @@ class NanoNeuronApp(App[None]):
         self.query_one(Timeline).show(view)
 
     def on_trained(self, message: Trained) -> None:
-        self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
+        try:
+            self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
+        except NoMatches:
+            # A report that was on its way while the app shuts down finds its panes gone.
+            if not (self._exit or self._closing):
+                raise
 
     # -- the training thread ------------------------------------------------------
 
