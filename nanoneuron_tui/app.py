@@ -214,14 +214,19 @@ class NanoNeuronApp(App[None]):
 
     def action_export_history(self) -> None:
         def export(path: Path) -> None:
-            try:
-                rows = persist.export_history(self.session, path)
-            except persist.PersistError as problem:
-                self.notify(str(problem), severity="error")
-            else:
-                self.notify(f"Wrote {rows:,} rows of cost history to {path}")
+            # Every epoch of the run: a long one takes seconds to write, so not on the event loop.
+            self.notify(f"Writing the cost of every epoch to {path}…")
+            self.run_worker(lambda: self._export_history(path), thread=True, group="export")
 
-        self._ask_path("Export the cost history as CSV:", "nanoneuron-history.csv", export)
+        self._ask_path("Export the cost of every epoch as CSV:", "nanoneuron-history.csv", export)
+
+    def _export_history(self, path: Path) -> None:
+        try:
+            rows = persist.export_history(self.session, path)
+        except persist.PersistError as problem:
+            self.call_from_thread(self.notify, str(problem), severity="error")
+        else:
+            self.call_from_thread(self.notify, f"Wrote {rows:,} rows of cost history to {path}")
 
     # -- showing the session ------------------------------------------------------
 
@@ -390,7 +395,8 @@ class NanoNeuronApp(App[None]):
             ("Choose data", "Preset or CSV, noise, train/test split, normalization (d, F2)", self.action_choose_data),
             ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
-            ("Export cost history", "Write the cost per epoch as CSV", self.action_export_history),
+            ("Export cost history", "Write the cost of every epoch of the run so far as CSV",
+             self.action_export_history),
         ):
             yield SystemCommand(title, help_text, action)
 
