@@ -246,6 +246,8 @@ class NanoNeuronApp(App[None]):
         self.query_one(HyperparameterForm).show(view.hyper)
 
     def on_trained(self, message: Trained) -> None:
+        if not self.is_running:
+            return  # shutting down: a report that was still queued may find the panes gone
         self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
 
     # -- the training thread ------------------------------------------------------
