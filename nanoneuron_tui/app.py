@@ -15,7 +15,6 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -258,12 +257,9 @@ class NanoNeuronApp(App[None]):
         self.query_one(Timeline).show(view)
 
     def on_trained(self, message: Trained) -> None:
-        try:
-            self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
-        except NoMatches:
-            # A report that was on its way while the app shuts down finds its panes gone.
-            if not (self._exit or self._closing):
-                raise
+        if not self.is_running:
+            return  # shutting down: a report that was still queued may find the panes gone
+        self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
 
     # -- the training thread ------------------------------------------------------
 
