@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from nanoneuron_tui import params
+from nanoneuron_tui import lifecycle, params
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.trainer import Progress, Trainer, max_stable_alpha
 from nanoneuron_tui.persist import PersistError, atomic_writer, save_model
@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--load-model", metavar="FILE", help="start from a model saved as JSON")
     app.add_argument("--fps", type=_checked(params.parse_fps), default=None,
                      help="screen updates per second while training (default 8, or 4 over SSH)")
+    app.add_argument("--ascii", action="store_true",
+                     help="draw with plain ASCII only (automatic with TERM=linux, the Linux console)")
 
     commands = parser.add_subparsers(dest="command", metavar="{train}")
     train = commands.add_parser(
@@ -270,7 +272,13 @@ def train_headless(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "train":
-        return train_headless(args)
+        # A stop signal unwinds the run: temporary files go, nothing half-written stays.
+        try:
+            with lifecycle.stop_signals_raise():
+                return train_headless(args)
+        except lifecycle.Stopped as stop:
+            lifecycle.say(f"nanoneuron: stopped by {stop} before the end; no file was left half-written")
+            return stop.code
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
     return run_app(args)
