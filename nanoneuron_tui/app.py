@@ -422,7 +422,7 @@ def run_app(args: argparse.Namespace) -> int:
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return 2
     app = NanoNeuronApp(session, run=args.run, fps=args.fps, session_file=session_file)
-    session_file.mark_untouched(session.view().version)
+    session_file.started_with(session)
     watch.attach(save=lambda: session_file.save_for_exit(session), leave=app.leave_soon)
     autosaver = lifecycle.Autosaver(session, lambda: session_file.save(session),
                                     report=lambda problem: setattr(app, "save_problem", problem))

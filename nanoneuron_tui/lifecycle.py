@@ -284,7 +284,7 @@ class SessionFile:
         self.found_saved = (not resumed) and path.exists()  # a session we will replace
         self._saving = threading.Lock()
         self._rotated = False
-        self._untouched_version: int | None = None
+        self._as_started: dict | None = None
 
     # -- claiming -----------------------------------------------------------
 
@@ -332,10 +332,10 @@ class SessionFile:
 
     # -- saving -------------------------------------------------------------
 
-    def mark_untouched(self, version: int) -> None:
-        """The session as started has this version: until it changes there is nothing worth saving
-        (a fresh, untouched session would only push the saved one aside)."""
-        self._untouched_version = version
+    def started_with(self, session) -> None:
+        """Remember the fresh session as it starts: until it differs there is nothing worth
+        saving (an untouched session would only push the saved one aside)."""
+        self._as_started = session.to_dict()
 
     def save(self, session) -> bool:
         """Save ``session`` atomically; False if it is a fresh session nobody touched.
@@ -343,7 +343,7 @@ class SessionFile:
         Raises persist.PersistError with one line if the file cannot be written.
         """
         with self._saving:
-            if not self.resumed and session.view().version == self._untouched_version:
+            if not self.resumed and session.to_dict() == self._as_started:
                 return False
             if not self._rotated:
                 if not self.resumed:
@@ -431,10 +431,13 @@ def remove_orphan_temporaries(path: Path, older_than: float = ORPHAN_AGE) -> lis
 
 
 class Autosaver:
-    """Saves the session while it trains, at most every ``interval`` seconds, and whenever
-    a run stops (a pause, the end, a divergence): a silent drop loses at most that.
+    """Saves the session whenever it is at rest (paused, finished, diverged) with changes not
+    yet saved, and while it trains at most every ``interval`` seconds: a silent drop of the
+    link loses at most that.
 
-    A thread of its own, so a save never waits for the event loop, nor holds it up.
+    A thread of its own that looks every ``poll`` seconds, so a save never waits for the
+    event loop, nor holds it up; a run shorter than a look is still caught, since it changed
+    the session.
     """
 
     def __init__(self, session, save: Callable[[], object], *, interval: float = AUTOSAVE_INTERVAL,
@@ -458,15 +461,11 @@ class Autosaver:
     def _run(self) -> None:
         from nanoneuron_tui.session import State
 
-        was_running = False
-        last_save = time.monotonic()
         saved_version = self.session.view().version
+        last_save = time.monotonic()
         while not self._stop.wait(self.poll):
-            running = self.session.state is State.RUNNING
-            stopped = was_running and not running
-            was_running = running
-            due = time.monotonic() - last_save >= self.interval
-            if not (stopped or (due and running)):
+            training = self.session.state is State.RUNNING
+            if training and time.monotonic() - last_save < self.interval:
                 continue
             version = self.session.view().version
             if version == saved_version:
