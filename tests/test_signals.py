@@ -259,7 +259,7 @@ def test_an_ascii_terminal_gets_ascii_only(pty_app, tmp_path, how):
     app.send(b"f")  # runs to divergence: plots, warnings, the status mark
     app.wait_for("diverged", timeout=20)
     app.send(b"\x10")  # ctrl+p: Textual's own command palette too
-    app.wait_for("Save model", timeout=10)
+    app.wait_for("Export cost history", timeout=10)
     os.kill(app.pid, signal.SIGTERM)
     app.wait(5)
     output = app.output.decode("utf-8")
