@@ -16,6 +16,7 @@ from __future__ import annotations
 import unicodedata
 from typing import NamedTuple
 
+from rich.cells import get_character_cell_size
 from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
@@ -114,10 +115,11 @@ def ascii_for(character: str) -> str:
         return _by_halves(bool(dots & _BRAILLE_UPPER), bool(dots & _BRAILLE_LOWER))
     if 0x2500 <= code <= 0x257F:
         return "+"  # corners, tees and crosses
-    if unicodedata.combining(character):
-        return ""  # an accent takes no cell of its own
+    # As wide as the layout made it (Rich's measure): an accent takes no cell, 中 takes two.
+    width = get_character_cell_size(character)
+    if width == 0:
+        return ""
     plain = unicodedata.normalize("NFKD", character).encode("ascii", "ignore").decode()
-    width = 2 if unicodedata.east_asian_width(character) in "WF" else 1
     if len(plain) == width:
         return plain  # é -> e
     return "?" * width

@@ -37,6 +37,7 @@ from nanoneuron_tui import persist
 
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
 EXIT_DEADLINE = 0.8  # seconds from a stop signal to the end of the process, once the session is saved
+HANGUP_DEADLINE = 0.3  # the same after a hang-up: there is no terminal to wait for
 SAVE_DEADLINE = 1.5  # a save still running by then is abandoned: the old file stays whole (atomic writes)
 TERMINAL_WRITE_DEADLINE = 0.2  # a terminal that does not take the restoring bytes by then never will
 AUTOSAVE_INTERVAL = 30.0  # seconds: what a silent drop of the link can lose at most
@@ -133,11 +134,13 @@ class SignalWatch:
         terminal: Terminal,
         *,
         exit_deadline: float = EXIT_DEADLINE,
+        hangup_deadline: float = HANGUP_DEADLINE,
         save_deadline: float = SAVE_DEADLINE,
         force_exit: Callable[[int], object] = os._exit,
     ) -> None:
         self.terminal = terminal
         self.exit_deadline = exit_deadline
+        self.hangup_deadline = hangup_deadline
         self.save_deadline = save_deadline
         self._force_exit = force_exit
         self._save: Callable[[], str] = lambda: ""
@@ -165,11 +168,12 @@ class SignalWatch:
 
     def _watch(self) -> None:
         signum = signal.sigwait(STOP_SIGNALS)
-        threading.Thread(target=self._stop, args=(signum,), name="nanoneuron-stop", daemon=True).start()
+        threading.Thread(target=self.stop, args=(signum,), name="nanoneuron-stop", daemon=True).start()
         signal.sigwait(STOP_SIGNALS)  # asked twice: no more waiting
         self._end_now()
 
-    def _stop(self, signum: int) -> None:
+    def stop(self, signum: int) -> None:
+        """What a stop signal does (on the watch's thread): save, ask the app to leave, end by the deadline."""
         started = time.monotonic()
         self.signum = signum
         self.farewell = self._saved_within_deadline()
@@ -181,7 +185,8 @@ class SignalWatch:
             return
         with contextlib.suppress(Exception):
             leave(exit_code(signum))
-        remaining = started + self.exit_deadline - time.monotonic()
+        deadline = self.hangup_deadline if signum == signal.SIGHUP else self.exit_deadline
+        remaining = started + deadline - time.monotonic()
         # The app leaves in the ordinary way if it can; the wait below only runs out
         # when it cannot (a stalled or dead terminal blocks its output).
         time.sleep(max(0.0, remaining))
@@ -441,13 +446,16 @@ class Autosaver:
     """
 
     def __init__(self, session, save: Callable[[], object], *, interval: float = AUTOSAVE_INTERVAL,
-                 poll: float = 0.25, report: Callable[[str], object] = lambda problem: None) -> None:
+                 poll: float = 0.25, report: Callable[[str], object] = lambda problem: None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.session = session
         self.save = save
         self.interval = interval
         self.poll = poll
         self.report = report
+        self.clock = clock
         self.saves = 0
+        self.looks = 0  # times it has looked at the session: tests wait on it, not on the clock
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="nanoneuron-autosave", daemon=True)
 
@@ -462,10 +470,11 @@ class Autosaver:
         from nanoneuron_tui.session import State
 
         saved_version = self.session.view().version
-        last_save = time.monotonic()
+        last_save = self.clock()
         while not self._stop.wait(self.poll):
+            self.looks += 1
             training = self.session.state is State.RUNNING
-            if training and time.monotonic() - last_save < self.interval:
+            if training and self.clock() - last_save < self.interval:
                 continue
             version = self.session.view().version
             if version == saved_version:
@@ -477,4 +486,4 @@ class Autosaver:
             else:
                 self.saves += 1
             saved_version = version
-            last_save = time.monotonic()
+            last_save = self.clock()

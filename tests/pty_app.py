@@ -46,10 +46,11 @@ def process_gone(pid: int) -> bool:
 
 
 class PtyApp:
-    """``nanoneuron *args`` with a pseudo-terminal of ``size`` as its controlling terminal."""
+    """``nanoneuron *args`` (or any ``command``) with a pseudo-terminal of ``size`` as its
+    controlling terminal."""
 
     def __init__(self, *args: str, size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None,
-                 keep_slave: bool = True) -> None:
+                 keep_slave: bool = True, command: list[str] | None = None) -> None:
         if shutil.which("setsid") is None:
             pytest.skip("setsid (util-linux) is needed to give the app a controlling terminal")
         self.master, slave = os.openpty()
@@ -60,7 +61,7 @@ class PtyApp:
         # setsid -c: a session of its own with this terminal as its controlling terminal,
         # so closing our end hangs it up as a dropped SSH connection does.
         self.process = subprocess.Popen(
-            ["setsid", "-c", installed_nanoneuron(), *args],
+            ["setsid", "-c", *(command or [installed_nanoneuron()]), *args],
             stdin=slave, stdout=slave, stderr=slave, env=environment, close_fds=True,
         )
         self.pid = self.process.pid
