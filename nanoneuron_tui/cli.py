@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,15 +17,49 @@ from dataclasses import dataclass
 from nanoneuron_tui import params
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.trainer import Progress, Trainer, max_stable_alpha
-from nanoneuron_tui.persist import PersistError, atomic_writer, save_model
+from nanoneuron_tui.persist import STANDARD_OUTPUT, PersistError, SavedModel, output_writer, replaceable_target, save_model
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
 REPORT_CHUNK = 10_000  # epochs per chunk when no --every is asked for
 
 
+# A negative number in any spelling our parsers accept (-1e5, -.5): argparse's own
+# pattern misses exponents, so `--w0 -1e5` would read -1e5 as an unknown option.
+_NEGATIVE_NUMBER = re.compile(r"^-(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_GIVEN = "given_"  # prefix of the attributes that record which flags were typed
+
+
+class _Store(argparse.Action):
+    """``store``, remembering that the flag was given (a default is not a choice)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, _GIVEN + self.dest, True)
+
+
+class _StoreTrue(_Store):
+    def __init__(self, option_strings, dest, default=False, required=False, help=None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default, required=required, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        super().__call__(parser, namespace, True, option_string)
+
+
+def given(args: argparse.Namespace, dest: str) -> bool:
+    """Whether the flag that sets ``dest`` was typed on the command line."""
+    return getattr(args, _GIVEN + dest, False)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but an error is one line: what is wrong and where to look."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Store)
+        self.register("action", "store", _Store)
+        self.register("action", "store_true", _StoreTrue)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
@@ -59,7 +94,7 @@ def _add_training_flags(parser: argparse.ArgumentParser, inherit: bool = False) 
     group.add_argument("--seed", type=_checked(params.parse_seed), default=default(None),
                        help="seed for the random initial w and b, to repeat a run")
     data = parser.add_argument_group("data")
-    data.add_argument("--preset", choices=sorted(PRESETS), default=default("c2f"),
+    data.add_argument("--preset", choices=sorted(PRESETS), default=default(None),
                       help="a linear unit conversion to learn (default c2f: the article's Celsius to Fahrenheit)")
     data.add_argument("--data", metavar="FILE.csv", default=default(None),
                       help="learn from your own data: two numeric columns x,y, header optional")
@@ -79,9 +114,26 @@ def _add_training_flags(parser: argparse.ArgumentParser, inherit: bool = False) 
 def data_from_args(args: argparse.Namespace) -> DataSet:
     """The data set the flags describe; raises DataError with one clear line."""
     return build_data(DataSpec(
-        preset=args.preset, csv=args.data, noise=args.noise, noise_seed=args.noise_seed,
+        preset=args.preset or "c2f", csv=args.data, noise=args.noise, noise_seed=args.noise_seed,
         test_ratio=args.test_ratio, split_seed=args.split_seed, normalize=args.normalize,
     ))
+
+
+def data_for_model(args: argparse.Namespace, model: SavedModel | None) -> DataSet:
+    """The data to start the app with: the flags', or the loaded model's own.
+
+    A model's w and b are in the units of the data it was trained on; with no
+    data flags the app uses that data, and data flags naming other data are an error.
+    """
+    if model is None or model.data is None:
+        return data_from_args(args)
+    if not any(given(args, dest) for dest in DATA_FLAGS):
+        return build_data(model.data)
+    data = data_from_args(args)
+    mismatch = model.data_mismatch(data.spec)
+    if mismatch:
+        raise DataError(f"{args.load_model}: {mismatch}; drop the data flags to use its data")
+    return data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,14 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train NanoNeuron headless and print what the original program prints.",
     )
     _add_training_flags(train, inherit=True)
-    train.add_argument("--every", type=_checked(params.parse_every), default=None,
+    train.add_argument("--every", dest="progress_every", type=_checked(params.parse_every), default=None,
                        help="print a progress line (to stderr) every N epochs")
     train.add_argument("--predict", type=_checked(lambda t: params.parse_x(t, "X")),
                        default=params.DEFAULT_PREDICT, metavar="X",
                        help="the x to ask about at the end, in the data's units (default 70)")
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     train.add_argument("--history", metavar="FILE.csv",
-                       help="write the cost of every epoch to this CSV file (epoch,cost)")
+                       help="write the cost of every epoch to this CSV file (epoch,cost); "
+                            "- streams it to standard output (the report then goes to standard error)")
     train.add_argument("--save-model", metavar="FILE",
                        help="save the trained model (w, b, epoch, hyperparameters) as JSON")
     return parser
@@ -232,21 +285,26 @@ def train_headless(args: argparse.Namespace) -> int:
     cost_before = cost_after = last.cost
 
     try:
+        if args.save_model:
+            replaceable_target(args.save_model)  # refuse a device or FIFO before training, not after
         with contextlib.ExitStack() as files:
-            history = files.enter_context(atomic_writer(args.history)) if args.history else None
+            history = files.enter_context(output_writer(args.history)) if args.history else None
             if history:
                 history.write("epoch,cost\n")
-            for last in trainer.reports(hyper.epochs, args.every or REPORT_CHUNK):
+            for last in trainer.reports(hyper.epochs, args.progress_every or REPORT_CHUNK):
                 if last.costs:
                     if last.first_epoch == 0:
                         cost_before = last.costs[0]
                     cost_after = last.costs[-1]
                 if history:
                     history.writelines(f"{e},{c!r}\n" for e, c in enumerate(last.costs, last.first_epoch))
-                if args.every:
+                if args.progress_every:
                     w, b = data.from_training(last.w, last.b)
                     print(f"epoch {last.epoch}/{hyper.epochs}  cost {last.cost:.6g}  "
                           f"w {w:.6g}  b {b:.6g}", file=sys.stderr)
+    except PersistError as problem:
+        print(f"nanoneuron: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as problem:
         print(f"nanoneuron: error: cannot write {args.history}: {problem.strerror or problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -254,21 +312,62 @@ def train_headless(args: argparse.Namespace) -> int:
     if args.save_model:
         try:
             w, b = data.from_training(last.w, last.b)
-            save_model(args.save_model, w=w, b=b, epoch=last.epoch, init=(w0, b0), hyper=hyper)
+            save_model(args.save_model, w=w, b=b, epoch=last.epoch, init=(w0, b0), hyper=hyper, data=data)
         except PersistError as problem:
             print(f"nanoneuron: error: {problem}", file=sys.stderr)
             return EXIT_USAGE
 
     report = Report(hyper, data, w0, b0, cost_before, cost_after, last, args.predict)
-    print(json.dumps(report.as_json(), allow_nan=False) if args.json else report.as_text())
+    # With the history on standard output, the report goes beside it, to standard error.
+    out = sys.stderr if args.history == STANDARD_OUTPUT else sys.stdout
+    print(json.dumps(report.as_json(), allow_nan=False) if args.json else report.as_text(), file=out)
     if last.diverged_at is not None:
         print(divergence_message(last.diverged_at, hyper.alpha, data), file=sys.stderr)
         return EXIT_DIVERGED
     return 0
 
 
+DATA_FLAGS = {"preset": "--preset", "data": "--data", "noise": "--noise", "noise_seed": "--noise-seed",
+              "test_ratio": "--test-ratio", "split_seed": "--split-seed", "normalize": "--normalize"}
+HYPERPARAMETER_FLAGS = {"epochs": "--epochs", "alpha": "--alpha", "w0": "--w0", "b0": "--b0", "seed": "--seed",
+                        "every": "--every", "pace": "--pace"}
+APP_FLAGS = {"every": "--every", "pace": "--pace", "run": "--run", "resume": "--resume", "state": "--state",
+             "load_model": "--load-model", "fps": "--fps"}
+FILE_FLAGS = {"data": "--data", "state": "--state", "load_model": "--load-model",
+              "history": "--history", "save_model": "--save-model"}
+
+
+def conflict(args: argparse.Namespace) -> str | None:
+    """What in the command line contradicts itself, in one line; None if nothing does.
+
+    A flag that would be silently ignored is a mistake the person should hear about.
+    """
+    for dest, flag in FILE_FLAGS.items():
+        if isinstance(getattr(args, dest, None), str) and not getattr(args, dest).strip():
+            return f"{flag} needs a file name" + (" (or - for standard output)" if dest == "history" else "")
+    if given(args, "data") and given(args, "preset"):
+        return "--data and --preset both choose the data: give one of them"
+    if args.command == "train":
+        # Flags typed before `train` land in the app's parser; these mean nothing to `train`.
+        for dest, flag in APP_FLAGS.items():
+            if given(args, dest):
+                hint = "; put it after 'train' for progress lines" if dest == "every" else ""
+                return f"{flag} before 'train' is an app setting, not used by 'train'{hint}"
+        return None
+    if args.resume:
+        for dest, flag in {"load_model": "--load-model", **DATA_FLAGS, **HYPERPARAMETER_FLAGS}.items():
+            if given(args, dest):
+                return (f"--resume carries on the saved session with its own data and settings, "
+                        f"so {flag} would be ignored: drop one of them")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = conflict(args)
+    if problem:
+        parser.error(problem)
     if args.command == "train":
         return train_headless(args)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual

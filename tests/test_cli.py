@@ -143,6 +143,7 @@ def test_save_model_after_training(tmp_path):
     path = tmp_path / "model.json"
     report = json.loads(nanoneuron(*SEED_RUN, "--epochs", "3000", "--json", "--save-model", str(path)).stdout)
     model = persist.load_model(path)
-    assert (model["w"], model["b"], model["epoch"]) == (report["w"], report["b"], 3000)
-    assert model["init"] == {"w": REFERENCE["w0"], "b": REFERENCE["b0"]}
-    assert model["hyperparameters"]["epochs"] == 3000
+    assert (model.w, model.b, model.epoch) == (report["w"], report["b"], 3000)
+    assert (model.w0, model.b0) == (REFERENCE["w0"], REFERENCE["b0"])
+    assert model.hyper.epochs == 3000
+    assert model.data_name == "Celsius to Fahrenheit" and model.data.preset == "c2f"

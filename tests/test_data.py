@@ -100,8 +100,8 @@ CSV_PROBLEMS = {
     "too few columns": ("1,2\n3\n", "line 2: 1 columns, expected 2"),
     "an empty file": ("", "has no data rows"),
     "a header only": ("x,y\n", "has no data rows"),
-    "NaN": ("1,2\nnan,4\n", "line 2: nan is not a finite number"),
-    "inf": ("1,2\n2,-inf\n", "line 2: -inf is not a finite number"),
+    "NaN": ("1,2\nnan,4\n", "line 2: 'nan' is not a finite number"),
+    "inf": ("1,2\n2,-inf\n", "line 2: '-inf' is not a finite number"),
     "one distinct x": ("5,1\n5,2\n5,3\n", "at least two different values"),
     "a text header in the middle": ("1,2\nx,y\n", "line 2: 'x' is not a number"),
 }

@@ -50,10 +50,11 @@ def test_model_round_trip_and_carry_on(tmp_path):
     session = trained_session()
     view = session.view()
     path = tmp_path / "model.json"
-    persist.save_model(path, w=view.w, b=view.b, epoch=view.epoch, init=(view.w0, view.b0), hyper=view.hyper)
+    persist.save_model(path, w=view.w, b=view.b, epoch=view.epoch, init=(view.w0, view.b0), hyper=view.hyper,
+                       data=view.data)
     model = persist.load_model(path)
     other = Session()
-    other.adopt_model(model)
+    other.adopt_model(model.as_dict())
     adopted = other.view()
     assert (adopted.w, adopted.b, adopted.epoch, adopted.hyper) == (view.w, view.b, view.epoch, view.hyper)
     assert adopted.state is State.PAUSED

@@ -1,0 +1,291 @@
+"""CSV files of x,y rows: read fast, checked strictly, summarised without a Python loop.
+
+A million-row file must load in about the time pandas takes, yet every problem
+must still be one line naming the file and the line. So the file is read in
+chunks of whole lines, and each chunk goes one of two ways:
+
+- the fast way, when its bytes can only be plain numbers (ASCII digits, signs,
+  points, exponents, spaces) with exactly one comma on every line: polars
+  parses it at C speed, and the values are checked for finiteness and range
+  in bulk;
+- the careful way, for anything else (a header, a blank line, quotes, a bad
+  cell): line by line in Python, which either reads the chunk correctly or
+  says which line is wrong and why.
+
+Both ways accept exactly the same numbers (``core.numbers``; a property test
+holds them to it). polars and numpy are imported only here, when a file is
+read, so ``nanoneuron train`` on a preset starts without them.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from nanoneuron_tui.core.data import DataError, LineFit
+from nanoneuron_tui.core.files import FileRefused, open_regular
+from nanoneuron_tui.core.numbers import MAX_MAGNITUDE, parse_decimal, quoted, why_not_a_number
+
+if TYPE_CHECKING:
+    import numpy
+
+MAX_CSV_BYTES = 2 << 30  # 2 GiB: about 55 million rows of ordinary numbers
+CHUNK_BYTES = 1 << 21  # small enough that the parser's buffers stay a fraction of the data
+MAX_LINE_BYTES = 1 << 16  # a longer line is not a row of two numbers
+SUMMARY_BLOCK = 1 << 16  # values summed per numpy call; partial sums are added exactly
+_PLAIN_NUMBER_BYTES = b"0123456789.eE+-, \t\r\n"
+_BOM = b"\xef\xbb\xbf"
+
+
+class LoadCancelled(Exception):
+    """The person stopped the load; nothing was loaded."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A file's rows, as an (n, 2) float64 array, and the names its header gave x and y."""
+
+    xy: numpy.ndarray
+    x_label: str
+    y_label: str
+
+
+def read_csv(path: str | Path, cancelled: Callable[[], bool] = lambda: False) -> Columns:
+    """Two numeric columns, x then y, with an optional header row naming them.
+
+    Raises DataError naming the file and line of the first problem, or
+    LoadCancelled as soon as ``cancelled()`` is true; nothing is returned then.
+    """
+    import numpy as np
+
+    try:
+        with open_regular(path, MAX_CSV_BYTES, "CSV file") as file:
+            pieces, labels = _read_rows(file, path, cancelled)
+    except FileRefused as problem:
+        raise DataError(str(problem)) from None
+    except OSError as problem:
+        raise DataError(f"cannot read {path}: {problem.strerror or problem}") from None
+    xy = np.concatenate(pieces) if len(pieces) > 1 else (pieces[0] if pieces else np.empty((0, 2)))
+    del pieces
+    if len(xy) == 0:
+        raise DataError(f"{path} has no data rows")
+    if xy[:, 0].min() == xy[:, 0].max():
+        raise DataError(f"{path}: x needs at least two different values to fit a line")
+    return Columns(xy, *labels)
+
+
+def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]):
+    """The file's rows as a list of (k, 2) arrays, and its labels."""
+    pieces = []
+    labels = ("x", "y")
+    line = 1  # the number of the first line of the chunk at hand
+    looking_for_header = True
+    for chunk in _chunks(file, path):
+        if cancelled():
+            raise LoadCancelled
+        if line == 1 and chunk.startswith(_BOM):
+            chunk = chunk[len(_BOM):]
+        while looking_for_header and chunk:
+            # The first non-blank line may name the columns; it is read the careful way.
+            end = chunk.find(b"\n") + 1
+            first, chunk = chunk[:end], chunk[end:]
+            cells = _cells(first[:-1], path, line)
+            if cells is not None:
+                looking_for_header = False
+                if all(_is_label(cell) for cell in cells):
+                    labels = (cells[0], cells[1])
+                else:
+                    pieces.append(_careful_rows(first, path, line))
+            line += 1
+        if not chunk:
+            continue
+        rows = _fast_rows(chunk)
+        if rows is None:
+            rows = _careful_rows(chunk, path, line)
+        if len(rows):
+            pieces.append(rows)
+        line += chunk.count(b"\n")
+    return pieces, labels
+
+
+def _chunks(file: BinaryIO, path: object):
+    """The file in pieces of whole lines, each ending with a newline."""
+    carry = b""
+    line = 1
+    while True:
+        data = file.read(CHUNK_BYTES)
+        if not data:
+            break
+        data = carry + data
+        end = data.rfind(b"\n") + 1
+        if end == 0:
+            carry = data
+            if len(carry) > MAX_LINE_BYTES:
+                raise DataError(f"{path}, line {line}: the line is too long to be a row of x,y")
+            continue
+        chunk, carry = data[:end], data[end:]
+        line += chunk.count(b"\n")
+        yield chunk
+    if carry:
+        if len(carry) > MAX_LINE_BYTES:
+            raise DataError(f"{path}, line {line}: the line is too long to be a row of x,y")
+        yield carry + b"\n"
+
+
+def _fast_rows(chunk: bytes):
+    """The chunk's rows parsed at C speed, or None if it needs the careful way."""
+    import numpy as np
+    import polars as pl
+
+    if chunk.translate(None, _PLAIN_NUMBER_BYTES):
+        return None  # a letter, quote, underscore or non-ASCII byte somewhere
+    raw = np.frombuffer(chunk, dtype=np.uint8)
+    commas = np.flatnonzero(raw == ord(","))
+    newlines = np.flatnonzero(raw == ord("\n"))
+    # Exactly one comma on every line: the k-th comma lies between the (k-1)-th and k-th newline.
+    if len(commas) != len(newlines) or not (commas < newlines).all() or not (commas[1:] > newlines[:-1]).all():
+        return None
+    try:
+        frame = pl.read_csv(chunk, has_header=False, schema={"x": pl.Float64, "y": pl.Float64})
+    except Exception:  # polars names its errors by kind; any of them sends the chunk the careful way
+        return None
+    rows = frame.to_numpy()
+    if len(rows) != len(newlines) or not (np.abs(rows) <= MAX_MAGNITUDE).all():  # also False for NaN
+        return None
+    return rows
+
+
+def _careful_rows(chunk: bytes, path: object, first_line: int):
+    """The chunk's rows read line by line; the first problem raises DataError naming its line."""
+    import numpy as np
+
+    values = array("d")
+    for number, raw in enumerate(chunk.split(b"\n")[:-1], first_line):
+        cells = _cells(raw, path, number)
+        if cells is None:
+            continue  # blank lines are harmless
+        for cell in cells:
+            values.append(_value(cell, path, number))
+    return np.frombuffer(values, dtype=np.float64).reshape(-1, 2).copy()
+
+
+def _cells(raw: bytes, path: object, number: int) -> list[str] | None:
+    """The two cells of one line, stripped; None for a blank line."""
+    try:
+        text = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        text = "\0"
+    if "\0" in text:
+        raise DataError(f"{path} is not a text file (line {number} is not UTF-8 text)")
+    if not text.strip():
+        return None
+    try:
+        # One line at a time: a quote left open cannot swallow the lines after it.
+        row = next(csv.reader([text], strict=True))
+    except csv.Error as problem:
+        raise DataError(f"{path}, line {number}: {problem}") from None
+    cells = [cell.strip() for cell in row]
+    if len(cells) != 2:
+        raise DataError(f"{path}, line {number}: {len(cells)} columns, expected 2 (x,y)")
+    return cells
+
+
+def _is_label(cell: str) -> bool:
+    """A header cell names something: it is not a number and has a letter in it."""
+    return parse_decimal(cell) is None and any(character.isalpha() for character in cell)
+
+
+def _value(cell: str, path: object, number: int) -> float:
+    if not cell:
+        raise DataError(f"{path}, line {number}: a cell is empty")
+    value = parse_decimal(cell)
+    if value is None:
+        raise DataError(f"{path}, line {number}: {why_not_a_number(cell)}")
+    if not math.isfinite(value):
+        raise DataError(f"{path}, line {number}: {quoted(cell)} is not a finite number")
+    if abs(value) > MAX_MAGNITUDE:
+        raise DataError(f"{path}, line {number}: {quoted(cell)} is beyond ±{MAX_MAGNITUDE:g}, "
+                        "the largest size NanoNeuron works with")
+    return value
+
+
+# -- splitting and summarising ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Split:
+    """Training and test points as ``array('d')``, with their summaries and the training extremes."""
+
+    x_train: array
+    y_train: array
+    x_test: array
+    y_test: array
+    train: LineFit
+    test: LineFit | None
+    bounds: tuple[float, float, float, float]
+
+
+def split(columns: Columns, ratio: float, seed: int, noise: float = 0.0, noise_seed: int = 0) -> Split:
+    """Hold out ``ratio`` of the rows, chosen at random by ``seed``, for testing.
+
+    The held-out rows are a uniformly random subset of exactly ``round(n * ratio)``
+    rows; both sets keep the file's order (no gathered copy of the whole table).
+    """
+    import numpy as np
+
+    xy = columns.xy
+    count = len(xy)
+    n_test = max(0, min(count - 2, round(count * ratio)))
+    held_out = np.zeros(count, dtype=bool)
+    held_out[np.random.default_rng(seed).choice(count, size=n_test, replace=False)] = True
+    kept = ~held_out
+    x_train, y_train = xy[kept, 0], xy[kept, 1]
+    x_test, y_test = xy[held_out, 0], xy[held_out, 1]
+    if noise:  # drawn in the file's order, so a row gets the same noise whatever the split
+        shifts = np.random.default_rng(noise_seed).normal(0.0, noise, count)
+        y_train += shifts[kept]
+        y_test += shifts[held_out]
+        del shifts
+    del held_out, kept
+    train = summarise(x_train, y_train)
+    test = summarise(x_test, y_test) if n_test else None
+    bounds = (float(x_train.min()), float(x_train.max()), float(y_train.min()), float(y_train.max()))
+    return Split(_to_array(x_train), _to_array(y_train), _to_array(x_test), _to_array(y_test), train, test, bounds)
+
+
+def _to_array(values) -> array:
+    import numpy as np
+
+    copied = array("d")
+    copied.frombytes(memoryview(np.ascontiguousarray(values, dtype=np.float64)).cast("B"))
+    return copied
+
+
+def summarise(xs, ys) -> LineFit:
+    """``LineFit.of`` for numpy arrays: the same two-pass sums, block by block.
+
+    Each block is summed by numpy (pairwise, float64) and the block sums are
+    added exactly with ``math.fsum``, so a million values lose no more than a
+    few units in the last place, and no temporary array is larger than a block.
+    """
+    count = len(xs)
+
+    def total(term) -> float:
+        return math.fsum(float(term(start, start + SUMMARY_BLOCK)) for start in range(0, count, SUMMARY_BLOCK))
+
+    x_mean = total(lambda a, b: xs[a:b].sum()) / count
+    y_mean = total(lambda a, b: ys[a:b].sum()) / count
+    sxx = total(lambda a, b: _square(xs[a:b] - x_mean))
+    sxy = total(lambda a, b: (xs[a:b] - x_mean) @ (ys[a:b] - y_mean))
+    w_best = sxy / sxx if sxx > 0 else 0.0
+    residual = total(lambda a, b: _square((ys[a:b] - y_mean) - w_best * (xs[a:b] - x_mean)))
+    return LineFit.from_sums(count, x_mean, y_mean, sxx, sxy, residual)
+
+
+def _square(values) -> float:
+    return values @ values
