@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,9 +49,10 @@ class LoadCancelled(Exception):
 
 @dataclass(frozen=True)
 class Columns:
-    """A file's rows, as an (n, 2) float64 array, and the names its header gave x and y."""
+    """A file's x and y values (float64 numpy arrays) and the names its header gave them."""
 
-    xy: numpy.ndarray
+    x: numpy.ndarray
+    y: numpy.ndarray
     x_label: str
     y_label: str
 
@@ -61,27 +63,51 @@ def read_csv(path: str | Path, cancelled: Callable[[], bool] = lambda: False) ->
     Raises DataError naming the file and line of the first problem, or
     LoadCancelled as soon as ``cancelled()`` is true; nothing is returned then.
     """
-    import numpy as np
-
     try:
         with open_regular(path, MAX_CSV_BYTES, "CSV file") as file:
-            pieces, labels = _read_rows(file, path, cancelled)
+            columns = _read_rows(file, path, cancelled)
     except FileRefused as problem:
         raise DataError(str(problem)) from None
     except OSError as problem:
         raise DataError(f"cannot read {path}: {problem.strerror or problem}") from None
-    xy = np.concatenate(pieces) if len(pieces) > 1 else (pieces[0] if pieces else np.empty((0, 2)))
-    del pieces
-    if len(xy) == 0:
+    if len(columns.x) == 0:
         raise DataError(f"{path} has no data rows")
-    if xy[:, 0].min() == xy[:, 0].max():
+    if columns.x.min() == columns.x.max():
         raise DataError(f"{path}: x needs at least two different values to fit a line")
-    return Columns(xy, *labels)
+    return columns
 
 
-def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]):
-    """The file's rows as a list of (k, 2) arrays, and its labels."""
-    pieces = []
+class _Growing:
+    """Two float64 columns filled chunk by chunk, without a list of pieces to join at the end.
+
+    The first guess at their length comes from the file's size; the memory
+    beyond what is filled is reserved but never touched, so it costs nothing.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        import numpy as np
+
+        self.x, self.y = np.empty(capacity), np.empty(capacity)
+        self.size = 0
+
+    def add(self, xs, ys) -> None:
+        import numpy as np
+
+        end = self.size + len(xs)
+        if end > len(self.x):
+            capacity = max(end, 2 * len(self.x))
+            for name in ("x", "y"):
+                grown = np.empty(capacity)
+                grown[: self.size] = getattr(self, name)[: self.size]
+                setattr(self, name, grown)
+        self.x[self.size:end] = xs
+        self.y[self.size:end] = ys
+        self.size = end
+
+
+def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]) -> Columns:
+    size = os.fstat(file.fileno()).st_size
+    rows: _Growing | None = None
     labels = ("x", "y")
     line = 1  # the number of the first line of the chunk at hand
     looking_for_header = True
@@ -90,88 +116,82 @@ def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]):
             raise LoadCancelled
         if line == 1 and chunk.startswith(_BOM):
             chunk = chunk[len(_BOM):]
+        lines = chunk.count(b"\n")
+        if rows is None:  # guess the row count from the first chunk's line length, generously
+            rows = _Growing(size // max(1, len(chunk) // max(1, lines)) * 5 // 4 + 1024)
         while looking_for_header and chunk:
             # The first non-blank line may name the columns; it is read the careful way.
             end = chunk.find(b"\n") + 1
             first, chunk = chunk[:end], chunk[end:]
+            lines -= 1
             cells = _cells(first[:-1], path, line)
             if cells is not None:
                 looking_for_header = False
                 if all(_is_label(cell) for cell in cells):
                     labels = (cells[0], cells[1])
                 else:
-                    pieces.append(_careful_rows(first, path, line))
+                    rows.add(*_careful_rows(first, path, line))
             line += 1
         if not chunk:
             continue
-        rows = _fast_rows(chunk)
-        if rows is None:
-            rows = _careful_rows(chunk, path, line)
-        if len(rows):
-            pieces.append(rows)
-        line += chunk.count(b"\n")
-    return pieces, labels
+        parsed = _fast_rows(chunk, lines)
+        rows.add(*(parsed if parsed is not None else _careful_rows(chunk, path, line)))
+        line += lines
+    if rows is None:
+        rows = _Growing(0)
+    return Columns(rows.x[: rows.size], rows.y[: rows.size], *labels)
 
 
 def _chunks(file: BinaryIO, path: object):
     """The file in pieces of whole lines, each ending with a newline."""
     carry = b""
-    line = 1
     while True:
         data = file.read(CHUNK_BYTES)
         if not data:
             break
         data = carry + data
         end = data.rfind(b"\n") + 1
-        if end == 0:
-            carry = data
-            if len(carry) > MAX_LINE_BYTES:
-                raise DataError(f"{path}, line {line}: the line is too long to be a row of x,y")
-            continue
         chunk, carry = data[:end], data[end:]
-        line += chunk.count(b"\n")
-        yield chunk
-    if carry:
         if len(carry) > MAX_LINE_BYTES:
-            raise DataError(f"{path}, line {line}: the line is too long to be a row of x,y")
+            raise DataError(f"{path}: a line is too long to be a row of x,y (over {MAX_LINE_BYTES:,} bytes)")
+        if chunk:
+            yield chunk
+    if carry:
         yield carry + b"\n"
 
 
-def _fast_rows(chunk: bytes):
-    """The chunk's rows parsed at C speed, or None if it needs the careful way."""
+def _fast_rows(chunk: bytes, lines: int):
+    """The chunk's ``lines`` rows parsed at C speed, or None if it needs the careful way."""
     import numpy as np
     import polars as pl
 
     if chunk.translate(None, _PLAIN_NUMBER_BYTES):
         return None  # a letter, quote, underscore or non-ASCII byte somewhere
-    raw = np.frombuffer(chunk, dtype=np.uint8)
-    commas = np.flatnonzero(raw == ord(","))
-    newlines = np.flatnonzero(raw == ord("\n"))
-    # Exactly one comma on every line: the k-th comma lies between the (k-1)-th and k-th newline.
-    if len(commas) != len(newlines) or not (commas < newlines).all() or not (commas[1:] > newlines[:-1]).all():
+    # polars refuses a line with more than one comma; with as many commas as
+    # lines, no line can then have none.
+    if chunk.count(b",") != lines:
         return None
     try:
         frame = pl.read_csv(chunk, has_header=False, schema={"x": pl.Float64, "y": pl.Float64})
     except Exception:  # polars names its errors by kind; any of them sends the chunk the careful way
         return None
-    rows = frame.to_numpy()
-    if len(rows) != len(newlines) or not (np.abs(rows) <= MAX_MAGNITUDE).all():  # also False for NaN
+    xs, ys = frame["x"].to_numpy(), frame["y"].to_numpy()
+    # A blank line is skipped (too few rows); an empty cell is NaN, and NaN fails the range test.
+    if len(xs) != lines or not ((np.abs(xs) <= MAX_MAGNITUDE).all() and (np.abs(ys) <= MAX_MAGNITUDE).all()):
         return None
-    return rows
+    return xs, ys
 
 
 def _careful_rows(chunk: bytes, path: object, first_line: int):
-    """The chunk's rows read line by line; the first problem raises DataError naming its line."""
-    import numpy as np
-
-    values = array("d")
+    """The chunk's x and y values read line by line; the first problem raises DataError naming its line."""
+    xs, ys = array("d"), array("d")
     for number, raw in enumerate(chunk.split(b"\n")[:-1], first_line):
         cells = _cells(raw, path, number)
         if cells is None:
             continue  # blank lines are harmless
-        for cell in cells:
-            values.append(_value(cell, path, number))
-    return np.frombuffer(values, dtype=np.float64).reshape(-1, 2).copy()
+        xs.append(_value(cells[0], path, number))
+        ys.append(_value(cells[1], path, number))
+    return xs, ys
 
 
 def _cells(raw: bytes, path: object, number: int) -> list[str] | None:
@@ -234,35 +254,38 @@ def split(columns: Columns, ratio: float, seed: int, noise: float = 0.0, noise_s
     """Hold out ``ratio`` of the rows, chosen at random by ``seed``, for testing.
 
     The held-out rows are a uniformly random subset of exactly ``round(n * ratio)``
-    rows; both sets keep the file's order (no gathered copy of the whole table).
+    rows; both sets keep the file's order. Each part is copied straight into
+    the ``array('d')`` the data set keeps, so at most one extra part is alive at a time.
     """
     import numpy as np
 
-    xy = columns.xy
-    count = len(xy)
+    count = len(columns.x)
     n_test = max(0, min(count - 2, round(count * ratio)))
     held_out = np.zeros(count, dtype=bool)
     held_out[np.random.default_rng(seed).choice(count, size=n_test, replace=False)] = True
     kept = ~held_out
-    x_train, y_train = xy[kept, 0], xy[kept, 1]
-    x_test, y_test = xy[held_out, 0], xy[held_out, 1]
-    if noise:  # drawn in the file's order, so a row gets the same noise whatever the split
-        shifts = np.random.default_rng(noise_seed).normal(0.0, noise, count)
-        y_train += shifts[kept]
-        y_test += shifts[held_out]
-        del shifts
-    del held_out, kept
-    train = summarise(x_train, y_train)
-    test = summarise(x_test, y_test) if n_test else None
-    bounds = (float(x_train.min()), float(x_train.max()), float(y_train.min()), float(y_train.max()))
-    return Split(_to_array(x_train), _to_array(y_train), _to_array(x_test), _to_array(y_test), train, test, bounds)
+    shifts = np.random.default_rng(noise_seed).normal(0.0, noise, count) if noise else None
+
+    def part(values, rows, shift=False) -> array:
+        selected = values[rows]
+        if shift:  # drawn in the file's order, so a row gets the same noise whatever the split
+            selected += shifts[rows]
+        return _to_array(selected)
+
+    x_train, y_train = part(columns.x, kept), part(columns.y, kept, noise > 0)
+    x_test, y_test = part(columns.x, held_out), part(columns.y, held_out, noise > 0)
+    del held_out, kept, shifts
+    as_numpy = lambda values: np.frombuffer(values, dtype=np.float64)  # noqa: E731 (no copy)
+    train = summarise(as_numpy(x_train), as_numpy(y_train))
+    test = summarise(as_numpy(x_test), as_numpy(y_test)) if n_test else None
+    xs, ys = as_numpy(x_train), as_numpy(y_train)
+    bounds = (float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max()))
+    return Split(x_train, y_train, x_test, y_test, train, test, bounds)
 
 
 def _to_array(values) -> array:
-    import numpy as np
-
     copied = array("d")
-    copied.frombytes(memoryview(np.ascontiguousarray(values, dtype=np.float64)).cast("B"))
+    copied.frombytes(memoryview(values).cast("B"))
     return copied
 
 

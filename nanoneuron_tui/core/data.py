@@ -267,7 +267,7 @@ def read_csv(path: str | Path) -> tuple[object, object, str, str]:
     from nanoneuron_tui.core import csv_data
 
     columns = csv_data.read_csv(path)
-    return columns.xy[:, 0], columns.xy[:, 1], columns.x_label, columns.y_label
+    return columns.x, columns.y, columns.x_label, columns.y_label
 
 
 def _split(xs: list[float], ys: list[float], ratio: float, seed: int) -> tuple[list, list, list, list]:
