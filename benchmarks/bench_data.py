@@ -97,10 +97,14 @@ def run(code: str, *args: object) -> list[float]:
     return [float(value) for value in result.stdout.split()]
 
 
-def best_of(repeats: int, code: str, *args: object) -> tuple[float, float]:
-    """The fastest of ``repeats`` fresh-process runs, and the largest peak memory seen."""
-    runs = [run(code, *args) for _ in range(repeats)]
-    return min(seconds for seconds, _ in runs), max(memory for _, memory in runs)
+def side_by_side(repeats: int, path: Path, rows: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(seconds, peak memory) for nanoneuron and for pandas+numpy: the fastest of ``repeats``
+    fresh-process runs each, taken in turns so a busy moment hits both alike; the largest memory seen."""
+    ours, theirs = [], []
+    for _ in range(repeats):
+        ours.append(run(NANONEURON, path, rows))
+        theirs.append(run(REFERENCE, path))
+    return tuple((min(s for s, _ in runs), max(m for _, m in runs)) for runs in (ours, theirs))
 
 
 def epoch_ratio(path: Path) -> tuple[float, float]:
@@ -123,7 +127,7 @@ def epoch_ratio(path: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     options = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -131,8 +135,7 @@ def main() -> None:
             path = Path(folder) / f"{rows}.csv"
             write_csv(path, rows)
             numbers = rows * 16
-            ours, ours_memory = best_of(options.repeats, NANONEURON, path, rows)
-            theirs, theirs_memory = best_of(options.repeats, REFERENCE, path)
+            (ours, ours_memory), (theirs, theirs_memory) = side_by_side(options.repeats, path, rows)
             results[rows] = ours
             print(f"{rows:>11,} rows ({path.stat().st_size / 1e6:,.0f} MB, numbers {numbers / 1e6:,.0f} MB): "
                   f"nanoneuron {ours:.3f} s, pandas+numpy {theirs:.3f} s, ratio {ours / theirs:.2f}; "

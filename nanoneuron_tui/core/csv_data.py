@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import numpy
 
 MAX_CSV_BYTES = 2 << 30  # 2 GiB: about 55 million rows of ordinary numbers
-CHUNK_BYTES = 1 << 21  # small enough that the parser's buffers stay a fraction of the data
+CHUNK_BYTES = 1 << 20  # small enough that the parser's buffers stay a fraction of the data
 MAX_LINE_BYTES = 1 << 16  # a longer line is not a row of two numbers
 SUMMARY_BLOCK = 1 << 16  # values summed per numpy call; partial sums are added exactly
 _PLAIN_NUMBER_BYTES = b"0123456789.eE+-, \t\r\n"
@@ -116,14 +116,13 @@ def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]) -> C
             raise LoadCancelled
         if line == 1 and chunk.startswith(_BOM):
             chunk = chunk[len(_BOM):]
-        lines = chunk.count(b"\n")
         if rows is None:  # guess the row count from the first chunk's line length, generously
-            rows = _Growing(size // max(1, len(chunk) // max(1, lines)) * 5 // 4 + 1024)
+            bytes_per_line = len(chunk) // max(1, chunk.count(b"\n"))
+            rows = _Growing(size // max(1, bytes_per_line) * 5 // 4 + 1024)
         while looking_for_header and chunk:
             # The first non-blank line may name the columns; it is read the careful way.
             end = chunk.find(b"\n") + 1
             first, chunk = chunk[:end], chunk[end:]
-            lines -= 1
             cells = _cells(first[:-1], path, line)
             if cells is not None:
                 looking_for_header = False
@@ -134,9 +133,13 @@ def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]) -> C
             line += 1
         if not chunk:
             continue
-        parsed = _fast_rows(chunk, lines)
-        rows.add(*(parsed if parsed is not None else _careful_rows(chunk, path, line)))
-        line += lines
+        parsed = _fast_rows(chunk)
+        if parsed is not None:
+            line += len(parsed[0])  # the fast way reads exactly one row a line
+        else:
+            parsed = _careful_rows(chunk, path, line)
+            line += chunk.count(b"\n")
+        rows.add(*parsed)
     if rows is None:
         rows = _Growing(0)
     return Columns(rows.x[: rows.size], rows.y[: rows.size], *labels)
@@ -160,24 +163,22 @@ def _chunks(file: BinaryIO, path: object):
         yield carry + b"\n"
 
 
-def _fast_rows(chunk: bytes, lines: int):
-    """The chunk's ``lines`` rows parsed at C speed, or None if it needs the careful way."""
+def _fast_rows(chunk: bytes):
+    """The chunk's x and y values parsed at C speed, one row a line, or None if it needs the careful way."""
     import numpy as np
     import polars as pl
 
     if chunk.translate(None, _PLAIN_NUMBER_BYTES):
         return None  # a letter, quote, underscore or non-ASCII byte somewhere
-    # polars refuses a line with more than one comma; with as many commas as
-    # lines, no line can then have none.
-    if chunk.count(b",") != lines:
-        return None
     try:
+        # With the schema, polars refuses a line with a third cell or a malformed
+        # number, and reads a missing cell (or a blank line) as null: NaN here.
         frame = pl.read_csv(chunk, has_header=False, schema={"x": pl.Float64, "y": pl.Float64})
     except Exception:  # polars names its errors by kind; any of them sends the chunk the careful way
         return None
     xs, ys = frame["x"].to_numpy(), frame["y"].to_numpy()
-    # A blank line is skipped (too few rows); an empty cell is NaN, and NaN fails the range test.
-    if len(xs) != lines or not ((np.abs(xs) <= MAX_MAGNITUDE).all() and (np.abs(ys) <= MAX_MAGNITUDE).all()):
+    # NaN fails the range test too, so every line was two numbers in range.
+    if not ((np.abs(xs) <= MAX_MAGNITUDE).all() and (np.abs(ys) <= MAX_MAGNITUDE).all()):
         return None
     return xs, ys
 
@@ -239,12 +240,16 @@ def _value(cell: str, path: object, number: int) -> float:
 
 @dataclass(frozen=True)
 class Split:
-    """Training and test points as ``array('d')``, with their summaries and the training extremes."""
+    """Training and test points, with their summaries and the training extremes.
 
-    x_train: array
-    y_train: array
-    x_test: array
-    y_test: array
+    The points are read-only memoryviews of float64 arrays: indexing gives
+    plain floats, as the ``array('d')`` of a preset does, without a copy.
+    """
+
+    x_train: memoryview
+    y_train: memoryview
+    x_test: memoryview
+    y_test: memoryview
     train: LineFit
     test: LineFit | None
     bounds: tuple[float, float, float, float]
@@ -254,39 +259,33 @@ def split(columns: Columns, ratio: float, seed: int, noise: float = 0.0, noise_s
     """Hold out ``ratio`` of the rows, chosen at random by ``seed``, for testing.
 
     The held-out rows are a uniformly random subset of exactly ``round(n * ratio)``
-    rows; both sets keep the file's order. Each part is copied straight into
-    the ``array('d')`` the data set keeps, so at most one extra part is alive at a time.
+    rows. The columns are rearranged in place, training rows first, each part
+    keeping the file's order, so no second copy of the data is ever made.
     """
     import numpy as np
 
-    count = len(columns.x)
+    x, y = columns.x, columns.y
+    count = len(x)
     n_test = max(0, min(count - 2, round(count * ratio)))
     held_out = np.zeros(count, dtype=bool)
     held_out[np.random.default_rng(seed).choice(count, size=n_test, replace=False)] = True
-    kept = ~held_out
-    shifts = np.random.default_rng(noise_seed).normal(0.0, noise, count) if noise else None
+    if noise:  # drawn in the file's order, so a row gets the same noise whatever the split
+        y += np.random.default_rng(noise_seed).normal(0.0, noise, count)
+    n_train = count - n_test
+    for values in (x, y):
+        test_part = values[held_out]  # the smaller part is the one copied aside
+        values[:n_train] = values[~held_out]
+        values[n_train:] = test_part
+        del test_part
+    del held_out
+    train = summarise(x[:n_train], y[:n_train])
+    test = summarise(x[n_train:], y[n_train:]) if n_test else None
+    bounds = (float(x[:n_train].min()), float(x[:n_train].max()), float(y[:n_train].min()), float(y[:n_train].max()))
 
-    def part(values, rows, shift=False) -> array:
-        selected = values[rows]
-        if shift:  # drawn in the file's order, so a row gets the same noise whatever the split
-            selected += shifts[rows]
-        return _to_array(selected)
+    def view(values) -> memoryview:
+        return memoryview(values).toreadonly()
 
-    x_train, y_train = part(columns.x, kept), part(columns.y, kept, noise > 0)
-    x_test, y_test = part(columns.x, held_out), part(columns.y, held_out, noise > 0)
-    del held_out, kept, shifts
-    as_numpy = lambda values: np.frombuffer(values, dtype=np.float64)  # noqa: E731 (no copy)
-    train = summarise(as_numpy(x_train), as_numpy(y_train))
-    test = summarise(as_numpy(x_test), as_numpy(y_test)) if n_test else None
-    xs, ys = as_numpy(x_train), as_numpy(y_train)
-    bounds = (float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max()))
-    return Split(x_train, y_train, x_test, y_test, train, test, bounds)
-
-
-def _to_array(values) -> array:
-    copied = array("d")
-    copied.frombytes(memoryview(values).cast("B"))
-    return copied
+    return Split(view(x[:n_train]), view(y[:n_train]), view(x[n_train:]), view(y[n_train:]), train, test, bounds)
 
 
 def summarise(xs, ys) -> LineFit:
@@ -304,11 +303,12 @@ def summarise(xs, ys) -> LineFit:
     x_mean = total(lambda a, b: xs[a:b].sum()) / count
     y_mean = total(lambda a, b: ys[a:b].sum()) / count
     sxx = total(lambda a, b: _square(xs[a:b] - x_mean))
-    sxy = total(lambda a, b: (xs[a:b] - x_mean) @ (ys[a:b] - y_mean))
+    sxy = total(lambda a, b: ((xs[a:b] - x_mean) * (ys[a:b] - y_mean)).sum())
     w_best = sxy / sxx if sxx > 0 else 0.0
     residual = total(lambda a, b: _square((ys[a:b] - y_mean) - w_best * (xs[a:b] - x_mean)))
     return LineFit.from_sums(count, x_mean, y_mean, sxx, sxy, residual)
 
 
 def _square(values) -> float:
-    return values @ values
+    # Not ``values @ values``: that goes through BLAS, whose threads stall on a busy machine.
+    return (values * values).sum()
