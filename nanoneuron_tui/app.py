@@ -407,4 +407,5 @@ def run_app(args: argparse.Namespace) -> int:
     app.run()
     if app.save_problem:
         print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)
+        return app.return_code or 1  # a lost session is a failure, whatever else went right
     return app.return_code or 0
