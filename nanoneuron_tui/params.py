@@ -16,6 +16,7 @@ from nanoneuron_tui.core import numbers
 MAX_EPOCHS = 1_000_000_000
 MAX_MAGNITUDE = numbers.MAX_MAGNITUDE  # larger inputs are typos, and square to overflow
 MAX_FIELD_CHARS = 40  # longer than any number worth typing; fields stop there
+MAX_PATH_CHARS = 4096  # the longest path Linux takes
 
 DEFAULT_EPOCHS = 70_000
 DEFAULT_ALPHA = 0.0005
