@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -92,8 +93,11 @@ def write_csv(path: Path, rows: int) -> None:
 
 
 def run(code: str, *args: object) -> list[float]:
+    # One BLAS thread: its spinning threads would make the reference's dot products
+    # crawl on a busy machine, flattering nanoneuron (which does not use BLAS).
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
-                            check=True)
+                            check=True, env=env)
     return [float(value) for value in result.stdout.split()]
 
 

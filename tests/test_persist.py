@@ -161,3 +161,195 @@ def test_writing_where_one_cannot_is_a_clear_error(tmp_path):
 def test_default_state_path_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert persist.default_state_path() == tmp_path / "nanoneuron" / "session.json"
+
+
+# -- models: typed, validated, and they know their data (issue 11 item 10, issue 8) ---------------
+
+import math  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nanoneuron_tui import params  # noqa: E402
+from nanoneuron_tui.core.data import PRESETS, DataSpec, build_data  # noqa: E402
+from tests.conftest import make_app, wait_for  # noqa: E402
+
+
+def a_model(**changes) -> persist.SavedModel:
+    settings_ = dict(w=1.7, b=30.5, epoch=1200, w0=0.5, b0=0.25, hyper=Hyperparameters(w0=0.5, b0=0.25, seed=None),
+                     data=DataSpec(preset="c2f"), data_name="Celsius to Fahrenheit")
+    return persist.SavedModel(**{**settings_, **changes})
+
+
+HOSTILE_MODELS = {
+    "a list for the preset": lambda d: d["data"].__setitem__("preset", ["c2f"]),
+    "a 400-digit w": lambda d: d.__setitem__("w", 10**400),
+    "a w whose cost overflows": lambda d: d.__setitem__("w", 1e300),
+    "a huge initial w": lambda d: d["init"].__setitem__("w", 1e20),
+    "a string epoch": lambda d: d.__setitem__("epoch", "5"),
+    "a boolean b": lambda d: d.__setitem__("b", True),
+    "no data description": lambda d: d.__setitem__("data", "c2f"),
+    "a NUL in the data file name": lambda d: d["data"].__setitem__("csv", "a\0b.csv"),
+    "an unknown preset": lambda d: d["data"].__setitem__("preset", "k2c"),
+    "a non-boolean normalize": lambda d: d["data"].__setitem__("normalize", 1),
+    "alpha as text": lambda d: d["hyperparameters"].__setitem__("alpha", "0.1"),
+    "a version from the future": lambda d: d.__setitem__("version", 3),
+    "a boolean version": lambda d: d.__setitem__("version", True),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_MODELS)
+def test_hostile_models_are_refused_in_one_line(tmp_path, name):
+    document = a_model().to_document()
+    HOSTILE_MODELS[name](document)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(persist.PersistError) as caught:
+        persist.load_model(path)
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_version_1_model_still_loads_without_its_data(tmp_path):
+    document = a_model().to_document()
+    document["version"] = 1
+    del document["data"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(document))
+    model = persist.load_model(path)
+    assert model.data is None and model.data_mismatch(DataSpec(preset="km2mi")) is None
+    assert (model.w, model.epoch) == (1.7, 1200)
+
+
+def test_a_model_names_the_data_it_does_not_belong_to():
+    model = a_model(data=DataSpec(preset="km2mi"), data_name="Kilometres to miles")
+    assert model.data_mismatch(DataSpec(preset="km2mi")) is None
+    assert "Kilometres to miles" in model.data_mismatch(DataSpec(preset="c2f"))
+    assert "Kilometres to miles" in model.data_mismatch(DataSpec(preset="km2mi", normalize=True))
+
+
+def test_a_model_that_would_not_load_is_not_written(tmp_path):
+    with pytest.raises(persist.PersistError):
+        a_model(w=math.inf).save(tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
+FINITE = st.floats(-1e6, 1e6, allow_nan=False)
+SPECS = st.builds(
+    DataSpec,
+    preset=st.sampled_from(sorted(PRESETS)),
+    csv=st.one_of(st.none(), st.just("/data/points.csv")),
+    noise=st.floats(0, 100),
+    noise_seed=st.integers(0, 2**63),
+    test_ratio=st.one_of(st.none(), st.floats(0, 0.9)),
+    split_seed=st.integers(0, 2**63),
+    normalize=st.booleans(),
+)
+MODELS = st.builds(
+    persist.SavedModel,
+    w=st.floats(-persist.MAX_NEURON, persist.MAX_NEURON),
+    b=st.floats(-persist.MAX_NEURON, persist.MAX_NEURON),
+    epoch=st.integers(0, params.MAX_EPOCHS),
+    w0=FINITE,
+    b0=FINITE,
+    hyper=st.builds(Hyperparameters, epochs=st.integers(1, params.MAX_EPOCHS), alpha=st.floats(1e-12, 10),
+                    every=st.integers(1, 10**6), w0=st.one_of(st.none(), FINITE), b0=st.one_of(st.none(), FINITE),
+                    seed=st.one_of(st.none(), st.integers(0, 2**31)),
+                    pace=st.one_of(st.none(), st.floats(0.01, 1000))),
+    data=SPECS,
+    data_name=st.text(max_size=30),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(MODELS)
+def test_every_model_saved_loads_back_the_same(tmp_path, model):
+    path = tmp_path / "model.json"
+    model.save(path)
+    assert persist.load_model(path) == model
+
+
+def mutations():
+    """Small hostile edits of a JSON document: types, values, deletions, nesting."""
+    values = st.one_of(
+        st.none(), st.booleans(), st.integers(-(10**400), 10**400), st.floats(allow_nan=False),
+        st.sampled_from([1e300, -1e308, 1e-320, 0, -1, 2**63, "", "c2f", "paused", "diverged"]),
+        st.text(max_size=5), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(),
+                                                                                   max_size=2),
+    )
+    return st.lists(st.tuples(st.sampled_from(["set", "delete", "nest"]), st.integers(0, 10**6), values),
+                    min_size=1, max_size=4)
+
+
+def mutate(document, edits):
+    for kind, where, value in edits:
+        paths = list(_paths(document))
+        path = paths[where % len(paths)]
+        parent, key = _walk(document, path[:-1]), path[-1]
+        if kind == "set":
+            parent[key] = value
+        elif kind == "delete" and isinstance(parent, dict):
+            del parent[key]
+        else:
+            parent[key] = [parent[key]]
+    return document
+
+
+def _paths(node, prefix=()):
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in items:
+        yield (*prefix, key)
+        yield from _paths(child, (*prefix, key))
+
+
+def _walk(node, path):
+    for key in path:
+        node = node[key]
+    return node
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=mutations())
+def test_a_mutated_model_loads_and_runs_or_fails_in_one_line(tmp_path, edits):
+    document = mutate(a_model(data=DataSpec(preset="km2mi", test_ratio=0.3)).to_document(), edits)
+    path = tmp_path / "mutated.json"
+    path.write_text(json.dumps(document))
+    try:
+        model = persist.load_model(path)
+    except persist.PersistError as problem:
+        assert "\n" not in str(problem) and str(path) in str(problem)
+        return
+    data = build_data(model.data) if model.data is not None else build_data()
+    session = Session(model.hyper, data)
+    session.adopt_model(model.as_dict())
+    session.step(3)
+    view = session.view()
+    assert math.isfinite(view.cost) and view.epoch >= model.epoch
+
+
+async def test_the_app_loads_a_model_with_its_data_and_says_so(tmp_path):
+    path = tmp_path / "km.json"
+    a_model(w=0.62, b=0.01, epoch=40, data=DataSpec(preset="km2mi"), data_name="Kilometres to miles").save(path)
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        app.run_worker(lambda: app._load_model(path), thread=True)
+        await wait_for(pilot, lambda: app.session.data.name == "Kilometres to miles")
+        await wait_for(pilot, lambda: app.session.view().epoch == 40)
+        view = app.session.view()
+        assert (view.w, view.b) == (pytest.approx(0.62), pytest.approx(0.01))
+        assert any("trained on Kilometres to miles" in str(n.message) for n in app._notifications)
+
+
+async def test_the_app_refuses_a_model_from_a_fifo_and_stays_live(tmp_path):
+    import os
+
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        app.action_load_model()
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(fifo)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("FIFO" in str(n.message) for n in app._notifications))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.session.view().epoch == 1)
