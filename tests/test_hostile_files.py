@@ -214,11 +214,9 @@ def test_a_relative_data_path_is_stored_resolved_so_resume_works_from_elsewhere(
 def test_a_failed_save_on_quit_exits_non_zero(tmp_path, monkeypatch, capsys):
     """run_app returns non-zero when the session could not be saved."""
     from nanoneuron_tui import app as app_module
-    from nanoneuron_tui.cli import build_parser
 
     blocker = tmp_path / "file"
     blocker.write_text("")
-    args = build_parser().parse_args(["--state", str(blocker / "session.json")])
     monkeypatch.setattr(app_module.NanoNeuronApp, "run", lambda self: self.save_session())
-    assert app_module.run_app(args) != 0
+    assert app_module.run_app(Session(), state_path=blocker / "session.json") != 0
     assert "not saved" in capsys.readouterr().err
