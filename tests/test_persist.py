@@ -359,3 +359,139 @@ async def test_the_app_refuses_a_model_from_a_fifo_and_stays_live(tmp_path):
         await wait_for(pilot, lambda: any("FIFO" in str(n.message) for n in app._notifications))
         await pilot.press("s")
         await wait_for(pilot, lambda: app.session.view().epoch == 1)
+
+
+# -- sessions: typed, checked as a whole, and what is saved loads (issue 11, item 10) -------------
+
+
+def session_document(tmp_path, session: Session | None = None) -> dict:
+    path = tmp_path / "good-session.json"
+    persist.save_session(session or trained_session(600), path)
+    return json.loads(path.read_text())
+
+
+HOSTILE_SESSIONS = {
+    "a list for the preset": lambda d: d["session"]["data"].__setitem__("preset", ["c2f"]),
+    "a 400-digit initial w": lambda d: d["session"]["run"].__setitem__("w0", 10**400),
+    "a 400-digit epoch": lambda d: d["session"].__setitem__("epoch", 10**400),
+    "diverged, though the run never diverges": lambda d: d["session"].__setitem__("state", "diverged"),
+    "finished before the goal": lambda d: d["session"].__setitem__("state", "finished"),
+    "a starting w whose cost overflows": lambda d: d["session"]["run"].__setitem__("start", [1e300, 0.0]),
+    "an epoch past the goal": lambda d: d["session"].__setitem__("epoch", 10**8),
+    "running": lambda d: d["session"].__setitem__("state", "running"),
+    "a state that is a list": lambda d: d["session"].__setitem__("state", ["paused"]),
+    "a segment before the run": lambda d: d["session"]["run"]["segments"].insert(0, {"start": 0, "alpha": 0.1}),
+    "segments out of order": lambda d: d["session"]["run"]["segments"].extend(
+        [{"start": 9, "alpha": 0.0001}, {"start": 5, "alpha": 0.0002}]),
+    "a negative starting cost": lambda d: d["session"]["run"].__setitem__("start_cost", -1.0),
+    "a NaN alpha": lambda d: d["session"]["run"]["segments"][0].__setitem__("alpha", float("nan")),
+    "a data file that is gone": lambda d: d["session"]["data"].__setitem__("csv", "/nonexistent/data.csv"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_SESSIONS)
+def test_hostile_sessions_are_refused_in_one_line(tmp_path, name):
+    document = session_document(tmp_path)
+    HOSTILE_SESSIONS[name](document)
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(persist.PersistError) as caught:
+        persist.load_session(path)
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+ACTIONS = st.lists(st.one_of(
+    st.tuples(st.just("step"), st.integers(1, 5000)),
+    st.tuples(st.just("back"), st.integers(1, 3000)),
+    st.tuples(st.just("go_to"), st.integers(0, 80_000)),
+    st.tuples(st.just("alpha"), st.sampled_from([0.0001, 0.0005, 0.0006, 0.001, 0.01])),
+    st.tuples(st.just("epochs"), st.integers(1, 90_000)),
+    st.tuples(st.just("run"), st.just(0)),
+), max_size=8)
+
+
+def act(session: Session, actions) -> None:
+    for name, value in actions:
+        if name == "step":
+            session.step(value)
+        elif name == "back":
+            session.back(value)
+        elif name == "go_to":
+            session.go_to(value)
+        elif name == "alpha":
+            session.update(alpha=value)
+        elif name == "epochs":
+            session.update(epochs=value)
+        else:
+            session.toggle()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(preset=st.sampled_from(sorted(PRESETS)), normalize=st.booleans(), ratio=st.one_of(st.none(), st.floats(0, 0.9)),
+       w0=st.floats(-1e3, 1e3), b0=st.floats(-1e3, 1e3), actions=ACTIONS)
+def test_every_session_saved_loads_back_the_same(tmp_path, preset, normalize, ratio, w0, b0, actions):
+    data = build_data(DataSpec(preset=preset, normalize=normalize, test_ratio=ratio))
+    session = Session(Hyperparameters(w0=w0, b0=b0, alpha=0.0005 if not normalize else 0.5), data)
+    act(session, actions)
+    path = tmp_path / "session.json"
+    persist.save_session(session, path)
+    restored = persist.load_session(path)
+    assert restored.to_dict() == session.to_dict()
+    before, after = session.view(), restored.view()
+    assert (after.epoch, after.w, after.b, after.cost) == (before.epoch, before.w, before.b, before.cost)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=mutations())
+def test_a_mutated_session_loads_and_runs_or_fails_in_one_line(tmp_path, edits):
+    session = Session(Hyperparameters(w0=0.3, b0=0.7, alpha=0.0005, epochs=5000),
+                      build_data(DataSpec(preset="km2mi", test_ratio=0.3)))
+    session.step(700)
+    session.update(alpha=0.0004)
+    session.step(300)
+    document = mutate(json.loads(json.dumps(persist.SavedSession.of(session).to_document())), edits)
+    path = tmp_path / "mutated.json"
+    path.write_text(json.dumps(document))
+    try:
+        restored = persist.load_session(path)
+    except persist.PersistError as problem:
+        assert "\n" not in str(problem) and str(path) in str(problem)
+        return
+    view = restored.view()
+    assert math.isfinite(view.cost) or restored.state is State.DIVERGED
+    for action in (lambda: restored.step(3), lambda: restored.back(2), lambda: restored.go_to(0),
+                   restored.step_report, lambda: restored.update(alpha=0.0003)):
+        action()
+        restored.view()
+    persist.save_session(restored, tmp_path / "again.json")
+    persist.load_session(tmp_path / "again.json")
+
+
+EDGE_SESSIONS = {
+    "diverged": lambda: _acted(Session(Hyperparameters(w0=0.3, b0=0.7, alpha=0.001)), [("step", 200)]),
+    "finished": lambda: _acted(Session(Hyperparameters(w0=0.3, b0=0.7, epochs=50)), [("step", 80)]),
+    "a neuron far out": lambda: _acted(Session(Hyperparameters(w0=-1e15, b0=1e15, alpha=1e-9)), [("step", 3)]),
+    "alpha changed twice": lambda: _acted(Session(Hyperparameters(w0=0.3, b0=0.7)),
+                                          [("step", 100), ("alpha", 0.0001), ("step", 100), ("alpha", 0.0003)]),
+}
+
+
+def _acted(session: Session, actions) -> Session:
+    act(session, actions)
+    return session
+
+
+@pytest.mark.parametrize("name", EDGE_SESSIONS)
+async def test_the_app_runs_from_every_kind_of_saved_session(tmp_path, name):
+    from nanoneuron_tui.app import NanoNeuronApp
+
+    path = tmp_path / "session.json"
+    persist.save_session(EDGE_SESSIONS[name](), path)
+    session = persist.load_session(path)
+    app = NanoNeuronApp(session, state_path=tmp_path / "after.json")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("space", "s", "b", "space"):
+            await pilot.press(key)
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+    assert persist.load_session(tmp_path / "after.json").data.name == session.data.name
