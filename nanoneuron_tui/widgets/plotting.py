@@ -9,10 +9,10 @@ plot that looks the same sends nothing over the wire.
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 
-import plotext
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
@@ -58,6 +58,10 @@ def linear_ticks(low: float, high: float, count: int) -> tuple[list[float], list
 
 def draw(width: int, height: int, paint) -> Text:
     """Build a figure of ``width`` x ``height`` cells with ``paint(figure)``, as Rich Text."""
+    # Imported on the first drawing, not with the app: importing plotext builds
+    # its documentation (about 0.2 s), which would delay the first frame.
+    import plotext
+
     with _FIGURE_LOCK:
         figure = plotext.figure
         figure.clear()
@@ -73,6 +77,8 @@ def draw(width: int, height: int, paint) -> Text:
 
 
 def marker(colour: int, symbol: str = "hd"):
+    import plotext  # already imported by draw(), which is the only caller's caller
+
     return plotext.marker(symbol, pixel=colour)
 
 
@@ -89,6 +95,15 @@ class PlotWidget(Widget):
         self._picture: Text = Text()
         self._last_rebuild = -math.inf
         self._deferred = None
+        self._first_frame_out = False
+
+    # Whether this plot draws with plotext (a plot that paints cells itself does not).
+    needs_plotext = True
+
+    @property
+    def drawn(self) -> bool:
+        """A picture is on screen (tests wait for it)."""
+        return self._key is not None
 
     def plot(self, inputs: object, urgent: bool = False) -> None:
         """Give the plot new data; the screen changes only if the picture does.
@@ -115,6 +130,11 @@ class PlotWidget(Widget):
         self._last_rebuild = time.monotonic()
         width, height = self.content_size
         if self._inputs is None or width < 12 or height < 4:
+            return
+        if self.needs_plotext and "plotext" not in sys.modules and not self._first_frame_out:
+            # Importing plotext takes a while: let the first frame reach the screen first.
+            self._first_frame_out = True
+            self.call_after_refresh(self._rebuild)
             return
         inputs, picture_key = self._inputs, self.picture_key(self._inputs)
         key = (width, height, picture_key)
