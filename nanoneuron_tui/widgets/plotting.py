@@ -26,6 +26,7 @@ TRAIN_COLOUR = 39  # blue
 TEST_COLOUR = 208  # orange
 LINE_COLOUR = 170  # magenta
 POINT_COLOUR = 244  # grey
+GHOST_COLOUR = 241  # a fainter grey: a pinned run, for comparison
 
 # A redraw sends every cell of the plot, so a large plot redraws less often:
 # the bytes a plot costs per second stay about the same at any size.
@@ -141,7 +142,7 @@ class PlotWidget(Widget):
         if key == self._key:
             return
         self._key = key
-        picture = draw(width, height, lambda figure: self.paint(figure, inputs, picture_key, width, height))
+        picture = self.build(width, height, picture_key, inputs)
         if picture.plain != self._picture.plain or picture.spans != self._picture.spans:
             self._picture = picture
             self.refresh()
@@ -150,9 +151,95 @@ class PlotWidget(Widget):
         """What the picture depends on; equal keys mean no rebuild."""
         return inputs
 
+    def build(self, width: int, height: int, key, inputs: object = None) -> Text:
+        """The picture for ``key`` at this size (plotext plots paint a figure)."""
+        return draw(width, height, lambda figure: self.paint(figure, inputs, key, width, height))
+
     def paint(self, figure, inputs, key, width: int, height: int) -> None:  # pragma: no cover - abstract
         """Draw ``inputs`` on ``figure``; ``key`` is what picture_key made of them."""
         raise NotImplementedError
 
     def render(self) -> Text:
         return self._picture
+
+
+# Braille cells hold 2 x 4 dots; bit of the dot at (column, row) within a cell.
+_BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
+
+
+_BRAILLE = [chr(0x2800 + bits) for bits in range(256)]
+
+
+class DotCanvas:
+    """A grid of braille cells on which layers of dots are drawn; a higher layer wins a cell.
+
+    The picture is plain data until ``lines``, so it is easy to test and cheap
+    to build: one byte of dot bits per cell and layer. ``styles`` gives each
+    dot layer its Rich style, lowest layer first.
+    """
+
+    def __init__(self, columns: int, rows: int, styles: list[str]) -> None:
+        self.columns, self.rows = columns, rows
+        self.width, self.height = 2 * columns, 4 * rows  # in dots
+        self.styles = styles
+        self._bits = [bytearray(columns * rows) for _ in styles]
+        self._glyphs: dict[tuple[int, int], tuple[str, int, str]] = {}  # whole-cell markers, by cell
+
+    def dot(self, x: int, y: int, layer: int) -> None:
+        if 0 <= x < self.width and 0 <= y < self.height:
+            self._bits[layer][(y >> 2) * self.columns + (x >> 1)] |= _BRAILLE_BITS[x & 1][y & 3]
+
+    def line(self, start: tuple[int, int], end: tuple[int, int], layer: int) -> None:
+        """Dots from ``start`` to ``end`` with no gaps (Bresenham's walk)."""
+        (x, y), (x_end, y_end) = start, end
+        dx, dy = abs(x_end - x), -abs(y_end - y)
+        step_x, step_y = (1 if x_end > x else -1), (1 if y_end > y else -1)
+        error = dx + dy
+        # A path thrown far off the canvas is cut short rather than walked dot by dot.
+        for _ in range(min(dx - dy, 4 * (self.width + self.height)) + 1):
+            self.dot(x, y, layer)
+            if (x, y) == (x_end, y_end):
+                break
+            doubled = 2 * error
+            if doubled >= dy:
+                error += dy
+                x += step_x
+            if doubled <= dx:
+                error += dx
+                y += step_y
+
+    def glyph(self, x: int, y: int, text: str, style: str, layer: int) -> None:
+        """A character over the whole cell holding dot (x, y); it hides dot layers up to ``layer``
+        and glyphs of lower layers."""
+        if 0 <= x < self.width and 0 <= y < self.height:
+            cell = (x >> 1, y >> 2)
+            if cell not in self._glyphs or self._glyphs[cell][1] <= layer:
+                self._glyphs[cell] = (text, layer, style)
+
+    def lines(self) -> list[list[tuple[str, str]]]:
+        """Each row as runs of (text, style): neighbouring cells of one style share a run."""
+        layers = range(len(self._bits) - 1, -1, -1)
+        rows = []
+        for row in range(self.rows):
+            first = row * self.columns
+            slices = [bits[first: first + self.columns] for bits in self._bits]
+            runs: list[tuple[str, str]] = []
+            chars: list[str] = []
+            run_style = ""
+            for column, cell in enumerate(zip(*slices)):
+                top = next((layer for layer in layers if cell[layer]), None)
+                glyph = self._glyphs.get((column, row))
+                if glyph is not None and (top is None or glyph[1] >= top):
+                    char, style = glyph[0], glyph[2]
+                elif top is None:
+                    char, style = " ", ""
+                else:
+                    char, style = _BRAILLE[cell[top]], self.styles[top]
+                if style != run_style and chars:
+                    runs.append(("".join(chars), run_style))
+                    chars = []
+                run_style = style
+                chars.append(char)
+            runs.append(("".join(chars), run_style))
+            rows.append(runs)
+        return rows
