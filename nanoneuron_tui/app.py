@@ -28,7 +28,7 @@ from nanoneuron_tui.core.data import DataError
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
-from nanoneuron_tui.widgets.cost_plot import CostPlot
+from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
 from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
@@ -91,6 +91,7 @@ class NanoNeuronApp(App[None]):
         # Last in the footer: on a narrow terminal it is the one that gets cut.
         Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
         Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("z,f11", "cycle_cost_view", "Cost view", show=False),
     ]
 
     def __init__(
@@ -136,7 +137,6 @@ class NanoNeuronApp(App[None]):
         form = self.query_one("#hyperparameters")
         form.border_title = "Hyperparameters"
         form.border_subtitle = "Enter applies · Esc leaves"
-        self.query_one("#cost-plot").border_title = "Cost (log)  [#0087ff]━ train[/]  [#ff8700]· test[/]"
         self.query_one("#prediction").border_title = "Ask it"
         self._show_data_labels()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -234,7 +234,7 @@ class NanoNeuronApp(App[None]):
         self._shown_state = view.state
         self.query_one(Readouts).show(view)
         cost_plot = self.query_one(CostPlot)
-        cost_plot.show(view, urgent)
+        cost_plot.show(curves_of(view), urgent)
         subtitle = (
             f"[b]alpha too large: try below {self.session.max_stable_alpha:.3g}[/]"
             if view.state is State.DIVERGED else ""
@@ -333,6 +333,10 @@ class NanoNeuronApp(App[None]):
         self.query_one("#readouts").border_title = "Neuron" + (" (x normalized)" if data.spec.normalize else "")
         self.query_one(PredictionBox).set_unit(data.x_label)
 
+    def action_cycle_cost_view(self) -> None:
+        view = self.query_one(CostPlot).cycle_view()
+        self.notify(f"Cost plot: {view}", timeout=2)
+
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)
 
@@ -361,6 +365,8 @@ class NanoNeuronApp(App[None]):
             ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
             ("Export cost history", "Write the cost per epoch as CSV", self.action_export_history),
+            ("Cost plot: next view", "Whole run, first epochs, recent window or follow (z, F11)",
+             self.action_cycle_cost_view),
         ):
             yield SystemCommand(title, help_text, action)
 

@@ -21,3 +21,13 @@ class SteppedRun:
 
     def neuron(self, epoch: int) -> tuple[float, float]:
         return self.data.from_training(*self.trained_neuron(epoch))
+
+    def cost(self, epoch: int) -> float:
+        return self._fit.cost(*self.trained_neuron(epoch))
+
+    def curves(self, epoch: int, goal: int = 70_000, paused: bool = True):
+        """The cost plot's inputs at ``epoch``, every epoch drawn."""
+        from nanoneuron_tui.widgets.cost_plot import CostCurves
+
+        epochs = list(range(self.first_epoch, epoch + 1))
+        return CostCurves((epochs, [self.cost(e) for e in epochs]), ((), ()), self.first_epoch, epoch, goal, paused)

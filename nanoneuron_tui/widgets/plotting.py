@@ -142,6 +142,9 @@ class PlotWidget(Widget):
         if key == self._key:
             return
         self._key = key
+        title = self.title_for(picture_key)
+        if title is not None and self.border_title != title:  # setting it repaints the border
+            self.border_title = title
         picture = self.build(width, height, picture_key, inputs)
         if picture.plain != self._picture.plain or picture.spans != self._picture.spans:
             self._picture = picture
@@ -150,6 +153,10 @@ class PlotWidget(Widget):
     def picture_key(self, inputs: object) -> object:
         """What the picture depends on; equal keys mean no rebuild."""
         return inputs
+
+    def title_for(self, key) -> str | None:
+        """The pane's border title for this picture (None: leave it)."""
+        return None
 
     def build(self, width: int, height: int, key, inputs: object = None) -> Text:
         """The picture for ``key`` at this size (plotext plots paint a figure)."""
