@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
@@ -22,10 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import persist
-from nanoneuron_tui.cli import data_from_args
-from nanoneuron_tui.core.data import DataError
-from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui import exit_codes, persist
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
@@ -144,7 +140,7 @@ class NanoNeuronApp(App[None]):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
         self.render_view()
         if self._start_running:
-            self.session.run()
+            self.session.start()
             self.render_view()
         self.train_in_background()
 
@@ -260,23 +256,21 @@ class NanoNeuronApp(App[None]):
             if not session.wait_until_running(timeout=0.1):
                 busy_since = time.monotonic()
                 continue
-            at_report = session.train_slice()
+            beat = session.train_towards_report()
             now = time.monotonic()
-            # Training is pure Python: left alone it would hold the GIL and
-            # starve the event loop. Breathing a little keeps keys instant.
+            # At the fastest pace reports come back to back: left alone the loop would
+            # hold the GIL and starve the event loop. Breathing a little keeps keys instant.
             if now - busy_since > TRAINING_BURST:
                 time.sleep(BREATHER)
                 busy_since = time.monotonic()
-            if not at_report:
+            if not beat.at_report:
                 continue
-            running = session.state is State.RUNNING
             # Whatever the pace, the screen changes at most once a frame.
-            if not running or now - last_post >= self.frame_interval:
+            if not beat.running or now - last_post >= self.frame_interval:
                 last_post = now
                 self.post_message(Trained(session.view()))
-            pace = session.hyper.pace
-            if running and pace is not None and not session.fast_forward:
-                session.wait_for_change(1 / pace)
+            if beat.running and beat.pace is not None:
+                session.wait_for_change(1 / beat.pace)
                 busy_since = time.monotonic()
 
     # -- actions --------------------------------------------------------------
@@ -287,13 +281,13 @@ class NanoNeuronApp(App[None]):
 
     def action_toggle_run(self) -> None:
         problems = self.query_one(HyperparameterForm).problems
-        if problems and self.session.state is not State.RUNNING:
-            name, problem = next(iter(problems.items()))
-            self.notify(f"Not started: {problem}", severity="error")
-            return
-        self._act(self.session.toggle)
-        if self.session.state in (State.FINISHED, State.DIVERGED):
-            self._explain_stopped()
+        problem = next(iter(problems.values()), None)
+        self._act(lambda: self._explain(self.session.toggle(problem)))
+
+    def _explain(self, why_not: str | None) -> None:
+        if why_not:
+            severity = "information" if self.session.state is State.FINISHED else "warning"
+            self.notify(why_not, severity=severity)
 
     def action_step(self) -> None:
         self._act(lambda: self.session.step(1))
@@ -340,12 +334,6 @@ class NanoNeuronApp(App[None]):
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)
 
-    def _explain_stopped(self) -> None:
-        if self.session.state is State.FINISHED:
-            self.notify("Finished: raise epochs to train on, or r to start over.")
-        else:
-            self.notify("Diverged: lower alpha, then r to start over.", severity="warning")
-
     def on_hyperparameter_form_applied(self, message: HyperparameterForm.Applied) -> None:
         self._act(lambda: self.session.update(**{message.name: message.value}))
         if message.name in ("w0", "b0", "seed"):
@@ -379,24 +367,12 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
-def run_app(args: argparse.Namespace) -> int:
-    state_path = Path(args.state) if args.state else persist.default_state_path()
-    try:
-        if args.resume:
-            session = persist.load_session(state_path)
-        else:
-            hyper = Hyperparameters(
-                epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
-                seed=args.seed, pace=args.pace,
-            )
-            session = Session(hyper, data_from_args(args))
-            if args.load_model:
-                session.adopt_model(persist.load_model(args.load_model))
-    except (persist.PersistError, DataError) as problem:
-        print(f"nanoneuron: error: {problem}", file=sys.stderr)
-        return 2
-    app = NanoNeuronApp(session, run=args.run, fps=args.fps, state_path=state_path)
+def run_app(session: Session, *, run: bool = False, fps: float | None = None,
+            state_path: Path | None = None) -> int:
+    """Show ``session`` until the user quits; the exit code for the process."""
+    app = NanoNeuronApp(session, run=run, fps=fps, state_path=state_path)
     app.run()
     if app.save_problem:
         print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)
-    return app.return_code or 0
+        return app.return_code or exit_codes.FAILED
+    return app.return_code or exit_codes.OK

@@ -112,6 +112,22 @@ def parse_fps(text: str) -> float:
     return value
 
 
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+
+
+def parse_size(text: str) -> int:
+    """A file size: bytes, or a number with KB, MB, GB or TB (powers of ten): 500MB, 2GB."""
+    text = str(text).strip().upper()
+    digits = text.rstrip("KMGTB")
+    unit = text[len(digits):]
+    if unit not in _SIZE_UNITS:
+        raise ValueError(f"size {text!r} is not understood: use a number with KB, MB, GB or TB")
+    value = _number(digits, "size", limit=1e18) * _SIZE_UNITS[unit]
+    if value < 1:
+        raise ValueError("size must be at least 1 byte")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Hyperparameters:
     epochs: int = DEFAULT_EPOCHS
