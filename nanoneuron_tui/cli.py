@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--load-model", metavar="FILE", help="start from a model saved as JSON")
     app.add_argument("--fps", type=_checked(params.parse_fps), default=None,
                      help="screen updates per second while training (default 8, or 4 over SSH)")
+    app.add_argument("--projector", action="store_true",
+                     help="show w, b and the cost in large digits (needs about 150 columns)")
 
     commands = parser.add_subparsers(dest="command", metavar="{train}")
     train = commands.add_parser(
@@ -321,7 +323,7 @@ def open_app(args: argparse.Namespace) -> int:
         return _error(problem)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
-    return run_app(session, run=args.run, fps=args.fps, state_path=args.state_path)
+    return run_app(session, run=args.run, fps=args.fps, state_path=args.state_path, projector=args.projector)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

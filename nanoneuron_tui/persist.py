@@ -278,7 +278,23 @@ def load_session(path: str | os.PathLike[str]):
     except DataError as problem:
         raise PersistError(f"{path}: its data cannot be loaded: {problem}") from None
     run = Run.from_dict(checked_run, data)
-    return Session.restore(hyper, data, run, epoch)
+    return Session.restore(hyper, data, run, epoch, _pinned(saved.get("pinned"), path, data))
+
+
+def _pinned(saved: Any, path: object, data):
+    """A pinned run kept for comparison (optional): the run and how far it had got."""
+    from nanoneuron_tui.core.run import Run
+    from nanoneuron_tui.session import Pinned
+
+    if saved is None:
+        return None
+    if not isinstance(saved, dict):
+        raise _fail(path, "the pinned run is malformed")
+    checked = _run(saved.get("run"), path)
+    epoch = _whole(saved.get("epoch"), path, "the pinned run's epoch")
+    if epoch < checked["first_epoch"]:
+        raise _fail(path, "the pinned run's epoch is before it began")
+    return Pinned(Run.from_dict(checked, data), epoch)
 
 
 # -- models --------------------------------------------------------------------

@@ -3,51 +3,89 @@
 import math
 from dataclasses import replace
 
-from nanoneuron_tui.session import Session
-from nanoneuron_tui.params import Hyperparameters
-from nanoneuron_tui.widgets.fit_view import FitView, fit_key, thinned_points
+import pytest
+
+from nanoneuron_tui.core.data import celsius_to_fahrenheit_data
+from nanoneuron_tui.widgets.fit_view import FitView, fit_key
 from nanoneuron_tui.widgets.plotting import draw
-
-
-def seed_view():
-    return Session(Hyperparameters(w0=0.9492, b0=0.457)).view()
 
 
 def fit_picture(key, width=60, height=20):
     return draw(width, height, lambda figure: FitView().paint(figure, None, key, width, height))
 
 
+ARTICLE_DATA = celsius_to_fahrenheit_data()
+SEED_NEURON = (0.9492, 0.457)
+
+
 def test_fit_views_within_a_pixel_share_a_key_and_so_a_picture():
-    view = seed_view()
-    nudged = replace(view, b=view.b + 1e-6)
-    points = thinned_points(view.data)
-    key, nudged_key = fit_key(view, 60, 20, points), fit_key(nudged, 60, 20, points)
-    assert key == nudged_key
+    key = fit_key(ARTICLE_DATA, SEED_NEURON, 60, 20)
+    nudged = fit_key(ARTICLE_DATA, (0.9492, 0.457 + 1e-6), 60, 20)
+    assert key == nudged
     # paint is handed no view at all: the picture can only come from the key.
-    assert fit_picture(key).plain == fit_picture(nudged_key).plain
+    assert fit_picture(key).plain == fit_picture(nudged).plain
 
 
 def test_a_line_moved_by_pixels_changes_key_and_picture():
-    view = seed_view()
-    points = thinned_points(view.data)
-    moved = replace(view, b=view.b + 40)
-    key, moved_key = fit_key(view, 60, 20, points), fit_key(moved, 60, 20, points)
-    assert key.line != moved_key.line
-    assert fit_picture(key).plain != fit_picture(moved_key).plain
+    key = fit_key(ARTICLE_DATA, SEED_NEURON, 60, 20)
+    moved = fit_key(ARTICLE_DATA, (0.9492, 0.457 + 40), 60, 20)
+    assert key.line != moved.line
+    assert fit_picture(key).plain != fit_picture(moved).plain
 
 
-def test_a_line_off_the_chart_has_no_segment_and_is_not_drawn():
-    view = seed_view()
-    points = thinned_points(view.data)
-    far_below = replace(view, w=0.0, b=-5000.0)
-    key = fit_key(far_below, 60, 20, points)
-    assert key.line is None
-    assert fit_picture(key).plain == fit_picture(key._replace(line=None)).plain
+def test_a_neuron_below_the_data_is_drawn():
+    """Seed 1's start: the line runs from 0.85 to 14 °F, under every point (32 to 210 °F)."""
+    key = fit_key(ARTICLE_DATA, (0.134, 0.85), 60, 20)
+    assert key.y_range[0] <= 0.85 and key.line is not None
+    assert not key.off_chart
+    (x_start, _), (x_end, _) = key.line
+    assert x_start * key.pixel[0] == pytest.approx(0, abs=key.pixel[0]) and x_end * key.pixel[0] == pytest.approx(99.5, abs=key.pixel[0])
+
+
+def test_a_line_far_off_is_clamped_with_a_marker_and_its_value():
+    """The diverged run's last neuron: w = 3340, b = 51."""
+    key = fit_key(ARTICLE_DATA, (3340.157, 51.12), 60, 20)
+    low, high = key.y_range
+    assert high < 3340 * 10  # the data still fills a good part of the chart
+    assert key.off_chart == ((99.5, "▲ 3.324e+05"),)
+    picture = fit_picture(key).plain
+    assert "▲ 3.324e+05" in picture
+    gone = fit_key(ARTICLE_DATA, (0.0, -1e9), 60, 20)
+    assert gone.line is None and [label for _, label in gone.off_chart] == ["▼ -1e+09", "▼ -1e+09"]
+
+
+def test_points_line_and_target_are_told_apart_by_glyph():
+    picture = fit_picture(fit_key(ARTICLE_DATA, (1.2, 10.0), 60, 20)).plain
+    assert "•" in picture and "×" in picture and "·" in picture
+    assert any(0x2580 <= ord(char) <= 0x259F for char in picture)  # the neuron's line in quadrant dots
+
+
+def test_points_are_spaced_so_they_do_not_read_as_a_line():
+    key = fit_key(ARTICLE_DATA, SEED_NEURON, 33, 8)
+    assert len(key.train[0]) <= 17 and len(key.test[0]) <= 9
+    xs = key.train[0]
+    assert min(b - a for a, b in zip(xs, xs[1:])) >= 5  # degrees apart on a 100-degree axis
+
+
+def test_residual_sticks_run_from_points_to_the_line():
+    key = fit_key(ARTICLE_DATA, (1.2, 10.0), 60, 20, residuals=True)
+    assert len(key.residuals) == 6
+    for x, y, y_line in key.residuals:
+        assert y == pytest.approx(1.8 * x + 32)
+        assert y_line == pytest.approx(1.2 * x + 10.0, abs=key.pixel[1])
+    assert "│" in fit_picture(key).plain
+    assert fit_key(ARTICLE_DATA, (1.2, 10.0), 60, 20).residuals == ()
+
+
+def test_a_pinned_line_is_drawn_beside_the_neuron():
+    alone = fit_key(ARTICLE_DATA, (1.2, 10.0), 60, 20)
+    compared = fit_key(ARTICLE_DATA, (1.2, 10.0), 60, 20, ghost=(0.5, 150.0))
+    assert alone.ghost is None and compared.ghost is not None
+    assert fit_picture(alone).plain != fit_picture(compared).plain
 
 
 # -- the cost plot -------------------------------------------------------------------
 
-from nanoneuron_tui.core.data import celsius_to_fahrenheit_data  # noqa: E402
 from nanoneuron_tui.widgets.cost_plot import (  # noqa: E402
     CostPlot,
     CostView,
@@ -55,13 +93,21 @@ from nanoneuron_tui.widgets.cost_plot import (  # noqa: E402
     epoch_ticks,
     round_down,
     round_up,
-    thin,
+    curve,
+    sample_epochs,
     x_range,
     y_range,
 )
-from tests.runs import SteppedRun  # noqa: E402
+from nanoneuron_tui.core.run import Run  # noqa: E402
+from nanoneuron_tui.widgets.cost_plot import CostCurves  # noqa: E402
 
 COLUMNS = 32  # the cost plot's columns at 80x24
+
+
+def seed_curves(alpha: float, epoch: int, goal: int = 70_000) -> CostCurves:
+    """The cost plot's inputs for the seed start, paused at ``epoch``."""
+    run = Run(ARTICLE_DATA, *SEED_NEURON, alpha)
+    return CostCurves(run.cost, None, run.first_epoch, epoch, run.last_epoch(goal), stepping=True)
 PIXELS = 2 * COLUMNS
 
 
@@ -120,14 +166,19 @@ def test_epoch_ticks_read_well_at_any_scale():
     assert positions == [0, 1, 2]
 
 
-def test_thin_keeps_one_point_per_pixel_column_and_the_newest():
-    epochs = list(range(10_001))
-    costs = [1.0 + e for e in epochs]
-    kept_epochs, logs = thin(epochs, costs, 0, 10_000, 10)
-    assert len(kept_epochs) <= 2 * 10 + 1 and kept_epochs[-1] == 10_000
-    assert logs[-1] == round(math.log10(10_001), 3)
-    inside, _ = thin(epochs, costs, 5_000, 5_500, 10)
-    assert min(inside) >= 5_000 and max(inside) <= 5_500
+def test_samples_sit_on_a_fixed_grid_and_end_at_the_epoch_shown():
+    assert sample_epochs(0, 10, 3, 20) == [0, 1, 2, 3]
+    grid = sample_epochs(0, 70_000, 44_123, 64)
+    assert grid[-1] == 44_123 and len(grid) <= 65 and grid == sorted(set(grid))
+    # The points before the last do not move as the run goes on.
+    assert sample_epochs(0, 70_000, 50_000, 64)[: len(grid) - 1] == grid[:-1]
+    assert sample_epochs(100, 200, 50, 10) == []
+    assert sample_epochs(0, 50, 70, 10)[-1] == 50  # past the window: up to its edge
+
+
+def test_curve_drops_costs_that_blew_up_and_takes_logs():
+    costs = {0: 1000.0, 1: math.inf, 2: 0.01, 3: None}
+    assert curve(costs.get, [0, 1, 2, 3]) == ((0, 2), (3.0, -2.0))
 
 
 def test_y_range_is_whole_powers_around_every_value():
@@ -138,10 +189,9 @@ def test_y_range_is_whole_powers_around_every_value():
 
 def test_stepping_from_epoch_0_moves_the_cost_point_visibly_at_every_step():
     """The issue's case: alpha 0.0007 blows up; every step must change the picture."""
-    run = SteppedRun(celsius_to_fahrenheit_data(), 0.9492, 0.457, 0.0007)
     pictures, ranges = [], []
     for epoch in range(0, 25):
-        key = cost_key(run.curves(epoch), CostView.FOLLOW, COLUMNS)
+        key = cost_key(seed_curves(0.0007, epoch), CostView.FOLLOW, COLUMNS)
         pictures.append(cost_picture(key).plain)
         ranges.append(key.y_range)
     assert all(a != b for a, b in zip(pictures, pictures[1:]))
@@ -151,9 +201,8 @@ def test_stepping_from_epoch_0_moves_the_cost_point_visibly_at_every_step():
 
 
 def test_test_costs_are_dots_beside_the_training_line():
-    run = SteppedRun(celsius_to_fahrenheit_data(), 0.9492, 0.457, 0.0005)
-    curves = run.curves(8)
+    curves = seed_curves(0.0005, 8)
     without_test = cost_picture(cost_key(curves, CostView.FOLLOW, COLUMNS)).plain
-    with_test = cost_picture(cost_key(curves._replace(test=([0, 4, 8], [3000.0, 10.0, 1.0])),
-                                      CostView.FOLLOW, COLUMNS)).plain
+    test_costs = {0: 3000.0, 4: 10.0, 8: 1.0}
+    with_test = cost_picture(cost_key(curves._replace(test_cost_at=test_costs.get), CostView.FOLLOW, COLUMNS)).plain
     assert "·" not in without_test and with_test.count("·") == 3

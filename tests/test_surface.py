@@ -18,10 +18,11 @@ from nanoneuron_tui.core.surface import (
     path_epochs,
     window_around,
 )
-from nanoneuron_tui.core.trainer import Trainer, max_stable_alpha
+from nanoneuron_tui.core.run import Run
+from nanoneuron_tui.core.trainer import max_stable_alpha
 
 X_TRAIN, Y_TRAIN, _, _ = neuron.generate_data_sets()
-ARTICLE = CostSurface.of(LineFit.of(X_TRAIN, Y_TRAIN))
+ARTICLE = CostSurface(LineFit.of(X_TRAIN, Y_TRAIN))
 SEED_START = (0.9492, 0.4570)
 VALLEY = Window(0.8, 2.4, 0.0, 34.0)
 
@@ -38,9 +39,6 @@ def literal_path(w: float, b: float, alpha: float, epochs: int) -> list[tuple[fl
     return path
 
 
-def trainer_neuron_at(fit: LineFit, start: tuple[float, float], alpha: float):
-    """The fast trainer's (w, b) at any epoch, as a run will answer it."""
-    return lambda epoch: (lambda p: (p.w, p.b))(Trainer(fit, *start, alpha).advance(epoch)) if epoch else start
 
 
 def close(a: float, b: float, rel: float = 1e-9, abs_: float = 1e-9) -> bool:
@@ -71,7 +69,7 @@ def test_the_article_valley_is_long_and_narrow():
 
 def test_standardized_x_makes_a_round_bowl():
     data = build_data(DataSpec(normalize=True))
-    steep, flat = CostSurface.of(data.training_fits[0]).curvatures
+    steep, flat = CostSurface(data.training_fits[0]).curvatures
     assert steep == pytest.approx(1.0) and flat == pytest.approx(1.0)
 
 
@@ -125,7 +123,7 @@ def test_contour_levels_are_log_spaced_round_numbers_below_the_highest_cost():
 
 def test_contour_levels_sit_above_the_residual_of_noisy_data():
     fit = build_data(DataSpec(noise=5.0)).train
-    surface = CostSurface.of(fit)
+    surface = CostSurface(fit)
     levels = contour_levels(surface, VALLEY, per_decade=1, decades=3)
     assert fit.residual_cost > 1
     assert all(level > fit.residual_cost for level in levels)
@@ -160,7 +158,7 @@ def test_path_starts_where_an_adopted_run_starts():
 def test_descent_path_follows_the_literal_port_for_the_first_50_epochs():
     alpha = 0.0005
     oracle = literal_path(*SEED_START, alpha, 50)
-    path = descent_path(trainer_neuron_at(LineFit.of(X_TRAIN, Y_TRAIN), SEED_START, alpha), 0, 50)
+    path = descent_path(Run(celsius_to_fahrenheit_data(), *SEED_START, alpha).trained_neuron, 0, 50)
     assert len(path) == 51
     for (w, b), (w_port, b_port) in zip(path, oracle):
         assert close(w, w_port) and close(b, b_port)
@@ -176,9 +174,9 @@ def test_the_path_zig_zags_across_the_valley_while_b_crawls():
 
 
 def test_with_standardized_x_the_path_dives_straight_in():
-    fit = build_data(DataSpec(normalize=True)).training_fits[0]
-    start = (0.9492 * 28.866, 0.457 + 0.9492 * 49.5)
-    path = descent_path(trainer_neuron_at(fit, start, 0.1), 0, 40)
+    data = build_data(DataSpec(normalize=True))
+    fit = data.training_fits[0]
+    path = descent_path(Run(data, *SEED_START, 0.1).trained_neuron, 0, 40)
     centre = (fit.w_best, fit.b_best)
     directions = [math.atan2(b - centre[1], w - centre[0]) for w, b in path[:-1]]
     assert max(directions) - min(directions) < 1e-6

@@ -14,7 +14,7 @@ for the steep direction (alpha below 2/3,300 = 0.000609) and so crawls along
 the flat one: w settles in a few zig-zagging epochs, b takes tens of thousands.
 With x standardized, H is the identity: a round bowl, and the path dives straight in.
 
-This module is maths only: levels, crossings and the sampled path, in the
+This module is maths only (the cost itself is ``LineFit.cost``): levels, crossings and the sampled path, in the
 units of whatever (w, b) plane the caller gives it. Drawing is the widget's job.
 """
 
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from nanoneuron_tui.core.data import LineFit
+from nanoneuron_tui.core.trainer import modes
 
 # The path keeps every epoch while there are few (the zig-zag happens there)...
 DENSE_EPOCHS = 64
@@ -47,63 +48,58 @@ class Window(NamedTuple):
 
 @dataclass(frozen=True)
 class CostSurface:
-    """The training cost as a function of (w, b), in closed form."""
+    """The training cost as a function of (w, b), in closed form, from the data's summaries."""
 
-    residual: float  # the cost of the best line: the bottom of the bowl
-    w_best: float
-    b_best: float
-    x_mean: float
-    x_variance: float
+    fit: LineFit
 
-    @classmethod
-    def of(cls, fit: LineFit) -> CostSurface:
-        return cls(fit.residual_cost, fit.w_best, fit.b_best, fit.x_mean, fit.x_variance)
+    @property
+    def residual(self) -> float:
+        """The cost of the best line: the bottom of the bowl."""
+        return self.fit.residual_cost
 
     @property
     def lowest(self) -> tuple[float, float]:
-        return self.w_best, self.b_best
+        return self.fit.w_best, self.fit.b_best
 
     def excess(self, w: float, b: float) -> float:
         """How much more than the best line (w, b) costs."""
-        dw, db = w - self.w_best, b - self.b_best
-        return (self.x_variance * dw * dw + (self.x_mean * dw + db) ** 2) / 2
+        return self.fit.cost(w, b) - self.fit.residual_cost
 
     def cost(self, w: float, b: float) -> float:
-        return self.residual + self.excess(w, b)
+        return self.fit.cost(w, b)
 
     @property
     def curvatures(self) -> tuple[float, float]:
         """H's eigenvalues, steepest first: how sharply the cost bends across and along the valley."""
-        h_ww, h_wb, h_bb = self.x_variance + self.x_mean**2, self.x_mean, 1.0
-        half_trace = (h_ww + h_bb) / 2
-        steep = half_trace + math.hypot((h_ww - h_bb) / 2, h_wb)
-        # det(H) = var(x); dividing avoids the cancellation of half_trace - radius.
-        return steep, self.x_variance / steep
+        steep, shallow = modes(self.fit, 0.0)
+        return steep.h, shallow.h
 
     def b_crossings(self, level: float, w: float) -> tuple[float, ...]:
         """The b values where the vertical line at ``w`` meets the contour ``cost = level``."""
-        dw = w - self.w_best
-        room = 2 * (level - self.residual) - self.x_variance * dw * dw
+        fit = self.fit
+        dw = w - fit.w_best
+        room = 2 * (level - fit.residual_cost) - fit.x_variance * dw * dw
         if room < 0:
             return ()
-        centre = self.b_best - self.x_mean * dw
+        centre = fit.b_best - fit.x_mean * dw
         half = math.sqrt(room)
         return (centre - half, centre + half)
 
     def w_crossings(self, level: float, b: float) -> tuple[float, ...]:
         """The w values where the horizontal line at ``b`` meets the contour ``cost = level``."""
-        db = b - self.b_best
-        curvature = self.x_variance + self.x_mean**2  # mean(x²)
+        fit = self.fit
+        db = b - fit.b_best
+        curvature = fit.x_variance + fit.x_mean**2  # mean(x²)
         # (mean(x²)·dw + mean(x)·db)² = mean(x²)·2·excess - var(x)·db², completing the square.
-        room = curvature * 2 * (level - self.residual) - self.x_variance * db * db
+        room = curvature * 2 * (level - fit.residual_cost) - fit.x_variance * db * db
         if room < 0:
             return ()
-        centre = -self.x_mean * db / curvature
+        centre = -fit.x_mean * db / curvature
         half = math.sqrt(room) / curvature
-        return (self.w_best + centre - half, self.w_best + centre + half)
+        return (fit.w_best + centre - half, fit.w_best + centre + half)
 
 
-def contour_levels(surface: CostSurface, window: Window, per_decade: int = 2, decades: int = 5) -> tuple[float, ...]:
+def contour_levels(surface: CostSurface, window: Window, per_decade: int = 2, decades: int = 4) -> tuple[float, ...]:
     """Costs to draw contours at, lowest first: log-spaced, so the valley floor shows as well as its walls.
 
     The highest is the largest round value below the window's highest cost

@@ -8,14 +8,14 @@ window, and by default *follows*: it picks whichever makes the latest step visib
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable
 from enum import StrEnum
 from typing import NamedTuple
 
 from nanoneuron_tui.session import State, View
 from nanoneuron_tui.widgets.plotting import (
     GHOST_COLOUR,
+    GHOST_HEX,
     TEST_COLOUR,
     TRAIN_COLOUR,
     PlotWidget,
@@ -25,7 +25,6 @@ from nanoneuron_tui.widgets.plotting import (
 )
 
 SMALLEST_COST = 1e-300  # a cost of exactly 0 still needs a place on a log axis
-GHOST_HEX = "626262"  # GHOST_COLOUR as a hex colour, for titles
 FIRST_EPOCHS_MIN = 10  # the first-epochs view never spans fewer epochs than this
 
 
@@ -97,24 +96,6 @@ def epoch_ticks(low: int, high: int, count: int) -> tuple[list[float], list[str]
     return positions, [short_number(p) for p in positions]
 
 
-def thin(epochs: Sequence[int], costs: Sequence[float], low: int, high: int,
-         columns: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
-    """The points between ``low`` and ``high``, one per plot pixel column (the newest always
-    kept), costs as log10 rounded far below a pixel: equal keys mean an equal picture."""
-    start, stop = bisect_left(epochs, low), bisect_right(epochs, high)
-    buckets: dict[int, tuple[int, float]] = {}
-    scale = 2 * columns / max(1, high - low)  # plotext draws two pixels per cell across
-    for epoch, cost in zip(epochs[start:stop], costs[start:stop]):
-        buckets.setdefault(int((epoch - low) * scale), (epoch, cost))
-    if stop > start:
-        buckets[int((epochs[stop - 1] - low) * scale)] = (epochs[stop - 1], costs[stop - 1])
-    kept = sorted(buckets.values())
-    return (
-        tuple(epoch for epoch, _ in kept),
-        tuple(round(math.log10(max(cost, SMALLEST_COST)), 3) for _, cost in kept),
-    )
-
-
 def y_range(*curves: tuple[float, ...]) -> tuple[int, int]:
     """Whole powers of ten around every value shown: it grows with them, never jumps under a still point."""
     values = [value for curve in curves for value in curve]
@@ -140,37 +121,70 @@ class CostKey(NamedTuple):
 
 
 class CostCurves(NamedTuple):
-    """What the plot is given: the run's costs so far, and where the run is."""
+    """What the plot is given: the run's costs, and where the run is."""
 
-    train: tuple[Sequence[int], Sequence[float]]
-    test: tuple[Sequence[int], Sequence[float]]
-    first: int
-    epoch: int
+    cost_at: Callable[[int], float]
+    test_cost_at: Callable[[int], float | None] | None
+    first: int  # the run's first epoch
+    epoch: int  # the epoch on screen: the curve ends there
     end: int  # the last epoch the run can reach: the goal, or where it blew up
     stepping: bool  # paused: the learner moves an epoch at a time
-    ghost: tuple[Sequence[int], Sequence[float]] = ((), ())
+    ghost: tuple[Callable[[int], float], int, int] | None = None  # a pinned run: cost_at, first, last epoch
+    ghost_label: str | None = None  # what the legend calls it
+    note: str = ""  # said under the plot instead of the legend (why training stopped, say)
+    label: str = "train"  # what the legend calls the training cost (its alpha, beside a pinned run)
 
 
-def curves_of(view: View, ghost: tuple[Sequence[int], Sequence[float]] = ((), ())) -> CostCurves:
+def curves_of(view: View, ghost: tuple[Callable[[int], float], int, int] | None = None,
+              ghost_label: str | None = None, note: str = "", label: str = "train") -> CostCurves:
     """The cost plot's inputs from a session view (and a pinned run's costs)."""
-    epochs = view.train_history[0]
+    run = view.run
     return CostCurves(
-        train=view.train_history,
-        test=view.test_history,
-        first=epochs[0] if epochs else view.epoch,
+        cost_at=run.cost,
+        test_cost_at=run.test_cost if run.test_fit is not None else None,
+        first=run.first_epoch,
         epoch=view.epoch,
-        end=view.diverged_at if view.diverged_at is not None else max(view.epochs, view.epoch),
+        end=run.last_epoch(view.epochs),
         stepping=view.state is State.PAUSED,
         ghost=ghost,
+        ghost_label=ghost_label,
+        note=note,
+        label=label,
+    )
+
+
+def sample_epochs(low: int, high: int, last: int, samples: int) -> list[int]:
+    """Epochs on a fixed grid of ``samples`` steps from ``low`` to ``high``, up to ``last``, and
+    ``last`` itself: earlier points stay where they were as the run goes on."""
+    if last < low:
+        return []
+    span = high - low
+    grid = sorted({low + span * i // samples for i in range(samples + 1)})
+    end = min(last, high)
+    return [epoch for epoch in grid if epoch < end] + [end]
+
+
+def curve(cost_at: Callable[[int], float | None], epochs: list[int]) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """Finite costs at ``epochs`` as log10, rounded far below a dot: equal keys mean an equal picture."""
+    points = [(epoch, cost) for epoch in epochs if (cost := cost_at(epoch)) is not None and math.isfinite(cost)]
+    return (
+        tuple(epoch for epoch, _ in points),
+        tuple(round(math.log10(max(cost, SMALLEST_COST)), 3) for _, cost in points),
     )
 
 
 def cost_key(curves: CostCurves, view: CostView, columns: int) -> CostKey:
-    shown, low, high = x_range(view, curves.first, curves.epoch, curves.end, curves.stepping, 2 * columns)
-    train = thin(*curves.train, low, high, columns)
+    pixels = 2 * columns  # plotext draws two dots per cell across
+    shown, low, high = x_range(view, curves.first, curves.epoch, curves.end, curves.stepping, pixels)
+    train = curve(curves.cost_at, sample_epochs(low, high, curves.epoch, pixels))
     # Test costs are dots on the line: one every few cells leaves the line visible.
-    test = thin(*curves.test, low, high, max(1, columns // 6))
-    ghost = thin(*curves.ghost, low, high, columns)
+    test: tuple[tuple[int, ...], tuple[float, ...]] = ((), ())
+    if curves.test_cost_at is not None:
+        test = curve(curves.test_cost_at, sample_epochs(low, high, curves.epoch, max(1, columns // 3)))
+    ghost: tuple[tuple[int, ...], tuple[float, ...]] = ((), ())
+    if curves.ghost is not None:
+        ghost_cost, ghost_first, ghost_last = curves.ghost
+        ghost = curve(ghost_cost, sample_epochs(max(low, ghost_first), high, ghost_last, pixels))
     return CostKey(shown, (low, high), y_range(train[1], test[1], ghost[1]), train, test, ghost)
 
 
@@ -192,10 +206,12 @@ class CostPlot(PlotWidget):
     def picture_key(self, curves: CostCurves) -> CostKey:
         return cost_key(curves, self.view, max(1, self.content_size.width - 8))
 
-    def title_for(self, key: CostKey) -> str:
+    def titles_for(self, key: CostKey) -> tuple[str, str]:
         chosen = f"{key.view} (auto)" if self.view is CostView.FOLLOW else str(key.view)
-        ghost = f" [#{GHOST_HEX}]━pinned[/]" if key.ghost[0] else ""
-        return f"Cost · {chosen} [#0087ff]━train[/] [#ff8700]·test[/]{ghost}"
+        curves = self._inputs
+        ghost = f" [#{GHOST_HEX}]━ {curves.ghost_label or 'pinned'}[/]" if key.ghost[0] else ""
+        legend = f"[#0087ff]━ {curves.label}[/] [#ff8700]· test[/]{ghost}"
+        return f"Cost (log) · {chosen}", curves.note or legend
 
     def paint(self, figure, curves, key: CostKey, width: int, height: int) -> None:
         low, high = key.y_range

@@ -18,6 +18,7 @@ from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.core.surface import CostSurface, Window, contour_levels, contour_points, descent_path, window_around
 from nanoneuron_tui.widgets.plotting import (
     GHOST_COLOUR,
+    GHOST_HEX,
     LINE_COLOUR,
     TRAIN_COLOUR,
     DotCanvas,
@@ -65,22 +66,30 @@ class SurfaceKey(NamedTuple):
     now: tuple[int, int] | None
     ghost_now: tuple[int, int] | None
     standardized: bool
-    caption: str
+    captions: tuple[str, ...]  # the line a learner reads the picture by, longest first: the first that fits
 
 
 def plane(data: DataSet) -> tuple[CostSurface, bool]:
     """The surface in the trainer's units (standardized x with --normalize): the (w, b) gradient descent walks."""
-    return CostSurface.of(data.training_fits[0]), data.scaling is not None
+    return CostSurface(data.training_fits[0]), data.scaling is not None
 
 
-def caption(data: DataSet, surface: CostSurface) -> str:
-    """One line a learner reads the picture by."""
+def captions(data: DataSet, surface: CostSurface) -> tuple[str, ...]:
+    """What the picture shows, in words, longest first."""
     if data.scaling is not None:
         scaling = data.scaling
-        return (f"x standardized: a round bowl · w = w′/{scaling.std:.4g}, "
-                f"b = b′ − {scaling.mean / scaling.std:.4g}·w′ in {data.y_label} per {data.x_label}")
+        ratio = scaling.mean / scaling.std
+        return (
+            f"x standardized: a round bowl · in the data's units w = w′/{scaling.std:.4g}, b = b′ − {ratio:.4g}·w′",
+            f"round bowl · w = w′/{scaling.std:.4g}, b = b′ − {ratio:.4g}·w′",
+            f"w = w′/{scaling.std:.4g}, b = b′ − {ratio:.4g}·w′",
+        )
     steep, flat = surface.curvatures
-    return f"a narrow valley: curvature {steep:,.0f} across, {flat:.2g} along · alpha < {2 / steep:.3g}"
+    return (
+        f"data units · a narrow valley: curvature {steep:,.0f} across, {flat:.2g} along · alpha < {2 / steep:.3g}",
+        f"narrow valley: curvature {steep:,.0f} vs {flat:.2g}, α < {2 / steep:.3g}",
+        f"curvature {steep:,.0f} vs {flat:.2g}",
+    )
 
 
 def to_dots(window: Window, width: int, height: int, w: float, b: float) -> tuple[int, int] | None:
@@ -108,7 +117,7 @@ def surface_key(run: RunLike, epoch: int, columns: int, rows: int, ghost: Ghost 
     width, height = 2 * columns, 4 * rows
     path = descent_path(run.trained_neuron, run.first_epoch, epoch)
     ghost_path = ()
-    if ghost is not None and ghost.run.data is run.data:
+    if ghost is not None and ghost.run.data.spec == run.data.spec:
         ghost_path = descent_path(ghost.run.trained_neuron, ghost.run.first_epoch, ghost.epoch)
     best = surface.lowest
     start = path[0]
@@ -127,7 +136,7 @@ def surface_key(run: RunLike, epoch: int, columns: int, rows: int, ghost: Ghost 
         now=to_dots(window, width, height, *path[-1]),
         ghost_now=to_dots(window, width, height, *ghost_path[-1]) if ghost_path else None,
         standardized=standardized,
-        caption=caption(run.data, surface),
+        captions=captions(run.data, surface),
     )
 
 
@@ -155,7 +164,8 @@ def surface_picture(key: SurfaceKey, width: int, height: int) -> Text:
 
     b_ticks = _ticks_by_row(window.b_low, window.b_high, rows)
     text = Text(no_wrap=True, end="")
-    text.append(key.caption[:width].ljust(width) + "\n", style="italic")
+    caption = next((line for line in key.captions if len(line) <= width), key.captions[-1][:width])
+    text.append(caption.ljust(width) + "\n", style="italic")
     for row, runs in enumerate(canvas.lines()):
         label = b_ticks.get(row)
         text.append((label or "").rjust(GUTTER - 1)[: GUTTER - 1] + ("┤" if label else "│"))
@@ -200,9 +210,11 @@ class CostSurfaceView(PlotWidget):
         width, height = self.content_size
         return surface_key(run, epoch, max(1, width - GUTTER), max(1, height - 3), ghost)
 
+    def titles_for(self, key: SurfaceKey) -> tuple[str, str]:
+        plane = "(w′, b′): x standardized" if key.standardized else "(w, b)"
+        ghost = f" [#{GHOST_HEX}]○ pinned[/]" if key.ghost_path else ""
+        return (f"Cost over {plane}",
+                f"[#ffd700]+ best[/] [#d75fd7]● now[/] [#0087ff]⠉ path[/]{ghost} [#5f875f]⠉ contours[/]")
+
     def build(self, width: int, height: int, key: SurfaceKey, inputs: object = None) -> Text:
-        units = "x standardized, the trainer's units" if key.standardized else "the data's units"
-        title = f"Cost over (w, b), {units}  [bold]+[/] best  [bold]●[/] now  path"
-        if self.border_title != title:
-            self.border_title = title
         return surface_picture(key, width, height)

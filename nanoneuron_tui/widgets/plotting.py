@@ -27,6 +27,7 @@ TEST_COLOUR = 208  # orange
 LINE_COLOUR = 170  # magenta
 POINT_COLOUR = 244  # grey
 GHOST_COLOUR = 241  # a fainter grey: a pinned run, for comparison
+GHOST_HEX = "626262"  # the same grey, for border titles
 
 # A redraw sends every cell of the plot, so a large plot redraws less often:
 # the bytes a plot costs per second stay about the same at any size.
@@ -142,9 +143,13 @@ class PlotWidget(Widget):
         if key == self._key:
             return
         self._key = key
-        title = self.title_for(picture_key)
-        if title is not None and self.border_title != title:  # setting it repaints the border
-            self.border_title = title
+        titles = self.titles_for(picture_key)
+        if titles is not None:
+            title, subtitle = titles
+            if self.border_title != title:  # setting it repaints the border
+                self.border_title = title
+            if self.border_subtitle != subtitle:
+                self.border_subtitle = subtitle
         picture = self.build(width, height, picture_key, inputs)
         if picture.plain != self._picture.plain or picture.spans != self._picture.spans:
             self._picture = picture
@@ -154,8 +159,8 @@ class PlotWidget(Widget):
         """What the picture depends on; equal keys mean no rebuild."""
         return inputs
 
-    def title_for(self, key) -> str | None:
-        """The pane's border title for this picture (None: leave it)."""
+    def titles_for(self, key) -> tuple[str, str] | None:
+        """The pane's border title and subtitle (a legend, say) for this picture (None: leave them)."""
         return None
 
     def build(self, width: int, height: int, key, inputs: object = None) -> Text:
