@@ -206,3 +206,72 @@ def test_test_costs_are_dots_beside_the_training_line():
     test_costs = {0: 3000.0, 4: 10.0, 8: 1.0}
     with_test = cost_picture(cost_key(curves._replace(test_cost_at=test_costs.get), CostView.FOLLOW, COLUMNS)).plain
     assert "·" not in without_test and with_test.count("·") == 3
+
+
+# -- the cost surface ------------------------------------------------------------------
+
+from nanoneuron_tui.core.data import DataSpec, build_data  # noqa: E402
+from nanoneuron_tui.widgets.cost_surface import GUTTER, Ghost, surface_key, surface_picture  # noqa: E402
+
+NORMALIZED_DATA = build_data(DataSpec(normalize=True))
+
+
+def surface_text(key, width=60, height=20) -> str:
+    return surface_picture(key, width, height).plain
+
+
+def test_surface_keys_of_equal_runs_are_equal_and_so_are_their_pictures():
+    key = surface_key(Run(ARTICLE_DATA, *SEED_NEURON, 0.0005), 12, 53, 17)
+    again = surface_key(Run(ARTICLE_DATA, *SEED_NEURON, 0.0005), 12, 53, 17)
+    assert key == again and surface_text(key) == surface_text(again)
+    assert surface_key(Run(ARTICLE_DATA, *SEED_NEURON, 0.0005), 13, 53, 17) != key
+
+
+def test_surface_marks_the_best_line_the_neuron_now_and_labels_its_axes():
+    text = surface_text(surface_key(Run(ARTICLE_DATA, *SEED_NEURON, 0.0005), 12, 53, 17))
+    lines = text.splitlines()
+    assert len(lines) == 20 and all(len(line) == 60 for line in lines)
+    assert text.count("+") == 1 and text.count("●") == 1
+    assert "narrow valley" in lines[0] and "0.000609" in lines[0]
+    assert lines[-2].strip().startswith("b└") and lines[-1].strip().startswith("w")
+    assert any(line[GUTTER - 1] == "┤" for line in lines[1:-2])  # b ticks
+
+
+def test_the_path_is_in_the_picture_and_grows_with_the_epochs():
+    run = Run(ARTICLE_DATA, *SEED_NEURON, 0.0005)
+    early, later = surface_key(run, 2, 53, 17), surface_key(run, 40, 53, 17)
+    assert early.window == later.window  # start and best fix it; the first overshoot is inside
+    assert len(early.path) == 3 and len(later.path) > len(early.path)
+    assert later.path[:3] == early.path  # drawn points stay where they were
+    # The path starts at the start and ends at the neuron now.
+    assert later.path[-1] == later.now
+    assert early.path[0] == surface_key(run, 0, 53, 17).now
+
+
+def test_normalized_surface_is_drawn_to_one_scale_and_labelled_in_the_trainers_units():
+    key = surface_key(Run(NORMALIZED_DATA, *SEED_NEURON, 0.1), 12, 53, 17)
+    window = key.window
+    assert key.standardized
+    per_dot_w = (window.w_high - window.w_low) / (2 * 53)
+    per_dot_b = (window.b_high - window.b_low) / (4 * 17)
+    assert per_dot_w == pytest.approx(per_dot_b)
+    text = surface_text(key)
+    assert "w′" in text and "b′" in text and "28.87" in text.splitlines()[0]
+    assert key.surface.curvatures == pytest.approx((1.0, 1.0))
+
+
+def test_a_diverging_path_does_not_drag_the_window_away():
+    run = Run(ARTICLE_DATA, 0.3, 0.7, 0.001)
+    key = surface_key(run, run.diverged_at, 53, 17)
+    assert key.window.w_high - key.window.w_low < 20  # not thousands: the blow-up leaves the chart
+    assert key.now is not None and not (0 <= key.now[0] < 2 * 53 and 0 <= key.now[1] < 4 * 17)
+
+
+def test_a_pinned_run_draws_its_path_and_where_it_stopped():
+    run, pinned = Run(ARTICLE_DATA, *SEED_NEURON, 0.0002), Run(ARTICLE_DATA, *SEED_NEURON, 0.0005)
+    alone = surface_key(run, 30, 53, 17)
+    compared = surface_key(run, 30, 53, 17, Ghost(pinned, 1))  # stopped at the first overshoot
+    assert alone.ghost_path == () and compared.ghost_path and compared.ghost_now == compared.ghost_path[-1]
+    assert "○" in surface_text(compared) and "○" not in surface_text(alone)
+    # A run on other data has other axes: it is not drawn.
+    assert surface_key(run, 30, 53, 17, Ghost(Run(NORMALIZED_DATA, *SEED_NEURON, 0.1), 30)).ghost_path == ()

@@ -121,10 +121,12 @@ def surface_key(run: RunLike, epoch: int, columns: int, rows: int, ghost: Ghost 
         ghost_path = descent_path(ghost.run.trained_neuron, ghost.run.first_epoch, ghost.epoch)
     best = surface.lowest
     start = path[0]
-    # The window holds the start, the best line and the path, but does not chase a blow-up.
-    reach = REACH * max(abs(start[0] - best[0]), abs(start[1] - best[1]), 1e-9)
+    # The window holds the start, the best line and the path, but does not chase a blow-up:
+    # on each axis, points REACH times further from the best than the start are left out.
+    reach_w = REACH * max(abs(start[0] - best[0]), 1e-3 * abs(best[0]), 1e-9)
+    reach_b = REACH * max(abs(start[1] - best[1]), 1e-3 * abs(best[1]), 1e-9)
     near = [(w, b) for w, b in (*path, *ghost_path)
-            if abs(w - best[0]) <= reach and abs(b - best[1]) <= reach]
+            if abs(w - best[0]) <= reach_w and abs(b - best[1]) <= reach_b]
     window = window_around([best, start, *near], square_pixels=(width, height) if standardized else None)
     return SurfaceKey(
         surface=surface,
