@@ -5,6 +5,8 @@ from dataclasses import replace
 
 import pytest
 
+from nanoneuron_tui.params import Hyperparameters
+
 from nanoneuron_tui.core.data import celsius_to_fahrenheit_data
 from nanoneuron_tui.widgets.fit_view import FitView, fit_key
 from nanoneuron_tui.widgets.plotting import draw
@@ -275,3 +277,180 @@ def test_a_pinned_run_draws_its_path_and_where_it_stopped():
     assert "○" in surface_text(compared) and "○" not in surface_text(alone)
     # A run on other data has other axes: it is not drawn.
     assert surface_key(run, 30, 53, 17, Ghost(Run(NORMALIZED_DATA, *SEED_NEURON, 0.1), 30)).ghost_path == ()
+
+
+# -- in the app: every view and key, while training, paused, finished and diverged ----------
+
+from nanoneuron_tui import persist  # noqa: E402
+from nanoneuron_tui.session import Session, State  # noqa: E402
+from nanoneuron_tui.widgets.cost_plot import CostPlot as CostPlotWidget  # noqa: E402
+from nanoneuron_tui.widgets.cost_surface import CostSurfaceView  # noqa: E402
+from nanoneuron_tui.widgets.fit_view import FitView as FitViewWidget  # noqa: E402
+from nanoneuron_tui.widgets.projector import Projector, big_number  # noqa: E402
+from tests.conftest import make_app, wait_for  # noqa: E402
+
+
+def shown(app, widget_type) -> bool:
+    """The pane is laid out on screen (not hidden by the layout)."""
+    widget = app.query_one(widget_type)
+    return widget.display and widget.region.area > 0
+
+
+def drawn_for_latest(app):
+    """Every plot on screen shows the session's latest view."""
+    def check() -> bool:
+        plots = [p for p in (app.query_one(CostPlotWidget), app.query_one(FitViewWidget),
+                             app.query_one(CostSurfaceView)) if p.region.area > 0]
+        return app._shown_version == app.session.view().version and all(
+            p.drawn and p._deferred is None for p in plots)
+    return check
+
+
+async def test_z_cycles_the_cost_views_and_the_title_names_each():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        plot = app.query_one(CostPlotWidget)
+        await wait_for(pilot, drawn_for_latest(app))
+        assert "first epochs (auto)" in str(plot.border_title)
+        titles = []
+        for _ in range(4):
+            await pilot.press("z")
+            await wait_for(pilot, drawn_for_latest(app))
+            titles.append(str(plot.border_title))
+        assert [t.split("·")[1].strip() for t in titles] == [
+            "whole run", "first epochs", "recent", "first epochs (auto)"]
+        await pilot.press("f11")  # the function key does the same, even from a field
+        assert plot.view is CostView.WHOLE
+
+
+async def test_c_swaps_the_surface_in_at_80x24_and_back():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert shown(app, CostPlotWidget) and not shown(app, CostSurfaceView)
+        await pilot.press("c")
+        await wait_for(pilot, drawn_for_latest(app))
+        assert shown(app, CostSurfaceView) and not shown(app, CostPlotWidget)
+        assert app.query_one(CostSurfaceView).region.height >= 20  # the whole right column
+        await pilot.press("c")
+        await pilot.pause()
+        assert shown(app, CostPlotWidget) and shown(app, FitViewWidget) and not shown(app, CostSurfaceView)
+
+
+async def test_all_three_plots_are_on_screen_at_160x48():
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, drawn_for_latest(app))
+        for plot in (CostPlotWidget, FitViewWidget, CostSurfaceView):
+            assert shown(app, plot)
+        surface = app.query_one(CostSurfaceView).region
+        assert surface.width >= 50 and surface.height >= 40
+
+
+@pytest.mark.parametrize("keys", [("space",), (), ("f",)], ids=["training", "paused", "finished"])
+async def test_plot_keys_work_in_every_state(keys):
+    app = make_app(pace=None, epochs=300_000, every=1000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in keys:
+            await pilot.press(key)
+        if keys == ("f",):
+            await wait_for(pilot, lambda: app.session.state is State.FINISHED)
+        for key in ("z", "c", "g", "P", "z", "c", "g", "P", "z", "z"):
+            await pilot.press(key)
+        if app.session.state is State.RUNNING:
+            await pilot.press("space")
+        await wait_for(pilot, drawn_for_latest(app))
+        assert app.session.pinned is None  # pinned and unpinned
+        assert app.query_one(CostPlotWidget).view is CostView.FOLLOW
+
+
+async def test_plots_after_divergence_show_the_blow_up():
+    app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.session.state is State.DIVERGED)
+        await wait_for(pilot, drawn_for_latest(app))
+        fit = app.query_one(FitViewWidget)
+        assert fit._key[2].off_chart  # the line is far above: clamped with its value
+        assert "alpha too large" in str(app.query_one(CostPlotWidget).border_subtitle)
+        await pilot.press("z")
+        await wait_for(pilot, drawn_for_latest(app))
+        assert app.query_one(CostPlotWidget)._key[2].x_range == (0, app.session.epoch)
+
+
+async def test_pin_draws_a_ghost_in_every_plot_named_by_its_alpha():
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.session.step(30)
+        await pilot.press("g")
+        app.session.update(alpha=0.0002)
+        await pilot.press("r", "s", "s")
+        await wait_for(pilot, drawn_for_latest(app))
+        assert app.session.pinned is not None and app.session.pinned.alpha == 0.0005
+        assert "pinned α=0.0005" in str(app.query_one(CostPlotWidget).border_subtitle)
+        assert "α=0.0002" in str(app.query_one(CostPlotWidget).border_subtitle)
+        assert app.query_one(CostPlotWidget)._key[2].ghost[0]
+        assert app.query_one(FitViewWidget)._key[2].ghost is not None
+        assert app.query_one(CostSurfaceView)._key[2].ghost_path
+        await pilot.press("g")
+        await wait_for(pilot, drawn_for_latest(app))
+        assert app.query_one(FitViewWidget)._key[2].ghost is None
+        assert not app.query_one(CostSurfaceView)._key[2].ghost_path
+
+
+async def test_projector_shows_w_b_and_the_cost_in_large_digits():
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert not shown(app, Projector)
+        await pilot.press("P", "s")
+        await pilot.pause()
+        view = app.session.view()
+        assert shown(app, Projector)
+        assert app.query_one("#big-w").value == big_number(view.w)
+        assert app.query_one("#big-cost").value == big_number(view.cost)
+
+
+def test_big_numbers_use_only_what_digits_can_draw():
+    assert big_number(1.8000660993) == "1.80007"
+    assert big_number(2.4395457e-06) == "2.43955E-6"
+    assert big_number(1.83e10) == "1.83E10"
+    assert big_number(-3340.157) == "-3340.16"
+
+
+def test_a_pinned_run_survives_save_and_resume(tmp_path):
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457))
+    session.step(25)
+    pinned = session.toggle_pin()
+    session.update(alpha=0.0002)
+    session.reset()
+    session.step(5)
+    path = tmp_path / "session.json"
+    persist.save_session(session, path)
+    restored = persist.load_session(path)
+    assert restored.pinned is not None
+    assert restored.pinned.epoch == 25 and restored.pinned.alpha == 0.0005
+    assert restored.pinned.run.neuron(25) == pinned.run.neuron(25)
+    assert restored.epoch == 5 and restored.hyper.alpha == 0.0002
+
+
+def test_a_malformed_pinned_run_is_refused_and_no_pin_loads_as_none(tmp_path):
+    import json
+
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457))
+    path = tmp_path / "session.json"
+    persist.save_session(session, path)
+    assert persist.load_session(path).pinned is None
+    document = json.loads(path.read_text())
+    for bad in ("yes", {"run": {}, "epoch": 3}, {"run": document["session"]["run"], "epoch": -1}):
+        document["session"]["pinned"] = bad
+        path.write_text(json.dumps(document))
+        with pytest.raises(persist.PersistError, match="pinned|run"):
+            persist.load_session(path)
+
+
+def test_choosing_other_data_unpins():
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457))
+    session.toggle_pin()
+    session.use_data(NORMALIZED_DATA)
+    assert session.pinned is None
