@@ -33,6 +33,8 @@ from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.projector import Projector
 from nanoneuron_tui.widgets.readouts import Readouts
+from nanoneuron_tui.widgets.timeline import Timeline
+from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
 
 DEFAULT_FPS = 8  # training updates on screen per second
 SSH_FPS = 4  # over SSH every byte crosses the link
@@ -78,22 +80,28 @@ class NanoNeuronApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     # Each action has a letter and a function key: a focused field swallows
-    # letters, never function keys.
+    # letters, never function keys. The footer shows the letters; help (?) and
+    # the palette show both.
     BINDINGS = [
-        Binding("space,f5", "toggle_run", "Run", key_display="␣/F5"),
-        Binding("s,f6", "step", "Step", key_display="s/F6"),
-        Binding("n,f7", "step_report", "+N", key_display="n/F7"),
-        Binding("f,f8", "fast_forward", "End", key_display="f/F8"),
-        Binding("r,f9", "reset", "Reset", key_display="r/F9"),
-        Binding("R,f4", "new_start", "New", key_display="R/F4"),
-        Binding("p,f3", "ask", "Ask", key_display="p/F3"),
-        Binding("d,f2", "choose_data", "Data", key_display="d/F2"),
+        Binding("space,f5", "toggle_run", "Run", key_display="␣"),
+        Binding("s,f6", "step", "Step", key_display="s"),
+        Binding("n,f7", "step_report", "+N", key_display="n"),
+        Binding("f,f8", "fast_forward", "End", key_display="f"),
+        Binding("r,f9", "reset", "Reset", key_display="r"),
+        Binding("R,f4", "new_start", "New", key_display="R"),
+        Binding("p,f3", "ask", "Ask", key_display="p"),
+        Binding("d,f2", "choose_data", "Data", key_display="d"),
+        # Going back mirrors going forward: shift and the same function key.
+        Binding("b,shift+f6", "back", "Back", key_display="b"),
+        Binding("B,shift+f7", "back_report", "Back a report", show=False),
+        Binding("g,f12", "go_to", "Go to", key_display="g"),
+        Binding("t", "focus_timeline", "Timeline", show=False),
         # Last in the footer: on a narrow terminal it is the one that gets cut.
         Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
         Binding("escape", "leave_field", "Leave field", show=False),
         Binding("z,f11", "cycle_cost_view", "Cost view", show=False),
         Binding("c", "toggle_surface", "Surface", show=False),
-        Binding("g", "toggle_pin", "Pin run", show=False),
+        Binding("m", "toggle_pin", "Pin run", show=False),
         Binding("P", "toggle_projector", "Projector", show=False),
     ]
 
@@ -140,6 +148,7 @@ class NanoNeuronApp(App[None]):
                         yield CostPlot(min_interval=self.plot_interval, id="cost-plot")
                         yield FitView(min_interval=self.plot_interval, id="fit-view")
                     yield CostSurfaceView(min_interval=self.plot_interval, id="cost-surface")
+        yield Timeline(id="timeline")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -258,6 +267,7 @@ class NanoNeuronApp(App[None]):
             self.query_one(Projector).show(view)
         self.query_one(PredictionBox).show(view)
         self.query_one(HyperparameterForm).show(view.hyper)
+        self.query_one(Timeline).show(view)
 
     def on_trained(self, message: Trained) -> None:
         self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
@@ -315,6 +325,26 @@ class NanoNeuronApp(App[None]):
 
     def action_fast_forward(self) -> None:
         self._act(self.session.run_to_end)
+
+    def action_back(self) -> None:
+        self._act(self.session.back)
+
+    def action_back_report(self) -> None:
+        self._act(self.session.back_report)
+
+    def action_go_to(self) -> None:
+        def chosen(epoch: int | None) -> None:
+            if epoch is not None:
+                self._act(lambda: self.session.go_to(epoch))
+
+        view = self.session.view()
+        self.push_screen(EpochPrompt(view.run.first_epoch, view.run.last_epoch(view.epochs)), chosen)
+
+    def action_focus_timeline(self) -> None:
+        self.query_one(Timeline).focus()
+
+    def on_timeline_scrubbed(self, message: Timeline.Scrubbed) -> None:
+        self._act(lambda: self.session.go_to(message.epoch))
 
     def action_reset(self) -> None:
         self._act(self.session.reset)
@@ -391,6 +421,12 @@ class NanoNeuronApp(App[None]):
             ("Step one epoch", "Pause and train one epoch (s, F6)", self.action_step),
             ("Step one report", "Pause and train to the next report (n, F7)", self.action_step_report),
             ("Fast-forward to the end", "Train as fast as possible to the last epoch (f, F8)", self.action_fast_forward),
+            ("Back one epoch", "Pause and go back one epoch, exactly (b, shift+F6)", self.action_back),
+            ("Back one report", "Pause and go back to the previous multiple of N (B, shift+F7)",
+             self.action_back_report),
+            ("Go to an epoch", "Pause and jump to any epoch of the run, exactly (g, F12)", self.action_go_to),
+            ("Scrub the timeline", "Focus the timeline: ←/→ a report, shift+←/→ an epoch, PgUp/PgDn a tenth (t)",
+             self.action_focus_timeline),
             ("Reset", "Back to epoch 0 with the same initial w and b (r, F9)", self.action_reset),
             ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
             ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
@@ -402,7 +438,7 @@ class NanoNeuronApp(App[None]):
              self.action_cycle_cost_view),
             ("Cost surface", "The cost over (w, b) and the path down it; narrow terminals swap it in (c)",
              self.action_toggle_surface),
-            ("Pin or unpin this run", "Keep this run as a faint ghost to compare the next one with (g)",
+            ("Pin or unpin this run", "Keep this run as a faint ghost to compare the next one with (m)",
              self.action_toggle_pin),
             ("Projector mode", "w, b and the cost in large digits (P, --projector)", self.action_toggle_projector),
             ("Fit view: residual sticks", "Show y − ŷ for a few points, what the cost squares",

@@ -53,6 +53,16 @@ def parse_epochs(text: str) -> int:
     return _count(text, "epochs")
 
 
+def parse_epoch(text: str) -> int:
+    """An epoch to go to: 0 (the start) or more."""
+    value = _number(text, "epoch", limit=math.inf)
+    if value != int(value) or value < 0:
+        raise ValueError(f"epoch must be a whole number, 0 or more, not {str(text).strip()}")
+    if value > MAX_EPOCHS:
+        raise ValueError(f"epoch must be at most {MAX_EPOCHS:,}")
+    return int(value)
+
+
 def parse_every(text: str) -> int:
     return _count(text, "report interval")
 

@@ -96,7 +96,7 @@ def test_a_ghost_run_beside_a_new_alpha(snap_compare):
 
     async def run_before(pilot):
         app.session.step(40)
-        await pilot.press("g")
+        await pilot.press("m")
         app.session.update(alpha=0.0002)
         app.session.reset()
         app.session.step(40)

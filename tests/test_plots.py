@@ -355,7 +355,7 @@ async def test_plot_keys_work_in_every_state(keys):
             await pilot.press(key)
         if keys == ("f",):
             await wait_for(pilot, lambda: app.session.state is State.FINISHED)
-        for key in ("z", "c", "g", "P", "z", "c", "g", "P", "z", "z"):
+        for key in ("z", "c", "m", "P", "z", "c", "m", "P", "z", "z"):
             await pilot.press(key)
         if app.session.state is State.RUNNING:
             await pilot.press("space")
@@ -382,7 +382,7 @@ async def test_pin_draws_a_ghost_in_every_plot_named_by_its_alpha():
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         app.session.step(30)
-        await pilot.press("g")
+        await pilot.press("m")
         app.session.update(alpha=0.0002)
         await pilot.press("r", "s", "s")
         await wait_for(pilot, drawn_for_latest(app))
@@ -392,7 +392,7 @@ async def test_pin_draws_a_ghost_in_every_plot_named_by_its_alpha():
         assert app.query_one(CostPlotWidget)._key[2].ghost[0]
         assert app.query_one(FitViewWidget)._key[2].ghost is not None
         assert app.query_one(CostSurfaceView)._key[2].ghost_path
-        await pilot.press("g")
+        await pilot.press("m")
         await wait_for(pilot, drawn_for_latest(app))
         assert app.query_one(FitViewWidget)._key[2].ghost is None
         assert not app.query_one(CostSurfaceView)._key[2].ghost_path
