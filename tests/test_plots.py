@@ -454,3 +454,19 @@ def test_choosing_other_data_unpins():
     session.toggle_pin()
     session.use_data(NORMALIZED_DATA)
     assert session.pinned is None
+
+
+# -- redrawing only what changed ---------------------------------------------------------
+
+from rich.text import Text  # noqa: E402
+from textual.geometry import Region  # noqa: E402
+
+from nanoneuron_tui.widgets.plotting import changed_regions  # noqa: E402
+
+
+def test_only_changed_stretches_of_changed_lines_are_redrawn():
+    old = [Text("axis  ⠁⠂  "), Text("same line"), Text("abc")]
+    new = [Text("axis  ⠁⠃● "), Text("same line"), Text("abc"), Text("new")]
+    new[2].stylize("bold", 1, 2)
+    assert changed_regions(old, new) == [Region(7, 0, 2, 1), Region(1, 2, 1, 1), Region(0, 3, 3, 1)]
+    assert changed_regions(new, new) == []

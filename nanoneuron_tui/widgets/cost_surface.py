@@ -88,7 +88,9 @@ def captions(data: DataSet, surface: CostSurface) -> tuple[str, ...]:
     return (
         f"data units · a narrow valley: curvature {steep:,.0f} across, {flat:.2g} along · alpha < {2 / steep:.3g}",
         f"narrow valley: curvature {steep:,.0f} vs {flat:.2g}, α < {2 / steep:.3g}",
-        f"curvature {steep:,.0f} vs {flat:.2g}",
+        f"valley: curvature {steep:,.0f} vs {flat:.2g}, α<{2 / steep:.3g}",
+        f"curvature {steep:,.0f} : {flat:.2g} · α<{2 / steep:.3g}",
+        f"α < {2 / steep:.3g}",
     )
 
 
@@ -174,7 +176,7 @@ def surface_picture(key: SurfaceKey, width: int, height: int) -> Text:
         for chars, style in runs:
             text.append(chars, style=style or None)
         text.append("\n")
-    w_positions, w_labels = linear_ticks(window.w_low, window.w_high, max(2, columns // 10))
+    w_positions, w_labels = linear_ticks(window.w_low, window.w_high, max(2, columns // 8))
     axis, labels = ["─"] * columns, [" "] * (columns + 8)
     for position, label in zip(w_positions, w_labels):
         column = int((position - window.w_low) / (window.w_high - window.w_low) * columns)

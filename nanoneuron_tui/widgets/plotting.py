@@ -15,6 +15,7 @@ import time
 
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.widget import Widget
 
 # plotext keeps one global figure; two plots drawing at once must take turns.
@@ -84,6 +85,28 @@ def marker(colour: int, symbol: str = "hd"):
     return plotext.marker(symbol, pixel=colour)
 
 
+def changed_regions(old: list[Text], new: list[Text]) -> list[Region]:
+    """The stretch of each line where ``new`` differs from ``old`` (characters or styles)."""
+    regions = []
+    for row in range(max(len(old), len(new))):
+        before = old[row] if row < len(old) else Text()
+        after = new[row] if row < len(new) else Text()
+        if before.plain == after.plain and before.spans == after.spans:
+            continue
+        a, b = before.plain, after.plain
+        # Differing characters: from the first difference to the last.
+        start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        end = max(len(a), len(b))
+        if len(a) == len(b):
+            end = len(a) - next((i for i, (x, y) in enumerate(zip(reversed(a), reversed(b))) if x != y), len(a))
+        # Differing styles: every span in one line but not the other.
+        for span in set(before.spans).symmetric_difference(after.spans):
+            start, end = min(start, span.start), max(end, span.end)
+        if end > start:
+            regions.append(Region(start, row, end - start, 1))
+    return regions
+
+
 class PlotWidget(Widget):
     """Base for the plots: subclasses say what to draw from their inputs."""
 
@@ -98,6 +121,8 @@ class PlotWidget(Widget):
         self._last_rebuild = -math.inf
         self._deferred = None
         self._first_frame_out = False
+        self._lines: list[Text] = []  # the picture's lines, to find what changed
+        self._drawn_size: tuple[int, int] | None = None
 
     # Whether this plot draws with plotext (a plot that paints cells itself does not).
     needs_plotext = True
@@ -152,8 +177,15 @@ class PlotWidget(Widget):
                 self.border_subtitle = subtitle
         picture = self.build(width, height, picture_key, inputs)
         if picture.plain != self._picture.plain or picture.spans != self._picture.spans:
-            self._picture = picture
-            self.refresh()
+            old_lines, self._picture = self._lines, picture
+            self._lines = picture.split("\n", allow_blank=True)
+            if self._drawn_size != (width, height):
+                self._drawn_size = (width, height)
+                self.refresh()
+            else:
+                # Only the cells that changed go to the terminal: a growing path or a
+                # moving line is a few cells, not the whole plot.
+                self.refresh(*changed_regions(old_lines, self._lines))
 
     def picture_key(self, inputs: object) -> object:
         """What the picture depends on; equal keys mean no rebuild."""
