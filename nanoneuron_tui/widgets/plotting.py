@@ -123,6 +123,7 @@ class PlotWidget(Widget):
         self._first_frame_out = False
         self._lines: list[Text] = []  # the picture's lines, to find what changed
         self._drawn_size: tuple[int, int] | None = None
+        self._titles: tuple[str, str] | None = None
 
     # Whether this plot draws with plotext (a plot that paints cells itself does not).
     needs_plotext = True
@@ -169,12 +170,11 @@ class PlotWidget(Widget):
             return
         self._key = key
         titles = self.titles_for(picture_key)
-        if titles is not None:
-            title, subtitle = titles
-            if self.border_title != title:  # setting it repaints the border
-                self.border_title = title
-            if self.border_subtitle != subtitle:
-                self.border_subtitle = subtitle
+        # Setting a title repaints the whole pane, and reading it back gives other markup
+        # than was set: so compare with what was set last.
+        if titles is not None and titles != self._titles:
+            self._titles = titles
+            self.border_title, self.border_subtitle = titles
         picture = self.build(width, height, picture_key, inputs)
         if picture.plain != self._picture.plain or picture.spans != self._picture.spans:
             old_lines, self._picture = self._lines, picture
