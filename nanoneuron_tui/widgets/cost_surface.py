@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple, Protocol
 
-from rich.text import Text
+from rich.text import Span, Text
 
 from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.core.surface import CostSurface, Window, contour_levels, contour_points, descent_path, window_around
@@ -167,15 +167,26 @@ def surface_picture(key: SurfaceKey, width: int, height: int) -> Text:
         canvas.glyph(*key.now, NOW, MARK_STYLES[NOW], MARKS + 1)
 
     b_ticks = _ticks_by_row(window.b_low, window.b_high, rows)
-    text = Text(no_wrap=True, end="")
-    caption = next((line for line in key.captions if len(line) <= width), key.captions[-1][:width])
-    text.append(caption.ljust(width) + "\n", style="italic")
+    # Built as one string and its spans: appending run by run costs more than all the rest.
+    parts: list[str] = []
+    spans: list[Span] = []
+    offset = 0
+
+    def add(chars: str, style: str = "") -> None:
+        nonlocal offset
+        parts.append(chars)
+        if style:
+            spans.append(Span(offset, offset + len(chars), style))
+        offset += len(chars)
+
+    add(next((line for line in key.captions if len(line) <= width), key.captions[-1][:width]).ljust(width), "italic")
+    add("\n")
     for row, runs in enumerate(canvas.lines()):
         label = b_ticks.get(row)
-        text.append((label or "").rjust(GUTTER - 1)[: GUTTER - 1] + ("┤" if label else "│"))
+        add((label or "").rjust(GUTTER - 1)[: GUTTER - 1] + ("┤" if label else "│"))
         for chars, style in runs:
-            text.append(chars, style=style or None)
-        text.append("\n")
+            add(chars, style)
+        add("\n")
     w_positions, w_labels = linear_ticks(window.w_low, window.w_high, max(2, columns // 8))
     axis, labels = ["─"] * columns, [" "] * (columns + 8)
     for position, label in zip(w_positions, w_labels):
@@ -186,9 +197,9 @@ def surface_picture(key: SurfaceKey, width: int, height: int) -> Text:
             if all(c == " " for c in labels[max(0, start - 1): start + len(label) + 1]):
                 labels[start: start + len(label)] = label
     w_name, b_name = ("w′", "b′") if key.standardized else ("w", "b")
-    text.append(b_name.rjust(GUTTER - 1) + "└" + "".join(axis) + "\n")
-    text.append(w_name.rjust(GUTTER - 1) + " " + "".join(labels[:columns]))
-    return text
+    add(b_name.rjust(GUTTER - 1) + "└" + "".join(axis) + "\n")
+    add(w_name.rjust(GUTTER - 1) + " " + "".join(labels[:columns]))
+    return Text("".join(parts), spans=spans, no_wrap=True, end="")
 
 
 def _ticks_by_row(low: float, high: float, rows: int) -> dict[int, str]:

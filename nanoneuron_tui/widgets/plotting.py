@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import sys
+from itertools import groupby
+from operator import itemgetter
 import threading
 import time
 
@@ -211,7 +213,8 @@ class PlotWidget(Widget):
 _BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 
 
-_BRAILLE = [chr(0x2800 + bits) for bits in range(256)]
+# The character for each byte of dot bits; no dots is a plain space.
+_CELLS = [" "] + [chr(0x2800 + bits) for bits in range(1, 256)]
 
 
 class DotCanvas:
@@ -262,28 +265,25 @@ class DotCanvas:
 
     def lines(self) -> list[list[tuple[str, str]]]:
         """Each row as runs of (text, style): neighbouring cells of one style share a run."""
-        layers = range(len(self._bits) - 1, -1, -1)
-        rows = []
+        glyphs_by_row: dict[int, list[tuple[int, tuple[str, int, str]]]] = {}
+        for (column, row), glyph in self._glyphs.items():
+            glyphs_by_row.setdefault(row, []).append((column, glyph))
+        columns, rows = self.columns, []
         for row in range(self.rows):
-            first = row * self.columns
-            slices = [bits[first: first + self.columns] for bits in self._bits]
-            runs: list[tuple[str, str]] = []
-            chars: list[str] = []
-            run_style = ""
-            for column, cell in enumerate(zip(*slices)):
-                top = next((layer for layer in layers if cell[layer]), None)
-                glyph = self._glyphs.get((column, row))
-                if glyph is not None and (top is None or glyph[1] >= top):
-                    char, style = glyph[0], glyph[2]
-                elif top is None:
-                    char, style = " ", ""
-                else:
-                    char, style = _BRAILLE[cell[top]], self.styles[top]
-                if style != run_style and chars:
-                    runs.append(("".join(chars), run_style))
-                    chars = []
-                run_style = style
-                chars.append(char)
-            runs.append(("".join(chars), run_style))
-            rows.append(runs)
+            first = row * columns
+            bits, styles = bytearray(columns), [""] * columns
+            # Lowest layer first, so a higher layer's dots replace a lower one's in a cell.
+            for layer_bits, style in zip(self._bits, self.styles):
+                layer_row = layer_bits[first: first + columns]
+                if any(layer_row):
+                    for column in [c for c, value in enumerate(layer_row) if value]:
+                        bits[column], styles[column] = layer_row[column], style
+            chars = [_CELLS[value] for value in bits]
+            for column, (text, layer, style) in glyphs_by_row.get(row, ()):
+                top = max((index for index, layer_bits in enumerate(self._bits) if layer_bits[first + column]),
+                          default=-1)
+                if layer >= top:
+                    chars[column], styles[column] = text, style
+            rows.append([("".join(char for _, char in run), style)
+                         for style, run in groupby(zip(styles, chars), key=itemgetter(0))])
         return rows
