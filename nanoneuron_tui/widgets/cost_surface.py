@@ -187,7 +187,7 @@ def surface_picture(key: SurfaceKey, width: int, height: int) -> Text:
         for chars, style in runs:
             add(chars, style)
         add("\n")
-    w_positions, w_labels = linear_ticks(window.w_low, window.w_high, max(2, columns // 8))
+    w_positions, w_labels = linear_ticks(window.w_low, window.w_high, max(3, columns // 6))
     axis, labels = ["─"] * columns, [" "] * (columns + 8)
     for position, label in zip(w_positions, w_labels):
         column = int((position - window.w_low) / (window.w_high - window.w_low) * columns)
