@@ -87,13 +87,15 @@ def drawing(repeat: int) -> None:
                 print(f"  {name:13} {units:10} epoch {epoch:>6,}: {best:5.1f} / {median:5.1f} ms, CPU {cpu:5.1f} ms")
 
 
-def recorded_run(size: tuple[int, int], env: dict[str, str]) -> tuple[int, float]:
-    """Bytes written and seconds taken from launch to "finished" on the default run."""
+def recorded_run(size: tuple[int, int], env: dict[str, str], run: bool = True) -> tuple[int, float]:
+    """Bytes written and seconds taken from launch to "finished" on the default run; or,
+    with ``run`` false, from launch until the paused app has drawn everything (the start-up alone)."""
     # The app saves its session as it is closed: the folder may still be in use as it goes.
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as folder:
         record, go = Path(folder) / "bytes", Path(folder) / "go"
         record.touch()
-        app = shlex.join([installed_nanoneuron(), "--run", "--state", str(Path(folder) / "state.json")])
+        flags = ["--run"] if run else []
+        app = shlex.join([installed_nanoneuron(), *flags, "--state", str(Path(folder) / "state.json")])
         # The app waits for "go" so the recording is attached before its first byte.
         script = f"while [ ! -e {shlex.quote(str(go))} ]; do sleep 0.01; done; exec {app}"
         term = Terminal(["sh", "-c", script], size=size, env=env)
@@ -102,8 +104,15 @@ def recorded_run(size: tuple[int, int], env: dict[str, str]) -> tuple[int, float
             time.sleep(0.5)  # pipe-pane is attached
             start = time.monotonic()
             go.touch()
-            term.wait_for("finished", timeout=120)
-            return os.path.getsize(record), time.monotonic() - start
+            if run:
+                term.wait_for("finished", timeout=120)
+                return os.path.getsize(record), time.monotonic() - start
+            term.wait_for("paused", timeout=120)
+            written = -1
+            while written != os.path.getsize(record):  # until a whole second passes without a byte
+                written = os.path.getsize(record)
+                time.sleep(1.0)
+            return written, time.monotonic() - start
         finally:
             term.close()
 
@@ -117,8 +126,9 @@ def bandwidth() -> None:
         for size in ((80, 24), (160, 48)):
             total, seconds = recorded_run(size, env)
             rates[size] = total / seconds
+            startup, _ = recorded_run(size, env, run=False)
             print(f"  {where:5} {size[0]}x{size[1]}: {total / 1024:6.1f} KB in {seconds:4.1f} s = "
-                  f"{rates[size] / 1024:5.1f} KB/s")
+                  f"{rates[size] / 1024:5.1f} KB/s (start-up alone, paused: {startup / 1024:5.1f} KB)")
         print(f"  {where:5} 160x48 / 80x24: {rates[(160, 48)] / rates[(80, 24)]:.2f}x")
 
 
