@@ -12,7 +12,8 @@ Bytes: the installed app in tmux, launched on the default 70,000-epoch run
 with --run, every byte it writes recorded (tmux pipe-pane) from the moment it
 is launched (the start-up frame included) until the screen says "finished";
 at 80x24 (cost plot and fit view) and 160x48 (all three plots beside the
-readouts). "ssh" sets SSH_CONNECTION as sshd does (4 frames a second instead of 8).
+readouts). Then the same without the start-up: a 100,000,000-epoch run measured
+while it trains. "ssh" sets SSH_CONNECTION as sshd does (4 frames a second instead of 8).
 """
 
 from __future__ import annotations
@@ -117,6 +118,26 @@ def recorded_run(size: tuple[int, int], env: dict[str, str], run: bool = True) -
             term.close()
 
 
+def steady_rate(size: tuple[int, int], env: dict[str, str], seconds: float = 6.0) -> float:
+    """Bytes per second while training goes on at the default pace, start-up left out: a run
+    of 100,000,000 epochs, measured over ``seconds`` from one second after space is pressed."""
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as folder:
+        record = Path(folder) / "bytes"
+        record.touch()
+        command = [installed_nanoneuron(), "--epochs", "100000000", "--state", str(Path(folder) / "state.json")]
+        term = Terminal(command, size=size, env=env)
+        try:
+            term.record(record)
+            term.wait_for("paused", timeout=120)
+            term.keys("Space")
+            time.sleep(1.0)
+            written, start = os.path.getsize(record), time.monotonic()
+            time.sleep(seconds)
+            return (os.path.getsize(record) - written) / (time.monotonic() - start)
+        finally:
+            term.close()
+
+
 def bandwidth() -> None:
     print("Bytes to the terminal, default run (70,000 epochs, --run), launch to 'finished' "
           "(targets: at most 16 KB/s at 80x24, at most 1.5x that at 160x48)")
@@ -130,6 +151,9 @@ def bandwidth() -> None:
             print(f"  {where:5} {size[0]}x{size[1]}: {total / 1024:6.1f} KB in {seconds:4.1f} s = "
                   f"{rates[size] / 1024:5.1f} KB/s (start-up alone, paused: {startup / 1024:5.1f} KB)")
         print(f"  {where:5} 160x48 / 80x24: {rates[(160, 48)] / rates[(80, 24)]:.2f}x")
+        small, large = steady_rate((80, 24), env), steady_rate((160, 48), env)
+        print(f"  {where:5} training at a steady pace (start-up left out): 80x24 {small / 1024:.1f} KB/s, "
+              f"160x48 {large / 1024:.1f} KB/s ({large / small:.2f}x)")
 
 
 def main() -> None:
