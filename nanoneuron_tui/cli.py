@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nanoneuron_tui import exit_codes, params
+from nanoneuron_tui import exit_codes, lifecycle, params
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
+from nanoneuron_tui.core.neuron import NanoNeuron
 from nanoneuron_tui.core.run import Moment, Run
 
 if TYPE_CHECKING:
@@ -104,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--load-model", metavar="FILE", help="start from a model saved as JSON")
     app.add_argument("--fps", type=_checked(params.parse_fps), default=None,
                      help="screen updates per second while training (default 8, or 4 over SSH)")
+    app.add_argument("--ascii", action="store_true",
+                     help="draw with plain ASCII only (automatic with TERM=linux, the Linux console)")
     app.add_argument("--projector", action="store_true",
                      help="show w, b and the cost in large digits (needs about 150 columns)")
 
@@ -129,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _number(value: float) -> str:
+def js_number(value: float) -> str:
     """Numbers as JavaScript prints them, so the report reads like the original's."""
     if value == int(value) and abs(value) < 1e21:
         return str(int(value))
@@ -165,12 +168,11 @@ class Report:
 
     @property
     def prediction(self) -> float:
-        return self.x * self.last.w + self.last.b
+        return NanoNeuron(self.last.w, self.last.b).predict(self.x)
 
     @property
     def correct(self) -> float:
-        w, b = self.data.target
-        return self.x * w + b
+        return NanoNeuron(*self.data.target).predict(self.x)
 
     def as_json(self) -> dict[str, object]:
         # JSON has no inf or NaN; a number that overflowed is reported as null.
@@ -204,33 +206,28 @@ class Report:
     def as_text(self) -> str:
         random_start = self.hyper.w0 is None or self.hyper.b0 is None
         lines = [
-            f"Initial parameters: {{ w: {_number(self.run.w0)}, b: {_number(self.run.b0)} }}"
+            f"Initial parameters: {{ w: {js_number(self.run.w0)}, b: {js_number(self.run.b0)} }}"
             + (f" (seed {self.hyper.seed})" if random_start else ""),
-            f"Cost before the training: {_number(self.cost_before)}",
-            f"Cost after the training: {_number(self.cost_after)}",
-            f"Cost at the end (epoch {self.last.epoch}): {_number(self.last.cost)}",
-            f"NanoNeuron parameters: {{ w: {_number(self.last.w)}, b: {_number(self.last.b)} }}",
+            f"Cost before the training: {js_number(self.cost_before)}",
+            f"Cost after the training: {js_number(self.cost_after)}",
+            f"Cost at the end (epoch {self.last.epoch}): {js_number(self.last.cost)}",
+            f"NanoNeuron parameters: {{ w: {js_number(self.last.w)}, b: {js_number(self.last.b)} }}",
         ]
         if self.last.test_cost is not None:
-            lines.append(f"Cost on new testing data: {_number(self.last.test_cost)}")
+            lines.append(f"Cost on new testing data: {js_number(self.last.test_cost)}")
         unit = self.data.x_label if self.data.x_label.startswith("°") else f" {self.data.x_label}"
         lines += [
-            f'NanoNeuron "thinks" that {_number(self.x)}{unit} in {self.data.y_name} is: {_number(self.prediction)}',
-            ("Correct answer is: " if self.data.rule else "The least-squares line says: ") + _number(self.correct),
+            f'NanoNeuron "thinks" that {js_number(self.x)}{unit} in {self.data.y_name} is: {js_number(self.prediction)}',
+            ("Correct answer is: " if self.data.rule else "The least-squares line says: ") + js_number(self.correct),
         ]
         return "\n".join(lines)
 
 
-def alpha_advice(max_stable_alpha: float) -> str:
-    """What to do about an alpha that is too large: the one wording everything uses."""
-    return f"below {max_stable_alpha:.3g} converges on this data"
-
-
 def divergence_message(diverged_at: int, alpha: float, run: Run) -> str:
     return (
-        f"Training diverged at epoch {diverged_at}: alpha {_number(alpha)} is too large, "
+        f"Training diverged at epoch {diverged_at}: alpha {js_number(alpha)} is too large, "
         f"every step overshoots and the cost explodes. Try a smaller alpha "
-        f"({alpha_advice(run.max_stable_alpha)})."
+        f"({run.alpha_advice})."
     )
 
 
@@ -316,18 +313,39 @@ def build_session(args: argparse.Namespace) -> Session:
 def open_app(args: argparse.Namespace) -> int:
     from nanoneuron_tui import persist
 
+    # First of all, before any thread exists: stop signals go to the watch's thread only.
+    watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())
+    watch.start()
     args.state_path = Path(args.state) if args.state else persist.default_state_path()
+    try:
+        if args.resume:
+            session_file = lifecycle.SessionFile.claim(args.state_path, resuming=True)
+        else:
+            session_file = lifecycle.SessionFile.claim_or_fresh(args.state_path)
+    except lifecycle.SessionFileInUse as in_use:
+        fresh = lifecycle.fresh_path(args.state_path, 2)
+        return _error(f"{in_use}; quit it first, or start a fresh session with --state {fresh}")
+    except OSError as problem:
+        return _error(f"cannot use {args.state_path}: {problem.strerror or problem}")
     try:
         session = build_session(args)
     except (persist.PersistError, DataError) as problem:
+        session_file.release()
         return _error(problem)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
-    return run_app(session, run=args.run, fps=args.fps, state_path=args.state_path, projector=args.projector)
+    return run_app(session, session_file=session_file, watch=watch, run=args.run, fps=args.fps,
+                   ascii_only=args.ascii, projector=args.projector)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "train":
-        return train_headless(args)
+        # A stop signal unwinds the run: temporary files go, nothing half-written stays.
+        try:
+            with lifecycle.stop_signals_raise():
+                return train_headless(args)
+        except lifecycle.Stopped as stop:
+            lifecycle.say(f"nanoneuron: stopped by {stop} before the end; no file was left half-written")
+            return stop.code
     return open_app(args)

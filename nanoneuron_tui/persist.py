@@ -13,6 +13,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,20 @@ def default_state_path() -> Path:
     return platformdirs.user_state_path("nanoneuron") / "session.json"
 
 
+TEMPORARY_SUFFIX = ".tmp"
+
+
+def _temporary_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def temporary_name_pattern(target: str | os.PathLike[str]) -> re.Pattern[str]:
+    """The names ``atomic_writer`` gives its temporary files beside ``target`` (mkstemp
+    adds 8 random characters), so files left by a killed write can be found and removed."""
+    name = Path(target).name
+    return re.compile(re.escape(_temporary_prefix(Path(name))) + r"[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX))
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     """Write to a temporary file beside ``path`` and rename it into place.
@@ -49,7 +64,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     (or an exception in the ``with`` block) leaves ``path`` as it was.
     """
     target = Path(path)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=TEMPORARY_SUFFIX)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
             yield file

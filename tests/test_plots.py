@@ -372,7 +372,7 @@ async def test_plots_after_divergence_show_the_blow_up():
         await wait_for(pilot, drawn_for_latest(app))
         fit = app.query_one(FitViewWidget)
         assert fit._key[2].off_chart  # the line is far above: clamped with its value
-        assert "alpha too large" in str(app.query_one(CostPlotWidget).border_subtitle)
+        assert "alpha below 0.000609 converges" in str(app.query_one(CostPlotWidget).border_subtitle)
         await pilot.press("z")
         await wait_for(pilot, drawn_for_latest(app))
         assert app.query_one(CostPlotWidget)._key[2].x_range == (0, app.session.epoch)
