@@ -212,7 +212,7 @@ def explain_epoch(data: DataSet, w: float, b: float, alpha: float) -> EpochExpla
         x, y = data.x_train[i], data.y_train[i]
         x_trained = (x - scaling.mean) / scaling.std if scaling else x
         prediction = model.predict(x_trained)
-        samples.append(Sample(x, x_trained, y, prediction, neuron.prediction_cost(y, prediction)))
+        samples.append(Sample(x, x_trained, y, prediction, _prediction_cost(y, prediction)))
     cost = fit.cost(w, b)
     dW, dB = fit.gradient(w, b)
     # train_model's own update, in its own order: w += alpha * dW.
@@ -230,6 +230,14 @@ def explain_epoch(data: DataSet, w: float, b: float, alpha: float) -> EpochExpla
     w_next_data, b_next_data = data.from_training(w_next, b_next)
     lesson.update(w_data=w_data, b_data=b_data, w_next_data=w_next_data, b_next_data=b_next_data)
     return EpochExplained(**lesson, sections=_sections(data, **lesson))
+
+
+def _prediction_cost(y: float, prediction: float) -> float:
+    """neuron.prediction_cost; a miss too large to square is an infinite cost, as in JavaScript."""
+    try:
+        return neuron.prediction_cost(y, prediction)
+    except OverflowError:
+        return math.inf
 
 
 def _update(name: str, old: float, alpha: float, gradient: float, new: float) -> Update:
