@@ -1,0 +1,61 @@
+"""The default run's pacing: the first epochs one by one, the whole run in about 15 s."""
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nanoneuron_tui.pacing import SLOW_EPOCHS, SLOW_SECONDS, Curve, playback_seconds
+
+DEFAULT = Curve(70_000)
+DEFAULT_REPORT_RATE = 1000 * 20  # report every 1,000 epochs, 20 reports a second
+
+
+def test_the_first_epochs_come_one_at_a_time_slowly_enough_to_read():
+    shown = [DEFAULT.epoch_at(i * SLOW_SECONDS) for i in range(SLOW_EPOCHS + 1)]
+    assert shown == list(range(SLOW_EPOCHS + 1))
+    assert DEFAULT.epoch_at(SLOW_SECONDS * 0.99) == 0
+    assert SLOW_SECONDS >= 0.5
+
+
+def test_then_the_run_accelerates_geometrically():
+    start = SLOW_EPOCHS * SLOW_SECONDS
+    rates = [DEFAULT.rate_at(start + second) for second in range(6)]
+    factors = [later / earlier for earlier, later in zip(rates, rates[1:])]
+    assert all(math.isclose(f, math.exp(DEFAULT.growth)) for f in factors)
+    assert factors[0] > 2
+    # No jump where the slow start ends: the rate carries on from one epoch per SLOW_SECONDS.
+    assert math.isclose(DEFAULT.rate_at(start + 1e-9), 1 / SLOW_SECONDS, rel_tol=1e-6)
+
+
+def test_the_default_run_plays_in_about_15_seconds():
+    assert 14 <= playback_seconds(DEFAULT, DEFAULT_REPORT_RATE) <= 16
+    handover = DEFAULT.handover_epoch(DEFAULT_REPORT_RATE)
+    # Where reports take over, the curve goes as fast as they do.
+    assert math.isclose(DEFAULT.rate_at(DEFAULT.time_of(handover)), DEFAULT_REPORT_RATE, rel_tol=1e-3)
+    assert DEFAULT.epoch_at(DEFAULT.seconds) == 70_000
+
+
+def test_pace_max_and_slow_reports_skip_the_curve():
+    assert DEFAULT.handover_epoch(None) == 0
+    assert DEFAULT.handover_epoch(1.0) == 0  # one epoch a second is already slower than the curve
+
+
+def test_a_short_run_plays_one_epoch_at_a_time_throughout():
+    short = Curve(10)
+    assert short.growth == 0
+    assert [short.epoch_at(i * SLOW_SECONDS) for i in range(12)] == [*range(11), 10]
+    assert short.handover_epoch(1000.0) == 10
+
+
+@given(total=st.integers(1, 10**9), t=st.floats(0, 60), dt=st.floats(0, 5))
+def test_the_curve_never_goes_back_and_never_passes_the_end(total, t, dt):
+    curve = Curve(total)
+    assert 0 <= curve.epoch_at(t) <= curve.epoch_at(t + dt) <= total
+
+
+@given(total=st.integers(20, 10**9), epoch=st.integers(0, 10**9))
+def test_time_of_is_the_inverse_of_epoch_at(total, epoch):
+    curve = Curve(total)
+    epoch = min(epoch, total)
+    assert curve.epoch_at(curve.time_of(epoch)) == epoch
