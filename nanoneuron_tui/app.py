@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import signal
 import sys
@@ -25,13 +26,16 @@ from textual.worker import get_current_worker
 from nanoneuron_tui import persist
 from nanoneuron_tui.cli import data_from_args
 from nanoneuron_tui.core.data import DataError
+from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot
 from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
 from nanoneuron_tui.widgets.fit_view import FitView
+from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
+from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, LessonScreen
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.readouts import Readouts
@@ -41,6 +45,7 @@ SSH_FPS = 4  # over SSH every byte crosses the link
 TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stretch...
 BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
+LESSON_PANE_WIDTH = 150  # from this many columns the lesson is a pane of the main screen
 HANGUP_DEADLINE = 0.8  # seconds: after a hang-up the process is gone by then, whatever else happens
 
 
@@ -72,7 +77,7 @@ class NanoNeuronApp(App[None]):
     TITLE = "NanoNeuron"
     # On short terminals the title line goes, so the panes keep their rows;
     # below the minimum size a notice replaces the panes.
-    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-wide-enough")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-wide-enough"), (LESSON_PANE_WIDTH, "-roomy")]
     VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_SIZE[1], "-short"), (30, "-tall")]
     AUTO_FOCUS = None  # no field has focus at start, so the letter keys work at once
     ENABLE_COMMAND_PALETTE = True
@@ -85,9 +90,13 @@ class NanoNeuronApp(App[None]):
         Binding("n,f7", "step_report", "+N", key_display="n/F7"),
         Binding("f,f8", "fast_forward", "End", key_display="f/F8"),
         Binding("r,f9", "reset", "Reset", key_display="r/F9"),
-        Binding("R,f4", "new_start", "New", key_display="R/F4"),
-        Binding("p,f3", "ask", "Ask", key_display="p/F3"),
-        Binding("d,f2", "choose_data", "Data", key_display="d/F2"),
+        Binding("e,f12", "explain", "Explain", key_display="e/F12"),
+        Binding("question_mark,f1", "help", "Help", key_display="?/F1"),
+        # Not in the footer (80 columns hold no more); in the help and the palette.
+        Binding("R,f4", "new_start", "New", key_display="R/F4", show=False),
+        Binding("p,f3", "ask", "Ask", key_display="p/F3", show=False),
+        Binding("d,f2", "choose_data", "Data", key_display="d/F2", show=False),
+        Binding("a,f10", "edit_alpha", "Alpha", key_display="a/F10", show=False),
         # Last in the footer: on a narrow terminal it is the one that gets cut.
         Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
         Binding("escape", "leave_field", "Leave field", show=False),
@@ -98,6 +107,7 @@ class NanoNeuronApp(App[None]):
         session: Session,
         *,
         run: bool = False,
+        lesson: bool = False,
         fps: float | None = None,
         state_path: Path | None = None,
     ) -> None:
@@ -113,6 +123,10 @@ class NanoNeuronApp(App[None]):
         # second, or at the frame rate if that is lower (large ones less often).
         self.plot_interval = max(0.5, self.frame_interval)
         self._start_running = run
+        self._open_lesson = lesson
+        # The last explanation shown, to show the step that led to the next one.
+        self._last_lesson: tuple[int, EpochExplained] | None = None
+        self._before_shown: EpochExplained | None = None
         self._shown_version = -1
         self._shown_state: State | None = None
 
@@ -126,9 +140,11 @@ class NanoNeuronApp(App[None]):
                 yield HyperparameterForm(self.session.hyper, id="hyperparameters")
                 yield Readouts(id="readouts")
                 yield PredictionBox(id="prediction")
+                yield GuidePane(id="guide")
             with Vertical(id="right"):
                 yield CostPlot(min_interval=self.plot_interval, id="cost-plot")
                 yield FitView(min_interval=self.plot_interval, id="fit-view")
+            yield LessonPane(id="lesson-pane")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -138,6 +154,10 @@ class NanoNeuronApp(App[None]):
         form.border_subtitle = "Enter applies · Esc leaves"
         self.query_one("#cost-plot").border_title = "Cost (log)  [#0087ff]━ train[/]  [#ff8700]· test[/]"
         self.query_one("#prediction").border_title = "Ask it"
+        self.query_one("#lesson-pane").border_title = "Epoch explained"
+        self.query_one("#lesson-pane").border_subtitle = "e: full screen"
+        self.query_one("#guide").border_title = "Reading the screen"
+        self.query_one("#guide").border_subtitle = "? or F1: help"
         self._show_data_labels()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # A dropped SSH connection sends SIGHUP: save, stop, leave.
@@ -147,6 +167,8 @@ class NanoNeuronApp(App[None]):
             self.session.run()
             self.render_view()
         self.train_in_background()
+        if self._open_lesson:
+            self.action_explain()
 
     # -- saving and leaving ---------------------------------------------------------
 
@@ -225,18 +247,13 @@ class NanoNeuronApp(App[None]):
         if view.version < self._shown_version:
             return  # an older report overtaken by a key press
         self._shown_version = view.version
-        if view.state is State.DIVERGED and self._shown_state is not State.DIVERGED:
-            self.notify(
-                f"Diverged at epoch {view.diverged_at:,}: alpha {view.hyper.alpha:g} overshoots. "
-                f"Try one below {self.session.max_stable_alpha:.3g}, then r to start over.",
-                severity="warning",
-            )
         self._shown_state = view.state
         self.query_one(Readouts).show(view)
         cost_plot = self.query_one(CostPlot)
         cost_plot.show(view, urgent)
+        # The one divergence notice: on the cost plot's edge, where the blow-up is, covering nothing.
         subtitle = (
-            f"[b]alpha too large: try below {self.session.max_stable_alpha:.3g}[/]"
+            f"[b]✗ alpha too large: try below {self.session.max_stable_alpha:.3g}, then r[/]"
             if view.state is State.DIVERGED else ""
         )
         if cost_plot.border_subtitle != subtitle:  # setting it repaints the pane
@@ -244,6 +261,43 @@ class NanoNeuronApp(App[None]):
         self.query_one(FitView).show(view, urgent)
         self.query_one(PredictionBox).show(view)
         self.query_one(HyperparameterForm).show(view.hyper)
+        self._show_lesson(view)
+        self.query_one(GuidePane).show(view)
+
+    def on_resize(self) -> None:
+        # A pane that comes into view on a larger terminal shows the current numbers at once
+        # (once the panes exist: the first resize comes before they are mounted).
+        if self._shown_version >= 0:
+            self.call_after_refresh(self.render_view)
+
+    def _show_lesson(self, view: View) -> None:
+        """Explain the current epoch wherever the explanation is in sight (only there: it has a cost)."""
+        pane_shown = self.size.width >= LESSON_PANE_WIDTH  # the stylesheet shows it from there
+        places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
+        if isinstance(self.screen, LessonScreen):
+            places.append(self.screen.query_one(EpochExplainedView))
+        if not places:
+            self._last_lesson = None
+            return
+        lesson = explain_epoch(view.data, *view.data.to_training(view.w, view.b), view.hyper.alpha)
+        before = self._lesson_before(view.epoch, lesson)
+        for place in places:
+            place.show(lesson, view.epoch, view.epochs, before)
+        if self._last_lesson is None or self._last_lesson[0] != view.epoch:
+            self._last_lesson = (view.epoch, lesson)
+
+    def _lesson_before(self, epoch: int, lesson: EpochExplained) -> EpochExplained | None:
+        """The explanation of the epoch just before, if the last one shown was it (a step)."""
+        if self._last_lesson is None:
+            return None
+        last_epoch, last = self._last_lesson
+        if last_epoch == epoch:
+            return self._before_shown
+        # The step that was explained is the one that led here (not a reset, not other data).
+        stepped = (last_epoch + 1 == epoch and math.isclose(last.w_next, lesson.w, rel_tol=1e-9, abs_tol=1e-12)
+                   and math.isclose(last.b_next, lesson.b, rel_tol=1e-9, abs_tol=1e-12))
+        self._before_shown = last if stepped else None
+        return self._before_shown
 
     def on_trained(self, message: Trained) -> None:
         self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
@@ -330,17 +384,71 @@ class NanoNeuronApp(App[None]):
         )
         self.query_one("#fit-view").border_title = f"Fit: {data.y_label} against {data.x_label}"
         # The title line is hidden on short terminals; the pane says it too.
-        self.query_one("#readouts").border_title = "Neuron" + (" (x normalized)" if data.spec.normalize else "")
+        formula = f"{data.y_label} = w·{data.x_label} + b"
+        self.query_one("#readouts").border_title = f"Neuron: {formula}" + (", x normalized" if data.spec.normalize else "")
         self.query_one(PredictionBox).set_unit(data.x_label)
+
+    def action_explain(self) -> None:
+        """Epoch explained on a screen of its own, or back from it."""
+        if isinstance(self.screen, LessonScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(LessonScreen(), callback=lambda _: self.render_view())
+            self.call_after_refresh(self.render_view)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(HelpScreen(self.session.view()))
+
+    def action_edit_alpha(self) -> None:
+        if self.screen is not self.default_screen:
+            self.pop_screen()
+        self.query_one("#field-alpha", Input).focus()
+
+    def action_lesson_mode(self) -> None:
+        """A classroom start: back to epoch 0, the explanation in full view, ready to step or run."""
+        self._act(self.session.reset)
+        if not isinstance(self.screen, LessonScreen):
+            self.action_explain()
+        self.notify("Lesson: s steps one epoch, space plays the first epochs one by one, e returns.")
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen where the user is (or the state directory), and say where."""
+        if self.is_web:
+            return super().deliver_screenshot(filename, path, time_format)
+        svg = self.export_screenshot()
+        name = filename or time.strftime("nanoneuron-%Y%m%d-%H%M%S.svg")
+        folders = [Path(path)] if path else [Path.cwd(), persist.default_state_path().parent]
+        self._save_screenshot(svg, name, folders)
+        return None
+
+    @work(thread=True, group="screenshot")
+    def _save_screenshot(self, svg: str, name: str, folders: list[Path]) -> None:
+        problems = []
+        for folder in folders:
+            target = folder.expanduser() / name
+            try:
+                folder.expanduser().mkdir(parents=True, exist_ok=True)
+                with open(target, "w", encoding="utf-8") as file:
+                    file.write(svg)
+            except OSError as problem:
+                problems.append(f"{target}: {problem.strerror or problem}")
+                continue
+            self.call_from_thread(self.notify, f"Saved the screenshot to {target}", title="Screenshot")
+            return
+        self.call_from_thread(self.notify, "Could not save the screenshot: " + "; ".join(problems),
+                              title="Screenshot", severity="error")
 
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)
 
     def _explain_stopped(self) -> None:
+        # A diverged run already says so, once, on the cost plot; a second notice would cover the fit.
         if self.session.state is State.FINISHED:
             self.notify("Finished: raise epochs to train on, or r to start over.")
-        else:
-            self.notify("Diverged: lower alpha, then r to start over.", severity="warning")
 
     def on_hyperparameter_form_applied(self, message: HyperparameterForm.Applied) -> None:
         self._act(lambda: self.session.update(**{message.name: message.value}))
@@ -358,6 +466,10 @@ class NanoNeuronApp(App[None]):
             ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
             ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
             ("Choose data", "Preset or CSV, noise, train/test split, normalization (d, F2)", self.action_choose_data),
+            ("Epoch explained", "The seven functions with this epoch's numbers (e, F12)", self.action_explain),
+            ("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", self.action_lesson_mode),
+            ("Edit alpha", "Jump to the learning rate field (a, F10)", self.action_edit_alpha),
+            ("Help", "What every readout means and every key does (?, F1)", self.action_help),
             ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
             ("Export cost history", "Write the cost per epoch as CSV", self.action_export_history),
@@ -389,7 +501,8 @@ def run_app(args: argparse.Namespace) -> int:
     except (persist.PersistError, DataError) as problem:
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return 2
-    app = NanoNeuronApp(session, run=args.run, fps=args.fps, state_path=state_path)
+    app = NanoNeuronApp(session, run=args.run, lesson=getattr(args, "lesson", False), fps=args.fps,
+                        state_path=state_path)
     app.run()
     if app.save_problem:
         print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)

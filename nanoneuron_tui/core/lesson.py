@@ -278,15 +278,13 @@ def _sections(data: DataSet, *, w, b, alpha, normalized, samples, cost, dW, dB, 
     sections.append(Section("forward_propagation", "the mean cost", code_of("forward_propagation"), (
         f"cost = mean of (y − ŷ)² / 2 over all {count:,} training points = {figure(cost)}",
     )))
-    downhill = (
-        "Both point downhill (the negative gradient): training adds them, and the cost falls."
-        if math.isfinite(dW) and math.isfinite(dB) else
-        "They no longer fit in a number: alpha was too large and every step overshot."
-    )
-    sections.append(Section("backward_propagation", "which way is downhill", code_of("backward_propagation"), (
-        f"dW = mean((y − ŷ)·x{prime}) = {figure(dW)}    dB = mean(y − ŷ) = {figure(dB)}",
-        downhill,
-    )))
+    gradient_lines = [f"dW = mean((y − ŷ)·x{prime}) = {figure(dW)}    dB = mean(y − ŷ) = {figure(dB)}"]
+    if not (math.isfinite(dW) and math.isfinite(dB)):
+        gradient_lines.append("They no longer fit in a number: alpha was too large and every step overshot.")
+    sections.append(Section(
+        "backward_propagation", "downhill: add them", code_of("backward_propagation"),
+        tuple(gradient_lines),
+    ))
     train_lines = [update.text for update in updates]
     train_lines.append(f"cost {figure(cost)} → {figure(cost_next)} after this step")
     sections.append(Section("train_model", "one step", code_of("train_model"), tuple(train_lines)))
@@ -320,14 +318,13 @@ def _describe(data: DataSet) -> Section:
     x, y = data.x_label, data.y_label
     if spec.preset == "c2f" and not spec.csv:
         code = code_of("celsius_to_fahrenheit")
-        summary = f"the rule: {y} = 1.8·{x} + 32 (celsius_to_fahrenheit)"
+        summary = f"celsius_to_fahrenheit: {y} = 1.8·{x} + 32"
     elif data.rule is not None:
         code = ()
-        summary = f"the rule: {y} = {figure(data.rule[0])}·{x} + {figure(data.rule[1])} ({data.name})"
+        summary = f"{data.name}: {y} = {figure(data.rule[0])}·{x} + {figure(data.rule[1])}"
     else:
         code = ()
-        summary = (f"no rule known; the best line stands in: "
-                   f"{y} = {figure(data.train.w_best)}·{x} + {figure(data.train.b_best)}")
+        summary = f"no rule known; the best line: {y} = {figure(data.train.w_best)}·{x} + {figure(data.train.b_best)}"
     lines = [f"{_sizes(data)}; {_split(data)}"]
     if spec.noise:
         lines.append(f"Noise: Gaussian, σ = {figure(spec.noise)} on {y} (seed {spec.noise_seed})")
