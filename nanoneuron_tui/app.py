@@ -45,6 +45,7 @@ SSH_FPS = 4  # over SSH every byte crosses the link
 TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stretch...
 BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
+LESSON_SEED = 1  # --lesson: everyone in the room starts from w 0.1343642, b 0.8474337
 LESSON_PANE_WIDTH = 150  # from this many columns the lesson is a pane of the main screen
 HANGUP_DEADLINE = 0.8  # seconds: after a hang-up the process is gone by then, whatever else happens
 
@@ -493,7 +494,7 @@ def run_app(args: argparse.Namespace) -> int:
         else:
             hyper = Hyperparameters(
                 epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
-                seed=args.seed, pace=args.pace,
+                seed=LESSON_SEED if args.lesson and args.seed is None else args.seed, pace=args.pace,
             )
             session = Session(hyper, data_from_args(args))
             if args.load_model:
@@ -501,7 +502,7 @@ def run_app(args: argparse.Namespace) -> int:
     except (persist.PersistError, DataError) as problem:
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return 2
-    app = NanoNeuronApp(session, run=args.run, lesson=getattr(args, "lesson", False), fps=args.fps,
+    app = NanoNeuronApp(session, run=args.run, lesson=args.lesson, fps=args.fps,
                         state_path=state_path)
     app.run()
     if app.save_problem:

@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--pace", type=_checked(params.parse_pace), default=params.DEFAULT_PACE,
                      help='reports per second, or "max" (default 20)')
     app.add_argument("--run", action="store_true", help="start training at once instead of paused")
+    app.add_argument("--lesson", action="store_true",
+                     help="a classroom start: Epoch explained open, paused at epoch 0, "
+                          "the same start for everyone (seed 1) unless --w0, --b0 or --seed say otherwise")
     app.add_argument("--resume", action="store_true",
                      help="carry on where the last session stopped (saved on quit and on hang-up)")
     app.add_argument("--state", metavar="FILE",
@@ -170,6 +173,7 @@ class Report:
         return {
             "cost_before": self.cost_before,
             "cost_after": self.cost_after,
+            "final_cost": self.last.cost,
             "w": self.w_b[0],
             "b": self.w_b[1],
             "test_cost": self.last.test_cost,
@@ -194,7 +198,10 @@ class Report:
             f"Initial parameters: {{ w: {_number(self.w0)}, b: {_number(self.b0)} }}"
             + (f" (seed {self.hyper.seed})" if self.hyper.w0 is None or self.hyper.b0 is None else ""),
             f"Cost before the training: {_number(self.cost_before)}",
+            # The article's line: the cost measured before the last update (costHistory[epochs-1]).
             f"Cost after the training: {_number(self.cost_after)}",
+            # What the app shows at the last epoch: the cost of the neuron as trained.
+            f"Cost of the trained neuron: {_number(self.last.cost)}",
             f"NanoNeuron parameters: {{ w: {_number(self.w_b[0])}, b: {_number(self.w_b[1])} }}",
         ]
         if self.last.test_cost is not None:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from nanoneuron_tui.core.neuron import NanoNeuron, generate_data_sets, train_model
+from nanoneuron_tui.core.neuron import NanoNeuron, forward_propagation, generate_data_sets, train_model
 from tests.test_neuron import REFERENCE, close
 
 
@@ -146,3 +146,16 @@ def test_save_model_after_training(tmp_path):
     assert (model["w"], model["b"], model["epoch"]) == (report["w"], report["b"], 3000)
     assert model["init"] == {"w": REFERENCE["w0"], "b": REFERENCE["b0"]}
     assert model["hyperparameters"]["epochs"] == 3000
+
+
+def test_the_articles_last_cost_and_the_trained_neurons_cost_are_two_lines():
+    result = nanoneuron("train", "--w0", "0.3", "--b0", "0.7", "--epochs", "3")
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    model = NanoNeuron(0.3, 0.7)
+    x_train, y_train, _, _ = generate_data_sets()
+    history = train_model(model, 3, 0.0005, x_train, y_train)
+    # The article's: measured before the last update; then the neuron as trained.
+    assert close(float(lines["Cost after the training"]), history[2])
+    assert close(float(lines["Cost of the trained neuron"]), forward_propagation(model, x_train, y_train)[1])
+    report = json.loads(nanoneuron("train", "--w0", "0.3", "--b0", "0.7", "--epochs", "3", "--json").stdout)
+    assert close(report["final_cost"], forward_propagation(model, x_train, y_train)[1])

@@ -189,6 +189,7 @@ def test_a_diverged_neuron_is_explained_without_a_traceback():
         text = "\n".join(line for section in lesson.sections for line in section.lines)
         assert "inf" in text or "e+" in text
     assert "no longer fit" in explain_epoch(C2F, math.inf, 1.0, 0.001).section("backward_propagation").lines[1]
+    assert len(explain_epoch(C2F, 1.0, 1.0, 0.001).section("backward_propagation").lines) == 1
 
 
 # -- other data -------------------------------------------------------------------------------
@@ -214,14 +215,160 @@ def test_normalized_data_is_explained_in_the_trainers_units_and_converted_back()
 def test_the_data_section_names_the_rule_or_the_best_line(tmp_path):
     km = explain_epoch(build_data(DataSpec(preset="km2mi", noise=2.0, noise_seed=4)), 0.1, 0.1, 0.0005)
     data_section = km.section("the data")
-    assert data_section.summary == "the rule: mi = 0.621371·km + 0 (Kilometres to miles)"
+    assert data_section.summary == "Kilometres to miles: mi = 0.621371·km + 0"
     assert "100 training points (km 0 … 99), 100 test (0.5 … 99.5); the article's split" in data_section.lines
     assert "Noise: Gaussian, σ = 2 on mi (seed 4)" in data_section.lines
     file = tmp_path / "points.csv"
     file.write_text("x,y\n" + "".join(f"{i},{3 * i + 1 + (i % 3)}\n" for i in range(10)))
     csv_data = build_data(DataSpec(csv=str(file)))
     csv_section = explain_epoch(csv_data, 0.0, 0.0, 0.001).section("the data")
-    assert csv_section.summary.startswith("no rule known; the best line stands in: y = ")
+    assert csv_section.summary.startswith("no rule known; the best line: y = ")
     assert csv_section.code == ()
     assert "8 training points (x " in csv_section.lines[0]
     assert "shuffled, 20% held out (split seed 0)" in csv_section.lines[0]
+
+
+# -- on screen -----------------------------------------------------------------------------
+
+from textual.widgets import Input  # noqa: E402
+
+from nanoneuron_tui.core.lesson import EpochExplained  # noqa: E402
+from nanoneuron_tui.session import State  # noqa: E402
+from nanoneuron_tui.widgets.lesson import CHANGED_STYLE, NEW_STYLE, EpochExplainedView, LessonScreen  # noqa: E402
+from tests.conftest import make_app, wait_for  # noqa: E402
+
+ARTICLE_START = dict(w0=0.1343642, b0=0.8474337)
+
+
+def shown(app) -> EpochExplainedView:
+    return app.screen.query_one(EpochExplainedView)
+
+
+def assert_is_the_literal_port(lesson: EpochExplained, w: float, b: float, alpha: float) -> None:
+    """The lesson's numbers are those neuron.py computes for the same w and b, to 1e-9."""
+    model = neuron.NanoNeuron(w, b)
+    predictions, cost = neuron.forward_propagation(model, X_TRAIN, Y_TRAIN)
+    dW, dB = neuron.backward_propagation(predictions, X_TRAIN, Y_TRAIN)
+    assert (lesson.w, lesson.b) == (w, b)
+    assert lesson.cost == pytest.approx(cost, rel=1e-9)
+    assert lesson.dW == pytest.approx(dW, rel=1e-9)
+    assert lesson.dB == pytest.approx(dB, rel=1e-9)
+    neuron.train_model(model, 1, alpha, X_TRAIN, Y_TRAIN)
+    assert lesson.w_next == pytest.approx(model.w, rel=1e-9)
+    assert lesson.b_next == pytest.approx(model.b, rel=1e-9)
+
+
+def assert_displays(view: EpochExplainedView, lesson: EpochExplained) -> None:
+    text = view.text
+    for value in (lesson.cost, lesson.dW, lesson.dB, lesson.cost_next):
+        assert figure(value) in text
+    for update in lesson.updates:
+        assert update.text in text
+
+
+async def test_e_explains_the_epoch_with_the_literal_ports_numbers():
+    app = make_app(**ARTICLE_START)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and shown(app).lesson is not None)
+        lesson = shown(app).lesson
+        assert_is_the_literal_port(lesson, 0.1343642, 0.8474337, 0.0005)
+        assert_displays(shown(app), lesson)
+        text = shown(app).text
+        for name in ("predict", "prediction_cost", "forward_propagation", "backward_propagation", "train_model"):
+            assert f"\n{name}  " in text
+        assert "w ← 0.1343642 + 0.0005 × 7011.167 = 3.639948" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, LessonScreen)
+        await pilot.press("e")
+        assert isinstance(app.screen, LessonScreen)
+        await pilot.press("e")
+        assert not isinstance(app.screen, LessonScreen)
+
+
+async def test_after_each_step_it_shows_before_and_after_with_the_changes_marked():
+    app = make_app(**ARTICLE_START)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        await wait_for(pilot, lambda: shown(app).lesson is not None)
+        assert "the last step" not in shown(app).text
+        first = shown(app).lesson
+        for epoch in (1, 2):
+            await pilot.press("s")
+            await wait_for(pilot, lambda: shown(app).lesson is not None and shown(app).lesson.w != first.w)
+            view = app.session.view()
+            assert view.epoch == epoch
+            lesson, before = shown(app).lesson, shown(app).before
+            assert_is_the_literal_port(lesson, view.w, view.b, 0.0005)
+            assert before == first and lesson.w == pytest.approx(first.w_next, rel=1e-12)
+            text = shown(app).text
+            assert f"the last step, {epoch - 1} → {epoch}:" in text
+            assert f"w {figure(first.w)} → {figure(lesson.w)}" in text
+            assert f"cost {figure(first.cost)} → {figure(lesson.cost)}" in text
+            styles = {str(span.style) for span in shown(app).content.spans}
+            assert NEW_STYLE in styles and CHANGED_STYLE in styles
+            first = lesson
+        await pilot.press("r")  # a reset is not a step: nothing to compare with
+        await wait_for(pilot, lambda: "the last step" not in shown(app).text)
+
+
+async def test_the_explanation_follows_training_and_survives_divergence():
+    app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("e", "space")
+        await wait_for(pilot, lambda: app.session.state is State.DIVERGED)
+        await wait_for(pilot, lambda: shown(app).lesson is not None
+                       and shown(app).lesson.w == app.session.view().w)
+        view = app.session.view()
+        assert_displays(shown(app), shown(app).lesson)
+        assert f"Epoch {view.diverged_at}" in shown(app).text
+        await pilot.press("s", "space", "n")  # nothing to do, nothing breaks
+        assert isinstance(app.screen, LessonScreen)
+
+
+async def test_f12_opens_it_from_a_focused_field():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        assert isinstance(app.focused, Input)
+        await pilot.press("e")  # typed into the field
+        assert not isinstance(app.screen, LessonScreen)
+        await pilot.press("f12")
+        assert isinstance(app.screen, LessonScreen)
+
+
+async def test_from_150_columns_it_is_a_pane_of_the_main_screen():
+    app = make_app(**ARTICLE_START)
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one("#lesson-pane-text", EpochExplainedView)
+        await wait_for(pilot, lambda: pane.lesson is not None)
+        assert pane.region.width > 70 and pane.region.height > 20
+        assert_is_the_literal_port(pane.lesson, 0.1343642, 0.8474337, 0.0005)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: "the last step, 0 → 1" in pane.text)
+        await pilot.resize_terminal(100, 30)
+        await wait_for(pilot, lambda: not app.query_one("#lesson-pane").display)
+
+
+async def test_the_lesson_flag_opens_it_at_the_start():
+    app = make_app(w0=None, b0=None, seed=1)
+    app._open_lesson = True
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and shown(app).lesson is not None)
+        assert "w ← 0.1343642 + 0.0005 × 7011.167 = 3.639948" in shown(app).text
+
+
+def test_lesson_flag_gives_everyone_the_same_start(monkeypatch):
+    from nanoneuron_tui import app as app_module
+    from nanoneuron_tui.cli import build_parser
+
+    started = {}
+
+    def capture(self):
+        started["hyper"], started["lesson"] = self.session.hyper, self._open_lesson
+
+    monkeypatch.setattr(app_module.NanoNeuronApp, "run", capture)
+    assert app_module.run_app(build_parser().parse_args(["--lesson"])) == 0
+    assert started["lesson"] is True and started["hyper"].initial_neuron()[0] == pytest.approx(0.1343642, abs=1e-7)
+    app_module.run_app(build_parser().parse_args(["--lesson", "--seed", "5"]))
+    assert started["hyper"].seed == 5

@@ -104,7 +104,11 @@ def lesson_text(lesson: EpochExplained, epoch: int, epochs: int, before: EpochEx
 class EpochExplainedView(Static):
     """The explanation itself; ``show`` gives it the numbers."""
 
+    lesson: EpochExplained | None = None  # the numbers on show
+    before: EpochExplained | None = None
+
     def show(self, lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None) -> None:
+        self.lesson, self.before = lesson, before
         text = lesson_text(lesson, epoch, epochs, before)
         if self.content != text:  # unchanged text sends nothing to the terminal
             self.update(text)
