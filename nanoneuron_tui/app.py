@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import math
 import os
 import signal
 import sys
@@ -23,11 +21,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import persist
-from nanoneuron_tui.cli import data_from_args
-from nanoneuron_tui.core.data import DataError
+from nanoneuron_tui import exit_codes, persist
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
-from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot
@@ -39,13 +35,14 @@ from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, Lesson
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.readouts import Readouts
+from nanoneuron_tui.widgets.timeline import Timeline
+from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
 
 DEFAULT_FPS = 8  # training updates on screen per second
 SSH_FPS = 4  # over SSH every byte crosses the link
 TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stretch...
 BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
-LESSON_SEED = 1  # --lesson: everyone in the room starts from w 0.1343642, b 0.8474337
 LESSON_PANE_WIDTH = 150  # from this many columns the lesson is a pane of the main screen
 HANGUP_DEADLINE = 0.8  # seconds: after a hang-up the process is gone by then, whatever else happens
 
@@ -84,20 +81,26 @@ class NanoNeuronApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     # Each action has a letter and a function key: a focused field swallows
-    # letters, never function keys.
+    # letters, never function keys. The footer shows the letters; help (?) and
+    # the palette show both.
     BINDINGS = [
-        Binding("space,f5", "toggle_run", "Run", key_display="␣/F5"),
-        Binding("s,f6", "step", "Step", key_display="s/F6"),
-        Binding("n,f7", "step_report", "+N", key_display="n/F7"),
-        Binding("f,f8", "fast_forward", "End", key_display="f/F8"),
-        Binding("r,f9", "reset", "Reset", key_display="r/F9"),
-        Binding("e,f12", "explain", "Explain", key_display="e/F12"),
-        Binding("question_mark,f1", "help", "Help", key_display="?/F1"),
-        # Not in the footer (80 columns hold no more); in the help and the palette.
-        Binding("R,f4", "new_start", "New", key_display="R/F4", show=False),
-        Binding("p,f3", "ask", "Ask", key_display="p/F3", show=False),
-        Binding("d,f2", "choose_data", "Data", key_display="d/F2", show=False),
-        Binding("a,f10", "edit_alpha", "Alpha", key_display="a/F10", show=False),
+        Binding("space,f5", "toggle_run", "Run", key_display="␣"),
+        Binding("s,f6", "step", "Step", key_display="s"),
+        Binding("n,f7", "step_report", "+N", key_display="n"),
+        Binding("f,f8", "fast_forward", "End", key_display="f"),
+        Binding("r,f9", "reset", "Reset", key_display="r"),
+        # New and Data are in the help and the palette: 80 columns hold no more.
+        Binding("R,f4", "new_start", "New", key_display="R", show=False),
+        Binding("p,f3", "ask", "Ask", key_display="p"),
+        Binding("d,f2", "choose_data", "Data", key_display="d", show=False),
+        # Going back mirrors going forward: shift and the same function key.
+        Binding("b,shift+f6", "back", "Back", key_display="b"),
+        Binding("B,shift+f7", "back_report", "Back a report", show=False),
+        Binding("g,f12", "go_to", "Go to", key_display="g"),
+        Binding("t", "focus_timeline", "Timeline", show=False),
+        Binding("e,f10", "explain", "Explain", key_display="e"),
+        Binding("a,f11", "edit_alpha", "Alpha", key_display="a", show=False),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
         # Last in the footer: on a narrow terminal it is the one that gets cut.
         Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
         Binding("escape", "leave_field", "Leave field", show=False),
@@ -125,9 +128,8 @@ class NanoNeuronApp(App[None]):
         self.plot_interval = max(0.5, self.frame_interval)
         self._start_running = run
         self._open_lesson = lesson
-        # The last explanation shown, to show the step that led to the next one.
-        self._last_lesson: tuple[int, EpochExplained] | None = None
-        self._before_shown: EpochExplained | None = None
+        # The run and epoch last explained, and whether a step forward led there.
+        self._lesson_shown: tuple[Run, int, bool] | None = None
         self._shown_version = -1
         self._shown_state: State | None = None
 
@@ -146,6 +148,7 @@ class NanoNeuronApp(App[None]):
                 yield CostPlot(min_interval=self.plot_interval, id="cost-plot")
                 yield FitView(min_interval=self.plot_interval, id="fit-view")
             yield LessonPane(id="lesson-pane")
+        yield Timeline(id="timeline")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -165,7 +168,7 @@ class NanoNeuronApp(App[None]):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
         self.render_view()
         if self._start_running:
-            self.session.run()
+            self.session.start()
             self.render_view()
         self.train_in_background()
         if self._open_lesson:
@@ -262,6 +265,7 @@ class NanoNeuronApp(App[None]):
         self.query_one(FitView).show(view, urgent)
         self.query_one(PredictionBox).show(view)
         self.query_one(HyperparameterForm).show(view.hyper)
+        self.query_one(Timeline).show(view)
         self._show_lesson(view)
         self.query_one(GuidePane).show(view)
 
@@ -272,33 +276,30 @@ class NanoNeuronApp(App[None]):
             self.call_after_refresh(self.render_view)
 
     def _show_lesson(self, view: View) -> None:
-        """Explain the current epoch wherever the explanation is in sight (only there: it has a cost)."""
+        """Explain the epoch on screen wherever the explanation is in sight (only there: it has a cost)."""
         pane_shown = self.size.width >= LESSON_PANE_WIDTH  # the stylesheet shows it from there
         places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
         if isinstance(self.screen, LessonScreen):
             places.append(self.screen.query_one(EpochExplainedView))
         if not places:
-            self._last_lesson = None
+            self._lesson_shown = None
             return
-        lesson = explain_epoch(view.data, *view.data.to_training(view.w, view.b), view.hyper.alpha)
-        before = self._lesson_before(view.epoch, lesson)
+        moment = view.moment
+        lesson = explain_epoch(view.data, moment.w_trained, moment.b_trained, moment.alpha)
+        before = self._lesson_before(view)
         for place in places:
             place.show(lesson, view.epoch, view.epochs, before)
-        if self._last_lesson is None or self._last_lesson[0] != view.epoch:
-            self._last_lesson = (view.epoch, lesson)
 
-    def _lesson_before(self, epoch: int, lesson: EpochExplained) -> EpochExplained | None:
-        """The explanation of the epoch just before, if the last one shown was it (a step)."""
-        if self._last_lesson is None:
+    def _lesson_before(self, view: View) -> EpochExplained | None:
+        """The epoch before, explained, when the last move was one step forward (s, or a slow frame)."""
+        run, epoch = view.run, view.epoch
+        shown = self._lesson_shown
+        if shown is None or shown[0] is not run or shown[1] != epoch:
+            stepped = shown is not None and shown[0] is run and shown[1] == epoch - 1
+            self._lesson_shown = (run, epoch, stepped)
+        if not self._lesson_shown[2]:
             return None
-        last_epoch, last = self._last_lesson
-        if last_epoch == epoch:
-            return self._before_shown
-        # The step that was explained is the one that led here (not a reset, not other data).
-        stepped = (last_epoch + 1 == epoch and math.isclose(last.w_next, lesson.w, rel_tol=1e-9, abs_tol=1e-12)
-                   and math.isclose(last.b_next, lesson.b, rel_tol=1e-9, abs_tol=1e-12))
-        self._before_shown = last if stepped else None
-        return self._before_shown
+        return explain_epoch(view.data, *run.trained_neuron(epoch - 1), run.alpha_at(epoch - 1))
 
     def on_trained(self, message: Trained) -> None:
         self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
@@ -315,23 +316,21 @@ class NanoNeuronApp(App[None]):
             if not session.wait_until_running(timeout=0.1):
                 busy_since = time.monotonic()
                 continue
-            at_report = session.train_slice()
+            beat = session.train_towards_report()
             now = time.monotonic()
-            # Training is pure Python: left alone it would hold the GIL and
-            # starve the event loop. Breathing a little keeps keys instant.
+            # At the fastest pace reports come back to back: left alone the loop would
+            # hold the GIL and starve the event loop. Breathing a little keeps keys instant.
             if now - busy_since > TRAINING_BURST:
                 time.sleep(BREATHER)
                 busy_since = time.monotonic()
-            if not at_report:
+            if not beat.at_report:
                 continue
-            running = session.state is State.RUNNING
             # Whatever the pace, the screen changes at most once a frame.
-            if not running or now - last_post >= self.frame_interval:
+            if not beat.running or now - last_post >= self.frame_interval:
                 last_post = now
                 self.post_message(Trained(session.view()))
-            pace = session.hyper.pace
-            if running and pace is not None and not session.fast_forward:
-                session.wait_for_change(1 / pace)
+            if beat.running and beat.pace is not None:
+                session.wait_for_change(1 / beat.pace)
                 busy_since = time.monotonic()
 
     # -- actions --------------------------------------------------------------
@@ -342,13 +341,14 @@ class NanoNeuronApp(App[None]):
 
     def action_toggle_run(self) -> None:
         problems = self.query_one(HyperparameterForm).problems
-        if problems and self.session.state is not State.RUNNING:
-            name, problem = next(iter(problems.items()))
-            self.notify(f"Not started: {problem}", severity="error")
-            return
-        self._act(self.session.toggle)
-        if self.session.state in (State.FINISHED, State.DIVERGED):
-            self._explain_stopped()
+        problem = next(iter(problems.values()), None)
+        self._act(lambda: self._explain(self.session.toggle(problem)))
+
+    def _explain(self, why_not: str | None) -> None:
+        # A diverged run says so once, on the cost plot's edge: a toast would cover the fit view.
+        if why_not and self.session.state is not State.DIVERGED:
+            severity = "information" if self.session.state is State.FINISHED else "warning"
+            self.notify(why_not, severity=severity)
 
     def action_step(self) -> None:
         self._act(lambda: self.session.step(1))
@@ -358,6 +358,26 @@ class NanoNeuronApp(App[None]):
 
     def action_fast_forward(self) -> None:
         self._act(self.session.run_to_end)
+
+    def action_back(self) -> None:
+        self._act(self.session.back)
+
+    def action_back_report(self) -> None:
+        self._act(self.session.back_report)
+
+    def action_go_to(self) -> None:
+        def chosen(epoch: int | None) -> None:
+            if epoch is not None:
+                self._act(lambda: self.session.go_to(epoch))
+
+        view = self.session.view()
+        self.push_screen(EpochPrompt(view.run.first_epoch, view.run.last_epoch(view.epochs)), chosen)
+
+    def action_focus_timeline(self) -> None:
+        self.query_one(Timeline).focus()
+
+    def on_timeline_scrubbed(self, message: Timeline.Scrubbed) -> None:
+        self._act(lambda: self.session.go_to(message.epoch))
 
     def action_reset(self) -> None:
         self._act(self.session.reset)
@@ -446,11 +466,6 @@ class NanoNeuronApp(App[None]):
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)
 
-    def _explain_stopped(self) -> None:
-        # A diverged run already says so, once, on the cost plot; a second notice would cover the fit.
-        if self.session.state is State.FINISHED:
-            self.notify("Finished: raise epochs to train on, or r to start over.")
-
     def on_hyperparameter_form_applied(self, message: HyperparameterForm.Applied) -> None:
         self._act(lambda: self.session.update(**{message.name: message.value}))
         if message.name in ("w0", "b0", "seed"):
@@ -463,6 +478,12 @@ class NanoNeuronApp(App[None]):
             ("Step one epoch", "Pause and train one epoch (s, F6)", self.action_step),
             ("Step one report", "Pause and train to the next report (n, F7)", self.action_step_report),
             ("Fast-forward to the end", "Train as fast as possible to the last epoch (f, F8)", self.action_fast_forward),
+            ("Back one epoch", "Pause and go back one epoch, exactly (b, shift+F6)", self.action_back),
+            ("Back one report", "Pause and go back to the previous multiple of N (B, shift+F7)",
+             self.action_back_report),
+            ("Go to an epoch", "Pause and jump to any epoch of the run, exactly (g, F12)", self.action_go_to),
+            ("Scrub the timeline", "Focus the timeline: ←/→ a report, shift+←/→ an epoch, PgUp/PgDn a tenth (t)",
+             self.action_focus_timeline),
             ("Reset", "Back to epoch 0 with the same initial w and b (r, F9)", self.action_reset),
             ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
             ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
@@ -486,25 +507,12 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
-def run_app(args: argparse.Namespace) -> int:
-    state_path = Path(args.state) if args.state else persist.default_state_path()
-    try:
-        if args.resume:
-            session = persist.load_session(state_path)
-        else:
-            hyper = Hyperparameters(
-                epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
-                seed=LESSON_SEED if args.lesson and args.seed is None else args.seed, pace=args.pace,
-            )
-            session = Session(hyper, data_from_args(args))
-            if args.load_model:
-                session.adopt_model(persist.load_model(args.load_model))
-    except (persist.PersistError, DataError) as problem:
-        print(f"nanoneuron: error: {problem}", file=sys.stderr)
-        return 2
-    app = NanoNeuronApp(session, run=args.run, lesson=args.lesson, fps=args.fps,
-                        state_path=state_path)
+def run_app(session: Session, *, run: bool = False, lesson: bool = False, fps: float | None = None,
+            state_path: Path | None = None) -> int:
+    """Show ``session`` until the user quits; the exit code for the process."""
+    app = NanoNeuronApp(session, run=run, lesson=lesson, fps=fps, state_path=state_path)
     app.run()
     if app.save_problem:
         print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)
-    return app.return_code or 0
+        return app.return_code or exit_codes.FAILED
+    return app.return_code or exit_codes.OK

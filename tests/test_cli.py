@@ -156,6 +156,6 @@ def test_the_articles_last_cost_and_the_trained_neurons_cost_are_two_lines():
     history = train_model(model, 3, 0.0005, x_train, y_train)
     # The article's: measured before the last update; then the neuron as trained.
     assert close(float(lines["Cost after the training"]), history[2])
-    assert close(float(lines["Cost of the trained neuron"]), forward_propagation(model, x_train, y_train)[1])
+    assert close(float(lines["Cost at the end (epoch 3)"]), forward_propagation(model, x_train, y_train)[1])
     report = json.loads(nanoneuron("train", "--w0", "0.3", "--b0", "0.7", "--epochs", "3", "--json").stdout)
     assert close(report["final_cost"], forward_propagation(model, x_train, y_train)[1])

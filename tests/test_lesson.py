@@ -326,14 +326,14 @@ async def test_the_explanation_follows_training_and_survives_divergence():
         assert isinstance(app.screen, LessonScreen)
 
 
-async def test_f12_opens_it_from_a_focused_field():
+async def test_f10_opens_it_from_a_focused_field():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("p")
         assert isinstance(app.focused, Input)
         await pilot.press("e")  # typed into the field
         assert not isinstance(app.screen, LessonScreen)
-        await pilot.press("f12")
+        await pilot.press("f10")
         assert isinstance(app.screen, LessonScreen)
 
 
@@ -358,9 +358,9 @@ async def test_the_lesson_flag_opens_it_at_the_start():
         assert "w ← 0.1343642 + 0.0005 × 7011.167 = 3.639948" in shown(app).text
 
 
-def test_lesson_flag_gives_everyone_the_same_start(monkeypatch):
+def test_lesson_flag_gives_everyone_the_same_start(monkeypatch, tmp_path):
     from nanoneuron_tui import app as app_module
-    from nanoneuron_tui.cli import build_parser
+    from nanoneuron_tui.cli import build_parser, open_app
 
     started = {}
 
@@ -368,7 +368,11 @@ def test_lesson_flag_gives_everyone_the_same_start(monkeypatch):
         started["hyper"], started["lesson"] = self.session.hyper, self._open_lesson
 
     monkeypatch.setattr(app_module.NanoNeuronApp, "run", capture)
-    assert app_module.run_app(build_parser().parse_args(["--lesson"])) == 0
-    assert started["lesson"] is True and started["hyper"].initial_neuron()[0] == pytest.approx(0.1343642, abs=1e-7)
-    app_module.run_app(build_parser().parse_args(["--lesson", "--seed", "5"]))
+    state = ["--state", str(tmp_path / "session.json")]
+    assert open_app(build_parser().parse_args(["--lesson", *state])) == 0
+    assert started["lesson"] is True
+    assert started["hyper"].initial_neuron() == pytest.approx((0.1343642, 0.8474337), abs=1e-7)
+    open_app(build_parser().parse_args(["--lesson", "--seed", "5", *state]))
     assert started["hyper"].seed == 5
+    open_app(build_parser().parse_args(state))
+    assert started["lesson"] is False
