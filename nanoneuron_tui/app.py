@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 from nanoneuron_tui import exit_codes, persist
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.run import Run
+from nanoneuron_tui.pacing import Playback
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot
@@ -312,10 +313,24 @@ class NanoNeuronApp(App[None]):
         session = self.session
         last_post = 0.0
         busy_since = time.monotonic()
+        playback: Playback | None = None  # the first epochs of a run, played along the pacing curve
+        was_running = False
         while not worker.is_cancelled:
             if not session.wait_until_running(timeout=0.1):
                 busy_since = time.monotonic()
+                playback, was_running = None, False
                 continue
+            if not was_running:  # training (re)starts: play the first epochs one by one
+                was_running = True
+                hyper = session.hyper
+                if not session.fast_forward and hyper.pace is not None:
+                    playback = Playback.begin(time.monotonic(), session.epoch, hyper.epochs,
+                                              hyper.every * hyper.pace)
+            if playback is not None and not session.fast_forward:
+                playback = self._play(playback)
+                last_post = time.monotonic()
+                continue
+            playback = None
             beat = session.train_towards_report()
             now = time.monotonic()
             # At the fastest pace reports come back to back: left alone the loop would
@@ -332,6 +347,20 @@ class NanoNeuronApp(App[None]):
             if beat.running and beat.pace is not None:
                 session.wait_for_change(1 / beat.pace)
                 busy_since = time.monotonic()
+
+    def _play(self, playback: Playback) -> Playback | None:
+        """One frame of playback: train to the epoch due now, show it, wait for the next.
+        None once the reports take over (or training stopped)."""
+        session = self.session
+        target = playback.target(time.monotonic())
+        beat = session.train_to(target)
+        if beat.at_report:
+            self.post_message(Trained(session.view()))
+        if not beat.running or target >= playback.handover:
+            return None
+        # Wake for the next epoch, or the next frame when epochs come faster than frames.
+        session.wait_for_change(min(self.frame_interval, playback.wait(time.monotonic(), session.epoch)))
+        return playback
 
     # -- actions --------------------------------------------------------------
 

@@ -13,7 +13,7 @@ so that the curve would reach the last epoch at ``CURVE_SECONDS``::
 The rate is continuous where the two meet (1/p epochs a second). Once the
 curve runs faster than the reports would (``every × pace`` epochs a second),
 the reports take over: with the defaults (1,000 epochs × 20 reports a second)
-that is near epoch 15,600 at 12.3 s, and the whole 70,000-epoch run ends at
+that is near epoch 14,600 at 11.9 s, and the whole 70,000-epoch run ends at
 about 15 s. A run short enough to play one epoch every ``SLOW_SECONDS`` within
 ``CURVE_SECONDS`` plays that way throughout.
 """
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 SLOW_EPOCHS = 6  # S: shown one at a time...
 SLOW_SECONDS = 0.8  # p: ...this long each, long enough to read a readout
-CURVE_SECONDS = 13.5  # when the curve alone would reach the last epoch
+CURVE_SECONDS = 13.0  # when the curve alone would reach the last epoch
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,9 @@ class Curve:
             epoch = elapsed / p
         else:
             exponent = k * (elapsed - self._slow_end)
-            epoch = math.inf if exponent > 700 else self.slow_epochs + math.expm1(exponent) / (k * p)
+            if exponent > 700:  # long past the end
+                return self.total_epochs
+            epoch = self.slow_epochs + math.expm1(exponent) / (k * p)
         # A hair of tolerance: the epoch due at exactly t is shown at t, not one float step later.
         return min(self.total_epochs, math.floor(epoch + 1e-9 * max(1.0, epoch)))
 
@@ -116,3 +118,33 @@ def playback_seconds(curve: Curve, report_rate: float | None) -> float:
     if report_rate is None:
         return 0.0
     return curve.time_of(handover) + (curve.total_epochs - handover) / report_rate
+
+
+@dataclass(frozen=True)
+class Playback:
+    """A run playing along its curve, from wherever it stood when training (re)started.
+
+    Times are a monotonic clock's; ``origin`` is when the curve's t = 0 was (or
+    would have been), so a run resumed at epoch 4 picks the curve up at epoch 4.
+    """
+
+    curve: Curve
+    handover: int  # from here on, reports pace the run
+    origin: float
+
+    @classmethod
+    def begin(cls, now: float, epoch: int, total_epochs: int, report_rate: float | None) -> Playback | None:
+        """A playback from ``epoch``, or None when the reports are in charge from the start."""
+        curve = Curve(total_epochs)
+        handover = curve.handover_epoch(report_rate)
+        if epoch >= handover:
+            return None
+        return cls(curve, handover, now - curve.time_of(epoch))
+
+    def target(self, now: float) -> int:
+        """The epoch due at ``now`` (at most the handover)."""
+        return min(self.curve.epoch_at(now - self.origin), self.handover)
+
+    def wait(self, now: float, epoch: int) -> float:
+        """Seconds from ``now`` until the epoch after ``epoch`` is due."""
+        return max(0.0, self.origin + self.curve.time_of(epoch + 1) - now)

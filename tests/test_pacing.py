@@ -5,7 +5,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nanoneuron_tui.pacing import SLOW_EPOCHS, SLOW_SECONDS, Curve, playback_seconds
+from nanoneuron_tui.pacing import SLOW_EPOCHS, SLOW_SECONDS, Curve, Playback, playback_seconds
 
 DEFAULT = Curve(70_000)
 DEFAULT_REPORT_RATE = 1000 * 20  # report every 1,000 epochs, 20 reports a second
@@ -59,3 +59,51 @@ def test_time_of_is_the_inverse_of_epoch_at(total, epoch):
     curve = Curve(total)
     epoch = min(epoch, total)
     assert curve.epoch_at(curve.time_of(epoch)) == epoch
+
+
+def test_a_playback_picks_the_curve_up_where_the_run_stands():
+    playback = Playback.begin(100.0, 0, 70_000, DEFAULT_REPORT_RATE)
+    assert playback.target(100.0) == 0
+    assert playback.target(100.0 + SLOW_SECONDS) == 1
+    assert math.isclose(playback.wait(100.0, 0), SLOW_SECONDS)
+    # Resumed at epoch 4 (after a pause): epoch 5 is one slow beat away.
+    resumed = Playback.begin(500.0, 4, 70_000, DEFAULT_REPORT_RATE)
+    assert resumed.target(500.0) == 4
+    assert math.isclose(resumed.wait(500.0, 4), SLOW_SECONDS)
+    # It never goes past the handover: from there the reports pace the run.
+    assert resumed.target(10_000.0) == resumed.handover == DEFAULT.handover_epoch(DEFAULT_REPORT_RATE)
+
+
+def test_no_playback_past_the_handover_or_at_pace_max():
+    assert Playback.begin(0.0, 20_000, 70_000, DEFAULT_REPORT_RATE) is None
+    assert Playback.begin(0.0, 0, 70_000, None) is None
+
+
+async def test_the_default_run_shows_its_first_epochs_one_by_one_then_hands_over_to_reports():
+    from nanoneuron_tui.session import State
+    from tests.conftest import make_app, wait_for
+
+    app = make_app()  # the default pace: 20 reports a second of 1,000 epochs
+    shown: list[int] = []
+    render = app.render_view
+
+    def recording(view=None, urgent=True):
+        render(view, urgent)
+        shown.append(app.session.view().epoch if view is None else view.epoch)
+
+    app.render_view = recording
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await wait_for(pilot, lambda: 4 in shown)
+        first = sorted(set(shown))
+        assert first[:5] == [0, 1, 2, 3, 4]  # every one of the first epochs was on screen
+        await pilot.press("space")  # pause mid-curve
+        paused_at = app.session.view().epoch
+        await pilot.pause(0.3)
+        assert app.session.view().epoch == paused_at
+        await pilot.press("space")  # resumes along the curve, to the end
+        await wait_for(pilot, lambda: app.session.state is State.FINISHED, timeout=120)
+        assert app.session.view().epoch == 70_000
+        # Past the handover the reports pace the run again: report epochs, multiples of 1,000.
+        late = [epoch for epoch in shown if epoch > DEFAULT.handover_epoch(DEFAULT_REPORT_RATE) + 1000]
+        assert late and all(epoch % 1000 == 0 for epoch in late)
