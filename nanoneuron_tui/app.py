@@ -32,7 +32,7 @@ from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
-from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, LessonScreen
+from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, LessonScreen, RecentEpochs
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.readouts import Readouts
@@ -148,7 +148,9 @@ class NanoNeuronApp(App[None]):
             with Vertical(id="right"):
                 yield CostPlot(min_interval=self.plot_interval, id="cost-plot")
                 yield FitView(min_interval=self.plot_interval, id="fit-view")
-            yield LessonPane(id="lesson-pane")
+            with Vertical(id="lesson-column"):
+                yield LessonPane(id="lesson-pane")
+                yield RecentEpochs(id="recent-epochs")
         yield Timeline(id="timeline")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -161,6 +163,7 @@ class NanoNeuronApp(App[None]):
         self.query_one("#prediction").border_title = "Ask it"
         self.query_one("#lesson-pane").border_title = "Epoch explained"
         self.query_one("#lesson-pane").border_subtitle = "e: full screen"
+        self.query_one("#recent-epochs").border_title = "The epochs so far (data units; dW, dB the trainer's)"
         self.query_one("#guide").border_title = "Reading the screen"
         self.query_one("#guide").border_subtitle = "? or F1: help"
         self._show_data_labels()
@@ -290,6 +293,8 @@ class NanoNeuronApp(App[None]):
         before = self._lesson_before(view)
         for place in places:
             place.show(lesson, view.epoch, view.epochs, before)
+        if pane_shown:
+            self.query_one(RecentEpochs).show(view)
 
     def _lesson_before(self, view: View) -> EpochExplained | None:
         """The epoch before, explained, when the last move was one step forward (s, or a slow frame)."""

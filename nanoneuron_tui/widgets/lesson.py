@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from nanoneuron_tui.core.lesson import EpochExplained, Section, figure
+from nanoneuron_tui.session import View
 
 NAME_STYLE = "bold"
 CODE_STYLE = "italic #5fafd7"  # italic says "code" even without colour
@@ -118,6 +119,28 @@ class EpochExplainedView(Static):
         """The explanation as plain text, as a person reads it."""
         content = self.content
         return content.plain if isinstance(content, Text) else str(content)
+
+
+class RecentEpochs(Static):
+    """The epochs up to the one on screen, one a row: w's zig-zag and the falling cost, as numbers."""
+
+    COLUMNS = ("epoch", "w", "b", "cost", "dW", "dB")
+
+    def show(self, view: View) -> None:
+        rows = max(1, self.content_size.height - 1)
+        run, last = view.run, view.epoch
+        first = max(run.first_epoch, last - rows + 1)
+        text = Text(f"{'epoch':>9}  {'w':<12}{'b':<12}{'cost':<12}{'dW':<12}{'dB':<12}", style="bold")
+        for epoch in range(first, last + 1):
+            moment = run.at(epoch)
+            text.append("\n")
+            text.append(
+                f"{epoch:>9,}  " + "".join(f"{figure(v):<12}" for v in (moment.w, moment.b, moment.cost,
+                                                                       moment.dW, moment.dB)),
+                style=NAME_STYLE if epoch == last else "",
+            )
+        if self.content != text:  # unchanged text sends nothing to the terminal
+            self.update(text)
 
 
 class LessonPane(VerticalScroll):
