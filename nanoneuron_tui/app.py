@@ -292,7 +292,7 @@ class NanoNeuronApp(App[None]):
         lesson = explain_epoch(view.data, moment.w_trained, moment.b_trained, moment.alpha)
         before = self._lesson_before(view)
         for place in places:
-            place.show(lesson, view.epoch, view.epochs, before)
+            place.show(lesson, view.epoch, view.epochs, before, diverged=view.state is State.DIVERGED)
         if pane_shown:
             self.query_one(RecentEpochs).show(view)
 

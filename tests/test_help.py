@@ -84,7 +84,7 @@ async def test_question_mark_and_f1_open_the_help_and_close_it():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = app.screen.query_one("#help-text", Static).content.plain
+        text = app.screen.text
         assert "Reading the screen" in text and "Keys" in text and "(+N, to 1,000)" in text
         await pilot.press("question_mark")
         assert not isinstance(app.screen, HelpScreen)

@@ -322,6 +322,7 @@ async def test_the_explanation_follows_training_and_survives_divergence():
         view = app.session.view()
         assert_displays(shown(app), shown(app).lesson)
         assert f"Epoch {view.diverged_at}" in shown(app).text
+        assert "✗ diverged here: the cost passed 1,000,000 times its start" in shown(app).text
         await pilot.press("s", "space", "n")  # nothing to do, nothing breaks
         assert isinstance(app.screen, LessonScreen)
 
@@ -379,3 +380,28 @@ def test_lesson_flag_gives_everyone_the_same_start(monkeypatch, tmp_path):
     assert started["hyper"].seed == 5
     open_app(build_parser().parse_args(state))
     assert started["lesson"] is False
+
+
+# -- in a real terminal ------------------------------------------------------------------------
+
+
+def test_e_then_s_s_in_a_real_terminal_shows_three_epochs_numbers(terminal):
+    from nanoneuron_tui.core.run import Run
+
+    run = Run(C2F, 0.1343642, 0.8474337, 0.0005)
+    epochs = [explain_epoch(C2F, *run.trained_neuron(epoch), 0.0005) for epoch in range(3)]
+    term = terminal("--w0", "0.1343642", "--b0", "0.8474337")
+    term.wait_for("paused")
+    term.keys("e")
+    screen = term.wait_for("Epoch 0 of 70,000")
+    assert epochs[0].updates[0].text in screen and epochs[0].updates[1].text in screen
+    for epoch in (1, 2):
+        term.keys("s")
+        screen = term.wait_for(f"the last step, {epoch - 1} → {epoch}:")
+        lesson, before = epochs[epoch], epochs[epoch - 1]
+        assert f"w {figure(before.w)} → {figure(lesson.w)}" in screen
+        assert lesson.updates[0].text in screen and lesson.updates[1].text in screen
+        assert lesson.section("predict").lines[1] in screen
+    assert "w ← 1.388834 + 0.0005 × 2890.789" in screen  # the zig-zag: w falls back, then climbs
+    term.keys("Escape")
+    term.wait_for("status ❚❚ paused")

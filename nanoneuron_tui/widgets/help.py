@@ -7,6 +7,8 @@ data's units and target.
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -111,6 +113,22 @@ def help_text(view: View, name_width: int = 18) -> Text:
     return text
 
 
+def help_table(view: View) -> Group:
+    """The help for a wide overlay: names in a column of their own, meanings wrapping beside them."""
+    parts = []
+    for title, note, entries in (
+        ("Reading the screen", "", readouts(view)),
+        ("Keys", " letters, or the function key while typing in a field", keys(view)),
+    ):
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for name, meaning in entries:
+            table.add_row(name, meaning)
+        parts += [Text.assemble((f" {title} ", "bold reverse"), note), table, Text("")]
+    return Group(*parts[:-1])
+
+
 class HelpScreen(ModalScreen[None]):
     """The help over the main screen: ?, F1 or Escape closes it."""
 
@@ -123,8 +141,17 @@ class HelpScreen(ModalScreen[None]):
         self.view = view
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-dialog"):
-            yield Static(help_text(self.view), id="help-text")
+        with VerticalScroll(id="help-dialog") as dialog:
+            dialog.border_title = "Help: ? F1 or Esc closes"
+            yield Static(help_table(self.view), id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-dialog").focus()  # so ↑ ↓ PgUp PgDn scroll it
+
+    @property
+    def text(self) -> str:
+        """The help as plain words, as shown."""
+        return help_text(self.view).plain
 
 
 class GuidePane(VerticalScroll):

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from nanoneuron_tui.core.lesson import EpochExplained, Section, figure
+from nanoneuron_tui.core.run import DIVERGENCE_FACTOR
 from nanoneuron_tui.session import View
 
 NAME_STYLE = "bold"
@@ -87,10 +88,14 @@ def section_text(section: Section, before: Section | None) -> Text:
     return text
 
 
-def lesson_text(lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None) -> Text:
+def lesson_text(lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None,
+                diverged: bool = False) -> Text:
     """The whole explanation: a heading, the last step if there was one, each function in turn."""
     text = Text.assemble((f"Epoch {epoch:,}", NAME_STYLE), f" of {epochs:,} · alpha {figure(lesson.alpha)} · ")
-    if before is not None:
+    if diverged:
+        text.append(f"✗ diverged here: the cost passed {DIVERGENCE_FACTOR:,.0f} times its start", style="bold")
+        text.append("; alpha is too large, so every step overshoots. The next step would be:")
+    elif before is not None:
         text.append(f"the last step, {epoch - 1:,} → {epoch:,}:\n  ")
         text.append_text(step_line(before, lesson))
     else:
@@ -108,9 +113,10 @@ class EpochExplainedView(Static):
     lesson: EpochExplained | None = None  # the numbers on show
     before: EpochExplained | None = None
 
-    def show(self, lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None) -> None:
+    def show(self, lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None,
+             diverged: bool = False) -> None:
         self.lesson, self.before = lesson, before
-        text = lesson_text(lesson, epoch, epochs, before)
+        text = lesson_text(lesson, epoch, epochs, before, diverged)
         if self.content != text:  # unchanged text sends nothing to the terminal
             self.update(text)
 
@@ -156,6 +162,9 @@ class LessonScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", key_display="Esc", show=False),
     ]
+
+    def on_mount(self) -> None:
+        self.query_one("#lesson-scroll").focus()  # so ↑ ↓ PgUp PgDn scroll it; letters still reach the app
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="lesson-scroll"):
