@@ -284,7 +284,7 @@ class NanoNeuronApp(App[None]):
         pane_shown = self.size.width >= LESSON_PANE_WIDTH  # the stylesheet shows it from there
         places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
         if isinstance(self.screen, LessonScreen):
-            places.append(self.screen.query_one(EpochExplainedView))
+            places += self.screen.query(EpochExplainedView)  # none until the screen is composed
         if not places:
             self._lesson_shown = None
             return
@@ -458,9 +458,11 @@ class NanoNeuronApp(App[None]):
             self.push_screen(HelpScreen(self.session.view()))
 
     def action_edit_alpha(self) -> None:
-        if self.screen is not self.default_screen:
+        # From the explanation or the help, back to the main screen first; a dialog keeps its keys.
+        while isinstance(self.screen, LessonScreen | HelpScreen):
             self.pop_screen()
-        self.query_one("#field-alpha", Input).focus()
+        if self.screen is self.default_screen:
+            self.query_one("#field-alpha", Input).focus()
 
     def action_lesson_mode(self) -> None:
         """A classroom start: back to epoch 0, the explanation in full view, ready to step or run."""

@@ -241,7 +241,9 @@ ARTICLE_START = dict(w0=0.1343642, b0=0.8474337)
 
 
 def shown(app) -> EpochExplainedView:
-    return app.screen.query_one(EpochExplainedView)
+    """The explanation on screen; a blank one while the screen is still being composed."""
+    views = app.screen.query(EpochExplainedView)
+    return views.first() if views else EpochExplainedView()
 
 
 def assert_is_the_literal_port(lesson: EpochExplained, w: float, b: float, alpha: float) -> None:
@@ -405,3 +407,17 @@ def test_e_then_s_s_in_a_real_terminal_shows_three_epochs_numbers(terminal):
     assert "w ← 1.388834 + 0.0005 × 2890.789" in screen  # the zig-zag: w falls back, then climbs
     term.keys("Escape")
     term.wait_for("status ❚❚ paused")
+
+
+async def test_lesson_mode_from_the_palette_starts_over_with_the_explanation_in_view():
+    app = make_app(**ARTICLE_START)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", "s", "s")
+        app.action_lesson_mode()
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.query(EpochExplainedView)
+                       and shown(app).lesson is not None)
+        assert app.session.view().epoch == 0 and app.session.state is State.PAUSED
+        assert "Epoch 0 of 70,000" in shown(app).text
+        await pilot.press("a")  # to alpha, from the explanation
+        assert not isinstance(app.screen, LessonScreen)
+        assert app.focused is app.query_one("#field-alpha", Input)

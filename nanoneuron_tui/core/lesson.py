@@ -18,6 +18,7 @@ screen and the literal port cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Callable, Sequence
@@ -54,6 +55,7 @@ def key_lines(function: Callable, beginnings: Sequence[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+@functools.cache  # the source does not change while we run; reading it takes milliseconds
 def code_of(name: str) -> tuple[str, ...]:
     """The key line(s) of one of neuron.py's functions, as written there."""
     function, beginnings = KEY_LINES[name]
