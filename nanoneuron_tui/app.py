@@ -238,14 +238,19 @@ class NanoNeuronApp(App[None]):
 
     def action_export_history(self) -> None:
         def export(path: Path) -> None:
-            try:
-                rows = persist.export_history(self.session, path)
-            except persist.PersistError as problem:
-                self.notify(str(problem), severity="error")
-            else:
-                self.notify(f"Wrote {rows:,} rows of cost history to {path}")
+            # Every epoch of the run: a long one takes seconds to write, so not on the event loop.
+            self.notify(f"Writing the cost of every epoch to {path}…")
+            self.run_worker(lambda: self._export_history(path), thread=True, group="export")
 
-        self._ask_path("Export the cost history as CSV:", "nanoneuron-history.csv", export)
+        self._ask_path("Export the cost of every epoch as CSV:", "nanoneuron-history.csv", export)
+
+    def _export_history(self, path: Path) -> None:
+        try:
+            rows = persist.export_history(self.session, path)
+        except persist.PersistError as problem:
+            self.call_from_thread(self.notify, str(problem), severity="error")
+        else:
+            self.call_from_thread(self.notify, f"Wrote {rows:,} rows of cost history to {path}")
 
     # -- showing the session ------------------------------------------------------
 
@@ -261,7 +266,7 @@ class NanoNeuronApp(App[None]):
         cost_plot.show(view, urgent)
         # The one divergence notice: on the cost plot's edge, where the blow-up is, covering nothing.
         subtitle = (
-            f"[b]✗ alpha too large: try below {self.session.max_stable_alpha:.3g}, then r[/]"
+            f"[b]✗ {view.run.alpha_advice}[/]"
             if view.state is State.DIVERGED else ""
         )
         if cost_plot.border_subtitle != subtitle:  # setting it repaints the pane
@@ -277,7 +282,11 @@ class NanoNeuronApp(App[None]):
         # A pane that comes into view on a larger terminal shows the current numbers at once
         # (once the panes exist: the first resize comes before they are mounted).
         if self._shown_version >= 0:
-            self.call_after_refresh(self.render_view)
+            self.call_after_refresh(self._refresh_view)
+
+    def _refresh_view(self) -> None:
+        if self.is_running:  # not while shutting down: the panes may be gone
+            self.render_view()
 
     def _show_lesson(self, view: View) -> None:
         """Explain the epoch on screen wherever the explanation is in sight (only there: it has a cost)."""
@@ -308,6 +317,8 @@ class NanoNeuronApp(App[None]):
         return explain_epoch(view.data, *run.trained_neuron(epoch - 1), run.alpha_at(epoch - 1))
 
     def on_trained(self, message: Trained) -> None:
+        if not self.is_running:
+            return  # shutting down: a report that was still queued may find the panes gone
         self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
 
     # -- the training thread ------------------------------------------------------
@@ -448,8 +459,8 @@ class NanoNeuronApp(App[None]):
         if isinstance(self.screen, LessonScreen):
             self.pop_screen()
         else:
-            self.push_screen(LessonScreen(), callback=lambda _: self.render_view())
-            self.call_after_refresh(self.render_view)
+            self.push_screen(LessonScreen(), callback=lambda _: self._refresh_view())
+            self.call_after_refresh(self._refresh_view)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -530,7 +541,8 @@ class NanoNeuronApp(App[None]):
             ("Help", "What every readout means and every key does (?, F1)", self.action_help),
             ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
-            ("Export cost history", "Write the cost per epoch as CSV", self.action_export_history),
+            ("Export cost history", "Write the cost of every epoch of the run so far as CSV",
+             self.action_export_history),
         ):
             yield SystemCommand(title, help_text, action)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from nanoneuron_tui import exit_codes, params
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
+from nanoneuron_tui.core.neuron import NanoNeuron
 from nanoneuron_tui.core.run import Moment, Run
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _number(value: float) -> str:
+def js_number(value: float) -> str:
     """Numbers as JavaScript prints them, so the report reads like the original's."""
     if value == int(value) and abs(value) < 1e21:
         return str(int(value))
@@ -167,12 +168,11 @@ class Report:
 
     @property
     def prediction(self) -> float:
-        return self.x * self.last.w + self.last.b
+        return NanoNeuron(self.last.w, self.last.b).predict(self.x)
 
     @property
     def correct(self) -> float:
-        w, b = self.data.target
-        return self.x * w + b
+        return NanoNeuron(*self.data.target).predict(self.x)
 
     def as_json(self) -> dict[str, object]:
         # JSON has no inf or NaN; a number that overflowed is reported as null.
@@ -206,33 +206,28 @@ class Report:
     def as_text(self) -> str:
         random_start = self.hyper.w0 is None or self.hyper.b0 is None
         lines = [
-            f"Initial parameters: {{ w: {_number(self.run.w0)}, b: {_number(self.run.b0)} }}"
+            f"Initial parameters: {{ w: {js_number(self.run.w0)}, b: {js_number(self.run.b0)} }}"
             + (f" (seed {self.hyper.seed})" if random_start else ""),
-            f"Cost before the training: {_number(self.cost_before)}",
-            f"Cost after the training: {_number(self.cost_after)}",
-            f"Cost at the end (epoch {self.last.epoch}): {_number(self.last.cost)}",
-            f"NanoNeuron parameters: {{ w: {_number(self.last.w)}, b: {_number(self.last.b)} }}",
+            f"Cost before the training: {js_number(self.cost_before)}",
+            f"Cost after the training: {js_number(self.cost_after)}",
+            f"Cost at the end (epoch {self.last.epoch}): {js_number(self.last.cost)}",
+            f"NanoNeuron parameters: {{ w: {js_number(self.last.w)}, b: {js_number(self.last.b)} }}",
         ]
         if self.last.test_cost is not None:
-            lines.append(f"Cost on new testing data: {_number(self.last.test_cost)}")
+            lines.append(f"Cost on new testing data: {js_number(self.last.test_cost)}")
         unit = self.data.x_label if self.data.x_label.startswith("°") else f" {self.data.x_label}"
         lines += [
-            f'NanoNeuron "thinks" that {_number(self.x)}{unit} in {self.data.y_name} is: {_number(self.prediction)}',
-            ("Correct answer is: " if self.data.rule else "The least-squares line says: ") + _number(self.correct),
+            f'NanoNeuron "thinks" that {js_number(self.x)}{unit} in {self.data.y_name} is: {js_number(self.prediction)}',
+            ("Correct answer is: " if self.data.rule else "The least-squares line says: ") + js_number(self.correct),
         ]
         return "\n".join(lines)
 
 
-def alpha_advice(max_stable_alpha: float) -> str:
-    """What to do about an alpha that is too large: the one wording everything uses."""
-    return f"below {max_stable_alpha:.3g} converges on this data"
-
-
 def divergence_message(diverged_at: int, alpha: float, run: Run) -> str:
     return (
-        f"Training diverged at epoch {diverged_at}: alpha {_number(alpha)} is too large, "
+        f"Training diverged at epoch {diverged_at}: alpha {js_number(alpha)} is too large, "
         f"every step overshoots and the cost explodes. Try a smaller alpha "
-        f"({alpha_advice(run.max_stable_alpha)})."
+        f"({run.alpha_advice})."
     )
 
 

@@ -19,6 +19,7 @@ from enum import StrEnum
 from functools import cached_property
 
 from nanoneuron_tui.core.data import DataSet, celsius_to_fahrenheit_data
+from nanoneuron_tui.core.neuron import NanoNeuron
 from nanoneuron_tui.core.run import Moment, Run
 from nanoneuron_tui.params import Hyperparameters
 
@@ -89,10 +90,11 @@ class View:
         return math.hypot(self.w - self.target[0], self.b - self.target[1])
 
     def predict(self, x: float) -> float:
-        return x * self.w + self.b
+        """What the neuron on screen answers: the article's own ``predict``."""
+        return NanoNeuron(self.w, self.b).predict(x)
 
     def correct(self, x: float) -> float:
-        return x * self.target[0] + self.target[1]
+        return NanoNeuron(*self.target).predict(x)
 
     @cached_property
     def _history_epochs(self) -> list[int]:

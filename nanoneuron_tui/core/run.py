@@ -54,6 +54,10 @@ class Moment:
     alpha: float
 
 
+def stable_alpha_advice(limit: float) -> str:
+    return f"alpha below {limit:.3g} converges"
+
+
 class Run:
     def __init__(self, data: DataSet, w0: float, b0: float, alpha: float, *,
                  first_epoch: int = 0, start: tuple[float, float] | None = None,
@@ -170,6 +174,11 @@ class Run:
     @property
     def max_stable_alpha(self) -> float:
         return max_stable_alpha(self.train_fit)
+
+    @property
+    def alpha_advice(self) -> str:
+        """What converges on this data: the one wording every message uses."""
+        return stable_alpha_advice(self.max_stable_alpha)
 
     def last_epoch(self, goal: int) -> int:
         """Where training towards ``goal`` epochs stops: the goal, or the blow-up before it."""
