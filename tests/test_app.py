@@ -214,6 +214,7 @@ async def test_alpha_and_pace_change_while_running_without_a_reset():
         await wait_for(pilot, lambda: app.session.view().epoch >= 1000)
         box = app.query_one("#field-alpha", Input)
         box.focus()
+        await wait_for(pilot, lambda: box.has_focus)  # until then a report may rewrite the field
         box.value = "0.0003"
         await pilot.press("enter")
         assert app.session.run.alpha == 0.0003
@@ -221,6 +222,7 @@ async def test_alpha_and_pace_change_while_running_without_a_reset():
         assert app.session.view().epoch >= 1000  # not reset
         pace = app.query_one("#field-pace", Input)
         pace.focus()
+        await wait_for(pilot, lambda: pace.has_focus)
         pace.value = "max"
         await pilot.press("enter")
         assert app.session.hyper.pace is None
