@@ -368,7 +368,7 @@ class NanoNeuronApp(App[None]):
         """One frame of playback: train to the epoch due now, show it, wait for the next.
         None once the reports take over (or training stopped)."""
         session = self.session
-        target = playback.target(time.monotonic())
+        target = playback.target(time.monotonic(), session.epoch)
         beat = session.train_to(target)
         if beat.at_report:
             self.post_message(Trained(session.view()))
@@ -451,7 +451,7 @@ class NanoNeuronApp(App[None]):
         self.query_one("#fit-view").border_title = f"Fit: {data.y_label} against {data.x_label}"
         # The title line is hidden on short terminals; the pane says it too.
         formula = f"{data.y_label} = w·{data.x_label} + b"
-        self.query_one("#readouts").border_title = f"Neuron: {formula}" + (", x normalized" if data.spec.normalize else "")
+        self.query_one("#readouts").border_title = f"Neuron: {formula}" + (" (x normalized)" if data.spec.normalize else "")
         self.query_one(PredictionBox).set_unit(data.x_label)
 
     def action_explain(self) -> None:

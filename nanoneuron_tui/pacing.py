@@ -141,9 +141,13 @@ class Playback:
             return None
         return cls(curve, handover, now - curve.time_of(epoch))
 
-    def target(self, now: float) -> int:
-        """The epoch due at ``now`` (at most the handover)."""
-        return min(self.curve.epoch_at(now - self.origin), self.handover)
+    def target(self, now: float, epoch: int) -> int:
+        """The epoch to train to at ``now``, from ``epoch``: the one due (at most the handover),
+        but never more than one at a time in the slow start, even when the machine fell behind."""
+        due = min(self.curve.epoch_at(now - self.origin), self.handover)
+        if epoch < self.curve.slow_epochs:
+            return min(due, epoch + 1)
+        return due
 
     def wait(self, now: float, epoch: int) -> float:
         """Seconds from ``now`` until the epoch after ``epoch`` is due."""

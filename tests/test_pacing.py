@@ -63,15 +63,18 @@ def test_time_of_is_the_inverse_of_epoch_at(total, epoch):
 
 def test_a_playback_picks_the_curve_up_where_the_run_stands():
     playback = Playback.begin(100.0, 0, 70_000, DEFAULT_REPORT_RATE)
-    assert playback.target(100.0) == 0
-    assert playback.target(100.0 + SLOW_SECONDS) == 1
+    assert playback.target(100.0, 0) == 0
+    assert playback.target(100.0 + SLOW_SECONDS, 0) == 1
+    # Fallen behind in the slow start (a busy machine): still one epoch at a time.
+    assert playback.target(100.0 + 3.5 * SLOW_SECONDS, 1) == 2
+    assert playback.target(100.0 + 9 * SLOW_SECONDS, SLOW_EPOCHS) > SLOW_EPOCHS + 1
     assert math.isclose(playback.wait(100.0, 0), SLOW_SECONDS)
     # Resumed at epoch 4 (after a pause): epoch 5 is one slow beat away.
     resumed = Playback.begin(500.0, 4, 70_000, DEFAULT_REPORT_RATE)
-    assert resumed.target(500.0) == 4
+    assert resumed.target(500.0, 4) == 4
     assert math.isclose(resumed.wait(500.0, 4), SLOW_SECONDS)
     # It never goes past the handover: from there the reports pace the run.
-    assert resumed.target(10_000.0) == resumed.handover == DEFAULT.handover_epoch(DEFAULT_REPORT_RATE)
+    assert resumed.target(10_000.0, 100) == resumed.handover == DEFAULT.handover_epoch(DEFAULT_REPORT_RATE)
 
 
 def test_no_playback_past_the_handover_or_at_pace_max():
