@@ -32,7 +32,7 @@ def launch_to_first_frame() -> float:
     start = time.monotonic()
     term = Terminal([installed_nanoneuron(), *SEED])
     try:
-        until(term, "d/F2 Data")  # the footer: the last thing composed
+        until(term, "^p …")  # the footer: the last thing composed
         until(term, "paused")
         return time.monotonic() - start
     finally:

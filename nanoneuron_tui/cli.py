@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = exit_codes.USAGE
 EXIT_DIVERGED = exit_codes.DIVERGED
+LESSON_SEED = 1  # --lesson: everyone in the room starts from w 0.1343642, b 0.8474337
 
 
 # A negative number in any spelling our parsers accept (-1e5, -.5): argparse's own
@@ -151,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--pace", type=_checked(params.parse_pace), default=params.DEFAULT_PACE,
                      help='reports per second, or "max" (default 20)')
     app.add_argument("--run", action="store_true", help="start training at once instead of paused")
+    app.add_argument("--lesson", action="store_true",
+                     help="a classroom start: Epoch explained open, paused at epoch 0, "
+                          "the same start for everyone (seed 1) unless --w0, --b0 or --seed say otherwise")
     app.add_argument("--resume", action="store_true",
                      help="carry on where the last session stopped (saved on quit and on hang-up)")
     app.add_argument("--state", metavar="FILE",
@@ -362,7 +366,7 @@ def build_session(args: argparse.Namespace) -> Session:
     model = persist.load_model(args.load_model) if args.load_model else None
     hyper = params.Hyperparameters(
         epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
-        seed=args.seed, pace=args.pace,
+        seed=LESSON_SEED if args.lesson and args.seed is None else args.seed, pace=args.pace,
     )
     session = Session(hyper, data_for_model(args, model))
     if model is not None:
@@ -394,7 +398,7 @@ def open_app(args: argparse.Namespace) -> int:
         return _error(problem)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
-    return run_app(session, session_file=session_file, watch=watch, run=args.run, fps=args.fps,
+    return run_app(session, session_file=session_file, watch=watch, run=args.run, lesson=args.lesson, fps=args.fps,
                    ascii_only=args.ascii, projector=args.projector)
 
 
@@ -403,7 +407,8 @@ DATA_FLAGS = {"preset": "--preset", "data": "--data", "noise": "--noise", "noise
 HYPERPARAMETER_FLAGS = {"epochs": "--epochs", "alpha": "--alpha", "w0": "--w0", "b0": "--b0", "seed": "--seed",
                         "every": "--every", "pace": "--pace"}
 APP_FLAGS = {"every": "--every", "pace": "--pace", "run": "--run", "resume": "--resume", "state": "--state",
-             "load_model": "--load-model", "fps": "--fps"}
+             "load_model": "--load-model", "fps": "--fps", "lesson": "--lesson", "projector": "--projector",
+             "ascii": "--ascii"}
 FILE_FLAGS = {"data": "--data", "state": "--state", "load_model": "--load-model",
               "history": "--history", "save_model": "--save-model"}
 

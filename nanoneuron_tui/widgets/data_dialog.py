@@ -26,6 +26,17 @@ FIELDS = {
 }
 
 
+class PlainCheckbox(Checkbox):
+    """On and off unmistakable without colour: ▐X▌ when on, an empty ▐ ▌ when off.
+
+    (Textual's own shows the X either way, only dimmed when off.)
+    """
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 -- the name Checkbox reads
+        return "X" if self.value else " "
+
+
 class DataDialog(ModalScreen[DataSet | None]):
     """Returns the new data set, built and checked, or None if cancelled."""
 
@@ -60,7 +71,7 @@ class DataDialog(ModalScreen[DataSet | None]):
                     yield Label(label, classes="field-label")
                     yield Input(value=values[field_id], placeholder=placeholder, max_length=params.MAX_FIELD_CHARS,
                                 validators=[Parses(parse)], id=f"data-{field_id}")
-            yield Checkbox("normalize x: train on (x − mean) / std", value=spec.normalize,
+            yield PlainCheckbox("normalize x: train on (x − mean) / std", value=spec.normalize,
                            id="data-normalize", compact=True)
             yield Static(id="data-message")
             with Horizontal(id="data-buttons"):
