@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nanoneuron_tui import lifecycle  # noqa: E402
+from nanoneuron_tui.session_file import SessionFile  # noqa: E402
 from nanoneuron_tui.params import Hyperparameters  # noqa: E402
 from nanoneuron_tui.session import Session  # noqa: E402
 
@@ -26,7 +26,7 @@ from nanoneuron_tui.session import Session  # noqa: E402
 def seconds_per_save(session: Session, repeat: int) -> tuple[list[float], int]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "session.json"
-        owner = lifecycle.SessionFile.claim(path, resuming=True)
+        owner = SessionFile.claim(path, resuming=True)
         times = []
         for _ in range(repeat):
             started = time.perf_counter()
