@@ -1,11 +1,9 @@
-"""What one autosave costs: a session with full cost histories, saved atomically (fsync, rename).
+"""What one autosave costs: a session saved atomically (write, fsync, rename).
 
     python benchmarks/bench_autosave.py [--repeat 20]
 
-The session is the seed run trained to the end (70,000 epochs: both histories
-at their 4096-point capacity), the largest a session file gets. Prints the
-median and worst time per save, the file's size, and the same for a fresh
-session, side by side.
+A fresh session and the seed run trained to the end (70,000 epochs), side by
+side: the file's size, and the median and worst time per save.
 """
 
 from __future__ import annotations

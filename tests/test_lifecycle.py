@@ -246,8 +246,8 @@ def test_saving_on_the_way_out_pauses_and_says_how_to_resume(tmp_path):
     owner = session_file.SessionFile.claim(path, resuming=False)
     session = fresh_session()
     owner.started_with(session)
-    session.run()
-    session.train_slice()
+    session.start()
+    session.train_towards_report()
     line = owner.save_for_exit(session)
     assert session.state is State.PAUSED
     assert line == f"session saved; nanoneuron --resume --state {path} carries on"
@@ -372,14 +372,14 @@ def test_while_training_a_save_waits_for_the_interval_and_a_pause_is_saved_at_on
     clock = Clock()
     saves = []
     saver = autosaver(session, lambda: saves.append(session.view().epoch), interval=30, clock=clock)
-    session.run()
-    session.train_slice()
+    session.start()
+    session.train_towards_report()
     clock.now = 29.0
     looked(saver)
     assert saves == []  # training, and not yet 30 s
     clock.now = 30.5
     poll(lambda: saves, timeout=10, what="the save after 30 s")
-    session.train_slice()
+    session.train_towards_report()
     clock.now = 31.0
     looked(saver)
     assert len(saves) == 1  # the next one is 30 s after that
@@ -393,8 +393,8 @@ def test_a_run_too_short_to_be_seen_running_is_still_saved(autosaver):
     saves = []
     saver = autosaver(session, lambda: saves.append(session.view().epoch))
     looked(saver)
-    session.run()
-    session.train_slice()
+    session.start()
+    session.train_towards_report()
     session.pause()
     poll(lambda: saves, timeout=10, what="a save")
     assert saves == [1000]
