@@ -314,7 +314,7 @@ def open_app(args: argparse.Namespace) -> int:
     watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())
     watch.start()
     from nanoneuron_tui import glyphs, persist
-    from nanoneuron_tui.session_file import SessionFile, SessionFileInUse, fresh_path
+    from nanoneuron_tui.session_file import SessionFile, SessionFileInUse, first_fresh_path
 
     term = os.environ.get("TERM")
     if problem := glyphs.cannot_draw(term):
@@ -328,7 +328,7 @@ def open_app(args: argparse.Namespace) -> int:
         else:
             session_file = SessionFile.claim_or_fresh(args.state_path)
     except SessionFileInUse as in_use:
-        return _error(f"{in_use}; quit it first, or start a fresh session with --state {fresh_path(in_use.path, 2)}")
+        return _error(f"{in_use}; quit it first, or start a fresh session with --state {first_fresh_path(in_use.path)}")
     except OSError as problem:
         return _error(f"cannot use {args.state_path}: {problem.strerror or problem}")
     try:

@@ -32,7 +32,7 @@ from nanoneuron_tui.exit_codes import after_signal
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
 EXIT_DEADLINE = 0.8  # seconds from a stop signal to the end of the process, once the session is saved
 HANGUP_DEADLINE = 0.3  # the same after a hang-up: there is no terminal to wait for
-SAVE_DEADLINE = 1.5  # a save still running by then is abandoned: the old file stays whole (atomic writes)
+SAVE_DEADLINE = 1.2  # a save still running by then is abandoned: the old file stays whole (atomic writes)
 TERMINAL_WRITE_DEADLINE = 0.2  # a terminal that does not take the restoring bytes by then never will
 
 # What Textual turns on, turned off again: keyboard protocol, mouse reporting,
@@ -159,7 +159,9 @@ class SignalWatch:
         self._end_now()
 
     def stop(self, signum: int) -> None:
-        """What a stop signal does (on the watch's thread): save, ask the app to leave, end by the deadline."""
+        """What a stop signal does: save, ask the app to leave, end the process by the deadline.
+
+        Runs on a thread of its own, so the watch can still take a second signal meanwhile."""
         started = time.monotonic()
         self.signum = signum
         self.farewell = self._saved_within_deadline()

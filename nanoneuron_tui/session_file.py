@@ -20,7 +20,7 @@ import os
 import shlex
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from nanoneuron_tui import persist
@@ -51,6 +51,18 @@ def previous_path(path: Path) -> Path:
 def fresh_path(path: Path, number: int) -> Path:
     """session.json -> session-2.json"""
     return path.with_name(f"{path.stem}-{number}{path.suffix}")
+
+
+def fresh_paths(path: Path) -> Iterator[Path]:
+    """``session-N.json`` beside ``path`` that no instance has used: no session saved, no lock taken."""
+    for number in range(2, FRESH_NAMES + 1):
+        candidate = fresh_path(path, number)
+        if not candidate.exists() and not lock_path(candidate).exists():
+            yield candidate
+
+
+def first_fresh_path(path: Path) -> Path:
+    return next(fresh_paths(path), fresh_path(path, FRESH_NAMES + 1))
 
 
 class SessionFile:
@@ -95,10 +107,7 @@ class SessionFile:
         try:
             return cls.claim(path, resuming=False)
         except SessionFileInUse as in_use:
-            for number in range(2, FRESH_NAMES + 1):
-                candidate = fresh_path(path, number)
-                if candidate.exists():
-                    continue  # someone's saved session: not ours to replace
+            for candidate in fresh_paths(path):
                 try:
                     owned = cls.claim(candidate, resuming=False)
                 except SessionFileInUse:

@@ -80,6 +80,12 @@ def test_each_signal_has_its_conventional_exit_code(signum, code):
     assert stop.left == [code] and stop.exits == [code] and stop.watch.code == code
 
 
+def test_after_a_hang_up_the_wait_for_the_app_is_short():
+    # The ordinary deadline would outlast the test's wait: only the hang-up's short one ends it in time.
+    stop = Stop(exit_deadline=60, hangup_deadline=0.01).on(signal.SIGHUP)
+    assert stop.exits == [129]
+
+
 def test_after_the_app_left_its_screen_the_watch_leaves_the_terminal_alone():
     stop = Stop(exit_deadline=0.05)
     stop.watch.terminal_restored()
@@ -202,6 +208,7 @@ def test_a_second_owner_gets_a_fresh_file_that_holds_no_saved_session(tmp_path):
     third = session_file.SessionFile.claim_or_fresh(path)
     assert second.path == tmp_path / "session-3.json" and third.path == tmp_path / "session-4.json"
     assert second.displaced.path == path and second.displaced.pid == os.getpid()
+    assert session_file.first_fresh_path(path) == tmp_path / "session-5.json"
     assert any(f"pid {os.getpid()}" in note and "session-3.json" in note for note in second.start_notes())
     for owner in (first, second, third):
         owner.release()
