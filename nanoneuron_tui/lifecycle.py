@@ -19,6 +19,7 @@ What is saved, where, and how often is session_file.py's business.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -34,6 +35,7 @@ EXIT_DEADLINE = 0.8  # seconds from a stop signal to the end of the process, onc
 HANGUP_DEADLINE = 0.3  # the same after a hang-up: there is no terminal to wait for
 SAVE_DEADLINE = 1.2  # a save still running by then is abandoned: the old file stays whole (atomic writes)
 TERMINAL_WRITE_DEADLINE = 0.2  # a terminal that does not take the restoring bytes by then never will
+HANGUP_CHECK = 0.5  # seconds between looks at the terminal, for a hang-up that sent no SIGHUP
 
 # What Textual turns on, turned off again: keyboard protocol, mouse reporting,
 # bracketed paste, focus events, in-band resize; line wrap and the cursor back;
@@ -72,6 +74,16 @@ class Terminal:
     @property
     def is_terminal(self) -> bool:
         return self.attributes is not None
+
+    def hung_up(self) -> bool:
+        """The terminal was closed (the kernel answers EIO on a hung-up terminal)."""
+        if not self.is_terminal:
+            return False
+        try:
+            termios.tcgetattr(self.fd)
+        except termios.error as problem:
+            return problem.args[0] == errno.EIO
+        return False
 
     def restore(self, line: str = "") -> None:
         """Leave the app's modes and print ``line``, without ever blocking for long.
@@ -141,7 +153,7 @@ class SignalWatch:
 
     def start(self) -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        threading.Thread(target=self._watch, name="nanoneuron-signals", daemon=True).start()
+        threading.Thread(target=self.take_signals, name="nanoneuron-signals", daemon=True).start()
 
     def attach(self, save: Callable[[], str], leave: Callable[[int], object]) -> None:
         """What to do on a signal: ``save()`` returns the line to leave with; ``leave(code)``
@@ -152,11 +164,22 @@ class SignalWatch:
         """The app has left its screen: a forced exit from now on must not touch the terminal."""
         self._terminal_restored.set()
 
-    def _watch(self) -> None:
-        signum = signal.sigwait(STOP_SIGNALS)
+    def take_signals(self) -> None:
+        """The watch thread: the first stop signal starts the stop, a second one ends the process."""
+        signum = self._next_stop()
         threading.Thread(target=self.stop, args=(signum,), name="nanoneuron-stop", daemon=True).start()
         signal.sigwait(STOP_SIGNALS)  # asked twice: no more waiting
         self._end_now()
+
+    def _next_stop(self) -> int:
+        """The first stop signal; a terminal found hung up counts as SIGHUP, for the hang-ups
+        that send none (a terminal closed before the app became its controlling process)."""
+        while True:
+            taken = signal.sigtimedwait(STOP_SIGNALS, HANGUP_CHECK)
+            if taken is not None:
+                return taken.si_signo
+            if self.terminal.hung_up():
+                return signal.SIGHUP
 
     def stop(self, signum: int) -> None:
         """What a stop signal does: save, ask the app to leave, end the process by the deadline.

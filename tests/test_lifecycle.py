@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import termios
 import threading
 import time
@@ -155,6 +157,36 @@ def test_restoring_a_terminal_that_reads_nothing_does_not_block(pseudo_terminal)
     threading.Thread(target=lambda: (terminal.restore("bye"), done.set()), daemon=True).start()
     assert done.wait(10), "restore blocked on a terminal that reads nothing"
     assert termios.tcgetattr(slave)[3] & termios.ICANON  # the settings got through all the same
+
+
+def test_a_closed_terminal_is_seen_as_hung_up():
+    master, slave = os.openpty()
+    try:
+        terminal = lifecycle.Terminal(slave)
+        assert not terminal.hung_up()
+        os.close(master)
+        assert terminal.hung_up()
+    finally:
+        os.close(slave)
+
+
+HUNG_UP_WITHOUT_SIGHUP = """
+import os, sys
+from nanoneuron_tui import lifecycle
+master, slave = os.openpty()
+watch = lifecycle.SignalWatch(lifecycle.Terminal(slave))
+watch.start()
+os.close(master)  # a hang-up, but this process is not the terminal's controller: no SIGHUP comes
+import time; time.sleep(30)
+sys.exit(0)
+"""
+
+
+def test_a_terminal_that_hangs_up_without_a_sighup_still_stops_the_process():
+    ended = subprocess.run([sys.executable, "-c", HUNG_UP_WITHOUT_SIGHUP], capture_output=True, text=True,
+                           timeout=60)
+    assert ended.returncode == 128 + signal.SIGHUP, ended.stderr
+    assert "stopped by SIGHUP" in ended.stderr
 
 
 def test_a_file_is_no_terminal_and_gets_no_escape_sequences(tmp_path):
