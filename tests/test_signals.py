@@ -185,7 +185,8 @@ def test_a_stop_signal_before_any_change_keeps_the_saved_session(pty_app, tmp_pa
 def test_headless_training_stopped_by_a_signal_leaves_no_file_and_no_traceback(tmp_path, signum):
     history = tmp_path / "big.csv"
     process = subprocess.Popen(
-        [installed_nanoneuron(), "train", "--epochs", "15000000", "--history", str(history)],
+        [installed_nanoneuron(), "train", "--epochs", "100000000", "--history", str(history),
+         "--history-limit", "20GB"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
