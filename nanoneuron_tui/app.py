@@ -18,12 +18,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import exit_codes, glyphs, lifecycle, persist
+from nanoneuron_tui import exit_codes, glyphs, persist
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.pacing import Playback
+from nanoneuron_tui.lifecycle import SignalWatch
 from nanoneuron_tui.session import Session, State, View
+from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
 from nanoneuron_tui.widgets.cost_surface import CostSurfaceView, Ghost
@@ -130,7 +132,7 @@ class NanoNeuronApp(App[None]):
         lesson: bool = False,
         fps: float | None = None,
         state_path: Path | None = None,
-        session_file: lifecycle.SessionFile | None = None,
+        session_file: SessionFile | None = None,
         projector: bool = False,
     ) -> None:
         super().__init__()
@@ -645,7 +647,7 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
-def run_app(session: Session, *, session_file: lifecycle.SessionFile, watch: lifecycle.SignalWatch,
+def run_app(session: Session, *, session_file: SessionFile, watch: SignalWatch,
             run: bool = False, lesson: bool = False, fps: float | None = None, ascii_only: bool = False,
             projector: bool = False) -> int:
     """Show ``session`` until the user quits, a signal stops it or the terminal goes; the exit code."""
@@ -657,14 +659,14 @@ def run_app(session: Session, *, session_file: lifecycle.SessionFile, watch: lif
     app = NanoNeuronApp(session, run=run, lesson=lesson, fps=fps, session_file=session_file, projector=projector)
     session_file.started_with(session)
     watch.attach(save=lambda: session_file.save_for_exit(session), leave=app.leave_soon)
-    autosaver = lifecycle.Autosaver(session, lambda: session_file.save(session),
-                                    report=lambda problem: setattr(app, "save_problem", problem))
+    autosaver = Autosaver(session, lambda: session_file.save(session),
+                          report=lambda problem: setattr(app, "save_problem", problem))
     autosaver.start()
     app.run()
     watch.terminal_restored()
     autosaver.stop()
     if watch.code is not None:
-        lifecycle.say(watch.line())
+        watch.say_farewell()
         return watch.code
     session_file.release()
     if app.save_problem:

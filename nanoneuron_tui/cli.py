@@ -375,20 +375,21 @@ def build_session(args: argparse.Namespace) -> Session:
 
 
 def open_app(args: argparse.Namespace) -> int:
-    from nanoneuron_tui import persist
-
-    # First of all, before any thread exists: stop signals go to the watch's thread only.
+    # First of all, before any thread exists: stop signals go to the watch's own thread.
     watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())
     watch.start()
+    from nanoneuron_tui import persist
+    from nanoneuron_tui.session_file import SessionFile, SessionFileInUse, first_fresh_path
+
     args.state_path = Path(args.state) if args.state else persist.default_state_path()
     try:
+        # One owner per session file: a second instance resumes nothing and saves elsewhere.
         if args.resume:
-            session_file = lifecycle.SessionFile.claim(args.state_path, resuming=True)
+            session_file = SessionFile.claim(args.state_path, resuming=True)
         else:
-            session_file = lifecycle.SessionFile.claim_or_fresh(args.state_path)
-    except lifecycle.SessionFileInUse as in_use:
-        fresh = lifecycle.fresh_path(args.state_path, 2)
-        return _error(f"{in_use}; quit it first, or start a fresh session with --state {fresh}")
+            session_file = SessionFile.claim_or_fresh(args.state_path)
+    except SessionFileInUse as in_use:
+        return _error(f"{in_use}; quit it first, or start a fresh session with --state {first_fresh_path(in_use.path)}")
     except OSError as problem:
         return _error(f"cannot use {args.state_path}: {problem.strerror or problem}")
     try:
