@@ -220,3 +220,32 @@ def test_a_failed_save_on_quit_exits_non_zero(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(app_module.NanoNeuronApp, "run", lambda self: self.save_session())
     assert app_module.run_app(Session(), state_path=blocker / "session.json") != 0
     assert "not saved" in capsys.readouterr().err
+
+
+# -- item 12: a field takes a number's worth of text, and says what is wrong briefly ----------
+
+
+async def test_every_field_is_capped_and_a_flood_of_text_gets_a_short_message():
+    from textual.widgets import Input
+
+    from nanoneuron_tui import params
+    from tests.conftest import make_app
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")  # the data dialog's fields too
+        await pilot.pause()
+        fields = list(app.screen.query(Input)) + list(app.screen_stack[0].query(Input))
+        assert fields and all(field.max_length for field in fields)
+        numeric = [field for field in fields if field.id not in ("data-csv",)]
+        assert all(field.max_length <= params.MAX_FIELD_CHARS for field in numeric)
+        await pilot.press("escape")
+        alpha = app.query_one("#field-alpha", Input)
+        alpha.focus()
+        alpha.value = ""
+        await pilot.press(*["7"] * (params.MAX_FIELD_CHARS + 20))  # typing stops at the cap
+        assert len(alpha.value) == params.MAX_FIELD_CHARS
+    for parse in (params.parse_alpha, params.parse_epoch, params.parse_size, params.parse_seed):
+        with pytest.raises(ValueError) as caught:
+            parse("٧" * 5000)
+        assert len(str(caught.value)) < 80
