@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
 import sys
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,14 +12,13 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import exit_codes, persist
+from nanoneuron_tui import exit_codes, glyphs, lifecycle, persist
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
@@ -41,7 +37,6 @@ SSH_FPS = 4  # over SSH every byte crosses the link
 TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stretch...
 BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
-HANGUP_DEADLINE = 0.8  # seconds: after a hang-up the process is gone by then, whatever else happens
 
 
 class Trained(Message):
@@ -68,6 +63,8 @@ class TooSmall(Static):
 
 
 class NanoNeuronApp(App[None]):
+    _ascii_filter = glyphs.AsciiOnly()
+
     CSS_PATH = "app.tcss"
     TITLE = "NanoNeuron"
     # On short terminals the title line goes, so the panes keep their rows;
@@ -106,12 +103,17 @@ class NanoNeuronApp(App[None]):
         run: bool = False,
         fps: float | None = None,
         state_path: Path | None = None,
+        session_file: lifecycle.SessionFile | None = None,
     ) -> None:
         super().__init__()
         # Calm over a slow link: nothing moves unless training moves it.
         self.animation_level = "none"
         self.session = session
         self.state_path = state_path  # where the session is saved on quit or hang-up
+        self.session_file = session_file  # the same, owned (locked) by this process
+        if session_file is not None:
+            self.state_path = session_file.path
+        self._event_loop: asyncio.AbstractEventLoop | None = None
         self.save_problem: str | None = None
         self.fps = fps or default_fps()
         self.frame_interval = 1 / self.fps
@@ -146,9 +148,10 @@ class NanoNeuronApp(App[None]):
         self.query_one("#cost-plot").border_title = "Cost (log)  [#0087ff]━ train[/]  [#ff8700]· test[/]"
         self.query_one("#prediction").border_title = "Ask it"
         self._show_data_labels()
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            # A dropped SSH connection sends SIGHUP: save, stop, leave.
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
+        self._event_loop = asyncio.get_running_loop()
+        if self.session_file is not None:
+            for note in self.session_file.start_notes():
+                self.notify(note, timeout=15)
         self.render_view()
         if self._start_running:
             self.session.start()
@@ -158,10 +161,11 @@ class NanoNeuronApp(App[None]):
     # -- saving and leaving ---------------------------------------------------------
 
     def save_session(self) -> None:
-        if self.state_path is None:
-            return
         try:
-            persist.save_session(self.session, self.state_path)
+            if self.session_file is not None:
+                self.session_file.save(self.session)
+            elif self.state_path is not None:
+                persist.save_session(self.session, self.state_path)
         except persist.PersistError as problem:
             self.save_problem = str(problem)
 
@@ -169,17 +173,23 @@ class NanoNeuronApp(App[None]):
         self.save_session()
         self.exit()
 
-    def hang_up(self) -> None:
-        """The terminal is gone: save, stop training and exit, within a second whatever happens."""
+    def leave_soon(self, return_code: int) -> None:
+        """Stop training and exit with ``return_code``; callable from any thread, returns at once.
+
+        A stop signal calls this after saving (lifecycle.SignalWatch); if the event
+        loop is stuck behind a terminal that stopped reading, the watch ends the process.
+        """
+        if self._event_loop is not None:
+            self._event_loop.call_soon_threadsafe(self._leave, return_code)
+
+    def _leave(self, return_code: int) -> None:
         self.session.pause()
-        self.save_session()
-        # Nothing can be drawn on a dead terminal; if shutting down stalls
-        # on it, the watchdog ends the process rather than let it spin.
-        watchdog = threading.Timer(HANGUP_DEADLINE, os._exit, args=(129,))
-        watchdog.daemon = True
-        watchdog.start()
         self.workers.cancel_all()
-        self.exit(return_code=129)
+        self.exit(return_code=return_code)
+
+    def get_line_filters(self):
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if glyphs.ascii_only() else filters
 
     def _ask_path(self, title: str, default: str, then) -> None:
         def answered(path: str | None) -> None:
@@ -228,14 +238,19 @@ class NanoNeuronApp(App[None]):
 
     def action_export_history(self) -> None:
         def export(path: Path) -> None:
-            try:
-                rows = persist.export_history(self.session, path)
-            except persist.PersistError as problem:
-                self.notify(str(problem), severity="error")
-            else:
-                self.notify(f"Wrote {rows:,} rows of cost history to {path}")
+            # Every epoch of the run: a long one takes seconds to write, so not on the event loop.
+            self.notify(f"Writing the cost of every epoch to {path}…")
+            self.run_worker(lambda: self._export_history(path), thread=True, group="export")
 
-        self._ask_path("Export the cost history as CSV:", "nanoneuron-history.csv", export)
+        self._ask_path("Export the cost of every epoch as CSV:", "nanoneuron-history.csv", export)
+
+    def _export_history(self, path: Path) -> None:
+        try:
+            rows = persist.export_history(self.session, path)
+        except persist.PersistError as problem:
+            self.call_from_thread(self.notify, str(problem), severity="error")
+        else:
+            self.call_from_thread(self.notify, f"Wrote {rows:,} rows of cost history to {path}")
 
     # -- showing the session ------------------------------------------------------
 
@@ -267,12 +282,9 @@ class NanoNeuronApp(App[None]):
         self.query_one(Timeline).show(view)
 
     def on_trained(self, message: Trained) -> None:
-        try:
-            self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
-        except NoMatches:
-            # A report that was on its way while the app shuts down finds its panes gone.
-            if not (self._exit or self._closing):
-                raise
+        if not self.is_running:
+            return  # shutting down: a report that was still queued may find the panes gone
+        self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
 
     # -- the training thread ------------------------------------------------------
 
@@ -404,7 +416,8 @@ class NanoNeuronApp(App[None]):
             ("Choose data", "Preset or CSV, noise, train/test split, normalization (d, F2)", self.action_choose_data),
             ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
-            ("Export cost history", "Write the cost per epoch as CSV", self.action_export_history),
+            ("Export cost history", "Write the cost of every epoch of the run so far as CSV",
+             self.action_export_history),
         ):
             yield SystemCommand(title, help_text, action)
 
@@ -417,11 +430,27 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
-def run_app(session: Session, *, run: bool = False, fps: float | None = None,
-            state_path: Path | None = None) -> int:
-    """Show ``session`` until the user quits; the exit code for the process."""
-    app = NanoNeuronApp(session, run=run, fps=fps, state_path=state_path)
+def run_app(session: Session, *, session_file: lifecycle.SessionFile, watch: lifecycle.SignalWatch,
+            run: bool = False, fps: float | None = None, ascii_only: bool = False) -> int:
+    """Show ``session`` until the user quits, a signal stops it or the terminal goes; the exit code."""
+    term = os.environ.get("TERM")
+    if problem := glyphs.cannot_draw(term):
+        print(f"nanoneuron: error: {problem}", file=sys.stderr)
+        return exit_codes.USAGE
+    glyphs.use_ascii(ascii_only or glyphs.needs_ascii(term))
+    app = NanoNeuronApp(session, run=run, fps=fps, session_file=session_file)
+    session_file.started_with(session)
+    watch.attach(save=lambda: session_file.save_for_exit(session), leave=app.leave_soon)
+    autosaver = lifecycle.Autosaver(session, lambda: session_file.save(session),
+                                    report=lambda problem: setattr(app, "save_problem", problem))
+    autosaver.start()
     app.run()
+    watch.terminal_restored()
+    autosaver.stop()
+    if watch.code is not None:
+        lifecycle.say(watch.line())
+        return watch.code
+    session_file.release()
     if app.save_problem:
         print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)
         return app.return_code or exit_codes.FAILED

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nanoneuron_tui import exit_codes, params
+from nanoneuron_tui import exit_codes, lifecycle, params
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.neuron import NanoNeuron
 from nanoneuron_tui.core.run import Moment, Run
@@ -158,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--load-model", metavar="FILE", help="start from a model saved as JSON")
     app.add_argument("--fps", type=_checked(params.parse_fps), default=None,
                      help="screen updates per second while training (default 8, or 4 over SSH)")
+    app.add_argument("--ascii", action="store_true",
+                     help="draw with plain ASCII only (automatic with TERM=linux, the Linux console)")
 
     commands = parser.add_subparsers(dest="command", metavar="{train}")
     train = commands.add_parser(
@@ -369,14 +371,29 @@ def build_session(args: argparse.Namespace) -> Session:
 def open_app(args: argparse.Namespace) -> int:
     from nanoneuron_tui import persist
 
+    # First of all, before any thread exists: stop signals go to the watch's thread only.
+    watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())
+    watch.start()
     args.state_path = Path(args.state) if args.state else persist.default_state_path()
+    try:
+        if args.resume:
+            session_file = lifecycle.SessionFile.claim(args.state_path, resuming=True)
+        else:
+            session_file = lifecycle.SessionFile.claim_or_fresh(args.state_path)
+    except lifecycle.SessionFileInUse as in_use:
+        fresh = lifecycle.fresh_path(args.state_path, 2)
+        return _error(f"{in_use}; quit it first, or start a fresh session with --state {fresh}")
+    except OSError as problem:
+        return _error(f"cannot use {args.state_path}: {problem.strerror or problem}")
     try:
         session = build_session(args)
     except (persist.PersistError, DataError) as problem:
+        session_file.release()
         return _error(problem)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
-    return run_app(session, run=args.run, fps=args.fps, state_path=args.state_path)
+    return run_app(session, session_file=session_file, watch=watch, run=args.run, fps=args.fps,
+                   ascii_only=args.ascii)
 
 
 DATA_FLAGS = {"preset": "--preset", "data": "--data", "noise": "--noise", "noise_seed": "--noise-seed",
@@ -421,5 +438,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         parser.error(problem)
     if args.command == "train":
-        return train_headless(args)
+        # A stop signal unwinds the run: temporary files go, nothing half-written stays.
+        try:
+            with lifecycle.stop_signals_raise():
+                return train_headless(args)
+        except lifecycle.Stopped as stop:
+            lifecycle.say(f"nanoneuron: stopped by {stop} before the end; no file was left half-written")
+            return stop.code
     return open_app(args)

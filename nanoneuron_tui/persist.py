@@ -14,6 +14,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -53,6 +54,20 @@ def default_state_path() -> Path:
     return platformdirs.user_state_path("nanoneuron") / "session.json"
 
 
+TEMPORARY_SUFFIX = ".tmp"
+
+
+def _temporary_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def temporary_name_pattern(target: str | os.PathLike[str]) -> re.Pattern[str]:
+    """The names ``atomic_writer`` gives its temporary files beside ``target`` (mkstemp
+    adds 8 random characters), so files left by a killed write can be found and removed."""
+    name = Path(target).name
+    return re.compile(re.escape(_temporary_prefix(Path(name))) + r"[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX))
+
+
 # -- writing -------------------------------------------------------------------
 
 
@@ -87,7 +102,8 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
         mode = stat.S_IMODE(os.stat(target).st_mode)  # a replaced file keeps its permissions
     except OSError:
         mode = 0o666 & ~_umask()  # a new one gets those of a plain open()
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target),
+                                       suffix=TEMPORARY_SUFFIX)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
             yield file

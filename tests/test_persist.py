@@ -169,6 +169,40 @@ def test_default_state_path_follows_xdg(monkeypatch, tmp_path):
     assert persist.default_state_path() == tmp_path / "nanoneuron" / "session.json"
 
 
+def test_a_resumed_run_rewinds_to_epoch_0_exactly(tmp_path):
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457))
+    session.step(300)
+    session.update(alpha=0.0002)
+    session.step(200)
+    persist.save_session(session, tmp_path / "s.json")
+    restored = persist.load_session(tmp_path / "s.json")
+    assert restored.epoch == 500 and restored.run.segments == session.run.segments
+    for epoch in (0, 299, 300, 301, 500):
+        restored.go_to(epoch)
+        session.go_to(epoch)
+        assert restored.view().moment == session.view().moment
+
+
+def test_a_version_1_session_still_loads_where_it_stood(tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"format": "nanoneuron-session", "version": 1, "session": {
+        "hyperparameters": {"epochs": 70000, "alpha": 0.0005, "every": 1000, "w0": 0.9492, "b0": 0.457,
+                            "seed": None, "pace": 20.0},
+        "data": {"preset": "c2f", "csv": None, "noise": 0.0, "noise_seed": 0, "test_ratio": None,
+                 "split_seed": 0, "normalize": False},
+        "init": {"w": 0.9492, "b": 0.457}, "epoch": 1401, "w": 1.9, "b": 20.5, "start_cost": 3014.3,
+        "diverged_at": None, "state": "paused",
+        "train_history": {"capacity": 4096, "stride": 1, "epochs": [0], "costs": [3014.3], "last": None},
+        "test_history": {"capacity": 4096, "stride": 1, "epochs": [], "costs": [], "last": None},
+    }}))
+    session = persist.load_session(path)
+    view = session.view()
+    assert (view.epoch, view.w, view.b) == (1401, 1.9, 20.5)
+    assert session.run.start_cost == 3014.3
+    session.go_to(0)  # it kept no past: the run begins where it was saved
+    assert session.epoch == 1401
+
+
 # -- models: typed, validated, and they know their data (issue 11 item 10, issue 8) ---------------
 
 import math  # noqa: E402

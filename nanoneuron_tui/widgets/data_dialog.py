@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import params
+from nanoneuron_tui import glyphs, params
 from nanoneuron_tui.core.csv_data import LoadCancelled
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.run import stable_alpha_advice
@@ -105,7 +105,7 @@ class DataDialog(ModalScreen[DataSet | None]):
                 normalize=self.query_one("#data-normalize", Checkbox).value,
             )
         except ValueError as problem:
-            message.update(f"[b red]✗[/] {escape(str(problem))}")
+            message.update(f"[b red]{glyphs.FAIL}[/] {escape(str(problem))}")
             return
         message.update("Loading… (Esc cancels)")
         # A large file takes seconds to read: off the event loop, so the app stays live.
@@ -129,7 +129,7 @@ class DataDialog(ModalScreen[DataSet | None]):
         if self.app.screen is not self:
             return  # cancelled while loading
         if isinstance(outcome, DataError):
-            self.query_one("#data-message", Static).update(f"[b red]✗[/] {escape(str(outcome))}")
+            self.query_one("#data-message", Static).update(f"[b red]{glyphs.FAIL}[/] {escape(str(outcome))}")
         else:
             self.dismiss(outcome)
 
