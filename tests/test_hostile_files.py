@@ -231,17 +231,6 @@ def test_a_relative_data_path_is_stored_resolved_so_resume_works_from_elsewhere(
     assert persist.load_session(state).data.name == "data.csv"  # from another directory
 
 
-def test_a_failed_save_on_quit_exits_non_zero(tmp_path, monkeypatch, capsys):
-    """run_app returns non-zero when the session could not be saved."""
-    from nanoneuron_tui import app as app_module
-
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    monkeypatch.setattr(app_module.NanoNeuronApp, "run", lambda self: self.save_session())
-    assert app_module.run_app(Session(), state_path=blocker / "session.json") != 0
-    assert "not saved" in capsys.readouterr().err
-
-
 # -- item 12: a field takes a number's worth of text, and says what is wrong briefly ----------
 
 
