@@ -160,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="screen updates per second while training (default 8, or 4 over SSH)")
     app.add_argument("--ascii", action="store_true",
                      help="draw with plain ASCII only (automatic with TERM=linux, the Linux console)")
+    app.add_argument("--projector", action="store_true",
+                     help="show w, b and the cost in large digits (needs about 150 columns)")
 
     commands = parser.add_subparsers(dest="command", metavar="{train}")
     train = commands.add_parser(
@@ -393,7 +395,7 @@ def open_app(args: argparse.Namespace) -> int:
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
     return run_app(session, session_file=session_file, watch=watch, run=args.run, fps=args.fps,
-                   ascii_only=args.ascii)
+                   ascii_only=args.ascii, projector=args.projector)
 
 
 DATA_FLAGS = {"preset": "--preset", "data": "--data", "noise": "--noise", "noise_seed": "--noise-seed",

@@ -102,8 +102,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
         mode = stat.S_IMODE(os.stat(target).st_mode)  # a replaced file keeps its permissions
     except OSError:
         mode = 0o666 & ~_umask()  # a new one gets those of a plain open()
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target),
-                                       suffix=TEMPORARY_SUFFIX)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=TEMPORARY_SUFFIX)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
             yield file
@@ -279,6 +278,7 @@ class SavedSession:
     run: dict[str, Any]  # Run.to_dict()'s shape, every value checked
     epoch: int
     state: str  # "paused", "finished" or "diverged": a running session is saved paused
+    pinned: dict[str, Any] | None = None  # a run kept for comparison: {"run": ..., "epoch": ...}
 
     @classmethod
     def of(cls, session) -> SavedSession:
@@ -296,6 +296,7 @@ class SavedSession:
                 "run": self.run,
                 "epoch": self.epoch,
                 "state": self.state,
+                "pinned": self.pinned,
             },
         }
 
@@ -315,13 +316,14 @@ class SavedSession:
             epoch = _whole(saved.get("epoch"), path, "epoch")
             if epoch < run["first_epoch"]:
                 raise _fail(path, "the epoch is before the run began")
-        return cls(hyper, _data_spec(saved.get("data"), path), run, epoch, state)
+        return cls(hyper, _data_spec(saved.get("data"), path), run, epoch, state,
+                   _pinned(saved.get("pinned"), path))
 
     def restore(self, path: object, cancelled=lambda: False):
         """The session, paused where it was (its data read again); PersistError if it cannot be."""
         from nanoneuron_tui.core.data import DataError, build_data
         from nanoneuron_tui.core.run import Run
-        from nanoneuron_tui.session import Session
+        from nanoneuron_tui.session import Pinned, Session
 
         try:
             data = build_data(self.data, cancelled)
@@ -330,13 +332,29 @@ class SavedSession:
         run = Run.from_dict(self.run, data)
         if not math.isfinite(run.cost(run.first_epoch)):
             raise _fail(path, "the starting neuron is too far from the data to train")
-        session = Session.restore(self.hyper, data, run, self.epoch)
+        pinned = None
+        if self.pinned is not None:
+            pinned = Pinned(Run.from_dict(self.pinned["run"], data), self.pinned["epoch"])
+        session = Session.restore(self.hyper, data, run, self.epoch, pinned)
         if session.epoch != self.epoch or session.state.value != self.state:
             raise _fail(path, f"the run does not reach epoch {self.epoch:,} {self.state}")
         return session
 
 
 _SAVED_STATES = ("paused", "finished", "diverged")
+
+
+def _pinned(saved: Any, path: object) -> dict[str, Any] | None:
+    """A pinned run kept for comparison (optional): the run and how far it had got."""
+    if saved is None:
+        return None
+    if not isinstance(saved, dict):
+        raise _fail(path, "the pinned run is malformed")
+    run = _run(saved.get("run"), path)
+    epoch = _whole(saved.get("epoch"), path, "the pinned run's epoch")
+    if epoch < run["first_epoch"]:
+        raise _fail(path, "the pinned run's epoch is before it began")
+    return {"run": run, "epoch": epoch}
 
 
 def save_session(session, path: str | os.PathLike[str]) -> None:

@@ -231,6 +231,22 @@ def test_a_relative_data_path_is_stored_resolved_so_resume_works_from_elsewhere(
     assert persist.load_session(state).data.name == "data.csv"  # from another directory
 
 
+def test_a_failed_save_on_quit_exits_non_zero(tmp_path, monkeypatch, capsys):
+    """run_app returns non-zero when the session could not be saved."""
+    from nanoneuron_tui import app as app_module
+    from nanoneuron_tui import lifecycle
+
+    def disk_full(session, path):
+        raise persist.PersistError(f"cannot write {path}: No space left on device")
+
+    monkeypatch.setattr(persist, "save_session", disk_full)
+    monkeypatch.setattr(app_module.NanoNeuronApp, "run", lambda self: (self.session.step(), self.save_session()))
+    session_file = lifecycle.SessionFile.claim(tmp_path / "session.json", resuming=False)
+    watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())  # not started: no signal comes
+    assert app_module.run_app(Session(), session_file=session_file, watch=watch) != 0
+    assert "not saved" in capsys.readouterr().err
+
+
 # -- item 12: a field takes a number's worth of text, and says what is wrong briefly ----------
 
 
