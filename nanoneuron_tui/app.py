@@ -26,6 +26,7 @@ from nanoneuron_tui import persist
 from nanoneuron_tui.cli import data_from_args
 from nanoneuron_tui.core.data import DataError
 from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui.paths import ConfinementError, confined
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot
@@ -100,8 +101,11 @@ class NanoNeuronApp(App[None]):
         run: bool = False,
         fps: float | None = None,
         state_path: Path | None = None,
+        confine: Path | None = None,
     ) -> None:
         super().__init__()
+        # Served to a stranger (`nanoneuron serve`): every typed file name stays in this directory.
+        self.confine = confine
         # Calm over a slow link: nothing moves unless training moves it.
         self.animation_level = "none"
         self.session = session
@@ -174,10 +178,20 @@ class NanoNeuronApp(App[None]):
         self.workers.cancel_all()
         self.exit(return_code=129)
 
+    def typed_path(self, typed: str) -> Path:
+        """The file a typed name means; ConfinementError if a served session may not use it."""
+        return confined(self.confine, typed) if self.confine else Path(typed).expanduser()
+
     def _ask_path(self, title: str, default: str, then) -> None:
         def answered(path: str | None) -> None:
-            if path:
-                then(Path(path).expanduser())
+            if not path:
+                return
+            try:
+                chosen = self.typed_path(path)
+            except ConfinementError as problem:
+                self.notify(str(problem), severity="error")
+            else:
+                then(chosen)
 
         self.push_screen(PathPrompt(title, default), answered)
 
@@ -216,6 +230,19 @@ class NanoNeuronApp(App[None]):
                 self.notify(f"Wrote {rows:,} rows of cost history to {path}")
 
         self._ask_path("Export the cost history as CSV:", "nanoneuron-history.csv", export)
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        if self.confine:  # else Textual writes to the Downloads folder of whoever runs the server
+            try:
+                folder = self.typed_path(path) if path else self.confine.resolve()
+                if filename:
+                    filename = str(confined(folder, filename).relative_to(folder))
+            except ConfinementError as problem:
+                self.notify(str(problem), severity="error")
+                return None
+            path = str(folder)
+        return super().deliver_screenshot(filename, path, time_format)
 
     # -- showing the session ------------------------------------------------------
 
@@ -320,7 +347,7 @@ class NanoNeuronApp(App[None]):
                 self._show_data_labels()
                 self.notify(f"{stability_note(data)}. Training starts over at epoch 0.")
 
-        self.push_screen(DataDialog(self.session.data.spec), chosen)
+        self.push_screen(DataDialog(self.session.data.spec, confine=self.confine), chosen)
 
     def _show_data_labels(self) -> None:
         data = self.session.data
@@ -389,7 +416,8 @@ def run_app(args: argparse.Namespace) -> int:
     except (persist.PersistError, DataError) as problem:
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return 2
-    app = NanoNeuronApp(session, run=args.run, fps=args.fps, state_path=state_path)
+    confine = Path(args.confine) if getattr(args, "confine", None) else None
+    app = NanoNeuronApp(session, run=args.run, fps=args.fps, state_path=state_path, confine=confine)
     app.run()
     if app.save_problem:
         print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)

@@ -103,8 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--load-model", metavar="FILE", help="start from a model saved as JSON")
     app.add_argument("--fps", type=_checked(params.parse_fps), default=None,
                      help="screen updates per second while training (default 8, or 4 over SSH)")
+    # Set by `nanoneuron serve` for each client: typed file names stay inside this directory.
+    app.add_argument("--confine", metavar="DIR", help=argparse.SUPPRESS)
 
-    commands = parser.add_subparsers(dest="command", metavar="{train}")
+    commands = parser.add_subparsers(dest="command", metavar="{train,serve}")
     train = commands.add_parser(
         "train",
         help="train without the app and print the report",
@@ -121,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write the cost of every epoch to this CSV file (epoch,cost)")
     train.add_argument("--save-model", metavar="FILE",
                        help="save the trained model (w, b, epoch, hyperparameters) as JSON")
+    serve = commands.add_parser(
+        "serve", add_help=False,
+        help="serve the app to a class: `serve ssh` (an SSH server) or `serve web` (a browser tab each)",
+    )
+    serve.add_argument("serve_args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -271,6 +278,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "train":
         return train_headless(args)
+    if args.command == "serve":
+        from nanoneuron_tui.serve.command import main as serve  # only a server pays for asyncssh
+
+        return serve(args.serve_args)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
     return run_app(args)

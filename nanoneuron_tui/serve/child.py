@@ -1,0 +1,75 @@
+"""The process a server starts for one client: the app, confined to the client's directory.
+
+    python -m nanoneuron_tui.serve.child ssh DIR      # an SSH client's own directory; resumes if saved
+    python -m nanoneuron_tui.serve.child web PARENT   # a browser tab: a fresh directory under PARENT
+
+Over SSH the process is started on a fresh PTY in a session of its own; it
+makes that PTY its controlling terminal, so that if the server itself dies
+the kernel hangs the app up and it saves, as it would under sshd.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+from nanoneuron_tui.serve.identity import SESSION_FILE
+
+UNREADABLE_PAUSE = 3.0  # seconds to read why a saved session could not be resumed
+
+
+def app_arguments(directory: Path, resume: bool) -> list[str]:
+    return ["--confine", str(directory), "--state", str(directory / SESSION_FILE), *(["--resume"] if resume else [])]
+
+
+def run_app(directory: Path) -> int:
+    """The app in ``directory``, resuming the saved session there if there is one."""
+    from nanoneuron_tui import cli
+
+    os.chdir(directory)  # default file names land in the client's directory
+    saved = directory / SESSION_FILE
+    if not saved.exists():
+        return cli.main(app_arguments(directory, resume=False))
+    code = cli.main(app_arguments(directory, resume=True))
+    if code != cli.EXIT_USAGE:
+        return code
+    # The saved session could not be read (the reason is on screen): keep it aside, start afresh.
+    kept = saved.with_name(f"unreadable-{int(time.time())}-{SESSION_FILE}")
+    saved.replace(kept)
+    print(f"Starting a new session; the unreadable one is kept as {kept.name}.", file=sys.stderr, flush=True)
+    time.sleep(UNREADABLE_PAUSE)
+    return cli.main(app_arguments(directory, resume=False))
+
+
+def take_terminal() -> None:
+    """Make our PTY the controlling terminal of our new session."""
+    with contextlib.suppress(OSError):
+        fcntl.ioctl(sys.stdin.fileno(), termios.TIOCSCTTY, 0)
+
+
+def main(argv: list[str]) -> int:
+    mode, place = argv
+    if mode == "ssh":
+        take_terminal()
+        return run_app(Path(place))
+    if mode == "web":
+        parent = Path(place)
+        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tab = Path(tempfile.mkdtemp(prefix="tab-", dir=parent))
+        try:
+            return run_app(tab)
+        finally:
+            # Nobody can come back to a closed tab: its files go with it.
+            shutil.rmtree(tab, ignore_errors=True)
+    raise SystemExit(f"usage: python -m nanoneuron_tui.serve.child ssh DIR | web PARENT (not {mode!r})")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
