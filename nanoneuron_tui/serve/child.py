@@ -3,20 +3,16 @@
     python -m nanoneuron_tui.serve.child ssh DIR      # an SSH client's own directory; resumes if saved
     python -m nanoneuron_tui.serve.child web PARENT   # a browser tab: a fresh directory under PARENT
 
-Over SSH the process is started on a fresh PTY in a session of its own; it
-makes that PTY its controlling terminal, so that if the server itself dies
-the kernel hangs the app up and it saves, as it would under sshd.
+Over SSH the server has already made the process a session of its own, with
+the PTY as its controlling terminal (serve/terminal.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import shutil
 import sys
 import tempfile
-import termios
 import time
 from pathlib import Path
 
@@ -48,16 +44,9 @@ def run_app(directory: Path) -> int:
     return cli.main(app_arguments(directory, resume=False))
 
 
-def take_terminal() -> None:
-    """Make our PTY the controlling terminal of our new session."""
-    with contextlib.suppress(OSError):
-        fcntl.ioctl(sys.stdin.fileno(), termios.TIOCSCTTY, 0)
-
-
 def main(argv: list[str]) -> int:
     mode, place = argv
     if mode == "ssh":
-        take_terminal()
         return run_app(Path(place))
     if mode == "web":
         parent = Path(place)

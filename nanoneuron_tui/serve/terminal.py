@@ -17,6 +17,7 @@ import pty
 import signal
 import struct
 import subprocess
+import sys
 import termios
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,6 +28,12 @@ LAST_OUTPUT_WAIT = 1.0  # seconds to pass on what a program wrote as it exited
 HANGUP_GRACE = 3.0  # seconds a program has to exit after SIGHUP before it is killed
 MAX_COLUMNS, MAX_ROWS = 500, 200  # a bigger window is clamped: nobody reads 10^6 columns
 DEFAULT_SIZE = (80, 24)
+# The program's first moments, before it becomes itself: in its new session, make the
+# PTY its controlling terminal (then a resize sends it SIGWINCH, and should the server
+# die, the kernel hangs it up), then exec. Python's preexec_fn could do this, but
+# forking a threaded server and running Python code before exec is not safe.
+TAKE_TERMINAL = ("import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+                 "os.execvp(sys.argv[1], sys.argv[1:])")
 
 
 def clamp_size(columns: int, rows: int) -> tuple[int, int]:
@@ -58,7 +65,7 @@ class PtyProgram:
         try:
             self._set_size(*size)
             self.process = subprocess.Popen(
-                list(argv), stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=dict(env),
+                [sys.executable, "-I", "-S", "-c", TAKE_TERMINAL, *argv], stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=dict(env),
                 start_new_session=True, close_fds=True,
             )
         except BaseException:
