@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import ipaddress
 import signal
 import sys
 from collections.abc import Sequence
@@ -74,14 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--public-url", default=None,
                      help="the URL browsers reach the server at, if a proxy stands in front of it")
     return parser
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    with contextlib.suppress(ValueError):
-        return ipaddress.ip_address(host).is_loopback
-    return False
 
 
 def main(argv: Sequence[str]) -> int:
