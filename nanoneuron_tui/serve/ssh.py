@@ -26,7 +26,7 @@ from nanoneuron_tui.serve.identity import User, user_directory
 from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
 
 NEEDS_PTY = ("nanoneuron is an interactive app and needs a terminal: "
-             "connect with `ssh -t -p PORT name@host` and no command.\r\n")
+             "connect with `ssh -t -p PORT name@host` and no command.")
 ACCEPTED_ENV = re.compile(r"TERM|LANG|LC_[A-Z_]{1,32}")
 SAFE_VALUE = re.compile(r"[A-Za-z0-9@%+=:,./_-]{1,128}")
 SAFE_TERM = re.compile(r"[A-Za-z0-9._+-]{1,64}")
@@ -111,7 +111,6 @@ class ServedSession(asyncssh.SSHServerSession):
         self.size = (80, 24)
         self.program: PtyProgram | None = None
         self.finished = asyncio.Event()
-        self.admitted = False
         self._last_input = time.monotonic()
         self._idle_timer: asyncio.TimerHandle | None = None
         self._end_reason: str | None = None
@@ -140,7 +139,7 @@ class ServedSession(asyncssh.SSHServerSession):
         return False
 
     def session_started(self) -> None:
-        asyncio.get_running_loop().create_task(self._start())
+        self._task = asyncio.get_running_loop().create_task(self._start())
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self.size = clamp_size(width, height)
@@ -168,59 +167,50 @@ class ServedSession(asyncssh.SSHServerSession):
         self._client_gone = True
         if self.program and self.program.running:
             self.program.discard_output()
-            asyncio.get_running_loop().create_task(self.program.hang_up())
-        elif not self.admitted:
-            self.finished.set()
+            self._hang_up = asyncio.get_running_loop().create_task(self.program.hang_up())
 
     # -- running the app ----------------------------------------------------------------
 
     async def _start(self) -> None:
-        chan = self.channel
-        assert chan is not None
-        if self.term is None:
-            chan.write(NEEDS_PTY.encode())
-            chan.exit(1)
+        try:
+            await self._run()
+        except Exception as problem:  # one client's trouble must never take the server down
+            log(f"session of {self.user} from {self.address} failed: {problem!r}")
+            if self.program and self.program.running:
+                self.program.discard_output()
+                await self.program.hang_up()
+        finally:
+            if self._idle_timer:
+                self._idle_timer.cancel()
+            self.server.classroom.leave(self)
             self.finished.set()
+
+    async def _run(self) -> None:
+        if self.term is None:
+            self._close(1, NEEDS_PTY)
             return
         refusal = await self.server.classroom.admit(self)
         if refusal is not None:
-            chan.write(f"{refusal}\r\n".encode())
-            chan.exit(1)
-            self.finished.set()
-            return
-        self.admitted = True
-        if self._client_gone:  # left while waiting for their old session to save
-            self._leave()
+            self._close(1, refusal)
             return
         home = await asyncio.to_thread(user_directory, self.server.settings.state_dir, self.user)
-        if self._client_gone or self._end_reason:  # gone, or ended, while we made the directory
-            if not self._client_gone:
-                chan.write(f"{self._end_reason}\r\n".encode())
-                chan.exit(1)
-            self._leave()
+        if self._client_gone or self._end_reason:  # gone, or ended, while we waited
+            self._close(1, self._end_reason)
             return
-        env = app_environment(chan.get_environment(), self.term, chan.get_extra_info("peername")[:2],
-                              chan.get_extra_info("sockname")[:2], home)
+        env = app_environment(self.channel.get_environment(), self.term, self.connection.peer,
+                              self.connection.local, home)
         try:
             self.program = PtyProgram(
                 self.server.settings.app_command(home), env=env, cwd=home, size=self.size,
-                on_output=self._send, on_input_drained=chan.resume_reading,
+                on_output=self._send, on_input_drained=self.channel.resume_reading,
             )
         except OSError as problem:
             log(f"cannot start the app for {self.user}: {problem}")
-            chan.write(b"The server could not start the app; please tell your teacher.\r\n")
-            chan.exit(1)
-            self._leave()
+            self._close(1, "The server could not start the app; please tell your teacher.")
             return
         self._watch_idle()
         code = await self.program.wait()
-        if self._idle_timer:
-            self._idle_timer.cancel()
-        if not self._client_gone:
-            if self._end_reason:
-                chan.write(f"\r\n{self._end_reason}\r\n".encode())
-            chan.exit(code if code >= 0 else 128 - code)
-        self._leave()
+        self._close(code if code >= 0 else 128 - code, self._end_reason and f"\r\n{self._end_reason}")
 
     def _send(self, data: bytes) -> None:
         if self.channel and not self._client_gone:
@@ -229,9 +219,15 @@ class ServedSession(asyncssh.SSHServerSession):
             except (BrokenPipeError, OSError):
                 self._client_gone = True
 
-    def _leave(self) -> None:
-        self.server.classroom.leave(self)
-        self.finished.set()
+    def _close(self, status: int, message: str | None = None) -> None:
+        """Tell the client why, if there is a why, and end the channel with ``status``."""
+        if message:
+            self._send(f"{message}\r\n".encode())
+        if self.channel and not self._client_gone:
+            try:
+                self.channel.exit(status)
+            except (BrokenPipeError, OSError):
+                self._client_gone = True
 
     async def end(self, reason: str) -> None:
         """Hang the app up (it saves), tell the client why, and return once it has exited."""
@@ -247,7 +243,7 @@ class ServedSession(asyncssh.SSHServerSession):
             self._idle_timer = asyncio.get_running_loop().call_later(timeout - quiet, self._watch_idle)
             return
         minutes = timeout / 60
-        asyncio.get_running_loop().create_task(self.end(
+        self._hang_up = asyncio.get_running_loop().create_task(self.end(
             f"Closed after {minutes:g} minutes without a key press. Your session is saved: connect again to resume."))
 
 
@@ -270,7 +266,9 @@ class ClientConnection(asyncssh.SSHServer):
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
-        host, port = conn.get_extra_info("peername")[:2]
+        self.peer = conn.get_extra_info("peername")[:2]
+        self.local = conn.get_extra_info("sockname")[:2]
+        host, port = self.peer
         self.address = f"{host}:{port}"
         self.host = host
         if self.server.ledger.blocked(host):
