@@ -27,14 +27,14 @@ def app_arguments(directory: Path, resume: bool) -> list[str]:
 
 def run_app(directory: Path) -> int:
     """The app in ``directory``, resuming the saved session there if there is one."""
-    from nanoneuron_tui import cli
+    from nanoneuron_tui import cli, exit_codes
 
     os.chdir(directory)  # default file names land in the client's directory
     saved = directory / SESSION_FILE
-    if not saved.exists():
-        return cli.main(app_arguments(directory, resume=False))
-    code = cli.main(app_arguments(directory, resume=True))
-    if code != cli.EXIT_USAGE:
+    # A second session of the same user (--max-per-user above 1) starts afresh beside the first.
+    resume = saved.exists() and not in_use(saved)
+    code = cli.main(app_arguments(directory, resume=resume))
+    if not (resume and code == exit_codes.USAGE and unreadable(saved)):
         return code
     # The saved session could not be read (the reason is on screen): keep it aside, start afresh.
     kept = saved.with_name(f"unreadable-{int(time.time())}-{SESSION_FILE}")
@@ -42,6 +42,27 @@ def run_app(directory: Path) -> int:
     print(f"Starting a new session; the unreadable one is kept as {kept.name}.", file=sys.stderr, flush=True)
     time.sleep(UNREADABLE_PAUSE)
     return cli.main(app_arguments(directory, resume=False))
+
+
+def in_use(saved: Path) -> bool:
+    from nanoneuron_tui import lifecycle
+
+    try:
+        lifecycle.SessionFile.claim(saved, resuming=True).release()
+    except lifecycle.SessionFileInUse:
+        return True
+    return False
+
+
+def unreadable(saved: Path) -> bool:
+    from nanoneuron_tui import persist
+    from nanoneuron_tui.core.data import DataError
+
+    try:
+        persist.load_session(saved)
+    except (persist.PersistError, DataError):
+        return True
+    return False
 
 
 def main(argv: list[str]) -> int:

@@ -8,10 +8,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from nanoneuron_tui import params
-from nanoneuron_tui.paths import confined
+from nanoneuron_tui import glyphs, params
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
+from nanoneuron_tui.core.run import stable_alpha_advice
 from nanoneuron_tui.core.trainer import max_stable_alpha
+from nanoneuron_tui.paths import confined
 from nanoneuron_tui.widgets import Parses, blank_or, stop_blinking
 
 FIELDS = {
@@ -105,7 +106,7 @@ class DataDialog(ModalScreen[DataSet | None]):
                 normalize=self.query_one("#data-normalize", Checkbox).value,
             )
         except ValueError as problem:
-            message.update(f"[b red]✗[/] {problem}")
+            message.update(f"[b red]{glyphs.FAIL}[/] {problem}")
             return
         message.update("Loading…")
         # A large file takes seconds to read: off the event loop, so the app stays live.
@@ -122,11 +123,11 @@ class DataDialog(ModalScreen[DataSet | None]):
         if self.app.screen is not self:
             return  # cancelled while loading
         if isinstance(outcome, DataError):
-            self.query_one("#data-message", Static).update(f"[b red]✗[/] {outcome}")
+            self.query_one("#data-message", Static).update(f"[b red]{glyphs.FAIL}[/] {outcome}")
         else:
             self.dismiss(outcome)
 
 
 def stability_note(data: DataSet) -> str:
     """What a learner should know after switching data: which alphas converge."""
-    return f"{data.name}: alpha below {max_stable_alpha(data.training_fits[0]):.3g} converges"
+    return f"{data.name}: {stable_alpha_advice(max_stable_alpha(data.training_fits[0]))}"
