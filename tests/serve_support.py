@@ -148,3 +148,14 @@ def process_alive(pid: int) -> bool:
     with contextlib.suppress(OSError):
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
     return False
+
+
+def seed_session(state_dir: Path, username: str, **hyper) -> None:
+    """Leave a saved session in a user's directory, as if they had set it up before: they resume it."""
+    from nanoneuron_tui import persist
+    from nanoneuron_tui.params import Hyperparameters
+    from nanoneuron_tui.serve.identity import User, user_directory
+    from nanoneuron_tui.session import Session
+
+    home = user_directory(state_dir, User(username))
+    persist.save_session(Session(Hyperparameters(**hyper)), home / "session.json")
