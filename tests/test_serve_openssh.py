@@ -64,7 +64,10 @@ def test_a_student_trains_drops_the_link_and_resumes(server):
         assert epoch_on(screen) == epoch
         second.keys("C-q")
         second.wait_until_dead(timeout=30)
-        assert second.exit_status == 0
+        # tmux may report the pane dead a moment before its exit status.
+        status = lambda: second.tmux("display-message", "-p", "-t", second.session, "#{pane_dead_status}").strip()
+        wait_until(status, "tmux to report the exit status", 10)
+        assert status() == "0"
     finally:
         second.close()
 

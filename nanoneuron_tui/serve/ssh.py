@@ -242,9 +242,8 @@ class ServedSession(asyncssh.SSHServerSession):
         if quiet < timeout:
             self._idle_timer = asyncio.get_running_loop().call_later(timeout - quiet, self._watch_idle)
             return
-        minutes = timeout / 60
         self._hang_up = asyncio.get_running_loop().create_task(self.end(
-            f"Closed after {minutes:g} minutes without a key press. Your session is saved: connect again to resume."))
+            f"Closed after {duration(timeout)} without a key press. Your session is saved: connect again to resume."))
 
 
 class ClientConnection(asyncssh.SSHServer):
