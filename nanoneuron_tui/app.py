@@ -24,6 +24,7 @@ from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.pacing import Playback
 from nanoneuron_tui.lifecycle import SignalWatch
+from nanoneuron_tui.paths import ConfinementError, confined
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
@@ -133,9 +134,12 @@ class NanoNeuronApp(App[None]):
         fps: float | None = None,
         state_path: Path | None = None,
         session_file: SessionFile | None = None,
+        confine: Path | None = None,
         projector: bool = False,
     ) -> None:
         super().__init__()
+        # Served to a stranger (`nanoneuron serve`): every typed file name stays in this directory.
+        self.confine = confine
         # Calm over a slow link: nothing moves unless training moves it.
         self.animation_level = "none"
         self.session = session
@@ -242,10 +246,20 @@ class NanoNeuronApp(App[None]):
         filters = super().get_line_filters()
         return [*filters, self._ascii_filter] if glyphs.ascii_only() else filters
 
+    def typed_path(self, typed: str) -> Path:
+        """The file a typed name means; ConfinementError if a served session may not use it."""
+        return confined(self.confine, typed) if self.confine else Path(typed).expanduser()
+
     def _ask_path(self, title: str, default: str, then) -> None:
         def answered(path: str | None) -> None:
-            if path:
-                then(Path(path).expanduser())
+            if not path:
+                return
+            try:
+                chosen = self.typed_path(path)
+            except ConfinementError as problem:
+                self.notify(str(problem), severity="error")
+            else:
+                then(chosen)
 
         self.push_screen(PathPrompt(title, default), answered)
 
@@ -492,7 +506,7 @@ class NanoNeuronApp(App[None]):
                 self._show_data_labels()
                 self.notify(f"{stability_note(data)}. Training starts over at epoch 0.")
 
-        self.push_screen(DataDialog(self.session.data.spec), chosen)
+        self.push_screen(DataDialog(self.session.data.spec, confine=self.confine), chosen)
 
     def _show_data_labels(self) -> None:
         data = self.session.data
@@ -567,13 +581,22 @@ class NanoNeuronApp(App[None]):
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:
-        """Save an SVG of the screen where the user is (or the state directory), and say where."""
+        """Save an SVG of the screen where the user is, and say where: a served user's own
+        folder, else the working directory (or the state directory if that fails)."""
         if self.is_web:
             return super().deliver_screenshot(filename, path, time_format)
-        svg = self.export_screenshot()
         name = filename or time.strftime("nanoneuron-%Y%m%d-%H%M%S.svg")
-        folders = [Path(path)] if path else [Path.cwd(), persist.default_state_path().parent]
-        self._save_screenshot(svg, name, folders)
+        if self.confine:  # never the Downloads folder of whoever runs the server
+            try:
+                folder = self.typed_path(path) if path else self.confine.resolve()
+                name = str(confined(folder, name).relative_to(folder))
+            except ConfinementError as problem:
+                self.notify(str(problem), severity="error")
+                return None
+            folders = [folder]
+        else:
+            folders = [Path(path)] if path else [Path.cwd(), persist.default_state_path().parent]
+        self._save_screenshot(self.export_screenshot(), name, folders)
         return None
 
     @work(thread=True, group="screenshot")
@@ -649,14 +672,15 @@ def default_fps() -> float:
 
 def run_app(session: Session, *, session_file: SessionFile, watch: SignalWatch,
             run: bool = False, lesson: bool = False, fps: float | None = None, ascii_only: bool = False,
-            projector: bool = False) -> int:
+            confine: Path | None = None, projector: bool = False) -> int:
     """Show ``session`` until the user quits, a signal stops it or the terminal goes; the exit code."""
     term = os.environ.get("TERM")
     if problem := glyphs.cannot_draw(term):
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return exit_codes.USAGE
     glyphs.use_ascii(ascii_only or glyphs.needs_ascii(term))
-    app = NanoNeuronApp(session, run=run, lesson=lesson, fps=fps, session_file=session_file, projector=projector)
+    app = NanoNeuronApp(session, run=run, lesson=lesson, fps=fps, session_file=session_file, confine=confine,
+                        projector=projector)
     session_file.started_with(session)
     watch.attach(save=lambda: session_file.save_for_exit(session), leave=app.leave_soon)
     autosaver = Autosaver(session, lambda: session_file.save(session),

@@ -166,8 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="draw with plain ASCII only (automatic with TERM=linux, the Linux console)")
     app.add_argument("--projector", action="store_true",
                      help="show w, b and the cost in large digits (needs about 150 columns)")
+    # Set by `nanoneuron serve` for each client: typed file names stay inside this directory.
+    app.add_argument("--confine", metavar="DIR", help=argparse.SUPPRESS)
 
-    commands = parser.add_subparsers(dest="command", metavar="{train}")
+    commands = parser.add_subparsers(dest="command", metavar="{train,serve}")
     train = commands.add_parser(
         "train",
         help="train without the app and print the report",
@@ -187,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="refuse a --history file larger than this (default 1GB; e.g. 5GB, 200MB)")
     train.add_argument("--save-model", metavar="FILE",
                        help="save the trained model (w, b, epoch, hyperparameters) as JSON")
+    serve = commands.add_parser(
+        "serve", add_help=False,
+        help="serve the app to a class: `serve ssh` (an SSH server) or `serve web` (a browser tab each)",
+    )
+    serve.add_argument("serve_args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -399,8 +406,9 @@ def open_app(args: argparse.Namespace) -> int:
         return _error(problem)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
-    return run_app(session, session_file=session_file, watch=watch, run=args.run, lesson=args.lesson, fps=args.fps,
-                   ascii_only=args.ascii, projector=args.projector)
+    return run_app(session, session_file=session_file, watch=watch, run=args.run, lesson=args.lesson,
+                   fps=args.fps, ascii_only=args.ascii, projector=args.projector,
+                   confine=Path(args.confine) if args.confine else None)
 
 
 DATA_FLAGS = {"preset": "--preset", "data": "--data", "noise": "--noise", "noise_seed": "--noise-seed",
@@ -453,4 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except lifecycle.Stopped as stop:
             lifecycle.say(f"nanoneuron: stopped by {stop} before the end; no file was left half-written")
             return stop.code
+    if args.command == "serve":
+        from nanoneuron_tui.serve.command import main as serve  # only a server pays for asyncssh
+
+        return serve(args.serve_args)
     return open_app(args)

@@ -15,6 +15,7 @@ from nanoneuron_tui.core.csv_data import LoadCancelled
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.run import stable_alpha_advice
 from nanoneuron_tui.core.trainer import max_stable_alpha
+from nanoneuron_tui.paths import confined
 from nanoneuron_tui.widgets import Parses, blank_or, stop_blinking
 
 FIELDS = {
@@ -42,9 +43,10 @@ class DataDialog(ModalScreen[DataSet | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, spec: DataSpec) -> None:
+    def __init__(self, spec: DataSpec, confine=None) -> None:
         super().__init__()
         self.spec = spec
+        self.confine = confine  # a served session reads CSV files from its own directory only
 
     def compose(self) -> ComposeResult:
         spec = self.spec
@@ -106,9 +108,12 @@ class DataDialog(ModalScreen[DataSet | None]):
     def apply(self) -> None:
         message = self.query_one("#data-message", Static)
         try:
+            csv = self._value("csv").strip() or None
+            if csv and self.confine:
+                csv = str(confined(self.confine, csv))
             spec = DataSpec(
                 preset=str(self.query_one("#data-preset", Select).value),
-                csv=self._value("csv").strip() or None,
+                csv=csv,
                 noise=self._parsed("noise"),
                 noise_seed=self._parsed("noise-seed"),
                 test_ratio=self._parsed("test-ratio"),
