@@ -11,7 +11,9 @@ from nanoneuron_tui.app import NanoNeuronApp
 from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.hyperparameters import FIELDS, HyperparameterForm
 from nanoneuron_tui.widgets.readouts import Readouts
-from tests.conftest import make_app, wait_for
+from tests.helpers import Notifications, focus, make_app, wait_for
+
+pytestmark = pytest.mark.app
 
 SIZE = (80, 24)
 
@@ -213,14 +215,14 @@ async def test_alpha_and_pace_change_while_running_without_a_reset():
         await pilot.press("space")
         await wait_for(pilot, lambda: app.session.view().epoch >= 1000)
         box = app.query_one("#field-alpha", Input)
-        box.focus()
+        await focus(pilot, box)
         box.value = "0.0003"
         await pilot.press("enter")
         assert app.session.trainer.alpha == 0.0003
         assert app.session.state is State.RUNNING
         assert app.session.view().epoch >= 1000  # not reset
         pace = app.query_one("#field-pace", Input)
-        pace.focus()
+        await focus(pilot, pace)
         pace.value = "max"
         await pilot.press("enter")
         assert app.session.hyper.pace is None
@@ -286,7 +288,8 @@ async def test_prediction_follows_training():
 
 async def test_divergence_stops_and_says_so_and_the_app_keeps_working():
     app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
-    async with app.run_test(size=SIZE) as pilot:
+    notifications = Notifications()
+    async with app.run_test(size=SIZE, message_hook=notifications) as pilot:
         await pilot.press("space")
         await wait_for(pilot, lambda: app.session.state is State.DIVERGED)
         view = app.session.view()
@@ -294,7 +297,7 @@ async def test_divergence_stops_and_says_so_and_the_app_keeps_working():
         assert math.isfinite(view.w) and math.isfinite(view.b)
         await wait_for(pilot, lambda: f"diverged at epoch {view.diverged_at}" in readouts_text(app))
         assert "try below 0.000609" in str(app.query_one("#cost-plot").border_subtitle)
-        assert any(f"Diverged at epoch {view.diverged_at}" in n.message for n in app._notifications)
+        assert notifications.any(f"Diverged at epoch {view.diverged_at}")
         # The blow-up is on the plot: its last cost is past the limit.
         assert view.train_history[1][-1] > app.session.trainer.divergence_limit
         await pilot.press("space", "s")  # nothing to do, nothing breaks

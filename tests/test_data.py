@@ -14,11 +14,12 @@ from nanoneuron_tui.core.neuron import NanoNeuron, generate_data_sets, train_mod
 from nanoneuron_tui.core.trainer import Trainer, max_stable_alpha
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State
-from tests.conftest import make_app, wait_for
+from tests.helpers import make_app, nanoneuron, wait_for
 
 # -- presets and noise -----------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_the_default_is_the_articles_data():
     data = build_data()
     x_train, y_train, x_test, y_test = generate_data_sets()
@@ -26,6 +27,7 @@ def test_the_default_is_the_articles_data():
     assert data.rule == (1.8, 32.0) and data.target_kind == "rule"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("key", PRESETS)
 def test_every_preset_is_a_linear_conversion(key):
     data = build_data(DataSpec(preset=key))
@@ -36,12 +38,14 @@ def test_every_preset_is_a_linear_conversion(key):
     assert data.x_label != data.y_label
 
 
+@pytest.mark.unit
 def test_fahrenheit_to_celsius_is_right():
     data = build_data(DataSpec(preset="f2c"))
     w, b = data.rule
     assert 212 * w + b == pytest.approx(100) and 32 * w + b == pytest.approx(0)
 
 
+@pytest.mark.unit
 def test_noise_is_seeded_and_keeps_the_rule_as_target():
     spec = DataSpec(noise=2.0, noise_seed=7)
     first, again, other = build_data(spec), build_data(spec), build_data(DataSpec(noise=2.0, noise_seed=8))
@@ -56,6 +60,7 @@ def test_noise_is_seeded_and_keeps_the_rule_as_target():
 # -- the split --------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_split_ratio_and_seed():
     spec = DataSpec(test_ratio=0.25, split_seed=3)
     data = build_data(spec)
@@ -78,6 +83,7 @@ def write(tmp_path, text: str, name: str = "data.csv"):
     return path
 
 
+@pytest.mark.unit
 def test_csv_with_and_without_a_header(tmp_path):
     xs, ys, x_label, y_label = read_csv(write(tmp_path, "km,miles\n0,0\n10,6.21371\n\n20,12.42742\n"))
     assert (list(xs), list(ys), x_label, y_label) == ([0, 10, 20], [0, 6.21371, 12.42742], "km", "miles")
@@ -85,6 +91,7 @@ def test_csv_with_and_without_a_header(tmp_path):
     assert (list(xs), list(ys), x_label, y_label) == ([1, 3], [2, 4], "x", "y")
 
 
+@pytest.mark.unit
 def test_csv_data_has_the_least_squares_line_as_target(tmp_path):
     path = write(tmp_path, "x,y\n" + "".join(f"{x},{2 * x + 1 + (-1) ** x}\n" for x in range(50)))
     data = build_data(DataSpec(csv=str(path)))
@@ -107,6 +114,7 @@ CSV_PROBLEMS = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("problem", CSV_PROBLEMS)
 def test_every_csv_problem_names_itself_and_loads_nothing(tmp_path, problem):
     text, words = CSV_PROBLEMS[problem]
@@ -116,6 +124,7 @@ def test_every_csv_problem_names_itself_and_loads_nothing(tmp_path, problem):
     assert words in str(caught.value) and str(path) in str(caught.value)
 
 
+@pytest.mark.unit
 def test_missing_and_binary_files(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         read_csv(tmp_path / "nope.csv")
@@ -126,6 +135,7 @@ def test_missing_and_binary_files(tmp_path):
         read_csv(tmp_path)
 
 
+@pytest.mark.unit
 def test_a_large_csv_trains_per_epoch_like_a_small_one(tmp_path):
     rows = 200_000
     path = tmp_path / "big.csv"
@@ -141,6 +151,7 @@ def test_a_large_csv_trains_per_epoch_like_a_small_one(tmp_path):
 # -- normalization ----------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_normalization_lets_a_large_alpha_converge_fast():
     plain = Session(Hyperparameters(w0=0.5, b0=0.5, alpha=0.5, epochs=60))
     plain.step(60)
@@ -153,6 +164,7 @@ def test_normalization_lets_a_large_alpha_converge_fast():
     assert max_stable_alpha(build_data(DataSpec(normalize=True)).training_fits[0]) == pytest.approx(2.0)
 
 
+@pytest.mark.unit
 def test_normalized_training_agrees_with_the_literal_port_on_standardized_x():
     data = build_data(DataSpec(normalize=True, noise=1.0))
     scaling = data.scaling
@@ -170,10 +182,7 @@ def test_normalized_training_agrees_with_the_literal_port_on_standardized_x():
 # -- the CLI -------------------------------------------------------------------------------
 
 
-def nanoneuron(*args):
-    return subprocess.run([sys.executable, "-m", "nanoneuron_tui", *args], capture_output=True, text=True, timeout=60)
-
-
+@pytest.mark.unit
 def test_train_reports_the_data_it_used(tmp_path):
     result = nanoneuron("train", "--preset", "km2mi", "--noise", "0.5", "--noise-seed", "2", "--test-ratio", "0.3",
                         "--normalize", "--alpha", "0.5", "--epochs", "200", "--seed", "1", "--json", "--predict", "10")
@@ -188,6 +197,7 @@ def test_train_reports_the_data_it_used(tmp_path):
     assert report["w"] == pytest.approx(0.621371, rel=0.01)
 
 
+@pytest.mark.unit
 def test_train_on_a_csv_file(tmp_path):
     path = write(tmp_path, "hours,score\n1,52\n2,55\n3,61\n4,64\n5,70\n6,71\n7,77\n8,80\n9,86\n10,88\n")
     result = nanoneuron("train", "--data", str(path), "--normalize", "--alpha", "0.3", "--epochs", "500",
@@ -197,6 +207,7 @@ def test_train_on_a_csv_file(tmp_path):
     assert "The least-squares line says:" in result.stdout
 
 
+@pytest.mark.unit
 def test_a_bad_csv_is_one_line_and_exit_2(tmp_path):
     path = write(tmp_path, "1,2\n3,x\n")
     result = nanoneuron("train", "--data", str(path))
@@ -209,6 +220,7 @@ def test_a_bad_csv_is_one_line_and_exit_2(tmp_path):
 # -- the app and saved sessions ---------------------------------------------------------------
 
 
+@pytest.mark.app
 async def test_data_dialog_switches_data_and_labels(tmp_path):
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
@@ -236,6 +248,7 @@ async def test_data_dialog_switches_data_and_labels(tmp_path):
         assert app.session.data.name == "Kilometres to miles"
 
 
+@pytest.mark.unit
 def test_a_saved_session_remembers_its_data(tmp_path):
     data = build_data(DataSpec(preset="kg2lb", noise=0.2, test_ratio=0.1, normalize=True))
     session = Session(Hyperparameters(w0=0.1, b0=0.2, alpha=0.3), data)
@@ -246,6 +259,7 @@ def test_a_saved_session_remembers_its_data(tmp_path):
     assert (restored.view().w, restored.view().b) == (session.view().w, session.view().b)
 
 
+@pytest.mark.app
 async def test_a_csv_in_the_app_is_judged_against_the_best_line(tmp_path):
     path = write(tmp_path, "hours,score\n" + "".join(f"{h},{50 + 4 * h + (-1) ** h}\n" for h in range(20)))
     app = make_app()

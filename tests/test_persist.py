@@ -10,6 +10,8 @@ from nanoneuron_tui import persist
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State
 
+pytestmark = pytest.mark.unit
+
 
 def trained_session(epochs_done: int = 2500) -> Session:
     session = Session(Hyperparameters(w0=0.9492, b0=0.457, every=500, alpha=0.0004))

@@ -11,7 +11,7 @@ from textual.widgets import Input
 from nanoneuron_tui import persist
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import State
-from tests.conftest import make_app, wait_for
+from tests.helpers import Notifications, make_app, wait_for
 from tests.terminal import epoch_on, recorded, wait_until
 
 SEED = ["--w0", "0.9492", "--b0", "0.457"]
@@ -30,6 +30,7 @@ def process_alive(pid: int) -> bool:
 # -- in the app ------------------------------------------------------------------------
 
 
+@pytest.mark.app
 async def test_ctrl_q_saves_the_session(tmp_path):
     app = make_app()
     app.state_path = tmp_path / "session.json"
@@ -41,9 +42,11 @@ async def test_ctrl_q_saves_the_session(tmp_path):
     assert (restored.epoch, restored.w, restored.b) == (2001, view.w, view.b)
 
 
+@pytest.mark.app
 async def test_palette_save_load_and_export(tmp_path):
     app = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    notifications = Notifications()
+    async with app.run_test(size=(100, 30), message_hook=notifications) as pilot:
         await pilot.press("n")
         saved = app.session.view()
 
@@ -76,9 +79,10 @@ async def test_palette_save_load_and_export(tmp_path):
         await pilot.pause()
         await answer(tmp_path / "junk.json")
         assert app.session.view().epoch == 1000
-        assert any("damaged or truncated" in n.message for n in app._notifications)
+        assert notifications.any("damaged or truncated")
 
 
+@pytest.mark.app
 async def test_resizing_small_and_back_never_crashes():
     app = make_app(pace=None, epochs=1_000_000_000)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -95,6 +99,7 @@ async def test_resizing_small_and_back_never_crashes():
         assert app.session.state is State.RUNNING
 
 
+@pytest.mark.app
 async def test_quitting_while_training_at_max_pace_is_clean():
     # Reports still queued when the app shuts down must be dropped, not drawn
     # on panes that are already gone. Unguarded, about half of these quits
@@ -106,6 +111,7 @@ async def test_quitting_while_training_at_max_pace_is_clean():
         assert app.session.view().epoch > 0
 
 
+@pytest.mark.app
 async def test_ctrl_q_while_training_at_max_pace_saves_and_exits(tmp_path):
     app = make_app(run=True, pace=None, epochs=1_000_000_000, fps=1000)
     app.state_path = tmp_path / "session.json"
@@ -122,6 +128,7 @@ async def test_ctrl_q_while_training_at_max_pace_saves_and_exits(tmp_path):
 
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("how", ["sighup", "terminal closed"])
 def test_hang_up_saves_and_exits(terminal, tmp_path, how):
     # How fast it exits is measured by benchmarks/bench_app.py; here the
@@ -141,6 +148,7 @@ def test_hang_up_saves_and_exits(terminal, tmp_path, how):
     assert saved.epoch > 0 and saved.state is State.PAUSED
 
 
+@pytest.mark.e2e
 def test_resume_brings_back_exactly_where_it_was(terminal, tmp_path):
     state = tmp_path / "session.json"
     term = terminal(*SEED, "--state", str(state), "--alpha", "0.0004", "--every", "700", "--epochs", "50000")
@@ -160,6 +168,7 @@ def test_resume_brings_back_exactly_where_it_was(terminal, tmp_path):
     assert f"{saved.w:.7g}" == w_line
 
 
+@pytest.mark.e2e
 def test_the_app_starts_from_a_saved_model(terminal, tmp_path):
     model = tmp_path / "model.json"
     persist.save_model(model, w=1.75, b=30.5, epoch=12345, init=(0.1, 0.2),
@@ -178,6 +187,7 @@ def sgr_colours(data: bytes) -> list[bytes]:
     return re.findall(rb"\x1b\[([0-9;]*)m", data)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("term_name", ["xterm-256color", "xterm"])
 def test_colours_fit_the_terminal(terminal, tmp_path, term_name):
     record = tmp_path / "bytes"
@@ -195,6 +205,7 @@ def test_colours_fit_the_terminal(terminal, tmp_path, term_name):
         assert not [c for c in codes if b"38;5;" in c or b"48;5;" in c]  # 16 colours only
 
 
+@pytest.mark.e2e
 def test_no_color_is_monochrome_and_still_legible(terminal, tmp_path):
     record = tmp_path / "bytes"
     record.touch()

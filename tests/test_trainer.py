@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from nanoneuron_tui.core.data import DataSet, LineFit, celsius_to_fahrenheit_data
 from nanoneuron_tui.core.neuron import NanoNeuron, forward_propagation, train_model
 from nanoneuron_tui.core.trainer import CostHistory, Trainer, _modes
-from tests.test_neuron import REFERENCE, close
+from tests.helpers import REFERENCE, close
+
+pytestmark = pytest.mark.unit
 
 
 def agree(fast: float, literal: float) -> bool:
