@@ -132,6 +132,10 @@ class NanoNeuronApp(App[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        # Textual applies the breakpoints when the terminal's first Resize
+        # arrives, after the first paint: the screen would be laid out and sent
+        # twice. Apply them now, so the first frame is painted once.
+        self.screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
         stop_blinking(self.screen)
         form = self.query_one("#hyperparameters")
         form.border_title = "Hyperparameters"
@@ -365,6 +369,17 @@ class NanoNeuronApp(App[None]):
             ("Export cost history", "Write the cost per epoch as CSV", self.action_export_history),
         ):
             yield SystemCommand(title, help_text, action)
+
+
+def size_classes(size, horizontal: list[tuple[int, str]], vertical: list[tuple[int, str]]) -> set[str]:
+    """The breakpoint classes for a terminal size: for each axis, the class of the
+    largest threshold the size reaches (the rule Textual applies on a resize)."""
+    classes = set()
+    for extent, breakpoints in ((size.width, horizontal), (size.height, vertical)):
+        reached = [(threshold, name) for threshold, name in breakpoints if extent >= threshold]
+        if reached:
+            classes.add(max(reached)[1])
+    return classes
 
 
 def over_ssh() -> bool:
