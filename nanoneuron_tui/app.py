@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
@@ -22,10 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import persist
-from nanoneuron_tui.cli import data_from_args
-from nanoneuron_tui.core.data import DataError
-from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui import exit_codes, persist
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot
@@ -35,6 +31,8 @@ from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.readouts import Readouts
+from nanoneuron_tui.widgets.timeline import Timeline
+from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
 
 DEFAULT_FPS = 8  # training updates on screen per second
 SSH_FPS = 4  # over SSH every byte crosses the link
@@ -78,16 +76,22 @@ class NanoNeuronApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     # Each action has a letter and a function key: a focused field swallows
-    # letters, never function keys.
+    # letters, never function keys. The footer shows the letters; help (?) and
+    # the palette show both.
     BINDINGS = [
-        Binding("space,f5", "toggle_run", "Run", key_display="␣/F5"),
-        Binding("s,f6", "step", "Step", key_display="s/F6"),
-        Binding("n,f7", "step_report", "+N", key_display="n/F7"),
-        Binding("f,f8", "fast_forward", "End", key_display="f/F8"),
-        Binding("r,f9", "reset", "Reset", key_display="r/F9"),
-        Binding("R,f4", "new_start", "New", key_display="R/F4"),
-        Binding("p,f3", "ask", "Ask", key_display="p/F3"),
-        Binding("d,f2", "choose_data", "Data", key_display="d/F2"),
+        Binding("space,f5", "toggle_run", "Run", key_display="␣"),
+        Binding("s,f6", "step", "Step", key_display="s"),
+        Binding("n,f7", "step_report", "+N", key_display="n"),
+        Binding("f,f8", "fast_forward", "End", key_display="f"),
+        Binding("r,f9", "reset", "Reset", key_display="r"),
+        Binding("R,f4", "new_start", "New", key_display="R"),
+        Binding("p,f3", "ask", "Ask", key_display="p"),
+        Binding("d,f2", "choose_data", "Data", key_display="d"),
+        # Going back mirrors going forward: shift and the same function key.
+        Binding("b,shift+f6", "back", "Back", key_display="b"),
+        Binding("B,shift+f7", "back_report", "Back a report", show=False),
+        Binding("g,f12", "go_to", "Go to", key_display="g"),
+        Binding("t", "focus_timeline", "Timeline", show=False),
         # Last in the footer: on a narrow terminal it is the one that gets cut.
         Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
         Binding("escape", "leave_field", "Leave field", show=False),
@@ -129,6 +133,7 @@ class NanoNeuronApp(App[None]):
             with Vertical(id="right"):
                 yield CostPlot(min_interval=self.plot_interval, id="cost-plot")
                 yield FitView(min_interval=self.plot_interval, id="fit-view")
+        yield Timeline(id="timeline")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -148,7 +153,7 @@ class NanoNeuronApp(App[None]):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
         self.render_view()
         if self._start_running:
-            self.session.run()
+            self.session.start()
             self.render_view()
         self.train_in_background()
 
@@ -212,14 +217,19 @@ class NanoNeuronApp(App[None]):
 
     def action_export_history(self) -> None:
         def export(path: Path) -> None:
-            try:
-                rows = persist.export_history(self.session, path)
-            except persist.PersistError as problem:
-                self.notify(str(problem), severity="error")
-            else:
-                self.notify(f"Wrote {rows:,} rows of cost history to {path}")
+            # Every epoch of the run: a long one takes seconds to write, so not on the event loop.
+            self.notify(f"Writing the cost of every epoch to {path}…")
+            self.run_worker(lambda: self._export_history(path), thread=True, group="export")
 
-        self._ask_path("Export the cost history as CSV:", "nanoneuron-history.csv", export)
+        self._ask_path("Export the cost of every epoch as CSV:", "nanoneuron-history.csv", export)
+
+    def _export_history(self, path: Path) -> None:
+        try:
+            rows = persist.export_history(self.session, path)
+        except persist.PersistError as problem:
+            self.call_from_thread(self.notify, str(problem), severity="error")
+        else:
+            self.call_from_thread(self.notify, f"Wrote {rows:,} rows of cost history to {path}")
 
     # -- showing the session ------------------------------------------------------
 
@@ -231,8 +241,8 @@ class NanoNeuronApp(App[None]):
         self._shown_version = view.version
         if view.state is State.DIVERGED and self._shown_state is not State.DIVERGED:
             self.notify(
-                f"Diverged at epoch {view.diverged_at:,}: alpha {view.hyper.alpha:g} overshoots. "
-                f"Try one below {self.session.max_stable_alpha:.3g}, then r to start over.",
+                f"Diverged at epoch {view.diverged_at:,}: alpha {view.hyper.alpha:g} overshoots "
+                f"({view.run.alpha_advice}). Lower it here, or step back (b) first.",
                 severity="warning",
             )
         self._shown_state = view.state
@@ -240,7 +250,7 @@ class NanoNeuronApp(App[None]):
         cost_plot = self.query_one(CostPlot)
         cost_plot.show(view, urgent)
         subtitle = (
-            f"[b]alpha too large: try below {self.session.max_stable_alpha:.3g}[/]"
+            f"[b]{view.run.alpha_advice}[/]"
             if view.state is State.DIVERGED else ""
         )
         if cost_plot.border_subtitle != subtitle:  # setting it repaints the pane
@@ -248,6 +258,7 @@ class NanoNeuronApp(App[None]):
         self.query_one(FitView).show(view, urgent)
         self.query_one(PredictionBox).show(view)
         self.query_one(HyperparameterForm).show(view.hyper)
+        self.query_one(Timeline).show(view)
 
     def on_trained(self, message: Trained) -> None:
         if not self.is_running:
@@ -266,23 +277,21 @@ class NanoNeuronApp(App[None]):
             if not session.wait_until_running(timeout=0.1):
                 busy_since = time.monotonic()
                 continue
-            at_report = session.train_slice()
+            beat = session.train_towards_report()
             now = time.monotonic()
-            # Training is pure Python: left alone it would hold the GIL and
-            # starve the event loop. Breathing a little keeps keys instant.
+            # At the fastest pace reports come back to back: left alone the loop would
+            # hold the GIL and starve the event loop. Breathing a little keeps keys instant.
             if now - busy_since > TRAINING_BURST:
                 time.sleep(BREATHER)
                 busy_since = time.monotonic()
-            if not at_report:
+            if not beat.at_report:
                 continue
-            running = session.state is State.RUNNING
             # Whatever the pace, the screen changes at most once a frame.
-            if not running or now - last_post >= self.frame_interval:
+            if not beat.running or now - last_post >= self.frame_interval:
                 last_post = now
                 self.post_message(Trained(session.view()))
-            pace = session.hyper.pace
-            if running and pace is not None and not session.fast_forward:
-                session.wait_for_change(1 / pace)
+            if beat.running and beat.pace is not None:
+                session.wait_for_change(1 / beat.pace)
                 busy_since = time.monotonic()
 
     # -- actions --------------------------------------------------------------
@@ -293,13 +302,13 @@ class NanoNeuronApp(App[None]):
 
     def action_toggle_run(self) -> None:
         problems = self.query_one(HyperparameterForm).problems
-        if problems and self.session.state is not State.RUNNING:
-            name, problem = next(iter(problems.items()))
-            self.notify(f"Not started: {problem}", severity="error")
-            return
-        self._act(self.session.toggle)
-        if self.session.state in (State.FINISHED, State.DIVERGED):
-            self._explain_stopped()
+        problem = next(iter(problems.values()), None)
+        self._act(lambda: self._explain(self.session.toggle(problem)))
+
+    def _explain(self, why_not: str | None) -> None:
+        if why_not:
+            severity = "information" if self.session.state is State.FINISHED else "warning"
+            self.notify(why_not, severity=severity)
 
     def action_step(self) -> None:
         self._act(lambda: self.session.step(1))
@@ -309,6 +318,26 @@ class NanoNeuronApp(App[None]):
 
     def action_fast_forward(self) -> None:
         self._act(self.session.run_to_end)
+
+    def action_back(self) -> None:
+        self._act(self.session.back)
+
+    def action_back_report(self) -> None:
+        self._act(self.session.back_report)
+
+    def action_go_to(self) -> None:
+        def chosen(epoch: int | None) -> None:
+            if epoch is not None:
+                self._act(lambda: self.session.go_to(epoch))
+
+        view = self.session.view()
+        self.push_screen(EpochPrompt(view.run.first_epoch, view.run.last_epoch(view.epochs)), chosen)
+
+    def action_focus_timeline(self) -> None:
+        self.query_one(Timeline).focus()
+
+    def on_timeline_scrubbed(self, message: Timeline.Scrubbed) -> None:
+        self._act(lambda: self.session.go_to(message.epoch))
 
     def action_reset(self) -> None:
         self._act(self.session.reset)
@@ -342,12 +371,6 @@ class NanoNeuronApp(App[None]):
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)
 
-    def _explain_stopped(self) -> None:
-        if self.session.state is State.FINISHED:
-            self.notify("Finished: raise epochs to train on, or r to start over.")
-        else:
-            self.notify("Diverged: lower alpha, then r to start over.", severity="warning")
-
     def on_hyperparameter_form_applied(self, message: HyperparameterForm.Applied) -> None:
         self._act(lambda: self.session.update(**{message.name: message.value}))
         if message.name in ("w0", "b0", "seed"):
@@ -360,13 +383,20 @@ class NanoNeuronApp(App[None]):
             ("Step one epoch", "Pause and train one epoch (s, F6)", self.action_step),
             ("Step one report", "Pause and train to the next report (n, F7)", self.action_step_report),
             ("Fast-forward to the end", "Train as fast as possible to the last epoch (f, F8)", self.action_fast_forward),
+            ("Back one epoch", "Pause and go back one epoch, exactly (b, shift+F6)", self.action_back),
+            ("Back one report", "Pause and go back to the previous multiple of N (B, shift+F7)",
+             self.action_back_report),
+            ("Go to an epoch", "Pause and jump to any epoch of the run, exactly (g, F12)", self.action_go_to),
+            ("Scrub the timeline", "Focus the timeline: ←/→ a report, shift+←/→ an epoch, PgUp/PgDn a tenth (t)",
+             self.action_focus_timeline),
             ("Reset", "Back to epoch 0 with the same initial w and b (r, F9)", self.action_reset),
             ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
             ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
             ("Choose data", "Preset or CSV, noise, train/test split, normalization (d, F2)", self.action_choose_data),
             ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
-            ("Export cost history", "Write the cost per epoch as CSV", self.action_export_history),
+            ("Export cost history", "Write the cost of every epoch of the run so far as CSV",
+             self.action_export_history),
         ):
             yield SystemCommand(title, help_text, action)
 
@@ -390,24 +420,12 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
-def run_app(args: argparse.Namespace) -> int:
-    state_path = Path(args.state) if args.state else persist.default_state_path()
-    try:
-        if args.resume:
-            session = persist.load_session(state_path)
-        else:
-            hyper = Hyperparameters(
-                epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
-                seed=args.seed, pace=args.pace,
-            )
-            session = Session(hyper, data_from_args(args))
-            if args.load_model:
-                session.adopt_model(persist.load_model(args.load_model))
-    except (persist.PersistError, DataError) as problem:
-        print(f"nanoneuron: error: {problem}", file=sys.stderr)
-        return 2
-    app = NanoNeuronApp(session, run=args.run, fps=args.fps, state_path=state_path)
+def run_app(session: Session, *, run: bool = False, fps: float | None = None,
+            state_path: Path | None = None) -> int:
+    """Show ``session`` until the user quits; the exit code for the process."""
+    app = NanoNeuronApp(session, run=run, fps=fps, state_path=state_path)
     app.run()
     if app.save_problem:
         print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)
-    return app.return_code or 0
+        return app.return_code or exit_codes.FAILED
+    return app.return_code or exit_codes.OK

@@ -6,21 +6,23 @@ The headless path imports neither Textual nor plotext: scripts start fast.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nanoneuron_tui import params
+from nanoneuron_tui import exit_codes, params
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
-from nanoneuron_tui.core.trainer import Progress, Trainer, max_stable_alpha
-from nanoneuron_tui.persist import PersistError, atomic_writer, save_model
+from nanoneuron_tui.core.neuron import NanoNeuron
+from nanoneuron_tui.core.run import Moment, Run
 
-EXIT_USAGE = 2
-EXIT_DIVERGED = 3
-REPORT_CHUNK = 10_000  # epochs per chunk when no --every is asked for
+if TYPE_CHECKING:
+    from nanoneuron_tui.session import Session
+
+EXIT_USAGE = exit_codes.USAGE
+EXIT_DIVERGED = exit_codes.DIVERGED
 
 
 class _Parser(argparse.ArgumentParser):
@@ -119,12 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     train.add_argument("--history", metavar="FILE.csv",
                        help="write the cost of every epoch to this CSV file (epoch,cost)")
+    train.add_argument("--history-limit", type=_checked(params.parse_size), default=None, metavar="SIZE",
+                       help="refuse a --history file larger than this (default 1GB; e.g. 5GB, 200MB)")
     train.add_argument("--save-model", metavar="FILE",
                        help="save the trained model (w, b, epoch, hyperparameters) as JSON")
     return parser
 
 
-def _number(value: float) -> str:
+def js_number(value: float) -> str:
     """Numbers as JavaScript prints them, so the report reads like the original's."""
     if value == int(value) and abs(value) < 1e21:
         return str(int(value))
@@ -139,27 +143,32 @@ def _number(value: float) -> str:
 class Report:
     hyper: params.Hyperparameters
     data: DataSet
-    w0: float
-    b0: float
-    cost_before: float
-    cost_after: float
-    last: Progress
+    run: Run
+    last: Moment  # where training stopped
     x: float
 
     @property
-    def w_b(self) -> tuple[float, float]:
-        """The trained neuron in the data's units."""
-        return self.data.from_training(self.last.w, self.last.b)
+    def diverged_at(self) -> int | None:
+        return self.last.epoch if self.run.diverged_at == self.last.epoch else None
+
+    @property
+    def cost_before(self) -> float:
+        return self.run.cost(self.run.first_epoch)
+
+    @property
+    def cost_after(self) -> float:
+        """The article's "cost after the training": costHistory[epochs - 1], measured
+        before the last update (for a run that blew up, the blow-up's cost)."""
+        last = self.last.epoch
+        return self.run.cost(last if self.diverged_at is not None else max(last - 1, self.run.first_epoch))
 
     @property
     def prediction(self) -> float:
-        w, b = self.w_b
-        return self.x * w + b
+        return NanoNeuron(self.last.w, self.last.b).predict(self.x)
 
     @property
     def correct(self) -> float:
-        w, b = self.data.target
-        return self.x * w + b
+        return NanoNeuron(*self.data.target).predict(self.x)
 
     def as_json(self) -> dict[str, object]:
         # JSON has no inf or NaN; a number that overflowed is reported as null.
@@ -170,50 +179,57 @@ class Report:
         return {
             "cost_before": self.cost_before,
             "cost_after": self.cost_after,
-            "w": self.w_b[0],
-            "b": self.w_b[1],
+            "final_cost": self.last.cost,
+            "w": self.last.w,
+            "b": self.last.b,
             "test_cost": self.last.test_cost,
             "celsius": self.x,
             "x": self.x,
             "prediction": self.prediction,
             "correct": self.correct,
             "epochs_run": self.last.epoch,
-            "status": "diverged" if self.last.diverged else "finished",
-            "diverged_at": self.last.diverged_at,
+            "status": "diverged" if self.diverged_at is not None else "finished",
+            "diverged_at": self.diverged_at,
             "epochs": self.hyper.epochs,
             "alpha": self.hyper.alpha,
-            "w0": self.w0,
-            "b0": self.b0,
+            "w0": self.run.w0,
+            "b0": self.run.b0,
             "seed": self.hyper.seed,
-            "max_stable_alpha": max_stable_alpha(self.data.training_fits[0]),
+            "max_stable_alpha": self.run.max_stable_alpha,
             "data": self.data.describe(),
         }
 
     def as_text(self) -> str:
+        random_start = self.hyper.w0 is None or self.hyper.b0 is None
         lines = [
-            f"Initial parameters: {{ w: {_number(self.w0)}, b: {_number(self.b0)} }}"
-            + (f" (seed {self.hyper.seed})" if self.hyper.w0 is None or self.hyper.b0 is None else ""),
-            f"Cost before the training: {_number(self.cost_before)}",
-            f"Cost after the training: {_number(self.cost_after)}",
-            f"NanoNeuron parameters: {{ w: {_number(self.w_b[0])}, b: {_number(self.w_b[1])} }}",
+            f"Initial parameters: {{ w: {js_number(self.run.w0)}, b: {js_number(self.run.b0)} }}"
+            + (f" (seed {self.hyper.seed})" if random_start else ""),
+            f"Cost before the training: {js_number(self.cost_before)}",
+            f"Cost after the training: {js_number(self.cost_after)}",
+            f"Cost at the end (epoch {self.last.epoch}): {js_number(self.last.cost)}",
+            f"NanoNeuron parameters: {{ w: {js_number(self.last.w)}, b: {js_number(self.last.b)} }}",
         ]
         if self.last.test_cost is not None:
-            lines.append(f"Cost on new testing data: {_number(self.last.test_cost)}")
+            lines.append(f"Cost on new testing data: {js_number(self.last.test_cost)}")
         unit = self.data.x_label if self.data.x_label.startswith("°") else f" {self.data.x_label}"
         lines += [
-            f'NanoNeuron "thinks" that {_number(self.x)}{unit} in {self.data.y_name} is: {_number(self.prediction)}',
-            ("Correct answer is: " if self.data.rule else "The least-squares line says: ") + _number(self.correct),
+            f'NanoNeuron "thinks" that {js_number(self.x)}{unit} in {self.data.y_name} is: {js_number(self.prediction)}',
+            ("Correct answer is: " if self.data.rule else "The least-squares line says: ") + js_number(self.correct),
         ]
         return "\n".join(lines)
 
 
-def divergence_message(diverged_at: int, alpha: float, data: DataSet) -> str:
-    limit = max_stable_alpha(data.training_fits[0])
+def divergence_message(diverged_at: int, alpha: float, run: Run) -> str:
     return (
-        f"Training diverged at epoch {diverged_at}: alpha {_number(alpha)} is too large, "
+        f"Training diverged at epoch {diverged_at}: alpha {js_number(alpha)} is too large, "
         f"every step overshoots and the cost explodes. Try a smaller alpha "
-        f"(below {limit:.3g} converges on this data)."
+        f"({run.alpha_advice})."
     )
+
+
+def _error(problem: object) -> int:
+    print(f"nanoneuron: error: {problem}", file=sys.stderr)
+    return exit_codes.USAGE
 
 
 def train_headless(args: argparse.Namespace) -> int:
@@ -223,54 +239,88 @@ def train_headless(args: argparse.Namespace) -> int:
     try:
         data = data_from_args(args)
     except DataError as problem:
-        print(f"nanoneuron: error: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    w0, b0 = hyper.initial_neuron()
-    train_fit, test_fit = data.training_fits
-    trainer = Trainer(train_fit, *data.to_training(w0, b0), hyper.alpha, test=test_fit)
-    last = trainer.progress()
-    cost_before = cost_after = last.cost
+        return _error(problem)
+    run = Run(data, *hyper.initial_neuron(), hyper.alpha)
+    # Training is the run's closed form: reaching the last epoch costs what reaching the first does.
+    end = run.last_epoch(hyper.epochs)
 
-    try:
-        with contextlib.ExitStack() as files:
-            history = files.enter_context(atomic_writer(args.history)) if args.history else None
-            if history:
-                history.write("epoch,cost\n")
-            for last in trainer.reports(hyper.epochs, args.every or REPORT_CHUNK):
-                if last.costs:
-                    if last.first_epoch == 0:
-                        cost_before = last.costs[0]
-                    cost_after = last.costs[-1]
-                if history:
-                    history.writelines(f"{e},{c!r}\n" for e, c in enumerate(last.costs, last.first_epoch))
-                if args.every:
-                    w, b = data.from_training(last.w, last.b)
-                    print(f"epoch {last.epoch}/{hyper.epochs}  cost {last.cost:.6g}  "
-                          f"w {w:.6g}  b {b:.6g}", file=sys.stderr)
-    except OSError as problem:
-        print(f"nanoneuron: error: cannot write {args.history}: {problem.strerror or problem}", file=sys.stderr)
-        return EXIT_USAGE
+    if args.history:
+        from nanoneuron_tui import persist
 
-    if args.save_model:
+        # The costs written: every epoch trained, and the blow-up's if it blew up.
+        written = end + 1 if run.diverged_at == end else end
         try:
-            w, b = data.from_training(last.w, last.b)
-            save_model(args.save_model, w=w, b=b, epoch=last.epoch, init=(w0, b0), hyper=hyper)
-        except PersistError as problem:
-            print(f"nanoneuron: error: {problem}", file=sys.stderr)
-            return EXIT_USAGE
+            persist.check_history_size(written, args.history_limit or persist.DEFAULT_HISTORY_LIMIT)
+            with persist.atomic_writer(args.history) as history:
+                history.write("epoch,cost\n")
+                history.writelines(f"{epoch},{cost!r}\n" for epoch, cost in enumerate(run.costs(0, written)))
+        except persist.PersistError as problem:
+            return _error(problem)
+        except OSError as problem:
+            return _error(f"cannot write {args.history}: {problem.strerror or problem}")
 
-    report = Report(hyper, data, w0, b0, cost_before, cost_after, last, args.predict)
-    print(json.dumps(report.as_json(), allow_nan=False) if args.json else report.as_text())
-    if last.diverged_at is not None:
-        print(divergence_message(last.diverged_at, hyper.alpha, data), file=sys.stderr)
-        return EXIT_DIVERGED
-    return 0
+    if args.every:
+        for epoch in [*range(args.every, end, args.every), end]:
+            w, b = run.neuron(epoch)
+            print(f"epoch {epoch}/{hyper.epochs}  cost {run.cost(epoch):.6g}  w {w:.6g}  b {b:.6g}", file=sys.stderr)
+
+    last = run.at(end)
+    if args.save_model:
+        from nanoneuron_tui import persist
+
+        try:
+            persist.save_model(args.save_model, w=last.w, b=last.b, epoch=last.epoch, init=(run.w0, run.b0),
+                               hyper=hyper)
+        except persist.PersistError as problem:
+            return _error(problem)
+
+    report = Report(hyper, data, run, last, args.predict)
+    if args.json:
+        import json
+
+        print(json.dumps(report.as_json(), allow_nan=False))
+    else:
+        print(report.as_text())
+    if report.diverged_at is not None:
+        print(divergence_message(report.diverged_at, hyper.alpha, run), file=sys.stderr)
+        return exit_codes.DIVERGED
+    return exit_codes.OK
+
+
+def build_session(args: argparse.Namespace) -> Session:
+    """The session the flags describe: resumed, from a saved model, or new. Raises
+    PersistError or DataError with one clear line, before anything of the app is loaded."""
+    from nanoneuron_tui import persist
+    from nanoneuron_tui.session import Session
+
+    if args.resume:
+        return persist.load_session(args.state_path)
+    model = persist.load_model(args.load_model) if args.load_model else None
+    hyper = params.Hyperparameters(
+        epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
+        seed=args.seed, pace=args.pace,
+    )
+    session = Session(hyper, data_from_args(args))
+    if model is not None:
+        session.adopt_model(model)
+    return session
+
+
+def open_app(args: argparse.Namespace) -> int:
+    from nanoneuron_tui import persist
+
+    args.state_path = Path(args.state) if args.state else persist.default_state_path()
+    try:
+        session = build_session(args)
+    except (persist.PersistError, DataError) as problem:
+        return _error(problem)
+    from nanoneuron_tui.app import run_app  # only the app pays for Textual
+
+    return run_app(session, run=args.run, fps=args.fps, state_path=args.state_path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "train":
         return train_headless(args)
-    from nanoneuron_tui.app import run_app  # only the app pays for Textual
-
-    return run_app(args)
+    return open_app(args)

@@ -53,6 +53,16 @@ def parse_epochs(text: str) -> int:
     return _count(text, "epochs")
 
 
+def parse_epoch(text: str) -> int:
+    """An epoch to go to: 0 (the start) or more."""
+    value = _number(text, "epoch", limit=math.inf)
+    if value != int(value) or value < 0:
+        raise ValueError(f"epoch must be a whole number, 0 or more, not {str(text).strip()}")
+    if value > MAX_EPOCHS:
+        raise ValueError(f"epoch must be at most {MAX_EPOCHS:,}")
+    return int(value)
+
+
 def parse_every(text: str) -> int:
     return _count(text, "report interval")
 
@@ -110,6 +120,22 @@ def parse_fps(text: str) -> float:
     if not 0.5 <= value <= 60:
         raise ValueError("fps must be between 0.5 and 60")
     return value
+
+
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+
+
+def parse_size(text: str) -> int:
+    """A file size: bytes, or a number with KB, MB, GB or TB (powers of ten): 500MB, 2GB."""
+    text = str(text).strip().upper()
+    digits = text.rstrip("KMGTB")
+    unit = text[len(digits):]
+    if unit not in _SIZE_UNITS:
+        raise ValueError(f"size {text!r} is not understood: use a number with KB, MB, GB or TB")
+    value = _number(digits, "size", limit=1e18) * _SIZE_UNITS[unit]
+    if value < 1:
+        raise ValueError("size must be at least 1 byte")
+    return int(value)
 
 
 @dataclass(frozen=True)

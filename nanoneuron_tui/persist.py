@@ -9,7 +9,6 @@ one clear sentence, and nothing is changed.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import json
 import math
@@ -23,9 +22,12 @@ from nanoneuron_tui import params
 
 SESSION_FORMAT = "nanoneuron-session"
 MODEL_FORMAT = "nanoneuron-model"
-VERSION = 1
-MAX_FILE_BYTES = 50_000_000  # far above any real session (a history is at most 4096 points)
-MAX_HISTORY_POINTS = 100_000
+SESSION_VERSION = 2  # version 1 kept the neuron and a sampled history, not the run
+MODEL_VERSION = 1
+MAX_FILE_BYTES = 50_000_000  # far above any real session
+MAX_SEGMENTS = 100_000  # alpha changes in one run
+# An exported history is refused beyond this many bytes unless the user says otherwise.
+DEFAULT_HISTORY_LIMIT = 1_000_000_000
 
 
 class PersistError(Exception):
@@ -77,7 +79,7 @@ def _write_json(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
         raise PersistError(f"cannot write {path}: {getattr(problem, 'strerror', None) or problem}") from None
 
 
-def _read_json(path: str | os.PathLike[str], expected_format: str) -> dict[str, Any]:
+def _read_json(path: str | os.PathLike[str], expected_format: str, versions: tuple[int, ...]) -> dict[str, Any]:
     what = "session" if expected_format == SESSION_FORMAT else "model"
     try:
         if os.path.getsize(path) > MAX_FILE_BYTES:
@@ -98,9 +100,10 @@ def _read_json(path: str | os.PathLike[str], expected_format: str) -> dict[str, 
         raise PersistError(f"{path} is not a nanoneuron {what} file (nested too deeply)") from None
     if not isinstance(document, dict) or document.get("format") != expected_format:
         raise PersistError(f"{path} is not a nanoneuron {what} file")
-    if document.get("version") != VERSION:
+    if document.get("version") not in versions:
+        readable = " and ".join(str(v) for v in versions)
         raise PersistError(
-            f"{path} is a version {document.get('version')!r} {what} file; this nanoneuron reads version {VERSION}"
+            f"{path} is a version {document.get('version')!r} {what} file; this nanoneuron reads version {readable}"
         )
     return document
 
@@ -155,30 +158,6 @@ def _hyperparameters(saved: Any, path: object) -> dict[str, Any]:
     return result
 
 
-def _history(saved: Any, path: object, name: str) -> dict[str, Any]:
-    if not isinstance(saved, dict):
-        raise _fail(path, f"the {name} is missing")
-    capacity = saved.get("capacity")
-    if capacity is not None:
-        capacity = _whole(capacity, path, f"{name} capacity", 2, MAX_HISTORY_POINTS)
-    stride = _whole(saved.get("stride"), path, f"{name} stride", 1, params.MAX_EPOCHS)
-    epochs, costs = saved.get("epochs"), saved.get("costs")
-    if not isinstance(epochs, list) or not isinstance(costs, list) or len(epochs) != len(costs):
-        raise _fail(path, f"the {name} is not two lists of equal length")
-    if len(epochs) > MAX_HISTORY_POINTS:
-        raise _fail(path, f"the {name} is too long")
-    epochs = [_whole(e, path, f"a {name} epoch") for e in epochs]
-    if any(b <= a for a, b in zip(epochs, epochs[1:])):
-        raise _fail(path, f"the {name} epochs are out of order")
-    costs = [_number(c, path, f"a {name} cost", low=0.0) for c in costs]
-    last = saved.get("last")
-    if last is not None:
-        if not isinstance(last, list) or len(last) != 2:
-            raise _fail(path, f"the {name} end point is malformed")
-        last = [_whole(last[0], path, f"the {name} last epoch"), _number(last[1], path, f"the {name} last cost", 0.0)]
-    return {"capacity": capacity, "stride": stride, "epochs": epochs, "costs": costs, "last": last}
-
-
 def _data_spec(saved: Any, path: object):
     from nanoneuron_tui.core.data import PRESETS, DataSpec
 
@@ -213,42 +192,93 @@ def _data_spec(saved: Any, path: object):
 
 
 def save_session(session, path: str | os.PathLike[str]) -> None:
-    _write_json(path, {"format": SESSION_FORMAT, "version": VERSION, "session": session.to_dict()})
+    _write_json(path, {"format": SESSION_FORMAT, "version": SESSION_VERSION, "session": session.to_dict()})
+
+
+def _segments(saved: Any, path: object, first_epoch: int) -> list[dict[str, Any]]:
+    if not isinstance(saved, list) or not 1 <= len(saved) <= MAX_SEGMENTS:
+        raise _fail(path, "the run's segments are missing")
+    segments = []
+    for segment in saved:
+        if not isinstance(segment, dict):
+            raise _fail(path, "a segment of the run is malformed")
+        start = _whole(segment.get("start"), path, "a segment's start")
+        alpha = segment.get("alpha")
+        if isinstance(alpha, bool) or not isinstance(alpha, int | float):
+            raise _fail(path, "a segment's alpha is not a number")
+        try:
+            alpha = params.parse_alpha(repr(alpha))
+        except ValueError as problem:
+            raise _fail(path, str(problem)) from None
+        segments.append({"start": start, "alpha": alpha})
+    starts = [segment["start"] for segment in segments]
+    if starts[0] != first_epoch or any(b <= a for a, b in zip(starts, starts[1:])):
+        raise _fail(path, "the run's segments are out of order")
+    return segments
+
+
+def _run(saved: Any, path: object) -> dict[str, Any]:
+    if not isinstance(saved, dict):
+        raise _fail(path, "the run is missing")
+    start = saved.get("start")
+    if not isinstance(start, list) or len(start) != 2:
+        raise _fail(path, "the run's starting neuron is malformed")
+    first_epoch = _whole(saved.get("first_epoch"), path, "the run's first epoch")
+    return {
+        "w0": _number(saved.get("w0"), path, "initial w"),
+        "b0": _number(saved.get("b0"), path, "initial b"),
+        "first_epoch": first_epoch,
+        "start": [_number(start[0], path, "the starting w"), _number(start[1], path, "the starting b")],
+        "start_cost": _number(saved.get("start_cost"), path, "the starting cost", low=0.0),
+        "segments": _segments(saved.get("segments"), path, first_epoch),
+    }
+
+
+def _run_of_version_1(saved: dict[str, Any], path: object, alpha: float) -> tuple[dict[str, Any], int]:
+    """A version 1 session kept only the neuron where it stood: its run begins there."""
+    init = saved.get("init")
+    if not isinstance(init, dict):
+        raise _fail(path, "the initial w and b are missing")
+    epoch = _whole(saved.get("epoch"), path, "epoch")
+    run = {
+        "w0": _number(init.get("w"), path, "initial w"),
+        "b0": _number(init.get("b"), path, "initial b"),
+        "first_epoch": epoch,
+        "start": [_number(saved.get("w"), path, "w"), _number(saved.get("b"), path, "b")],
+        "start_cost": _number(saved.get("start_cost"), path, "the starting cost", low=0.0),
+        "segments": [{"start": epoch, "alpha": alpha}],
+    }
+    return run, epoch
 
 
 def load_session(path: str | os.PathLike[str]):
     """The saved session, paused where it was; raises PersistError and changes nothing if the file is bad."""
     from nanoneuron_tui.core.data import DataError, build_data
+    from nanoneuron_tui.core.run import Run
     from nanoneuron_tui.session import Session, State
 
-    saved = _read_json(path, SESSION_FORMAT).get("session")
+    document = _read_json(path, SESSION_FORMAT, versions=(1, SESSION_VERSION))
+    saved = document.get("session")
     if not isinstance(saved, dict):
         raise _fail(path, "the session is missing")
-    init = saved.get("init")
-    if not isinstance(init, dict):
-        raise _fail(path, "the initial w and b are missing")
-    diverged_at = saved.get("diverged_at")
     state = saved.get("state")
     if state not in {s.value for s in State} or state == State.RUNNING.value:
         raise _fail(path, "the training state is unknown")
-    checked = {
-        "hyperparameters": _hyperparameters(saved.get("hyperparameters"), path),
-        "init": {"w": _number(init.get("w"), path, "initial w"), "b": _number(init.get("b"), path, "initial b")},
-        "epoch": _whole(saved.get("epoch"), path, "epoch"),
-        "w": _number(saved.get("w"), path, "w"),
-        "b": _number(saved.get("b"), path, "b"),
-        "start_cost": _number(saved.get("start_cost"), path, "the starting cost", low=0.0),
-        "diverged_at": None if diverged_at is None else _whole(diverged_at, path, "diverged_at"),
-        "state": state,
-        "train_history": _history(saved.get("train_history"), path, "training history"),
-        "test_history": _history(saved.get("test_history"), path, "test history"),
-    }
+    hyper = params.Hyperparameters(**_hyperparameters(saved.get("hyperparameters"), path))
+    if document["version"] == 1:
+        checked_run, epoch = _run_of_version_1(saved, path, hyper.alpha)
+    else:
+        checked_run = _run(saved.get("run"), path)
+        epoch = _whole(saved.get("epoch"), path, "epoch")
+        if epoch < checked_run["first_epoch"]:
+            raise _fail(path, "the epoch is before the run began")
     spec = _data_spec(saved.get("data"), path)
     try:
         data = build_data(spec)
     except DataError as problem:
         raise PersistError(f"{path}: its data cannot be loaded: {problem}") from None
-    return Session.restore(checked, data)
+    run = Run.from_dict(checked_run, data)
+    return Session.restore(hyper, data, run, epoch)
 
 
 # -- models --------------------------------------------------------------------
@@ -259,7 +289,7 @@ def save_model(path: str | os.PathLike[str], *, w: float, b: float, epoch: int,
     """A neuron: w, b, the epoch and the hyperparameters that got it there."""
     _write_json(path, {
         "format": MODEL_FORMAT,
-        "version": VERSION,
+        "version": MODEL_VERSION,
         "w": w,
         "b": b,
         "epoch": epoch,
@@ -270,7 +300,7 @@ def save_model(path: str | os.PathLike[str], *, w: float, b: float, epoch: int,
 
 def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
     """A saved model, checked: w, b, epoch, init and hyperparameters."""
-    saved = _read_json(path, MODEL_FORMAT)
+    saved = _read_json(path, MODEL_FORMAT, versions=(MODEL_VERSION,))
     init = saved.get("init")
     if not isinstance(init, dict):
         raise _fail(path, "the initial w and b are missing")
@@ -286,18 +316,34 @@ def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
 # -- cost history --------------------------------------------------------------
 
 
-def export_history(session, path: str | os.PathLike[str]) -> int:
-    """Write the cost history as CSV (epoch, training cost, test cost); returns the rows written."""
+def history_size(epochs: int) -> int:
+    """About how many bytes a CSV of ``epochs`` rows of epoch, cost and test cost takes (a generous guess)."""
+    return epochs * (len(str(epochs)) + 2 * 24 + 3)
+
+
+def check_history_size(epochs: int, limit: int = DEFAULT_HISTORY_LIMIT) -> None:
+    size = history_size(epochs)
+    if size > limit:
+        raise PersistError(
+            f"a history of {epochs:,} epochs would take about {size / 1e9:.1f} GB, "
+            f"over the limit of {limit / 1e9:g} GB (raise it with --history-limit SIZE)"
+        )
+
+
+def export_history(session, path: str | os.PathLike[str], limit: int = DEFAULT_HISTORY_LIMIT) -> int:
+    """Write the cost of every epoch of the run up to the one on screen, as CSV
+    (epoch, training cost, test cost), recomputed exactly; returns the rows written."""
     view = session.view()
-    test = dict(zip(*view.test_history))
+    run, first, stop = view.run, view.run.first_epoch, view.epoch + 1
+    check_history_size(stop - first, limit)
     rows = 0
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with atomic_writer(path) as file:
-            writer = csv.writer(file, lineterminator="\n")
-            writer.writerow(["epoch", "cost", "test_cost"])
-            for epoch, cost in zip(*view.train_history):
-                writer.writerow([epoch, repr(cost), repr(test[epoch]) if epoch in test else ""])
+            file.write("epoch,cost,test_cost\n")
+            for epoch in range(first, stop):
+                test_cost = run.test_cost(epoch)
+                file.write(f"{epoch},{run.cost(epoch)!r},{'' if test_cost is None else repr(test_cost)}\n")
                 rows += 1
     except OSError as problem:
         raise PersistError(f"cannot write {path}: {problem.strerror or problem}") from None

@@ -1,8 +1,13 @@
 """One training session: the state a learner steers, safe to share with a worker thread.
 
-The app's widgets only ever render a ``View``; every change goes through a
-method here, under one lock, so the training thread and the key presses never
-see half an update.
+The session holds a ``Run`` (where the neuron is at every epoch) and a cursor on
+it: the epoch on screen. Training moves the cursor forward; stepping back or
+going to an epoch moves it anywhere the run has been. Changing alpha starts a
+new segment of the run at the cursor.
+
+Everything changes through a method here, under one lock, so the training
+thread and the key presses never see half an update; from outside, the state
+is read-only. The app's widgets only ever render a ``View``.
 """
 
 from __future__ import annotations
@@ -11,15 +16,15 @@ import math
 import threading
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
+from functools import cached_property
 
 from nanoneuron_tui.core.data import DataSet, celsius_to_fahrenheit_data
-from nanoneuron_tui.core.trainer import CostHistory, Trainer, max_stable_alpha
+from nanoneuron_tui.core.neuron import NanoNeuron
+from nanoneuron_tui.core.run import Moment, Run
 from nanoneuron_tui.params import Hyperparameters
 
-# Enough points for any plot a terminal can show, and a fixed memory bound.
-HISTORY_CAPACITY = 4096
-# A report is trained in slices this long, so a pause waits for one slice at most.
-SLICE_EPOCHS = 5000
+# Enough points for any plot a terminal can show, and a fixed amount of work per view.
+HISTORY_POINTS = 4096
 
 
 class State(StrEnum):
@@ -29,218 +34,261 @@ class State(StrEnum):
     DIVERGED = "diverged"
 
 
+def sample_epochs(first: int, last: int, count: int = HISTORY_POINTS) -> list[int]:
+    """Up to ``count`` epochs spread evenly from ``first`` to ``last``, both included: every epoch while there are few."""
+    span = last - first
+    if span < count:
+        return list(range(first, last + 1))
+    stride = math.ceil(span / (count - 1))
+    epochs = list(range(first, last, stride))
+    epochs.append(last)
+    return epochs
+
+
 @dataclass(frozen=True)
 class View:
-    """Everything the panes show, taken at one instant."""
+    """Everything the panes show, taken at one instant: the run, and the epoch on screen."""
 
     version: int
     state: State
-    epoch: int
-    epochs: int
+    epochs: int  # the goal
     hyper: Hyperparameters
-    w0: float
-    b0: float
-    w: float
-    b: float
-    dW: float
-    dB: float
-    cost: float
-    test_cost: float | None
-    diverged_at: int | None
-    target: tuple[float, float]
     data: DataSet
-    train_history: tuple[list[int], list[float]]
-    test_history: tuple[list[int], list[float]]
+    run: Run
+    moment: Moment  # the run at the cursor
     init_pending: bool  # the init fields differ from the neuron being trained
     fast_forward: bool
+
+    # The moment's numbers, by the names the panes use.
+    epoch = property(lambda self: self.moment.epoch)
+    w = property(lambda self: self.moment.w)
+    b = property(lambda self: self.moment.b)
+    dW = property(lambda self: self.moment.dW)
+    dB = property(lambda self: self.moment.dB)
+    cost = property(lambda self: self.moment.cost)
+    test_cost = property(lambda self: self.moment.test_cost)
+
+    @property
+    def w0(self) -> float:
+        return self.run.w0
+
+    @property
+    def b0(self) -> float:
+        return self.run.b0
+
+    @property
+    def diverged_at(self) -> int | None:
+        """Where training blew up, once the cursor has reached it."""
+        return self.epoch if self.state is State.DIVERGED else None
+
+    @property
+    def target(self) -> tuple[float, float]:
+        return self.data.target
 
     @property
     def distance_to_target(self) -> float:
         return math.hypot(self.w - self.target[0], self.b - self.target[1])
 
     def predict(self, x: float) -> float:
-        return x * self.w + self.b
+        """What the neuron on screen answers: the article's own ``predict``."""
+        return NanoNeuron(self.w, self.b).predict(x)
 
     def correct(self, x: float) -> float:
-        return x * self.target[0] + self.target[1]
+        return NanoNeuron(*self.target).predict(x)
+
+    @cached_property
+    def _history_epochs(self) -> list[int]:
+        return sample_epochs(self.run.first_epoch, self.epoch)
+
+    @cached_property
+    def train_history(self) -> tuple[list[int], list[float]]:
+        """(epochs, costs) up to the epoch on screen, a sample of at most HISTORY_POINTS."""
+        return _finite_points(self._history_epochs, self.run.cost)
+
+    @cached_property
+    def test_history(self) -> tuple[list[int], list[float]]:
+        if self.run.test_fit is None:
+            return [], []
+        return _finite_points(self._history_epochs, self.run.test_cost)
+
+
+def _finite_points(epochs: list[int], cost) -> tuple[list[int], list[float]]:
+    pairs = [(epoch, c) for epoch in epochs if math.isfinite(c := cost(epoch))]
+    return [e for e, _ in pairs], [c for _, c in pairs]
+
+
+@dataclass(frozen=True)
+class Beat:
+    """What one call of ``train_towards_report`` did, for the worker's pacing."""
+
+    at_report: bool  # a report boundary (or the end) was reached: worth showing
+    running: bool  # training goes on after this
+    pace: float | None  # reports per second wanted; None: as fast as possible
 
 
 class Session:
     def __init__(self, hyper: Hyperparameters | None = None, data: DataSet | None = None) -> None:
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)
-        self.data = data or celsius_to_fahrenheit_data()
-        self.hyper = (hyper or Hyperparameters()).with_seed()
-        self.fast_forward = False
+        self._data = data or celsius_to_fahrenheit_data()
+        self._hyper = (hyper or Hyperparameters()).with_seed()
         self._version = 0
         with self._lock:
-            self._start(self.hyper)
+            self._start(self._hyper)
+
+    # -- read-only from outside ------------------------------------------------
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def hyper(self) -> Hyperparameters:
+        return self._hyper
+
+    @property
+    def data(self) -> DataSet:
+        return self._data
+
+    @property
+    def run(self) -> Run:
+        return self._run
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def fast_forward(self) -> bool:
+        return self._fast_forward
+
+    @property
+    def max_stable_alpha(self) -> float:
+        return self._run.max_stable_alpha
 
     # -- building blocks ---------------------------------------------------
 
-    def _start(self, hyper: Hyperparameters, init: tuple[float, float] | None = None,
-               at: tuple[float, float, int] | None = None) -> None:
-        """A fresh run from ``init`` (by default the hyperparameters' start), standing at
-        epoch 0, or at a saved neuron ``at`` = (w, b, epoch)."""
-        self.hyper = hyper
-        self.w0, self.b0 = init or hyper.initial_neuron()
-        w, b, epoch = at or (self.w0, self.b0, 0)
-        self.trainer = self._trainer(w, b, epoch)
-        self.train_history = CostHistory(HISTORY_CAPACITY)
-        self.test_history = CostHistory(HISTORY_CAPACITY)
-        self.state = State.FINISHED if epoch >= hyper.epochs else State.PAUSED
-        self.fast_forward = False
-        self._record_now()
+    def _start(self, hyper: Hyperparameters, run: Run | None = None, epoch: int | None = None) -> None:
+        """Stand at ``epoch`` (by default where ``run`` begins) of ``run`` (by default a fresh one)."""
+        self._hyper = hyper
+        if run is None:
+            run = Run(self._data, *hyper.initial_neuron(), hyper.alpha)
+        self._run = run
+        self._fast_forward = False
+        self._state = State.PAUSED
+        self._move_to(run.first_epoch if epoch is None else epoch)
+
+    def _move_to(self, epoch: int) -> None:
+        """Put the cursor on ``epoch`` (within what the run allows) and settle the state there."""
+        run, goal = self._run, self._hyper.epochs
+        end = run.last_epoch(goal)
+        self._epoch = min(max(epoch, run.first_epoch), max(end, run.first_epoch))
+        # The alpha field shows the alpha in force where the learner stands.
+        alpha = run.alpha_at(self._epoch)
+        if self._hyper.alpha != alpha:
+            self._hyper = replace(self._hyper, alpha=alpha)
+        if run.diverged_at is not None and self._epoch == run.diverged_at:
+            self._state = State.DIVERGED
+        elif self._epoch >= goal:
+            self._state = State.FINISHED
+        elif self._state is not State.RUNNING:
+            self._state = State.PAUSED
+        if self._state is not State.RUNNING:
+            self._fast_forward = False
         self._changed()
-
-    def _trainer(self, w: float, b: float, epoch: int = 0, start_cost: float | None = None,
-                 training_units: bool = False) -> Trainer:
-        """A trainer for a neuron given in the data's units, or already in the trainer's."""
-        train, test = self.data.training_fits
-        if not training_units:
-            w, b = self.data.to_training(w, b)
-        return Trainer(train, w, b, self.hyper.alpha, test=test, epoch=epoch, start_cost=start_cost,
-                       track_test=True)
-
-    def _record_now(self) -> None:
-        """Put the current neuron's cost on the plot (the cost before its next update)."""
-        report = self.trainer.progress()
-        self.train_history.extend(report.epoch, [report.cost])
-        if report.test_cost is not None:
-            self.test_history.extend(report.epoch, [report.test_cost])
 
     def _changed(self) -> None:
         self._version += 1
         self._wake.notify_all()
 
     def _advance(self, epochs: int) -> None:
-        """Train up to ``epochs`` epochs (never past the goal) and record them."""
-        trainer = self.trainer
-        epochs = min(epochs, self.hyper.epochs - trainer.epoch)
-        if epochs > 0 and self.state not in (State.FINISHED, State.DIVERGED):
-            before = trainer.epoch
-            report = trainer.advance(epochs)
-            # costs[0] is the cost at `before`, already recorded.
-            self.train_history.extend(before + 1, report.costs[1:])
-            finite_tests = [c for c in report.test_costs[1:] if math.isfinite(c)]
-            self.test_history.extend(before + 1, finite_tests)
-            if report.diverged:
-                self.state = State.DIVERGED
-            else:
-                self.train_history.extend(report.epoch, [report.cost])
-                if report.test_cost is not None:
-                    self.test_history.extend(report.epoch, [report.test_cost])
-        if self.state is not State.DIVERGED and trainer.epoch >= self.hyper.epochs:
-            self.state = State.FINISHED
-            self.fast_forward = False
-        self._changed()
-
-    def view_w_b(self) -> tuple[float, float]:
-        """The neuron's w and b in the data's units."""
-        return self.data.from_training(self.trainer.w, self.trainer.b)
+        """Train up to ``epochs`` epochs (never past the goal or a blow-up)."""
+        if self._state in (State.FINISHED, State.DIVERGED):
+            return
+        self._move_to(self._epoch + max(0, epochs))
 
     def use_data(self, data: DataSet) -> None:
         """Learn from other data: back to epoch 0, same hyperparameters."""
         with self._lock:
-            self.data = data
-            self._start(self.hyper)
+            self._data = data
+            self._start(self._hyper)
 
     # -- saving and restoring --------------------------------------------------
 
     def to_dict(self) -> dict[str, object]:
-        """Everything needed to come back to exactly this point."""
+        """Everything needed to come back to exactly this point, with all of its past."""
         with self._lock:
-            trainer = self.trainer
             return {
-                "hyperparameters": asdict(self.hyper),
-                "data": asdict(self.data.spec),
-                "init": {"w": self.w0, "b": self.b0},
-                "epoch": trainer.epoch,
-                # As the trainer holds them (standardized units if normalizing), so a
-                # resumed session is bit-for-bit the same.
-                "w": trainer.w,
-                "b": trainer.b,
-                "start_cost": trainer.start_cost,
-                "diverged_at": trainer.diverged_at,
-                "state": State.PAUSED.value if self.state is State.RUNNING else self.state.value,
-                "train_history": self.train_history.to_dict(),
-                "test_history": self.test_history.to_dict(),
+                "hyperparameters": asdict(self._hyper),
+                "data": asdict(self._data.spec),
+                "run": self._run.to_dict(),
+                "epoch": self._epoch,
+                "state": State.PAUSED.value if self._state is State.RUNNING else self._state.value,
             }
 
     @classmethod
-    def restore(cls, saved: dict, data: DataSet) -> Session:
-        """A session from ``to_dict``'s output (checked by persist.py); it comes back paused."""
-        session = cls(Hyperparameters(**saved["hyperparameters"]), data)
+    def restore(cls, hyper: Hyperparameters, data: DataSet, run: Run, epoch: int) -> Session:
+        """A session standing at ``epoch`` of ``run`` (checked by persist.py); it comes back paused."""
+        session = cls(hyper, data)
         with session._lock:
-            session.w0, session.b0 = saved["init"]["w"], saved["init"]["b"]
-            session.trainer = session._trainer(
-                saved["w"], saved["b"], saved["epoch"], saved["start_cost"], training_units=True
-            )
-            session.trainer.diverged_at = saved["diverged_at"]
-            session.state = State(saved["state"])
-            session.train_history = CostHistory.from_dict(saved["train_history"])
-            session.test_history = CostHistory.from_dict(saved["test_history"])
-            session._changed()
+            session._start(hyper, run, epoch)
         return session
 
     def adopt_model(self, model: dict) -> None:
-        """Carry on from a saved model (see persist.load_model): its w, b, epoch and settings."""
+        """Carry on from a saved model (see persist.load_model): its neuron at its epoch, and its settings."""
         with self._lock:
-            self._start(
-                Hyperparameters(**model["hyperparameters"]),
-                init=(model["init"]["w"], model["init"]["b"]),
-                at=(model["w"], model["b"], model["epoch"]),
+            hyper = Hyperparameters(**model["hyperparameters"])
+            init = (model["init"]["w"], model["init"]["b"])
+            start = self._data.to_training(model["w"], model["b"])
+            self._start(hyper, Run(self._data, *init, hyper.alpha, first_epoch=model["epoch"], start=start))
+
+    # -- what the learner sees -----------------------------------------------
+
+    def view(self) -> View:
+        with self._lock:
+            return View(
+                version=self._version,
+                state=self._state,
+                epochs=self._hyper.epochs,
+                hyper=self._hyper,
+                data=self._data,
+                run=self._run,
+                moment=self._run.at(self._epoch),
+                init_pending=self._hyper.initial_neuron() != (self._run.w0, self._run.b0),
+                fast_forward=self._fast_forward,
             )
 
     # -- what the learner does ---------------------------------------------
 
-    def view(self) -> View:
+    def start(self, problem: str | None = None) -> str | None:
+        """Start training; returns why it cannot (``problem``: a field the learner has not fixed)."""
         with self._lock:
-            report = self.trainer.progress()
-            w, b = self.view_w_b()
-            pending = (self.hyper.initial_neuron() != (self.w0, self.b0))
-            return View(
-                version=self._version,
-                state=self.state,
-                epoch=report.epoch,
-                epochs=self.hyper.epochs,
-                hyper=self.hyper,
-                w0=self.w0,
-                b0=self.b0,
-                w=w,
-                b=b,
-                dW=report.dW,
-                dB=report.dB,
-                cost=report.cost,
-                test_cost=report.test_cost,
-                diverged_at=report.diverged_at,
-                target=self.data.target,
-                data=self.data,
-                train_history=self.train_history.points(),
-                test_history=self.test_history.points(),
-                init_pending=pending,
-                fast_forward=self.fast_forward,
-            )
-
-    def run(self) -> None:
-        with self._lock:
-            if self.state is State.PAUSED:
-                self.state = State.RUNNING
-                self._changed()
+            if self._state is not State.PAUSED:
+                return {
+                    State.FINISHED: "Finished: raise epochs to train on, or r to start over.",
+                    State.DIVERGED: "Diverged: lower alpha (or step back), then carry on; r starts over.",
+                    State.RUNNING: None,
+                }[self._state]
+            if problem:
+                return f"Not started: {problem}"
+            self._state = State.RUNNING
+            self._changed()
+            return None
 
     def pause(self) -> None:
         with self._lock:
-            self.fast_forward = False
-            if self.state is State.RUNNING:
-                self.state = State.PAUSED
+            self._fast_forward = False
+            if self._state is State.RUNNING:
+                self._state = State.PAUSED
             self._changed()
 
-    def toggle(self) -> None:
+    def toggle(self, problem: str | None = None) -> str | None:
+        """Pause if running, else start (see ``start``)."""
         with self._lock:
-            if self.state is State.RUNNING:
+            if self._state is State.RUNNING:
                 self.pause()
-            else:
-                self.run()
+                return None
+            return self.start(problem)
 
     def step(self, epochs: int = 1) -> None:
         """Pause, then train exactly ``epochs`` more epochs (fewer at the end)."""
@@ -251,51 +299,61 @@ class Session:
     def step_report(self) -> None:
         """Pause, then train up to the next report: the next multiple of the report interval."""
         with self._lock:
-            every = self.hyper.every
-            self.step(every - self.trainer.epoch % every)
+            every = self._hyper.every
+            self.step(every - self._epoch % every)
+
+    def back(self, epochs: int = 1) -> None:
+        """Pause and go back ``epochs`` epochs (not before the run began)."""
+        with self._lock:
+            self.go_to(self._epoch - epochs)
+
+    def back_report(self) -> None:
+        """Pause and go back to the previous report: the previous multiple of the report interval."""
+        with self._lock:
+            every = self._hyper.every
+            self.back(self._epoch % every or every)
+
+    def go_to(self, epoch: int) -> None:
+        """Pause and stand at ``epoch``, exactly as training got (or gets) there; clamped to the run."""
+        with self._lock:
+            self.pause()
+            self._state = State.PAUSED
+            self._move_to(epoch)
 
     def run_to_end(self) -> None:
         with self._lock:
-            if self.state is State.PAUSED:
-                self.fast_forward = True
-                self.state = State.RUNNING
-            elif self.state is State.RUNNING:
-                self.fast_forward = True
+            if self._state in (State.PAUSED, State.RUNNING):
+                self._fast_forward = True
+                self._state = State.RUNNING
             self._changed()
 
     def reset(self, new_random_start: bool = False) -> None:
         """Back to epoch 0 from the initial w and b, or from a fresh random pair."""
         with self._lock:
-            hyper = self.hyper
+            hyper = self._hyper
             if new_random_start:
                 hyper = replace(hyper, w0=None, b0=None, seed=None).with_seed()
             self._start(hyper)
 
     def update(self, **changes: object) -> None:
-        """Change hyperparameters. Alpha, interval and pace act at the next
-        report; epochs extends or shortens the run; the init waits for a reset."""
+        """Change hyperparameters. Alpha acts from the epoch on screen (a new segment of the run);
+        interval and pace at the next report; epochs extends or shortens the run; the init waits for a reset."""
         with self._lock:
-            self.hyper = replace(self.hyper, **changes).with_seed()
-            self.trainer.alpha = self.hyper.alpha
-            if self.state is State.FINISHED and self.trainer.epoch < self.hyper.epochs:
-                self.state = State.PAUSED
-            elif self.state in (State.PAUSED, State.RUNNING) and self.trainer.epoch >= self.hyper.epochs:
-                self.state = State.FINISHED
-                self.fast_forward = False
-            self._changed()
-
-    @property
-    def max_stable_alpha(self) -> float:
-        return max_stable_alpha(self.data.training_fits[0])
+            self._hyper = replace(self._hyper, **changes).with_seed()
+            if self._hyper.alpha != self._run.alpha_at(self._epoch):
+                self._run = self._run.with_alpha(self._epoch, self._hyper.alpha)
+            if self._state is State.FINISHED:
+                self._state = State.PAUSED
+            self._move_to(self._epoch)
 
     # -- what the training thread does ----------------------------------------
 
     def wait_until_running(self, timeout: float) -> bool:
         """Block until training should go on (True) or ``timeout`` passes (False)."""
         with self._lock:
-            if self.state is not State.RUNNING:
+            if self._state is not State.RUNNING:
                 self._wake.wait(timeout)
-            return self.state is State.RUNNING
+            return self._state is State.RUNNING
 
     def wait_for_change(self, timeout: float) -> None:
         """Sleep up to ``timeout``, waking early when anything changes (a pause, say)."""
@@ -303,13 +361,12 @@ class Session:
             version = self._version
             self._wake.wait_for(lambda: self._version != version, timeout)
 
-    def train_slice(self) -> bool:
-        """Train towards the next report; True when a report boundary (or the end) is reached."""
+    def train_towards_report(self) -> Beat:
+        """Train to the next report (or, fast-forwarding, to the end): one locked call for the worker."""
         with self._lock:
-            if self.state is not State.RUNNING:
-                return False
-            every = self.hyper.every
-            to_report = every - self.trainer.epoch % every
-            epochs = min(to_report, SLICE_EPOCHS)
-            self._advance(epochs)
-            return epochs == to_report or self.state is not State.RUNNING
+            if self._state is not State.RUNNING:
+                return Beat(at_report=False, running=False, pace=None)
+            every, fast = self._hyper.every, self._fast_forward
+            self._advance(self._hyper.epochs if fast else every - self._epoch % every)
+            return Beat(at_report=True, running=self._state is State.RUNNING,
+                        pace=None if fast else self._hyper.pace)

@@ -54,7 +54,7 @@ async def test_run_flag_starts_training():
 
 
 async def test_space_runs_and_pauses():
-    app = make_app(pace=None, epochs=100_000_000)
+    app = make_app(pace=None, epochs=100_000_000, every=1)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         assert app.session.state is State.RUNNING
@@ -218,7 +218,7 @@ async def test_alpha_and_pace_change_while_running_without_a_reset():
         await focus(pilot, box)
         box.value = "0.0003"
         await pilot.press("enter")
-        assert app.session.trainer.alpha == 0.0003
+        assert app.session.run.alpha == 0.0003
         assert app.session.state is State.RUNNING
         assert app.session.view().epoch >= 1000  # not reset
         pace = app.query_one("#field-pace", Input)
@@ -246,7 +246,8 @@ async def test_epochs_extends_and_shortens_the_run():
         box.focus()
         box.value = "1500"
         await pilot.press("enter")
-        assert app.session.state is State.FINISHED and app.session.view().epoch == 2000
+        # The run now ends at epoch 1,500: the epoch on screen moves back to it.
+        assert app.session.state is State.FINISHED and app.session.view().epoch == 1500
 
 
 async def test_a_new_init_waits_for_reset():
@@ -296,10 +297,10 @@ async def test_divergence_stops_and_says_so_and_the_app_keeps_working():
         assert 0 < view.diverged_at < 50
         assert math.isfinite(view.w) and math.isfinite(view.b)
         await wait_for(pilot, lambda: f"diverged at epoch {view.diverged_at}" in readouts_text(app))
-        assert "try below 0.000609" in str(app.query_one("#cost-plot").border_subtitle)
+        assert "below 0.000609 converges" in str(app.query_one("#cost-plot").border_subtitle)
         assert notifications.any(f"Diverged at epoch {view.diverged_at}")
         # The blow-up is on the plot: its last cost is past the limit.
-        assert view.train_history[1][-1] > app.session.trainer.divergence_limit
+        assert view.train_history[1][-1] > app.session.run.divergence_limit
         await pilot.press("space", "s")  # nothing to do, nothing breaks
         box = app.query_one("#field-alpha", Input)
         box.focus()
@@ -325,7 +326,7 @@ async def test_command_palette_offers_every_action():
 async def test_pause_is_quick_at_max_pace():
     import time
 
-    app = make_app(pace=None, epochs=100_000_000)
+    app = make_app(pace=None, epochs=100_000_000, every=10)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         await wait_for(pilot, lambda: app.session.view().epoch > 100_000)

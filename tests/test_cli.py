@@ -142,3 +142,47 @@ def test_save_model_after_training(tmp_path):
     assert (model["w"], model["b"], model["epoch"]) == (report["w"], report["b"], 3000)
     assert model["init"] == {"w": REFERENCE["w0"], "b": REFERENCE["b0"]}
     assert model["hyperparameters"]["epochs"] == 3000
+
+
+def test_a_billion_epochs_answer_at_once_with_the_converged_neuron():
+    report = json.loads(nanoneuron("train", "--w0", "0.5", "--b0", "0.5", "--epochs", "1e9", "--json").stdout)
+    assert report["epochs_run"] == 1_000_000_000 and report["status"] == "finished"
+    assert math.isclose(report["w"], 1.8, rel_tol=1e-12) and math.isclose(report["b"], 32, rel_tol=1e-12)
+
+
+def test_the_article_cost_line_and_the_final_cost_are_told_apart():
+    lines = dict(line.split(": ", 1) for line in nanoneuron(*SEED_RUN).stdout.splitlines())
+    # The article prints costHistory[epochs - 1]: the cost before the last update.
+    assert close(float(lines["Cost after the training"]), REFERENCE["cost_last"])
+    final = float(lines["Cost at the end (epoch 70000)"])
+    assert final < float(lines["Cost after the training"])
+    w, b = (float(part.split(": ")[1]) for part in lines["NanoNeuron parameters"].strip("{ }").split(", "))
+    x_train, y_train, *_ = generate_data_sets()
+    assert close(final, sum((y - (w * x + b)) ** 2 / 2 for x, y in zip(x_train, y_train)) / 100, rel=1e-6)
+
+
+def test_a_history_too_large_is_refused_before_training(tmp_path):
+    path = tmp_path / "h.csv"
+    result = nanoneuron("train", "--epochs", "1e9", "--history", str(path))
+    assert result.returncode == 2 and "GB" in result.stderr and "--history-limit" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not path.exists()
+    small = nanoneuron("train", "--epochs", "100", "--history", str(path), "--history-limit", "1KB")
+    assert small.returncode == 2 and not path.exists()
+    enough = nanoneuron("train", "--epochs", "100", "--history", str(path), "--history-limit", "1MB")
+    assert enough.returncode == 0 and len(path.read_text().splitlines()) == 101
+
+
+def test_a_diverged_history_ends_with_the_blow_up(tmp_path):
+    path = tmp_path / "h.csv"
+    result = nanoneuron("train", "--w0", "0.3", "--b0", "0.7", "--alpha", "0.001", "--history", str(path), "--json")
+    report = json.loads(result.stdout)
+    rows = path.read_text().splitlines()[1:]
+    assert len(rows) == report["diverged_at"] + 1
+    assert float(rows[-1].split(",")[1]) == report["cost_after"] > 1e6 * report["cost_before"]
+
+
+def test_progress_lines_follow_every_without_walking_every_epoch():
+    result = nanoneuron("train", "--w0", "0.5", "--b0", "0.5", "--epochs", "1e9", "--every", "2.5e8")
+    assert result.returncode == 0
+    assert [line.split()[1] for line in result.stderr.splitlines()] == [
+        "250000000/1000000000", "500000000/1000000000", "750000000/1000000000", "1000000000/1000000000"]

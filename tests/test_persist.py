@@ -27,6 +27,7 @@ def test_a_session_comes_back_exactly(tmp_path):
     before, after = session.view(), restored.view()
     assert (after.epoch, after.w, after.b, after.w0, after.b0) == (before.epoch, before.w, before.b, before.w0, before.b0)
     assert after.hyper == before.hyper
+    assert after.run.segments == before.run.segments
     assert after.train_history == before.train_history and after.test_history == before.test_history
     assert after.state is State.PAUSED
     # And it trains on exactly as the original would have.
@@ -37,7 +38,7 @@ def test_a_session_comes_back_exactly(tmp_path):
 
 def test_a_running_session_is_saved_paused_and_a_diverged_one_stays_diverged(tmp_path):
     session = Session(Hyperparameters(w0=0.3, b0=0.7, alpha=0.001))
-    session.run()
+    session.start()
     persist.save_session(session, tmp_path / "running.json")
     assert persist.load_session(tmp_path / "running.json").state is State.PAUSED
     session.step(100)
@@ -124,18 +125,23 @@ def test_bad_files_are_refused_with_one_clear_line(tmp_path, name):
 
 
 HOSTILE_EDITS = {
-    "nan w": lambda d: d["session"].__setitem__("w", float("nan")),
+    "nan w": lambda d: d["session"]["run"]["start"].__setitem__(0, float("nan")),
     "string epoch": lambda d: d["session"].__setitem__("epoch", "1000"),
     "negative epoch": lambda d: d["session"].__setitem__("epoch", -5),
     "huge epoch": lambda d: d["session"].__setitem__("epoch", 10**30),
     "bool alpha": lambda d: d["session"]["hyperparameters"].__setitem__("alpha", True),
     "zero alpha": lambda d: d["session"]["hyperparameters"].__setitem__("alpha", 0),
-    "no init": lambda d: d["session"].pop("init"),
+    "no run": lambda d: d["session"].pop("run"),
+    "no initial w": lambda d: d["session"]["run"].pop("w0"),
     "state running wild": lambda d: d["session"].__setitem__("state", "exploding"),
-    "history lengths differ": lambda d: d["session"]["train_history"]["costs"].append(1.0),
-    "history backwards": lambda d: d["session"]["train_history"]["epochs"].reverse(),
-    "negative cost": lambda d: d["session"]["train_history"]["costs"].__setitem__(0, -1.0),
-    "giant history": lambda d: d["session"]["test_history"].update(epochs=list(range(200_000)), costs=[1.0] * 200_000),
+    "segments backwards": lambda d: d["session"]["run"]["segments"].insert(0, {"start": 5, "alpha": 0.0001}),
+    "segment twice": lambda d: d["session"]["run"]["segments"].append(dict(d["session"]["run"]["segments"][-1])),
+    "segment alpha zero": lambda d: d["session"]["run"]["segments"][0].__setitem__("alpha", 0),
+    "no segments": lambda d: d["session"]["run"].__setitem__("segments", []),
+    "epoch before the run": lambda d: d["session"]["run"].update(first_epoch=700, segments=[{"start": 700, "alpha": 1e-4}]),
+    "negative cost": lambda d: d["session"]["run"].__setitem__("start_cost", -1.0),
+    "giant run": lambda d: d["session"]["run"]["segments"].extend(
+        {"start": 10 + i, "alpha": 1e-4 * (1 + i % 2)} for i in range(200_000)),
     "list for hyperparameters": lambda d: d["session"].__setitem__("hyperparameters", [1, 2]),
 }
 
@@ -162,3 +168,37 @@ def test_writing_where_one_cannot_is_a_clear_error(tmp_path):
 def test_default_state_path_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert persist.default_state_path() == tmp_path / "nanoneuron" / "session.json"
+
+
+def test_a_resumed_run_rewinds_to_epoch_0_exactly(tmp_path):
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457))
+    session.step(300)
+    session.update(alpha=0.0002)
+    session.step(200)
+    persist.save_session(session, tmp_path / "s.json")
+    restored = persist.load_session(tmp_path / "s.json")
+    assert restored.epoch == 500 and restored.run.segments == session.run.segments
+    for epoch in (0, 299, 300, 301, 500):
+        restored.go_to(epoch)
+        session.go_to(epoch)
+        assert restored.view().moment == session.view().moment
+
+
+def test_a_version_1_session_still_loads_where_it_stood(tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"format": "nanoneuron-session", "version": 1, "session": {
+        "hyperparameters": {"epochs": 70000, "alpha": 0.0005, "every": 1000, "w0": 0.9492, "b0": 0.457,
+                            "seed": None, "pace": 20.0},
+        "data": {"preset": "c2f", "csv": None, "noise": 0.0, "noise_seed": 0, "test_ratio": None,
+                 "split_seed": 0, "normalize": False},
+        "init": {"w": 0.9492, "b": 0.457}, "epoch": 1401, "w": 1.9, "b": 20.5, "start_cost": 3014.3,
+        "diverged_at": None, "state": "paused",
+        "train_history": {"capacity": 4096, "stride": 1, "epochs": [0], "costs": [3014.3], "last": None},
+        "test_history": {"capacity": 4096, "stride": 1, "epochs": [], "costs": [], "last": None},
+    }}))
+    session = persist.load_session(path)
+    view = session.view()
+    assert (view.epoch, view.w, view.b) == (1401, 1.9, 20.5)
+    assert session.run.start_cost == 3014.3
+    session.go_to(0)  # it kept no past: the run begins where it was saved
+    assert session.epoch == 1401

@@ -1,17 +1,22 @@
-"""The fast trainer agrees with the literal port, and behaves at the edges."""
+"""The closed form and the run agree with the literal port at every epoch, and behave at the edges."""
 
 import math
 import random
-import tracemalloc
 from array import array
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nanoneuron_tui.core.data import DataSet, LineFit, celsius_to_fahrenheit_data
-from nanoneuron_tui.core.neuron import NanoNeuron, forward_propagation, train_model
-from nanoneuron_tui.core.trainer import CostHistory, Trainer, _modes
+from nanoneuron_tui.core.data import DataSet, DataSpec, LineFit, build_data, celsius_to_fahrenheit_data
+from nanoneuron_tui.core.neuron import (
+    NanoNeuron,
+    backward_propagation,
+    forward_propagation,
+    train_model,
+)
+from nanoneuron_tui.core.run import DIVERGENCE_FACTOR, Run
+from nanoneuron_tui.core.trainer import Descent, max_stable_alpha, modes
 from tests.helpers import REFERENCE, close
 
 pytestmark = pytest.mark.unit
@@ -21,32 +26,28 @@ def agree(fast: float, literal: float) -> bool:
     return math.isclose(fast, literal, rel_tol=1e-9, abs_tol=1e-12)
 
 
-def fast_history(trainer: Trainer, epochs: int, every: int) -> list[float]:
-    history: list[float] = []
-    for report in trainer.reports(epochs, every):
-        history.extend(report.costs)
-    return history
+def xy_data(xs: list[float], ys: list[float]) -> DataSet:
+    """A data set of exactly these training points, no test points."""
+    return DataSet("points", "x", "y", array("d", xs), array("d", ys), array("d"), array("d"))
 
 
 def test_matches_the_reference_run():
-    data = celsius_to_fahrenheit_data()
-    trainer = Trainer(data.train, REFERENCE["w0"], REFERENCE["b0"], REFERENCE["alpha"], test=data.test)
-    history = fast_history(trainer, REFERENCE["epochs"], every=1000)
-    assert len(history) == REFERENCE["epochs"]
-    assert close(history[0], REFERENCE["cost_first"])
-    assert close(history[-1], REFERENCE["cost_last"])
-    assert close(trainer.w, REFERENCE["w"])
-    assert close(trainer.b, REFERENCE["b"])
-    assert close(trainer.progress().test_cost, REFERENCE["test_cost"])
+    run = Run(celsius_to_fahrenheit_data(), REFERENCE["w0"], REFERENCE["b0"], REFERENCE["alpha"])
+    end = run.at(REFERENCE["epochs"])
+    assert close(run.cost(0), REFERENCE["cost_first"])
+    assert close(run.cost(REFERENCE["epochs"] - 1), REFERENCE["cost_last"])
+    assert close(end.w, REFERENCE["w"]) and close(end.b, REFERENCE["b"])
+    assert close(end.test_cost, REFERENCE["test_cost"])
+    assert run.diverged_at is None
 
 
 def test_every_epoch_matches_the_literal_port_on_the_seed_run():
     data = celsius_to_fahrenheit_data()
     model = NanoNeuron(REFERENCE["w0"], REFERENCE["b0"])
     literal = train_model(model, 20000, REFERENCE["alpha"], list(data.x_train), list(data.y_train))
-    trainer = Trainer(data.train, REFERENCE["w0"], REFERENCE["b0"], REFERENCE["alpha"])
-    fast = fast_history(trainer, 20000, every=777)
-    assert all(agree(f, l) for f, l in zip(fast, literal, strict=True))
+    run = Run(data, REFERENCE["w0"], REFERENCE["b0"], REFERENCE["alpha"])
+    assert all(agree(f, l) for f, l in zip(run.costs(0, 20000), literal, strict=True))
+    assert agree(run.neuron(20000)[0], model.w) and agree(run.neuron(20000)[1], model.b)
 
 
 def points(draw, n_min=2, n_max=25):
@@ -64,41 +65,51 @@ def points(draw, n_min=2, n_max=25):
 
 @st.composite
 def runs(draw):
+    """Random data, start and stable alphas, with alpha changing at random epochs."""
     xs, ys = points(draw)
-    fit = LineFit.of(xs, ys)
-    fastest_curvature = _modes(fit, 0.0)[0].h
+    limit = max_stable_alpha(LineFit.of(xs, ys))
     # Any alpha below 2 / (largest curvature) converges; probe the whole range.
-    alpha = draw(st.floats(0.001, 0.95)) * 2 / fastest_curvature
+    alpha = draw(st.floats(0.001, 0.95)) * limit
+    changes = draw(st.lists(st.tuples(st.integers(1, 300), st.floats(0.001, 0.95)), max_size=3))
     w0 = draw(st.floats(-3, 3))
     b0 = draw(st.floats(-3, 3))
     epochs = draw(st.integers(1, 400))
-    every = draw(st.integers(1, 500))
-    return xs, ys, w0, b0, alpha, epochs, every
+    return xs, ys, w0, b0, alpha, sorted((epoch, share * limit) for epoch, share in changes), epochs
 
 
 @settings(max_examples=150, deadline=None)
-@given(runs())
-def test_every_epoch_agrees_with_the_literal_port(run):
-    xs, ys, w0, b0, alpha, epochs, every = run
-    model = NanoNeuron(w0, b0)
-    literal = train_model(model, epochs, alpha, xs, ys)
-    trainer = Trainer(LineFit.of(xs, ys), w0, b0, alpha)
-    fast = fast_history(trainer, epochs, every)
-    assert len(fast) == len(literal)
-    for epoch, (f, l) in enumerate(zip(fast, literal)):
-        assert agree(f, l), f"epoch {epoch}: fast {f!r} literal {l!r}"
-    assert agree(trainer.w, model.w) and agree(trainer.b, model.b)
+@given(runs(), st.data())
+def test_any_epoch_agrees_with_the_literal_port(case, data):
+    xs, ys, w0, b0, alpha, changes, epochs = case
+    run = Run(xy_data(xs, ys), w0, b0, alpha)
+    for epoch, new_alpha in changes:
+        run = run.with_alpha(epoch, new_alpha)
+    # The literal port, step by step, with alpha changing at the same epochs.
+    model, literal_costs, neurons = NanoNeuron(w0, b0), [], [(w0, b0)]
+    for epoch in range(epochs):
+        alpha_now = run.alpha_at(epoch)
+        literal_costs += train_model(model, 1, alpha_now, xs, ys)
+        neurons.append((model.w, model.b))
+    asked = data.draw(st.lists(st.integers(0, epochs), min_size=1, max_size=10))
+    for epoch in asked:
+        w, b = run.neuron(epoch)
+        assert agree(w, neurons[epoch][0]) and agree(b, neurons[epoch][1]), epoch
+        if epoch < epochs:
+            assert agree(run.cost(epoch), literal_costs[epoch]), epoch
+            predictions, _ = forward_propagation(NanoNeuron(*neurons[epoch]), xs, ys)
+            dW, dB = backward_propagation(predictions, xs, ys)
+            moment = run.at(epoch)
+            scale = max(1.0, math.sqrt(2 * literal_costs[epoch])) * max(1.0, max(abs(x) for x in xs))
+            assert abs(moment.dW - dW) <= 1e-9 * scale and abs(moment.dB - dB) <= 1e-9 * scale
 
 
 @settings(max_examples=40, deadline=None)
 @given(runs(), st.floats(-100, 100))
-def test_line_fit_cost_and_gradient_match_the_literal_functions(run, shift):
-    xs, ys, w0, b0, *_ = run
+def test_line_fit_cost_and_gradient_match_the_literal_functions(case, shift):
+    xs, ys, w0, b0, *_ = case
     fit = LineFit.of(xs, ys)
     model = NanoNeuron(w0 + shift / 50, b0 + shift)
     predictions, cost = forward_propagation(model, xs, ys)
-    from nanoneuron_tui.core.neuron import backward_propagation
-
     dW, dB = backward_propagation(predictions, xs, ys)
     assert agree(fit.cost(model.w, model.b), cost)
     # The gradient near the optimum is a difference of nearly equal terms in
@@ -108,100 +119,172 @@ def test_line_fit_cost_and_gradient_match_the_literal_functions(run, shift):
     assert abs(fw - dW) <= 1e-9 * scale and abs(fb - dB) <= 1e-9 * scale
 
 
-def test_alpha_can_change_between_chunks():
+def test_an_alpha_change_starts_a_segment_and_discards_the_old_future():
     data = celsius_to_fahrenheit_data()
+    run = Run(data, 0.3, 0.7, 0.0005).with_alpha(500, 0.0002).with_alpha(900, 0.0004)
+    assert [(s.start, s.alpha) for s in run.segments] == [(0, 0.0005), (500, 0.0002), (900, 0.0004)]
     model = NanoNeuron(0.3, 0.7)
     literal = train_model(model, 500, 0.0005, list(data.x_train), list(data.y_train))
-    literal += train_model(model, 500, 0.0002, list(data.x_train), list(data.y_train))
-    trainer = Trainer(data.train, 0.3, 0.7, 0.0005)
-    fast = trainer.advance(500).costs
-    trainer.alpha = 0.0002
-    fast += trainer.advance(500).costs
-    assert all(agree(f, l) for f, l in zip(fast, literal, strict=True))
-    assert agree(trainer.w, model.w) and agree(trainer.b, model.b)
+    literal += train_model(model, 200, 0.0002, list(data.x_train), list(data.y_train))
+    # Going back to epoch 700 and changing alpha there drops the change at 900.
+    rewritten = run.with_alpha(700, 0.0001)
+    assert [(s.start, s.alpha) for s in rewritten.segments] == [(0, 0.0005), (500, 0.0002), (700, 0.0001)]
+    assert all(agree(f, l) for f, l in zip(rewritten.costs(0, 700), literal, strict=True))
+    literal += train_model(model, 100, 0.0001, list(data.x_train), list(data.y_train))
+    assert agree(rewritten.neuron(800)[0], model.w) and agree(rewritten.neuron(800)[1], model.b)
+    # The original run is untouched: runs are immutable.
+    assert run.alpha_at(950) == 0.0004
+    # Changing to the alpha already in force changes nothing before that epoch.
+    assert run.with_alpha(600, 0.0002).segments == run.segments[:2]
+    # A change exactly where a segment starts replaces that segment.
+    assert [(s.start, s.alpha) for s in run.with_alpha(500, 0.0003).segments] == [(0, 0.0005), (500, 0.0003)]
+
+
+def walk_to_divergence(descent: Descent, limit: float, epochs: int) -> int | None:
+    """The per-epoch check the closed-form search must agree with."""
+    for t in range(epochs):
+        if not descent.cost(t) <= limit:
+            return t
+    return None
+
+
+def test_divergence_is_found_at_the_epoch_a_walk_finds():
+    data = celsius_to_fahrenheit_data()
+    run = Run(data, 0.5, 0.5, 0.00061)
+    assert run.diverged_at == 2045  # what the per-epoch check has always reported
+    assert walk_to_divergence(Descent(data.train, 0.5, 0.5, 0.00061), run.divergence_limit, 5000) == 2045
+    assert run.cost(2044) <= run.divergence_limit < run.cost(2045)
+
+
+@settings(max_examples=200, deadline=None)
+@given(runs(), st.floats(1.0001, 3.0), st.floats(-50, 50), st.floats(-50, 50))
+def test_the_search_for_divergence_agrees_with_walking(case, over, w, b):
+    xs, ys, *_ = case
+    fit = LineFit.of(xs, ys)
+    descent = Descent(fit, w, b, over * max_stable_alpha(fit))
+    limit = DIVERGENCE_FACTOR * max(descent.cost(0), 1e-300)
+    walked = walk_to_divergence(descent, limit, 20000)
+    found = descent.first_epoch_over(limit)
+    if walked is not None:
+        assert found == walked
+    else:
+        assert found is None or found >= 20000
+    assert descent.first_epoch_over(limit, end=walked if walked is not None else 20000) is None
+
+
+def test_divergence_after_an_alpha_change_is_found_in_the_new_segment():
+    data = celsius_to_fahrenheit_data()
+    run = Run(data, 0.3, 0.7, 0.0005).with_alpha(1000, 0.0007)
+    descent = Descent(data.train, *run.trained_neuron(1000), 0.0007)
+    assert run.diverged_at == 1000 + walk_to_divergence(descent, run.divergence_limit, 100000)
+    # Within the stable first segment, nothing.
+    assert run.cost(999) < run.cost(0)
 
 
 def test_divergence_stops_with_the_last_finite_neuron():
     data = celsius_to_fahrenheit_data()
-    trainer = Trainer(data.train, 0.3, 0.7, 0.001)
-    reports = list(trainer.reports(70000, 10))
-    last = reports[-1]
-    assert last.diverged and trainer.diverged_at == last.diverged_at
-    assert last.diverged_at < 50  # the original passes 1e38 within 50 epochs
-    assert last.epoch == last.diverged_at
-    assert math.isfinite(trainer.w) and math.isfinite(trainer.b)
-    # The blow-up itself is reported, and it is past the limit.
-    assert last.costs[-1] > trainer.divergence_limit
-    # The literal port, run as far, agrees on every cost it reported.
-    literal = train_model(NanoNeuron(0.3, 0.7), last.diverged_at + 1, 0.001, list(data.x_train), list(data.y_train))
-    fast = [c for r in reports for c in r.costs]
-    assert all(agree(f, l) for f, l in zip(fast, literal, strict=True))
-    # Nothing more happens once diverged, and nothing raises.
-    assert trainer.advance(100).costs == []
-    assert list(trainer.reports(70000, 10)) == []
+    run = Run(data, 0.3, 0.7, 0.001)
+    epoch = run.diverged_at
+    assert epoch is not None and epoch < 50  # the original passes 1e38 within 50 epochs
+    assert run.last_epoch(70000) == epoch and run.last_epoch(epoch - 1) == epoch - 1
+    assert run.cost(epoch) > run.divergence_limit >= run.cost(epoch - 1)
+    assert all(math.isfinite(v) for v in run.neuron(epoch))
+    literal = train_model(NanoNeuron(0.3, 0.7), epoch + 1, 0.001, list(data.x_train), list(data.y_train))
+    assert all(agree(f, l) for f, l in zip(run.costs(0, epoch + 1), literal, strict=True))
 
 
 def test_divergence_to_infinity_never_raises():
-    fit = LineFit.of([0.0, 1e150], [0.0, 1e150])
-    trainer = Trainer(fit, 0.0, 0.0, 1.0)
-    report = trainer.advance(1000)
-    assert report.diverged
-    assert all(math.isfinite(c) for c in report.costs)
-    assert math.isfinite(trainer.w) and math.isfinite(trainer.b)
+    run = Run(xy_data([0.0, 1e150], [0.0, 1e150]), 0.0, 0.0, 1.0)
+    assert run.diverged_at is not None
+    assert not math.isfinite(run.cost(run.diverged_at + 10))  # asking past it still answers
 
 
-def test_work_per_epoch_does_not_depend_on_data_size():
-    # Same line, 100 points or 100000: identical arithmetic per epoch, so the
-    # results are the same; the data is read once, in LineFit.of.
-    small = [float(x) for x in range(100)]
-    big = [x / 1000 for x in range(100000)]
-    for xs in (small, big):
-        fit = LineFit.of(xs, [1.8 * x + 32 for x in xs])
-        trainer = Trainer(fit, 0.0, 0.0, 0.1 / _modes(fit, 0)[0].h)
-        assert len(trainer.advance(1000).costs) == 1000
-
-
-def test_cost_stays_accurate_near_zero():
-    # Exact data: the cost of a neuron a hair off the line is tiny but exact.
-    xs = [float(x) for x in range(100)]
-    fit = LineFit.of(xs, [2.0 * x + 1.0 for x in xs])
-    literal = forward_propagation(NanoNeuron(2.0 + 1e-7, 1.0), xs, [2.0 * x + 1.0 for x in xs])[1]
-    assert math.isclose(fit.cost(2.0 + 1e-7, 1.0), literal, rel_tol=1e-6)
-    assert fit.cost(2.0, 1.0) >= 0.0
-
-
-def test_full_history_keeps_every_epoch():
-    history = CostHistory()
-    history.extend(0, [5.0, 4.0, 3.0])
-    history.extend(3, [2.0])
-    assert history.points() == ([0, 1, 2, 3], [5.0, 4.0, 3.0, 2.0])
-    restored = CostHistory.from_dict(history.to_dict())
-    assert restored.points() == history.points() and restored.stride == history.stride
-
-
-def test_bounded_history_stays_bounded_and_spread():
-    history = CostHistory(capacity=100)
-    for start in range(0, 100_000, 1000):
-        history.extend(start, [float(e) for e in range(start, start + 1000)])
-    epochs, costs = history.points()
-    assert len(history) <= 100
-    assert epochs[0] == 0 and epochs[-1] == 99_999
-    assert costs == [float(e) for e in epochs]
-    gaps = {b - a for a, b in zip(epochs[:-2], epochs[1:-1])}
-    assert gaps == {history.stride}
-
-
-def test_bounded_history_memory_does_not_grow_with_epochs():
+def test_a_neuron_on_the_best_line_never_diverges_falsely():
+    # Exactly on the least-squares line the error is zero in both directions:
+    # with too large an alpha, 0 * (growing factor)**t must stay 0, never NaN.
     data = celsius_to_fahrenheit_data()
-    trainer = Trainer(data.train, 0.5, 0.5, 0.0005)
-    history = CostHistory(capacity=1000)
-    tracemalloc.start()
-    for report in trainer.reports(2_000_000, 10_000):
-        history.extend(report.first_epoch, report.costs)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert len(history) <= 1000
-    assert peak < 5_000_000  # one chunk of 10,000 costs, not two million
+    fit = data.train
+    run = Run(data, fit.w_best, fit.b_best, 0.001)
+    assert run.diverged_at is None
+    assert all(c == fit.residual_cost for c in (run.cost(430), run.cost(10**6)))
+
+
+def test_reaching_any_epoch_costs_a_few_evaluations(monkeypatch):
+    calls = 0
+    real_cost = Descent.cost
+
+    def counted(self, t):
+        nonlocal calls
+        calls += 1
+        return real_cost(self, t)
+
+    monkeypatch.setattr(Descent, "cost", counted)
+    data = celsius_to_fahrenheit_data()
+    run = Run(data, 0.5, 0.5, 0.0005)
+    run.at(10**9)
+    assert run.diverged_at is None
+    stable = calls
+    assert stable < 10
+    calls = 0
+    # A hair above the largest stable alpha: it blows up, but only after many epochs.
+    diverging = Run(data, 0.5, 0.5, max_stable_alpha(data.train) * 1.000004)
+    assert diverging.diverged_at > 100_000
+    assert calls < 400  # a bisection, not a walk of every epoch
+
+
+class Untouchable(array):
+    def __iter__(self):
+        raise AssertionError("the data was read again")
+
+    def __getitem__(self, index):
+        raise AssertionError("the data was read again")
+
+
+def test_queries_never_read_the_data_again():
+    data = build_data(DataSpec(normalize=True))
+    data.training_fits  # noqa: B018 - the summaries are made once, here
+    for name in ("x_train", "y_train", "x_test", "y_test"):
+        object.__setattr__(data, name, Untouchable("d"))
+    run = Run(data, 0.1, 0.2, 0.5).with_alpha(30, 0.2)
+    moment = run.at(10**9)
+    assert math.isclose(moment.w, 1.8) and math.isclose(moment.b, 32.0)
+    assert run.test_cost(50) > 0
+
+
+def test_units_are_converted_in_one_place():
+    data = build_data(DataSpec(normalize=True))
+    run = Run(data, 0.25, 3.0, 0.1)
+    assert run.neuron(0) == pytest.approx((0.25, 3.0))
+    assert run.trained_neuron(0) == pytest.approx(data.to_training(0.25, 3.0))
+    moment = run.at(40)
+    assert (moment.w, moment.b) == pytest.approx(data.from_training(moment.w_trained, moment.b_trained))
+    assert (moment.dW, moment.dB) == pytest.approx(data.training_fits[0].gradient(moment.w_trained, moment.b_trained))
+
+
+def test_a_run_can_begin_later_and_not_before():
+    data = celsius_to_fahrenheit_data()
+    whole = Run(data, 0.3, 0.7, 0.0005)
+    later = Run(data, 0.3, 0.7, 0.0005, first_epoch=100, start=whole.trained_neuron(100))
+    assert later.neuron(300) == pytest.approx(whole.neuron(300), rel=1e-12)
+    with pytest.raises(ValueError, match="begins at epoch 100"):
+        later.neuron(99)
+    assert later.last_epoch(50) == 100
+
+
+def test_a_saved_run_is_the_same_run():
+    data = celsius_to_fahrenheit_data()
+    run = Run(data, 0.3, 0.7, 0.0005).with_alpha(10, 0.0001).with_alpha(20, 0.00061)
+    again = Run.from_dict(run.to_dict(), data)
+    assert again.segments == run.segments
+    assert again.diverged_at == run.diverged_at
+    assert all(again.neuron(e) == run.neuron(e) for e in (0, 5, 15, 25, 1000))
+
+
+def test_curvatures_of_the_article_data():
+    steep, shallow = modes(celsius_to_fahrenheit_data().train, 0.0005)
+    assert 3000 < steep.h < 3400 and 0.2 < shallow.h < 0.3
+    assert math.isclose(max_stable_alpha(celsius_to_fahrenheit_data().train), 2 / steep.h)
+    assert math.isclose(steep.lam, 1 - 0.0005 * steep.h)
 
 
 def test_data_set_rejects_a_single_x():
@@ -214,24 +297,9 @@ def test_core_does_not_import_textual():
     import sys
 
     code = (
-        "import sys, nanoneuron_tui.core.neuron, nanoneuron_tui.core.trainer, nanoneuron_tui.core.data;"
+        "import sys, nanoneuron_tui.core.neuron, nanoneuron_tui.core.trainer, nanoneuron_tui.core.data,"
+        " nanoneuron_tui.core.run;"
         "print([m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'plotext')])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-def test_test_costs_of_every_epoch_match_the_literal_port():
-    data = celsius_to_fahrenheit_data()
-    x_train, y_train = list(data.x_train), list(data.y_train)
-    x_test, y_test = list(data.x_test), list(data.y_test)
-    model = NanoNeuron(0.2, 0.9)
-    literal = []
-    for _ in range(1500):
-        literal.append(forward_propagation(model, x_test, y_test)[1])
-        train_model(model, 1, 0.0005, x_train, y_train)
-    trainer = Trainer(data.train, 0.2, 0.9, 0.0005, test=data.test, track_test=True)
-    fast = [c for report in trainer.reports(1500, 400) for c in report.test_costs]
-    assert all(agree(f, l) for f, l in zip(fast, literal, strict=True))
-    # Without tracking, nothing extra is computed.
-    assert Trainer(data.train, 0.2, 0.9, 0.0005, test=data.test).advance(10).test_costs == []

@@ -1,87 +1,79 @@
 """The fast trainer: the same gradient descent as ``neuron.train_model``, solved exactly.
 
-For a line, one epoch of gradient descent is a fixed linear map of the error
-``delta = (w, b) - (w_best, b_best)``::
+The cost of a line is a bowl in (w, b). Its curvature is the matrix of second
+derivatives (the Hessian) of the cost, which for the mean of ``(y - (w*x + b))**2 / 2`` is
 
-    delta  <-  (I - alpha * H) @ delta,     H = [[mean(x*x), mean(x)], [mean(x), 1]]
+    H = [[mean(x*x), mean(x)],
+         [mean(x),   1      ]]
 
-H is symmetric, so along its two eigenvectors the map just multiplies by
-``lam_k = 1 - alpha * h_k``. After t epochs that component has been multiplied
-by ``lam_k ** t``, and the cost is
+whatever the y values are. In ``LineFit``'s terms (``data.py``) ``mean(x*x)`` is
+``x_variance + x_mean**2``, and the cost is ``residual_cost + delta @ H @ delta / 2``,
+where ``delta = (w, b) - (w_best, b_best)`` is how far the neuron is from the
+least-squares line.
 
-    cost_t = residual_cost + sum_k h_k * q_k**2 * lam_k**(2*t) / 2
+One epoch of gradient descent moves the neuron by ``alpha`` times the negative
+gradient, ``-H @ delta``, so the error follows a fixed linear map::
 
-where ``q_k`` is the component of delta along eigenvector k. So an epoch costs
-two powers, however many data points there are, and the cost is a sum of
-non-negative terms: it stays accurate all the way down to zero. Tests check
-this against the literal port to a relative 1e-9.
+    delta  <-  (I - alpha * H) @ delta
 
-If some ``|lam_k| > 1`` (alpha too large) that component grows every epoch: the
-neuron diverges. Training stops at the first epoch whose cost is not finite or
-exceeds ``DIVERGENCE_FACTOR`` times the starting cost.
+H is symmetric: it has two perpendicular eigenvectors, the directions in which
+the bowl is most and least curved, with curvatures ``h_k``. Along eigenvector k
+the map just multiplies by ``lam_k = 1 - alpha * h_k``, so after t epochs that
+part of the error is ``q_k * lam_k**t``, where ``q_k`` is its size at the start.
+The cost after t epochs is therefore
+
+    cost_t = residual_cost + sum_k a_k * r_k**t,    a_k = h_k * q_k**2 / 2,  r_k = lam_k**2
+
+``a_k`` is the part of the starting cost in direction k and ``r_k`` the factor by
+which it shrinks each epoch. Any epoch costs two powers, however many data
+points there are and however far into training it is. Every term is
+non-negative, so the cost stays accurate all the way down to zero. Tests
+check all of this against the literal port to a relative 1e-9.
+
+If some ``r_k > 1`` (alpha too large: ``alpha * h_k > 2``) that part grows every
+epoch: the neuron diverges.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 from nanoneuron_tui.core.data import LineFit
 
-# Gradient descent with a stable alpha never raises the cost of a line, so a
-# cost a million times the starting one means alpha is too large.
-DIVERGENCE_FACTOR = 1e6
-
 
 @dataclass(frozen=True)
-class Progress:
-    """Everything a report carries: enough to redraw any pane from it alone."""
-
-    epoch: int  # epochs done: updates applied so far
-    w: float
-    b: float
-    cost: float  # training cost of the neuron as it is now
-    test_cost: float | None
-    dW: float  # the step backward propagation suggests next (negative gradient)
-    dB: float
-    costs: list[float]  # the cost before each update of this chunk, oldest first
-    first_epoch: int  # the epoch of costs[0]
-    diverged_at: int | None = None
-    test_costs: list[float] = field(default_factory=list)  # the same epochs on test data, if tracked
-
-    @property
-    def diverged(self) -> bool:
-        return self.diverged_at is not None
-
-
-@dataclass(frozen=True)
-class _Mode:
-    """One eigen-direction of the update map for the current alpha."""
+class Mode:
+    """One eigen-direction of the update map for one alpha."""
 
     h: float  # curvature of the cost along this direction
     direction: tuple[float, float]  # unit vector in (w, b)
-    lam: float  # factor applied each epoch: 1 - alpha * h
+    lam: float  # factor applied to this part of the error each epoch: 1 - alpha * h
 
 
-def _modes(fit: LineFit, alpha: float) -> tuple[_Mode, _Mode]:
+def modes(fit: LineFit, alpha: float) -> tuple[Mode, Mode]:
+    """The steep direction first, then the shallow one."""
     a = fit.x_variance + fit.x_mean * fit.x_mean  # mean(x*x)
     c = fit.x_mean
     d = 1.0
     radius = math.hypot((a - d) / 2, c)
-    h_big = (a + d) / 2 + radius
+    h_steep = (a + d) / 2 + radius
     # det(H) is the variance of x; dividing avoids the cancellation that
     # (a + d)/2 - radius suffers when one curvature is much smaller.
-    h_small = fit.x_variance / h_big
+    h_shallow = fit.x_variance / h_steep
     # Of the two textbook eigenvector formulas take the one with no cancellation.
-    ex, ey = (h_big - d, c) if a >= d else (c, h_big - a)
+    ex, ey = (h_steep - d, c) if a >= d else (c, h_steep - a)
     norm = math.hypot(ex, ey)
     ex, ey = (ex / norm, ey / norm) if norm > 0 else (1.0, 0.0)
     return (
-        _Mode(h_big, (ex, ey), 1.0 - alpha * h_big),
-        _Mode(h_small, (-ey, ex), 1.0 - alpha * h_small),
+        Mode(h_steep, (ex, ey), 1.0 - alpha * h_steep),
+        Mode(h_shallow, (-ey, ex), 1.0 - alpha * h_shallow),
     )
+
+
+def max_stable_alpha(fit: LineFit) -> float:
+    """Alphas below this converge; above it the steepest direction overshoots more each epoch."""
+    return 2.0 / modes(fit, 0.0)[0].h
 
 
 def _power(base: float, exponent: int) -> float:
@@ -91,185 +83,76 @@ def _power(base: float, exponent: int) -> float:
         return math.inf
 
 
-class Trainer:
-    """Trains one neuron on one data set, a chunk of epochs at a time.
+class Descent:
+    """Gradient descent with one alpha from one neuron: where it is after any number of epochs.
 
-    ``alpha`` may be changed between chunks. Once diverged, it stays where it
-    stopped, with the last finite w and b.
+    ``w`` and ``b`` are the neuron at the start (t = 0), in the units the data
+    is given in to ``fit``.
     """
 
-    def __init__(
-        self,
-        train: LineFit,
-        w: float,
-        b: float,
-        alpha: float,
-        test: LineFit | None = None,
-        epoch: int = 0,
-        start_cost: float | None = None,
-        track_test: bool = False,
-    ) -> None:
-        self.train = train
-        self.test = test
-        # The test cost of every epoch too (for a plot); it costs a few powers more per epoch.
-        self.track_test = track_test
-        self.w = w
-        self.b = b
-        self.alpha = alpha
-        self.epoch = epoch
-        self.diverged_at: int | None = None
-        # Fixed when training begins, so that resuming or changing alpha does
-        # not move the line divergence is judged by.
-        self.start_cost = train.cost(w, b) if start_cost is None else start_cost
-        self.divergence_limit = DIVERGENCE_FACTOR * max(self.start_cost, 1e-300)
+    def __init__(self, fit: LineFit, w: float, b: float, alpha: float) -> None:
+        self.fit = fit
+        self.w, self.b, self.alpha = w, b, alpha
+        self.modes = modes(fit, alpha)
+        dw, db = w - fit.w_best, b - fit.b_best
+        # The error's parts along the two directions, and their shares of the cost.
+        self.q = tuple(m.direction[0] * dw + m.direction[1] * db for m in self.modes)
+        self.a = tuple(m.h * q * q / 2 for m, q in zip(self.modes, self.q))
+        self.r = tuple(m.lam * m.lam for m in self.modes)
 
-    def progress(self, costs: list[float] | None = None, first_epoch: int | None = None) -> Progress:
-        dW, dB = self.train.gradient(self.w, self.b)
-        return Progress(
-            epoch=self.epoch,
-            w=self.w,
-            b=self.b,
-            cost=self.train.cost(self.w, self.b),
-            test_cost=self.test.cost(self.w, self.b) if self.test else None,
-            dW=dW,
-            dB=dB,
-            costs=costs if costs is not None else [],
-            first_epoch=self.epoch if first_epoch is None else first_epoch,
-            diverged_at=self.diverged_at,
-        )
+    def neuron(self, t: int) -> tuple[float, float]:
+        """(w, b) after t epochs: each part of the error shrunk (or grown) by its factor t times."""
+        if t == 0:
+            return self.w, self.b
+        w, b = self.fit.w_best, self.fit.b_best
+        for mode, q in zip(self.modes, self.q):
+            along = q * _power(mode.lam, t) if q else 0.0
+            w += along * mode.direction[0]
+            b += along * mode.direction[1]
+        return w, b
 
-    def advance(self, epochs: int) -> Progress:
-        """Run up to ``epochs`` epochs (fewer if it diverges) and report."""
-        first_epoch = self.epoch
-        if self.diverged_at is not None or epochs <= 0:
-            return self.progress([], first_epoch)
-        fit = self.train
-        dw, db = self.w - fit.w_best, self.b - fit.b_best
-        fast, slow = _modes(fit, self.alpha)
-        q_fast = fast.direction[0] * dw + fast.direction[1] * db
-        q_slow = slow.direction[0] * dw + slow.direction[1] * db
-        a_fast = fast.h * q_fast * q_fast / 2
-        a_slow = slow.h * q_slow * q_slow / 2
-        r_fast, r_slow = fast.lam * fast.lam, slow.lam * slow.lam
-        floor = fit.residual_cost
+    def _term(self, k: int, t: int) -> float:
+        # A part that is exactly zero stays zero (0 * inf would be NaN).
+        return self.a[k] * _power(self.r[k], t) if self.a[k] else 0.0
 
-        if r_fast <= 1.0 and r_slow <= 1.0:
-            costs = [floor + a_fast * r_fast**t + a_slow * r_slow**t for t in range(epochs)]
-            done = epochs
-        else:
-            costs, done = self._costs_until_divergence(floor, a_fast, r_fast, a_slow, r_slow, epochs)
+    def cost(self, t: int) -> float:
+        """The training cost after t epochs (measured before the next update)."""
+        return self.fit.residual_cost + self._term(0, t) + self._term(1, t)
 
-        def neuron_at(t: int) -> tuple[float, float]:
-            """(w, b) after t more epochs: each mode shrunk (or grown) by its factor t times."""
-            along_fast, along_slow = q_fast * _power(fast.lam, t), q_slow * _power(slow.lam, t)
-            return (
-                fit.w_best + along_fast * fast.direction[0] + along_slow * slow.direction[0],
-                fit.b_best + along_fast * fast.direction[1] + along_slow * slow.direction[1],
-            )
+    def first_epoch_over(self, limit: float, end: int | None = None) -> int | None:
+        """The first t < ``end`` (or ever) whose cost exceeds ``limit`` or is not finite; None if none.
 
-        test_costs = []
-        if self.track_test and self.test is not None:
-            test_cost = self.test.cost
-            test_costs = [test_cost(*neuron_at(t)) for t in range(len(costs))]
-        self.w, self.b = neuron_at(done)
-        self.epoch += done
-        return replace(self.progress(costs, first_epoch), test_costs=test_costs)
+        Found without walking the epochs: the shrinking parts of the cost never
+        rise and the growing parts never fall, so from any t the crossing cannot
+        come before the growing parts alone make up what the shrinking parts
+        leave below the limit. Jumping there (by bisection) and checking
+        repeats until the crossing is found; each jump is exact.
+        """
+        growing = [k for k in (0, 1) if self.r[k] > 1.0 and self.a[k]]
+        shrinking = [k for k in (0, 1) if k not in growing]
+        # A hair of slack, so that rounding can only make a jump land early, never late.
+        bound = limit * (1 - 1e-9)
 
-    def _costs_until_divergence(
-        self, floor: float, a_fast: float, r_fast: float, a_slow: float, r_slow: float, epochs: int
-    ) -> tuple[list[float], int]:
-        """Costs epoch by epoch until one blows past the limit; returns them and the updates applied."""
-        costs: list[float] = []
-        limit = self.divergence_limit
-        for t in range(epochs):
-            cost = floor + a_fast * _power(r_fast, t) + a_slow * _power(r_slow, t)
-            if not cost <= limit:  # also catches inf and nan
-                if math.isfinite(cost):
-                    costs.append(cost)
-                self.diverged_at = self.epoch + t
-                return costs, t
-            costs.append(cost)
-        return costs, epochs
+        t = 0
+        while end is None or t < end:
+            if not self.cost(t) <= limit:  # also catches inf and nan
+                return t
+            if not growing:
+                return None  # the cost only falls from here
+            rest = self.fit.residual_cost + sum(self._term(k, t) for k in shrinking)
 
-    def reports(self, epochs: int, every: int) -> Iterator[Progress]:
-        """Train until ``epochs`` epochs are done, reporting every ``every`` epochs."""
-        every = max(1, every)
-        while self.epoch < epochs and self.diverged_at is None:
-            yield self.advance(min(every, epochs - self.epoch))
+            def could_cross(s: int) -> bool:
+                return not rest + sum(self._term(k, s) for k in growing) <= bound
 
-
-class CostHistory:
-    """The cost of every epoch so far, or a bounded sample of it.
-
-    With a ``capacity`` it keeps every ``stride``-th epoch, doubling the stride
-    (and dropping every other kept point) whenever it would outgrow the
-    capacity: memory stays bounded however long training runs, and the kept
-    points stay evenly spread. The newest cost is always kept as well, so a
-    plot ends where training is.
-    """
-
-    def __init__(self, capacity: int | None = None) -> None:
-        if capacity is not None and capacity < 2:
-            raise ValueError("capacity must be at least 2")
-        self.capacity = capacity
-        self.stride = 1
-        self.epochs = array("q")
-        self.costs = array("d")
-        self.last: tuple[int, float] | None = None
-
-    def __len__(self) -> int:
-        return len(self.costs)
-
-    def extend(self, first_epoch: int, costs: list[float]) -> None:
-        if not costs:
-            return
-        stride = self.stride
-        if stride == 1 and self.capacity is None:
-            self.epochs.extend(range(first_epoch, first_epoch + len(costs)))
-            self.costs.extend(costs)
-        else:
-            start = -first_epoch % stride  # first index whose epoch is a multiple of stride
-            self.epochs.extend(range(first_epoch + start, first_epoch + len(costs), stride))
-            self.costs.extend(costs[start::stride])
-            if self.capacity is not None:
-                while len(self.costs) > self.capacity:
-                    self._thin()
-        self.last = (first_epoch + len(costs) - 1, costs[-1])
-
-    def _thin(self) -> None:
-        self.stride *= 2
-        keep = [i for i, epoch in enumerate(self.epochs) if epoch % self.stride == 0]
-        self.epochs = array("q", (self.epochs[i] for i in keep))
-        self.costs = array("d", (self.costs[i] for i in keep))
-
-    def points(self) -> tuple[list[int], list[float]]:
-        """(epochs, costs) to plot, ending at the newest epoch."""
-        epochs, costs = list(self.epochs), list(self.costs)
-        if self.last is not None and (not epochs or epochs[-1] != self.last[0]):
-            epochs.append(self.last[0])
-            costs.append(self.last[1])
-        return epochs, costs
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "capacity": self.capacity,
-            "stride": self.stride,
-            "epochs": list(self.epochs),
-            "costs": list(self.costs),
-            "last": list(self.last) if self.last else None,
-        }
-
-    @classmethod
-    def from_dict(cls, saved: dict) -> CostHistory:
-        """The inverse of ``to_dict``; the caller has checked the types."""
-        history = cls(saved["capacity"])
-        history.stride = saved["stride"]
-        history.epochs = array("q", saved["epochs"])
-        history.costs = array("d", saved["costs"])
-        history.last = tuple(saved["last"]) if saved["last"] else None
-        return history
-
-
-def max_stable_alpha(fit: LineFit) -> float:
-    """Alphas below this converge; above it the steepest direction overshoots more each epoch."""
-    return 2.0 / _modes(fit, 0.0)[0].h
+            # The first s > t where the growing parts could make up the difference:
+            # double the stride until past it, then bisect.
+            low, high = t, t + 1
+            while not could_cross(high):
+                if end is not None and high >= end:
+                    return None
+                low, high = high, t + 2 * (high - t)
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (low, middle) if could_cross(middle) else (middle, high)
+            t = high
+        return None

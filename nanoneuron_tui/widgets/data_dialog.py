@@ -10,6 +10,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from nanoneuron_tui import params
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
+from nanoneuron_tui.core.run import stable_alpha_advice
 from nanoneuron_tui.core.trainer import max_stable_alpha
 from nanoneuron_tui.widgets import Parses, blank_or, stop_blinking
 
@@ -124,4 +125,4 @@ class DataDialog(ModalScreen[DataSet | None]):
 
 def stability_note(data: DataSet) -> str:
     """What a learner should know after switching data: which alphas converge."""
-    return f"{data.name}: alpha below {max_stable_alpha(data.training_fits[0]):.3g} converges"
+    return f"{data.name}: {stable_alpha_advice(max_stable_alpha(data.training_fits[0]))}"
