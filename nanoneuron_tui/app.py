@@ -26,13 +26,13 @@ from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot
 from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
+from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.readouts import Readouts
 from nanoneuron_tui.widgets.timeline import Timeline
-from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
 
 DEFAULT_FPS = 8  # training updates on screen per second
 SSH_FPS = 4  # over SSH every byte crosses the link
@@ -382,7 +382,8 @@ class NanoNeuronApp(App[None]):
             ("Run or pause", "Start training, or pause it (space, F5)", self.action_toggle_run),
             ("Step one epoch", "Pause and train one epoch (s, F6)", self.action_step),
             ("Step one report", "Pause and train to the next report (n, F7)", self.action_step_report),
-            ("Fast-forward to the end", "Train as fast as possible to the last epoch (f, F8)", self.action_fast_forward),
+            ("Fast-forward to the end", "Train as fast as possible to the last epoch (f, F8)",
+             self.action_fast_forward),
             ("Back one epoch", "Pause and go back one epoch, exactly (b, shift+F6)", self.action_back),
             ("Back one report", "Pause and go back to the previous multiple of N (B, shift+F7)",
              self.action_back_report),

@@ -18,22 +18,22 @@ from nanoneuron_tui.app import NanoNeuronApp
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session
 
-# ../shared/reference/original-output.md: the original NanoNeuron.js under
-# Node.js 20, with w and b fixed instead of random.
-REFERENCE = dict(
-    w0=0.9492,
-    b0=0.4570,
-    epochs=70000,
-    alpha=0.0005,
-    cost_first=3014.2994580200007,
-    cost_last=2.439545774223358e-06,
-    w=1.8000660993166346,
-    b=31.995615750787184,
-    test_cost=2.4027107865088773e-06,
-    predict_70=158.00024270295162,
-)
+# What the original NanoNeuron.js prints under Node.js 20, with w and b fixed
+# instead of random.
+REFERENCE = {
+    "w0": 0.9492,
+    "b0": 0.4570,
+    "epochs": 70000,
+    "alpha": 0.0005,
+    "cost_first": 3014.2994580200007,
+    "cost_last": 2.439545774223358e-06,
+    "w": 1.8000660993166346,
+    "b": 31.995615750787184,
+    "test_cost": 2.4027107865088773e-06,
+    "predict_70": 158.00024270295162,
+}
 
-SEED_START = dict(w0=REFERENCE["w0"], b0=REFERENCE["b0"])
+SEED_START = {"w0": REFERENCE["w0"], "b0": REFERENCE["b0"]}
 
 
 def close(a: float, b: float, rel: float = 1e-9) -> bool:

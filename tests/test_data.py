@@ -2,8 +2,6 @@
 
 import json
 import math
-import subprocess
-import sys
 
 import pytest
 from textual.widgets import Input, Select
@@ -173,7 +171,8 @@ def test_normalized_training_agrees_with_the_literal_port_on_standardized_x():
     session = Session(Hyperparameters(w0=0.3, b0=0.7, alpha=0.1, epochs=300), data)
     session.step(300)
     view = session.view()
-    assert view.train_history[1] == pytest.approx(literal + [LineFit.of(xs, list(data.y_train)).cost(model.w, model.b)], rel=1e-9)
+    final_cost = LineFit.of(xs, list(data.y_train)).cost(model.w, model.b)
+    assert view.train_history[1] == pytest.approx([*literal, final_cost], rel=1e-9)
     assert (view.w, view.b) == (pytest.approx(data.from_training(model.w, model.b)[0], rel=1e-9),
                                 pytest.approx(data.from_training(model.w, model.b)[1], rel=1e-9))
 

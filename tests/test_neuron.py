@@ -1,7 +1,5 @@
 """The literal port reproduces what the original NanoNeuron.js prints."""
 
-import math
-
 import pytest
 
 from nanoneuron_tui.core.neuron import (

@@ -25,7 +25,8 @@ def test_a_session_comes_back_exactly(tmp_path):
     persist.save_session(session, path)
     restored = persist.load_session(path)
     before, after = session.view(), restored.view()
-    assert (after.epoch, after.w, after.b, after.w0, after.b0) == (before.epoch, before.w, before.b, before.w0, before.b0)
+    for name in ("epoch", "w", "b", "w0", "b0"):
+        assert getattr(after, name) == getattr(before, name), name
     assert after.hyper == before.hyper
     assert after.run.segments == before.run.segments
     assert after.train_history == before.train_history and after.test_history == before.test_history
@@ -138,7 +139,8 @@ HOSTILE_EDITS = {
     "segment twice": lambda d: d["session"]["run"]["segments"].append(dict(d["session"]["run"]["segments"][-1])),
     "segment alpha zero": lambda d: d["session"]["run"]["segments"][0].__setitem__("alpha", 0),
     "no segments": lambda d: d["session"]["run"].__setitem__("segments", []),
-    "epoch before the run": lambda d: d["session"]["run"].update(first_epoch=700, segments=[{"start": 700, "alpha": 1e-4}]),
+    "epoch before the run": lambda d: d["session"]["run"].update(
+        first_epoch=700, segments=[{"start": 700, "alpha": 1e-4}]),
     "negative cost": lambda d: d["session"]["run"].__setitem__("start_cost", -1.0),
     "giant run": lambda d: d["session"]["run"]["segments"].extend(
         {"start": 10 + i, "alpha": 1e-4 * (1 + i % 2)} for i in range(200_000)),

@@ -84,21 +84,34 @@ async def test_palette_save_load_and_export(tmp_path):
         assert notifications.any("damaged or truncated")
 
 
+async def resize(pilot, size: tuple[int, int]) -> None:
+    """Resize the terminal; below the minimum size the panes give way to a notice."""
+    app = pilot.app
+    await pilot.resize_terminal(*size)
+    notice = app.query_one("#too-small")
+    too_small = size[0] < 60 or size[1] < 20
+    await wait_for(pilot, lambda: app.size == size and notice.display == too_small)
+    assert app.query_one("#main").display != too_small
+    if too_small:
+        message = str(notice.render())
+        assert "at least 60×20" in message and f"{size[0]}×{size[1]}" in message
+
+
 @pytest.mark.app
 async def test_resizing_small_and_back_never_crashes():
     app = make_app(pace=None, epochs=1_000_000_000)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         for size in [(60, 20), (50, 15), (30, 8), (160, 48), (60, 20), (80, 24)]:
-            await pilot.resize_terminal(*size)
-            notice = app.query_one("#too-small")
-            too_small = size[0] < 60 or size[1] < 20
-            await wait_for(pilot, lambda: app.size == size and notice.display == too_small)
-            assert app.query_one("#main").display != too_small
-            if too_small:
-                message = str(notice.render())
-                assert "at least 60×20" in message and f"{size[0]}×{size[1]}" in message
+            await resize(pilot, size)
         assert app.session.state is State.RUNNING
+
+
+async def quit_while_training_at_max_pace() -> None:
+    app = make_app(run=True, pace=None, epochs=1_000_000_000, fps=1000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.view().epoch > 0)
+    assert app.session.view().epoch > 0
 
 
 @pytest.mark.app
@@ -107,10 +120,7 @@ async def test_quitting_while_training_at_max_pace_is_clean():
     # on panes that are already gone. Unguarded, about half of these quits
     # crash; run_test re-raises whatever a handler raised while shutting down.
     for _ in range(5):
-        app = make_app(run=True, pace=None, epochs=1_000_000_000, fps=1000)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.session.view().epoch > 0)
-        assert app.session.view().epoch > 0
+        await quit_while_training_at_max_pace()
 
 
 @pytest.mark.app
