@@ -26,7 +26,6 @@ from tests.terminal import Terminal, installed_nanoneuron  # noqa: E402
 
 SEED = ["--w0", "0.9492", "--b0", "0.457"]
 SSH = {"SSH_CONNECTION": "127.0.0.1 50000 127.0.0.1 22"}
-TOP_LEFT = b"\x1b[1;1H"  # where a paint of the whole screen starts
 
 
 @dataclass
@@ -34,7 +33,6 @@ class Recording:
     start_up: int  # bytes from launch to the first full frame, once quiet
     run: int  # bytes from the key that starts training to the end, once quiet
     seconds: float  # from that key to "finished" on screen
-    start_up_paints: int  # times the start-up went back to the top-left corner
 
     @property
     def per_second(self) -> float:
@@ -68,8 +66,7 @@ def record_default_run(size: tuple[int, int], env: dict[str, str]) -> Recording:
             term.wait_for("finished", timeout=60)
             seconds = time.monotonic() - start
             total = quiet(record)
-            paints = record.read_bytes()[:start_up].count(TOP_LEFT)
-            return Recording(start_up, total - start_up, seconds, paints)
+            return Recording(start_up, total - start_up, seconds)
         finally:
             term.close()
 
@@ -87,8 +84,7 @@ def main() -> None:
             start_up = statistics.median(r.start_up for r in runs)
             rate = rates[size] = statistics.median(r.per_second for r in runs)
             total = statistics.median(r.start_up + r.run for r in runs)
-            print(f"{where:5} {size[0]}x{size[1]}: start-up {start_up / 1024:.1f} KB "
-                  f"({statistics.median(r.start_up_paints for r in runs):.0f} paints from the top-left), "
+            print(f"{where:5} {size[0]}x{size[1]}: start-up {start_up / 1024:.1f} KB, "
                   f"training {rate / 1024:.1f} KB/s over {statistics.median(r.seconds for r in runs):.1f} s, "
                   f"launch to finished {total / 1024:.1f} KB")
         print(f"{where:5} 160x48 / 80x24 while training: {rates[(160, 48)] / rates[(80, 24)]:.2f}x")
