@@ -39,6 +39,7 @@ SSH_FPS = 4  # over SSH every byte crosses the link
 TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stretch...
 BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
+FIRST_FRAME_WAIT = 0.5  # seconds the first paint waits, at most, for the layout to settle
 HANGUP_DEADLINE = 0.8  # seconds: after a hang-up the process is gone by then, whatever else happens
 
 
@@ -117,6 +118,8 @@ class NanoNeuronApp(App[None]):
         # second, or at the frame rate if that is lower (large ones less often).
         self.plot_interval = max(0.5, self.frame_interval)
         self._start_running = run
+        self._first_frame = contextlib.ExitStack()
+        self._first_frame_painted = False
         self._shown_version = -1
         self._shown_state: State | None = None
 
@@ -137,10 +140,7 @@ class NanoNeuronApp(App[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        # Textual applies the breakpoints when the terminal's first Resize
-        # arrives, after the first paint: the screen would be laid out and sent
-        # twice. Apply them now, so the first frame is painted once.
-        self.screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
+        self._paint_the_first_frame_once()
         stop_blinking(self.screen)
         form = self.query_one("#hyperparameters")
         form.border_title = "Hyperparameters"
@@ -156,6 +156,25 @@ class NanoNeuronApp(App[None]):
             self.session.start()
             self.render_view()
         self.train_in_background()
+
+    def _paint_the_first_frame_once(self) -> None:
+        """Textual paints the screen as it starts, lays it out again when the
+        terminal's size reaches it (applying the breakpoints only then), and
+        paints it again: the first frame would cross an SSH link several
+        times. Apply the breakpoints now, and hold painting until that second
+        layout (FIRST_FRAME_WAIT at most)."""
+        self.screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
+        self._first_frame.enter_context(self.batch_update())
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._paint_first_frame)
+        self.set_timer(FIRST_FRAME_WAIT, self._paint_first_frame)
+
+    def _paint_first_frame(self, _: object = None) -> None:
+        if self._first_frame_painted:
+            return  # the layout signal can be queued more than once
+        self._first_frame_painted = True
+        self.screen.screen_layout_refresh_signal.unsubscribe(self)
+        self._first_frame.close()
+        self.screen.refresh()  # everything held back, in one paint
 
     # -- saving and leaving ---------------------------------------------------------
 
@@ -235,6 +254,8 @@ class NanoNeuronApp(App[None]):
 
     def render_view(self, view: View | None = None, urgent: bool = True) -> None:
         """Show a view; ``urgent`` (a key press, not a training report) skips the plots' pacing."""
+        if not self.is_running:
+            return  # shutting down: a message still queued (a report, a field applied) may find the panes gone
         view = view or self.session.view()
         if view.version < self._shown_version:
             return  # an older report overtaken by a key press
@@ -261,8 +282,6 @@ class NanoNeuronApp(App[None]):
         self.query_one(Timeline).show(view)
 
     def on_trained(self, message: Trained) -> None:
-        if not self.is_running:
-            return  # shutting down: a report that was still queued may find the panes gone
         self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
 
     # -- the training thread ------------------------------------------------------

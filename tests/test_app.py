@@ -218,14 +218,15 @@ async def test_alpha_and_pace_change_while_running_without_a_reset():
         await focus(pilot, box)
         box.value = "0.0003"
         await pilot.press("enter")
-        assert app.session.run.alpha == 0.0003
+        # Enter reaches the session through two messages: wait for them.
+        await wait_for(pilot, lambda: app.session.run.alpha == 0.0003)
         assert app.session.state is State.RUNNING
         assert app.session.view().epoch >= 1000  # not reset
         pace = app.query_one("#field-pace", Input)
         await focus(pilot, pace)
         pace.value = "max"
         await pilot.press("enter")
-        assert app.session.hyper.pace is None
+        await wait_for(pilot, lambda: app.session.hyper.pace is None)
         await wait_for(pilot, lambda: app.session.state is State.FINISHED)
 
 
