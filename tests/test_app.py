@@ -324,18 +324,14 @@ async def test_command_palette_offers_every_action():
         await wait_for(pilot, lambda: app.session.view().epoch == 1)
 
 
-async def test_pause_is_quick_at_max_pace():
-    import time
-
+async def test_space_pauses_at_max_pace():
+    # How quickly is measured by benchmarks/bench_app.py ("space to paused at max pace").
     app = make_app(pace=None, epochs=100_000_000, every=10)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         await wait_for(pilot, lambda: app.session.view().epoch > 100_000)
-        start = time.monotonic()
         await pilot.press("space")
-        elapsed = time.monotonic() - start
         assert app.session.state is State.PAUSED
         paused_at = app.session.view().epoch
         await pilot.pause(0.2)
         assert app.session.view().epoch == paused_at
-        assert elapsed < 2  # generous: the real figure comes from benchmarks/
