@@ -51,7 +51,7 @@ def has(*texts: str) -> Callable[[str], bool]:
 
 def both_plots_drawn(screen: str) -> bool:
     # The panes, the footer, and the x axis of both plots (cost and fit).
-    return has("paused", "d/F2 Data")(screen) and screen.count("└┬") >= 2
+    return has("paused", "^p")(screen) and screen.count("└┬") >= 2
 
 
 def launch(command: list[str], ready: Callable[[str], bool], size: tuple[int, int] = (80, 24)) -> float:
