@@ -284,6 +284,7 @@ OUT_OF_RANGE = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("case", OUT_OF_RANGE)
 def test_values_beyond_the_representable_range_are_refused_by_line(tmp_path, case):
     text, line = OUT_OF_RANGE[case]
@@ -294,6 +295,7 @@ def test_values_beyond_the_representable_range_are_refused_by_line(tmp_path, cas
     assert str(path) in message and f"{line}:" in message and "beyond" in message and "\n" not in message
 
 
+@pytest.mark.unit
 def test_values_at_the_limit_are_accepted_and_every_cost_stays_finite(tmp_path):
     path = write(tmp_path, "0,-1e15\n1e15,1e15\n5e14,0\n-1e15,3\n1,2\n")
     data = build_data(DataSpec(csv=str(path), test_ratio=0.0))
@@ -302,6 +304,7 @@ def test_values_at_the_limit_are_accepted_and_every_cost_stays_finite(tmp_path):
         assert math.isfinite(fit.cost(w, b)) and all(map(math.isfinite, fit.gradient(w, b)))
 
 
+@pytest.mark.unit
 def test_a_best_line_beyond_the_range_is_refused(tmp_path):
     path = write(tmp_path, "0,0\n1e-150,1\n0,0.5\n1e-150,1.5\n")  # a slope of 1e150
     with pytest.raises(DataError, match="beyond"):
@@ -322,6 +325,7 @@ STRICT_CELLS = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("case", STRICT_CELLS)
 def test_only_plain_ascii_numbers_are_numbers(tmp_path, case):
     text, line, words = STRICT_CELLS[case]
@@ -332,6 +336,7 @@ def test_only_plain_ascii_numbers_are_numbers(tmp_path, case):
     assert f"{line}:" in message and words in message and str(path) in message and "\n" not in message
 
 
+@pytest.mark.unit
 def test_the_forms_a_csv_may_take(tmp_path):
     rows = "".join(f"{x},{2 * x + 1}\n" for x in range(10))
     forms = {
@@ -349,6 +354,7 @@ def test_the_forms_a_csv_may_take(tmp_path):
         assert (x_label, y_label) == ("km", "miles"), name
 
 
+@pytest.mark.unit
 def test_a_header_is_only_the_first_row(tmp_path):
     with pytest.raises(DataError, match="line 3: 'x' is not a number"):
         read_csv(write(tmp_path, "a,b\n1,2\nx,y\n"))
@@ -375,6 +381,7 @@ LINE = st.one_of(
 )
 
 
+@pytest.mark.unit
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(LINE, min_size=1, max_size=6))
 def test_the_fast_way_reads_exactly_what_the_careful_way_reads(lines):
@@ -393,6 +400,7 @@ def test_the_fast_way_reads_exactly_what_the_careful_way_reads(lines):
     assert list(fast[0]) == list(careful[0]) and list(fast[1]) == list(careful[1]), chunk
 
 
+@pytest.mark.unit
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(st.floats(-1e15, 1e15), st.floats(-1e15, 1e15)), min_size=2, max_size=200))
 def test_numbers_read_are_the_numbers_written(tmp_path_factory, rows):
@@ -404,6 +412,7 @@ def test_numbers_read_are_the_numbers_written(tmp_path_factory, rows):
         assert list(columns.x) == [x for x, _ in rows] and list(columns.y) == [y for _, y in rows]
 
 
+@pytest.mark.unit
 def test_a_plain_file_never_takes_the_careful_way(tmp_path, monkeypatch):
     def refuse(*args):
         raise AssertionError("a plain chunk went the slow way")
@@ -417,6 +426,7 @@ def test_a_plain_file_never_takes_the_careful_way(tmp_path, monkeypatch):
     assert len(data.x_train) + len(data.x_test) == 20_000 and (data.x_label, data.y_label) == ("km", "miles")
 
 
+@pytest.mark.unit
 def test_line_numbers_count_across_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_data, "CHUNK_BYTES", 64)
     text = "x,y\n" + "".join(f"{i},{i}\n" for i in range(1, 300)) + "\n" + "7,seven\n"
@@ -424,6 +434,7 @@ def test_line_numbers_count_across_chunks(tmp_path, monkeypatch):
         read_csv(write(tmp_path, text))
 
 
+@pytest.mark.unit
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=3, max_size=300))
 def test_the_numpy_summaries_equal_the_exact_ones(rows):
@@ -443,6 +454,7 @@ def test_the_numpy_summaries_equal_the_exact_ones(rows):
         assert fast.cost(w, b) == pytest.approx(exact.cost(w, b), rel=1e-9, abs=1e-12 * scale**2)
 
 
+@pytest.mark.unit
 def test_the_split_is_exact_seeded_and_keeps_every_row(tmp_path):
     path = write(tmp_path, "".join(f"{i},{-i}\n" for i in range(1000)))
     first = build_data(DataSpec(csv=str(path), test_ratio=0.3, split_seed=5))
@@ -456,6 +468,7 @@ def test_the_split_is_exact_seeded_and_keeps_every_row(tmp_path):
                                                                      min(first.y_train), max(first.y_train))
 
 
+@pytest.mark.unit
 def test_noise_on_a_file_is_seeded(tmp_path):
     path = write(tmp_path, "".join(f"{i},{i}\n" for i in range(100)))
     noisy = build_data(DataSpec(csv=str(path), noise=1.0, noise_seed=3))
@@ -463,6 +476,7 @@ def test_noise_on_a_file_is_seeded(tmp_path):
     assert list(noisy.y_train) != list(noisy.x_train)
 
 
+@pytest.mark.unit
 def test_a_load_can_be_cancelled_between_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_data, "CHUNK_BYTES", 1024)
     path = write(tmp_path, "".join(f"{i},{i}\n" for i in range(10_000)))
