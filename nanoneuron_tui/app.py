@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import time
@@ -31,6 +32,7 @@ from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
 from nanoneuron_tui.widgets.cost_surface import CostSurfaceView, Ghost
 from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
+from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
@@ -40,7 +42,6 @@ from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.projector import Projector
 from nanoneuron_tui.widgets.readouts import Readouts
 from nanoneuron_tui.widgets.timeline import Timeline
-from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
 
 DEFAULT_FPS = 8  # training updates on screen per second
 SSH_FPS = 4  # over SSH every byte crosses the link
@@ -48,6 +49,7 @@ TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stret
 BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
 WIDE = 150  # columns from which every plot and the lesson have room beside the others
+FIRST_FRAME_WAIT = 0.5  # seconds the first paint waits, at most, for the layout to settle
 
 
 class Trained(Message):
@@ -159,6 +161,8 @@ class NanoNeuronApp(App[None]):
         self._open_lesson = lesson
         # The run and epoch last explained, and whether a step forward led there.
         self._lesson_shown: tuple[Run, int, bool] | None = None
+        self._first_frame = contextlib.ExitStack()
+        self._first_frame_painted = False
         self._shown_version = -1
         self._shown_state: State | None = None
 
@@ -189,6 +193,7 @@ class NanoNeuronApp(App[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self._paint_the_first_frame_once()
         stop_blinking(self.screen)
         form = self.query_one("#hyperparameters")
         form.border_title = "Hyperparameters"
@@ -212,6 +217,25 @@ class NanoNeuronApp(App[None]):
         self.train_in_background()
         if self._open_lesson:
             self.action_explain()
+
+    def _paint_the_first_frame_once(self) -> None:
+        """Textual paints the screen as it starts, lays it out again when the
+        terminal's size reaches it (applying the breakpoints only then), and
+        paints it again: the first frame would cross an SSH link several
+        times. Apply the breakpoints now, and hold painting until that second
+        layout (FIRST_FRAME_WAIT at most)."""
+        self.screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
+        self._first_frame.enter_context(self.batch_update())
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._paint_first_frame)
+        self.set_timer(FIRST_FRAME_WAIT, self._paint_first_frame)
+
+    def _paint_first_frame(self, _: object = None) -> None:
+        if self._first_frame_painted:
+            return  # the layout signal can be queued more than once
+        self._first_frame_painted = True
+        self.screen.screen_layout_refresh_signal.unsubscribe(self)
+        self._first_frame.close()
+        self.screen.refresh()  # everything held back, in one paint
 
     # -- saving and leaving ---------------------------------------------------------
 
@@ -321,6 +345,8 @@ class NanoNeuronApp(App[None]):
 
     def render_view(self, view: View | None = None, urgent: bool = True) -> None:
         """Show a view; ``urgent`` (a key press, not a training report) skips the plots' pacing."""
+        if not self.is_running:
+            return  # shutting down: a message still queued (a report, a field applied) may find the panes gone
         view = view or self.session.view()
         if view.version < self._shown_version:
             return  # an older report overtaken by a key press
@@ -383,8 +409,6 @@ class NanoNeuronApp(App[None]):
         return explain_epoch(view.data, *run.trained_neuron(epoch - 1), run.alpha_at(epoch - 1))
 
     def on_trained(self, message: Trained) -> None:
-        if not self.is_running:
-            return  # shutting down: a report that was still queued may find the panes gone
         self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
 
     # -- the training thread ------------------------------------------------------
@@ -630,7 +654,8 @@ class NanoNeuronApp(App[None]):
             ("Run or pause", "Start training, or pause it (space, F5)", self.action_toggle_run),
             ("Step one epoch", "Pause and train one epoch (s, F6)", self.action_step),
             ("Step one report", "Pause and train to the next report (n, F7)", self.action_step_report),
-            ("Fast-forward to the end", "Train as fast as possible to the last epoch (f, F8)", self.action_fast_forward),
+            ("Fast-forward to the end", "Train as fast as possible to the last epoch (f, F8)",
+             self.action_fast_forward),
             ("Back one epoch", "Pause and go back one epoch, exactly (b, shift+F6)", self.action_back),
             ("Back one report", "Pause and go back to the previous multiple of N (B, shift+F7)",
              self.action_back_report),
@@ -660,6 +685,17 @@ class NanoNeuronApp(App[None]):
              self.action_toggle_residuals),
         ):
             yield SystemCommand(title, help_text, action)
+
+
+def size_classes(size, horizontal: list[tuple[int, str]], vertical: list[tuple[int, str]]) -> set[str]:
+    """The breakpoint classes for a terminal size: for each axis, the class of the
+    largest threshold the size reaches (the rule Textual applies on a resize)."""
+    classes = set()
+    for extent, breakpoints in ((size.width, horizontal), (size.height, vertical)):
+        reached = [(threshold, name) for threshold, name in breakpoints if extent >= threshold]
+        if reached:
+            classes.add(max(reached)[1])
+    return classes
 
 
 def over_ssh() -> bool:

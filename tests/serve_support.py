@@ -7,6 +7,9 @@ import contextlib
 import json
 import os
 import re
+import signal
+import socket
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ import asyncssh
 
 from nanoneuron_tui.serve.auth import AuthPolicy
 from nanoneuron_tui.serve.ssh import NanoNeuronSSHServer, ServeSettings
+from tests.terminal import installed_nanoneuron
 
 PROBE = Path(__file__).with_name("serve_probe.py")
 PROBE_LINE = re.compile(rb"PROBE (\{[^\n]*\})\n")
@@ -159,3 +163,55 @@ def seed_session(state_dir: Path, username: str, **hyper) -> None:
 
     home = user_directory(state_dir, User(username))
     persist.save_session(Session(Hyperparameters(**hyper)), home / "session.json")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def apps_serving(state_dir: Path) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                argv = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"nanoneuron_tui.serve.child" in argv and any(str(state_dir).encode() in a for a in argv):
+                found.append(int(proc.name))
+    return found
+
+
+class ServerProcess:
+    def __init__(self, tmp_path: Path, *flags: str) -> None:
+        self.port = free_port()
+        self.state_dir = tmp_path / "state"
+        self.log = tmp_path / "server.log"
+        self.process = subprocess.Popen(
+            [installed_nanoneuron(), "serve", "ssh", "--port", str(self.port), "--state-dir", str(self.state_dir),
+             *flags], stdout=subprocess.DEVNULL, stderr=self.log.open("w"),
+        )
+        deadline = time.monotonic() + 60
+        while "listening on" not in self.text():
+            assert self.process.poll() is None, self.text()
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+    def terminate(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.terminated = True
+
+    def stop(self) -> int:
+        if not getattr(self, "terminated", False):
+            self.terminate()
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise

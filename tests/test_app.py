@@ -11,7 +11,9 @@ from nanoneuron_tui.app import NanoNeuronApp
 from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.hyperparameters import FIELDS, HyperparameterForm
 from nanoneuron_tui.widgets.readouts import Readouts
-from tests.conftest import make_app, wait_for
+from tests.helpers import Notifications, focus, make_app, wait_for
+
+pytestmark = pytest.mark.app
 
 SIZE = (80, 24)
 
@@ -213,19 +215,18 @@ async def test_alpha_and_pace_change_while_running_without_a_reset():
         await pilot.press("space")
         await wait_for(pilot, lambda: app.session.view().epoch >= 1000)
         box = app.query_one("#field-alpha", Input)
-        box.focus()
-        await wait_for(pilot, lambda: box.has_focus)  # until then a report may rewrite the field
+        await focus(pilot, box)
         box.value = "0.0003"
         await pilot.press("enter")
-        assert app.session.run.alpha == 0.0003
+        # Enter reaches the session through two messages: wait for them.
+        await wait_for(pilot, lambda: app.session.run.alpha == 0.0003)
         assert app.session.state is State.RUNNING
         assert app.session.view().epoch >= 1000  # not reset
         pace = app.query_one("#field-pace", Input)
-        pace.focus()
-        await wait_for(pilot, lambda: pace.has_focus)
+        await focus(pilot, pace)
         pace.value = "max"
         await pilot.press("enter")
-        assert app.session.hyper.pace is None
+        await wait_for(pilot, lambda: app.session.hyper.pace is None)
         await wait_for(pilot, lambda: app.session.state is State.FINISHED)
 
 
@@ -290,7 +291,8 @@ async def test_prediction_follows_training():
 
 async def test_divergence_stops_and_says_so_and_the_app_keeps_working():
     app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
-    async with app.run_test(size=SIZE) as pilot:
+    notifications = Notifications()
+    async with app.run_test(size=SIZE, message_hook=notifications) as pilot:
         await pilot.press("space")
         await wait_for(pilot, lambda: app.session.state is State.DIVERGED)
         view = app.session.view()
@@ -325,18 +327,14 @@ async def test_command_palette_offers_every_action():
         await wait_for(pilot, lambda: app.session.view().epoch == 1)
 
 
-async def test_pause_is_quick_at_max_pace():
-    import time
-
+async def test_space_pauses_at_max_pace():
+    # How quickly is measured by benchmarks/bench_app.py ("space to paused at max pace").
     app = make_app(pace=None, epochs=100_000_000, every=10)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         await wait_for(pilot, lambda: app.session.view().epoch > 100_000)
-        start = time.monotonic()
         await pilot.press("space")
-        elapsed = time.monotonic() - start
         assert app.session.state is State.PAUSED
         paused_at = app.session.view().epoch
         await pilot.pause(0.2)
         assert app.session.view().epoch == paused_at
-        assert elapsed < 2  # generous: the real figure comes from benchmarks/

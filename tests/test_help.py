@@ -13,7 +13,7 @@ from nanoneuron_tui.widgets.data_dialog import DataDialog, PlainCheckbox
 from nanoneuron_tui.widgets.help import GuidePane, HelpScreen, help_text, keys, next_report_epoch, readouts
 from nanoneuron_tui.widgets.prediction import answer_lines
 from nanoneuron_tui.widgets.readouts import ROWS, readout_lines
-from tests.conftest import make_app, wait_for
+from tests.helpers import make_app, wait_for
 
 KEY_NAMES = {"space": "space", "question_mark": "?", "escape": "Esc", "ctrl+p": "ctrl+p"}
 
@@ -36,6 +36,7 @@ def view_at(epoch: int, **hyper):
     return session.view()
 
 
+@pytest.mark.unit
 def test_every_key_of_the_app_is_in_the_help():
     listed = [key.split() for key, _ in keys(view_at(0))]
     every_listed = {name for names in listed for name in names}
@@ -44,6 +45,7 @@ def test_every_key_of_the_app_is_in_the_help():
             assert name in every_listed, f"{name} ({binding.action}) is not in the help"
 
 
+@pytest.mark.unit
 def test_n_says_where_it_goes():
     assert next_report_epoch(view_at(37, every=1000)) == 1000
     assert next_report_epoch(view_at(1000, every=1000)) == 2000
@@ -54,6 +56,7 @@ def test_n_says_where_it_goes():
     assert "(+N, to 500)" in dict(keys(view_at(260, every=250)))["n F7"]
 
 
+@pytest.mark.unit
 def test_space_says_whether_it_runs_or_pauses():
     session = Session(make_app().session.hyper)
     assert dict(keys(session.view()))["space F5"].startswith("run")
@@ -61,6 +64,7 @@ def test_space_says_whether_it_runs_or_pauses():
     assert dict(keys(session.view()))["space F5"].startswith("pause")
 
 
+@pytest.mark.unit
 def test_every_readout_is_explained_in_words():
     explained = " ".join(name for name, _ in readouts(view_at(0)))
     for row in ROWS:
@@ -73,12 +77,14 @@ def test_every_readout_is_explained_in_words():
     assert "N-th epoch" in meanings["report every"] and "max" in meanings["reports/s"]
 
 
+@pytest.mark.unit
 def test_readouts_name_the_target_instead_of_an_off_by_that_reads_like_degrees():
     assert "off by" not in ROWS
     line = readout_lines(view_at(0))["target"]
     assert line.startswith("(1.8, 32), ") and line.endswith(" away")
 
 
+@pytest.mark.app
 async def test_question_mark_and_f1_open_the_help_and_close_it():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -94,6 +100,7 @@ async def test_question_mark_and_f1_open_the_help_and_close_it():
         assert not isinstance(app.screen, HelpScreen)
 
 
+@pytest.mark.app
 async def test_the_help_works_at_60x20_while_training():
     app = make_app(pace=5, every=1)
     async with app.run_test(size=(60, 20)) as pilot:
@@ -104,6 +111,7 @@ async def test_the_help_works_at_60x20_while_training():
         assert app.session.state is State.PAUSED
 
 
+@pytest.mark.app
 async def test_tall_terminals_keep_the_guide_in_view():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -115,6 +123,7 @@ async def test_tall_terminals_keep_the_guide_in_view():
         await wait_for(pilot, lambda: "dW dB" in guide.content.plain)
 
 
+@pytest.mark.app
 async def test_a_jumps_to_alpha():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -124,6 +133,7 @@ async def test_a_jumps_to_alpha():
         assert app.focused is app.query_one("#field-alpha", Input)
 
 
+@pytest.mark.unit
 def test_the_ask_pane_never_cuts_the_error():
     for guess, error in (("158.0066", "+0.00657"), ("-1.234568e+38", "-1.23e+38"), ("43.49597", "+1.23e-05")):
         for unit in ("°F", "mi", "a long unit name"):
@@ -132,6 +142,7 @@ def test_the_ask_pane_never_cuts_the_error():
             assert line.index(error) + len(error) <= 34, shown
 
 
+@pytest.mark.app
 @pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("start", [dict(), dict(w0=-3e37, b0=1e30)], ids=["usual", "huge"])
 async def test_the_ask_pane_shows_the_error_at_every_size(size, start):
@@ -149,6 +160,7 @@ async def test_the_ask_pane_shows_the_error_at_every_size(size, start):
         assert answer.content_region.height >= lines.index(line) + 1
 
 
+@pytest.mark.app
 async def test_the_normalize_checkbox_is_empty_when_off():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -162,6 +174,7 @@ async def test_the_normalize_checkbox_is_empty_when_off():
         assert box.BUTTON_INNER == "X" and "X" in box.render().plain
 
 
+@pytest.mark.app
 async def test_a_screenshot_goes_where_the_user_is_and_says_so(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = make_app()
@@ -173,6 +186,7 @@ async def test_a_screenshot_goes_where_the_user_is_and_says_so(tmp_path, monkeyp
         assert any(str(saved[0]) in n.message for n in app._notifications)
 
 
+@pytest.mark.app
 async def test_a_screenshot_falls_back_to_the_state_directory_then_says_why(tmp_path, monkeypatch):
     here = tmp_path / "here"
     (here / "shot.svg").mkdir(parents=True)  # a folder where the file would go: even root cannot write it
@@ -192,6 +206,7 @@ async def test_a_screenshot_falls_back_to_the_state_directory_then_says_why(tmp_
         assert "Is a directory" in failure and str(here / "again.svg") in failure and str(state) in failure
 
 
+@pytest.mark.unit
 def test_the_help_speaks_of_the_current_data(tmp_path):
     file = tmp_path / "rent.csv"
     file.write_text("[b]size,rent\n" + "".join(f"{i},{3 * i + 2}\n" for i in range(10)))

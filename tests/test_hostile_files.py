@@ -21,6 +21,8 @@ from nanoneuron_tui.core.data import DataError, DataSpec, build_data
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session
 
+pytestmark = pytest.mark.unit
+
 # A command that hangs (a FIFO nobody writes to) fails the test by this timeout.
 HANG = 30
 
@@ -255,7 +257,7 @@ async def test_every_field_is_capped_and_a_flood_of_text_gets_a_short_message():
     from textual.widgets import Input
 
     from nanoneuron_tui import params
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -53,6 +53,7 @@ def signed(sign: str, text: str) -> Decimal:
 # -- the same numbers as the literal port --------------------------------------------
 
 
+@pytest.mark.unit
 @settings(max_examples=60, deadline=None)
 @given(w=weights, b=weights, alpha=alphas)
 def test_numbers_are_those_of_the_literal_port(w, b, alpha):
@@ -72,12 +73,14 @@ def test_numbers_are_those_of_the_literal_port(w, b, alpha):
     assert close(lesson.cost_next, neuron.forward_propagation(model, X_TRAIN, Y_TRAIN)[1])
 
 
+@pytest.mark.unit
 def test_the_article_start_gives_the_articles_first_cost():
     lesson = explain_epoch(C2F, 0.9492, 0.4570, 0.0005)
     assert lesson.cost == pytest.approx(3014.2994580200007, rel=1e-12)
     assert "= 3014.299" in lesson.section("forward_propagation").lines[0]
 
 
+@pytest.mark.unit
 def test_the_three_samples_go_through_predict_and_prediction_cost():
     lesson = explain_epoch(C2F, 1.437391, 0.7758238, 0.0005)
     assert [s.x for s in lesson.samples] == [0, 50, 99]
@@ -89,12 +92,14 @@ def test_the_three_samples_go_through_predict_and_prediction_cost():
     assert lesson.section("predict").lines[1] == "ŷ(50) = 1.437391 × 50 + 0.7758238 = 72.64537"
 
 
+@pytest.mark.unit
 def test_sample_indices_are_first_middle_last():
     assert sample_indices(100) == (0, 50, 99)
     assert sample_indices(2) == (0, 1)
     assert sample_indices(1) == (0,)
 
 
+@pytest.mark.unit
 def test_the_update_is_train_models_own():
     lesson = explain_epoch(C2F, 0.1343642, 0.8474337, 0.0005)
     assert lesson.w_next == 0.1343642 + 0.0005 * lesson.dW
@@ -108,6 +113,7 @@ def test_the_update_is_train_models_own():
 # -- the code shown is neuron.py's ----------------------------------------------------
 
 
+@pytest.mark.unit
 def test_every_key_line_is_read_from_neuron_py():
     source = inspect.getsource(neuron)
     for name in KEY_LINES:
@@ -119,6 +125,7 @@ def test_every_key_line_is_read_from_neuron_py():
     assert code_of("predict") == ("return x * self.w + self.b",)
 
 
+@pytest.mark.unit
 def test_a_key_line_that_is_not_there_is_an_error_not_a_guess():
     with pytest.raises(LookupError):
         key_lines(neuron.prediction_cost, ("nothing like this",))
@@ -126,6 +133,7 @@ def test_a_key_line_that_is_not_there_is_an_error_not_a_guess():
         key_lines(neuron.backward_propagation, ("d",))
 
 
+@pytest.mark.unit
 def test_each_function_is_a_section_under_its_own_name():
     lesson = explain_epoch(C2F, 0.5, 0.5, 0.0005)
     names = [section.name for section in lesson.sections]
@@ -139,6 +147,7 @@ def test_each_function_is_a_section_under_its_own_name():
 # -- arithmetic that checks out at the digits shown -------------------------------------
 
 
+@pytest.mark.unit
 @settings(max_examples=300, deadline=None)
 @given(w=weights, b=weights, alpha=alphas)
 def test_every_update_line_checks_out_at_the_precision_shown(w, b, alpha):
@@ -151,6 +160,7 @@ def test_every_update_line_checks_out_at_the_precision_shown(w, b, alpha):
         assert_checks_out(Decimal(old) + Decimal(shown_alpha) * Decimal(gradient), new)
 
 
+@pytest.mark.unit
 @settings(max_examples=200, deadline=None)
 @given(w=weights, b=weights)
 def test_every_prediction_and_cost_line_checks_out(w, b):
@@ -165,6 +175,7 @@ def test_every_prediction_and_cost_line_checks_out(w, b):
         assert_checks_out((Decimal(y) - signed("+" if sign == "−" else "-", y_hat)) ** 2 / 2, cost)
 
 
+@pytest.mark.unit
 def test_cancellation_gets_the_digits_it_needs():
     # Old and new far apart in size: 7 digits of old would not determine 7 of new.
     (old, alpha, gradient), new = checked((3.6399481, 0.0005, -7277.2), 3.6399481 + 0.0005 * -7277.2,
@@ -173,6 +184,7 @@ def test_cancellation_gets_the_digits_it_needs():
     assert len(old.replace(".", "").lstrip("0")) > 7
 
 
+@pytest.mark.unit
 def test_figures_of_any_size_stay_legible():
     assert figure(3014.2994580200007) == "3014.299"
     assert figure(0.000123456789) == "0.0001234568"
@@ -183,6 +195,7 @@ def test_figures_of_any_size_stay_legible():
     assert figure(None) == "-"
 
 
+@pytest.mark.unit
 def test_a_diverged_neuron_is_explained_without_a_traceback():
     for w, b in ((1e150, -1e150), (math.inf, 1.0), (1e300, 1e300)):
         lesson = explain_epoch(C2F, w, b, 0.001)
@@ -195,6 +208,7 @@ def test_a_diverged_neuron_is_explained_without_a_traceback():
 # -- other data -------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_normalized_data_is_explained_in_the_trainers_units_and_converted_back():
     data = build_data(DataSpec(normalize=True))
     w, b = data.to_training(0.5, 0.5)
@@ -212,6 +226,7 @@ def test_normalized_data_is_explained_in_the_trainers_units_and_converted_back()
     assert any("standardized" in line for line in lesson.section("the data").lines)
 
 
+@pytest.mark.unit
 def test_the_data_section_names_the_rule_or_the_best_line(tmp_path):
     km = explain_epoch(build_data(DataSpec(preset="km2mi", noise=2.0, noise_seed=4)), 0.1, 0.1, 0.0005)
     data_section = km.section("the data")
@@ -235,7 +250,7 @@ from textual.widgets import Input  # noqa: E402
 from nanoneuron_tui.core.lesson import EpochExplained  # noqa: E402
 from nanoneuron_tui.session import State  # noqa: E402
 from nanoneuron_tui.widgets.lesson import CHANGED_STYLE, NEW_STYLE, EpochExplainedView, LessonScreen  # noqa: E402
-from tests.conftest import make_app, wait_for  # noqa: E402
+from tests.helpers import make_app, wait_for  # noqa: E402
 
 ARTICLE_START = dict(w0=0.1343642, b0=0.8474337)
 
@@ -268,6 +283,7 @@ def assert_displays(view: EpochExplainedView, lesson: EpochExplained) -> None:
         assert update.text in text
 
 
+@pytest.mark.app
 async def test_e_explains_the_epoch_with_the_literal_ports_numbers():
     app = make_app(**ARTICLE_START)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -288,6 +304,7 @@ async def test_e_explains_the_epoch_with_the_literal_ports_numbers():
         assert not isinstance(app.screen, LessonScreen)
 
 
+@pytest.mark.app
 async def test_after_each_step_it_shows_before_and_after_with_the_changes_marked():
     app = make_app(**ARTICLE_START)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -314,6 +331,7 @@ async def test_after_each_step_it_shows_before_and_after_with_the_changes_marked
         await wait_for(pilot, lambda: "the last step" not in shown(app).text)
 
 
+@pytest.mark.app
 async def test_the_explanation_follows_training_and_survives_divergence():
     app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
     async with app.run_test(size=(60, 20)) as pilot:
@@ -329,6 +347,7 @@ async def test_the_explanation_follows_training_and_survives_divergence():
         assert isinstance(app.screen, LessonScreen)
 
 
+@pytest.mark.app
 async def test_f10_opens_it_from_a_focused_field():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -340,6 +359,7 @@ async def test_f10_opens_it_from_a_focused_field():
         assert isinstance(app.screen, LessonScreen)
 
 
+@pytest.mark.app
 async def test_from_150_columns_it_is_a_pane_of_the_main_screen():
     app = make_app(**ARTICLE_START)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -359,6 +379,7 @@ async def test_from_150_columns_it_is_a_pane_of_the_main_screen():
         await wait_for(pilot, lambda: not app.query_one("#lesson-row").display)
 
 
+@pytest.mark.app
 async def test_the_lesson_flag_opens_it_at_the_start():
     app = make_app(w0=None, b0=None, seed=1)
     app._open_lesson = True
@@ -367,6 +388,7 @@ async def test_the_lesson_flag_opens_it_at_the_start():
         assert "w ← 0.1343642 + 0.0005 × 7011.167 = 3.639948" in shown(app).text
 
 
+@pytest.mark.unit
 def test_lesson_flag_gives_everyone_the_same_start(monkeypatch, tmp_path):
     from nanoneuron_tui import app as app_module
     from nanoneuron_tui.cli import build_parser, open_app
@@ -390,6 +412,7 @@ def test_lesson_flag_gives_everyone_the_same_start(monkeypatch, tmp_path):
 # -- in a real terminal ------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_e_then_s_s_in_a_real_terminal_shows_three_epochs_numbers(terminal):
     from nanoneuron_tui.core.run import Run
 
@@ -412,6 +435,7 @@ def test_e_then_s_s_in_a_real_terminal_shows_three_epochs_numbers(terminal):
     term.wait_for("status ❚❚ paused")
 
 
+@pytest.mark.app
 async def test_lesson_mode_from_the_palette_starts_over_with_the_explanation_in_view():
     app = make_app(**ARTICLE_START)
     async with app.run_test(size=(80, 24)) as pilot:

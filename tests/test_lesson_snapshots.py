@@ -9,7 +9,7 @@ import pytest
 from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.help import HelpScreen
 from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonScreen
-from tests.conftest import make_app, wait_for
+from tests.helpers import make_app, wait_for
 
 ARTICLE_START = dict(w0=0.1343642, b0=0.8474337)  # seed 1: the zig-zag 0.13 → 3.64 → 1.39 → 2.83
 
@@ -19,6 +19,7 @@ def settled(app):
     return lambda: app.session.state is State.PAUSED and app._shown_version == app.session.view().version
 
 
+@pytest.mark.app
 def test_explained_view_after_two_steps(snap_compare):
     app = make_app(**ARTICLE_START)
 
@@ -30,6 +31,7 @@ def test_explained_view_after_two_steps(snap_compare):
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
+@pytest.mark.app
 def test_explained_view_diverged_at_60x20(snap_compare):
     app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
 
@@ -41,6 +43,7 @@ def test_explained_view_diverged_at_60x20(snap_compare):
     assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
 
 
+@pytest.mark.app
 def test_help_at_80x24(snap_compare):
     app = make_app(**ARTICLE_START)
 
@@ -51,6 +54,7 @@ def test_help_at_80x24(snap_compare):
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
+@pytest.mark.app
 @pytest.mark.parametrize("size", [(160, 48), (200, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_main_screen_with_the_lesson_after_four_steps(snap_compare, size):
     app = make_app(**ARTICLE_START)

@@ -2,10 +2,13 @@
 
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from nanoneuron_tui.pacing import SLOW_EPOCHS, SLOW_SECONDS, Curve, Playback, playback_seconds
+
+pytestmark = pytest.mark.unit
 
 DEFAULT = Curve(70_000)
 DEFAULT_REPORT_RATE = 1000 * 20  # report every 1,000 epochs, 20 reports a second
@@ -84,7 +87,7 @@ def test_no_playback_past_the_handover_or_at_pace_max():
 
 async def test_the_default_run_shows_its_first_epochs_one_by_one_then_hands_over_to_reports():
     from nanoneuron_tui.session import State
-    from tests.conftest import make_app, wait_for
+    from tests.helpers import make_app, wait_for
 
     app = make_app()  # the default pace: 20 reports a second of 1,000 epochs
     shown: list[int] = []

@@ -13,57 +13,11 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tests.serve_support import Student, connect
-from tests.terminal import installed_nanoneuron
-from tests.test_serve_web import free_port
+from tests.serve_support import ServerProcess, Student, apps_serving, connect
+
+pytestmark = pytest.mark.e2e
 
 PASSWORD = "tulip-42-orbit"
-
-
-def apps_serving(state_dir: Path) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                argv = (proc / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"nanoneuron_tui.serve.child" in argv and any(str(state_dir).encode() in a for a in argv):
-                found.append(int(proc.name))
-    return found
-
-
-class ServerProcess:
-    def __init__(self, tmp_path: Path, *flags: str) -> None:
-        self.port = free_port()
-        self.state_dir = tmp_path / "state"
-        self.log = tmp_path / "server.log"
-        self.process = subprocess.Popen(
-            [installed_nanoneuron(), "serve", "ssh", "--port", str(self.port), "--state-dir", str(self.state_dir),
-             *flags], stdout=subprocess.DEVNULL, stderr=self.log.open("w"),
-        )
-        deadline = time.monotonic() + 60
-        while "listening on" not in self.text():
-            assert self.process.poll() is None, self.text()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-
-    def text(self) -> str:
-        return self.log.read_text()
-
-    def terminate(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.terminated = True
-
-    def stop(self) -> int:
-        if not getattr(self, "terminated", False):
-            self.terminate()
-        try:
-            return self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise
 
 
 @pytest.fixture

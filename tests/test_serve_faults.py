@@ -14,7 +14,7 @@ import pytest
 from nanoneuron_tui import persist
 from tests.serve_support import Student, process_alive, serving, until
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
 EPOCH = re.compile(rb"([\d,]+) / 70,000")
 

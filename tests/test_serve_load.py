@@ -9,7 +9,7 @@ import pytest
 from nanoneuron_tui.params import MAX_EPOCHS
 from tests.serve_support import Student, seed_session, serving, until
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
 CLASS_SIZE = 30
 

@@ -11,7 +11,9 @@ import pytest
 
 from nanoneuron_tui import persist
 from tests.terminal import Terminal, epoch_on, wait_until
-from tests.test_serve_cli import ServerProcess, apps_serving
+from tests.serve_support import ServerProcess, apps_serving
+
+pytestmark = pytest.mark.e2e
 
 
 def ssh_command(port: int, *extra: str) -> list[str]:

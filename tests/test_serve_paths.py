@@ -13,7 +13,7 @@ from nanoneuron_tui.app import NanoNeuronApp
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.paths import ConfinementError, confined
 from nanoneuron_tui.session import Session
-from tests.conftest import SEED_START, wait_for
+from tests.helpers import SEED_START, wait_for
 
 
 @pytest.fixture
@@ -33,6 +33,7 @@ def home(tmp_path):
 # -- the rule ---------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("typed", ["model.json", "inner/model.json", "./model.json", "shortcut/model.json"])
 def test_names_inside_the_directory_are_kept(home, typed):
     path = confined(home, typed)
@@ -40,6 +41,7 @@ def test_names_inside_the_directory_are_kept(home, typed):
     assert path.name == "model.json"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("typed, why", [
     ("/etc/passwd", "absolute"),
     ("/tmp/model.json", "absolute"),
@@ -61,6 +63,7 @@ def test_every_way_out_is_refused_with_one_line(home, typed, why):
     assert why in message and "\n" not in message
 
 
+@pytest.mark.unit
 def test_a_symlink_planted_later_is_seen_through(home, tmp_path):
     (home / "model.json").symlink_to(tmp_path / "users" / "bob" / "secret.json")
     with pytest.raises(ConfinementError):
@@ -91,6 +94,7 @@ def files_outside(tmp_path, home) -> set[str]:
     return {str(p) for p in tmp_path.rglob("*") if home not in p.parents and p != home}
 
 
+@pytest.mark.app
 async def test_save_load_and_export_refuse_every_way_out(home, tmp_path):
     before = files_outside(tmp_path, home)
     app = served_app(home)
@@ -115,6 +119,7 @@ async def test_save_load_and_export_refuse_every_way_out(home, tmp_path):
         assert any("Loaded the model" in m for m in messages(app))
 
 
+@pytest.mark.app
 async def test_a_screenshot_stays_in_the_directory(home, tmp_path):
     app = served_app(home)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -127,6 +132,7 @@ async def test_a_screenshot_stays_in_the_directory(home, tmp_path):
         assert sum("outside" in m or "absolute" in m or "'..'" in m for m in messages(app)) == 2
 
 
+@pytest.mark.app
 async def test_a_csv_is_read_only_from_the_directory(home, tmp_path):
     (tmp_path / "users" / "bob" / "data.csv").write_text("1,2\n2,4\n3,6\n")
     (home / "mine.csv").write_text("x,y\n1,3\n2,5\n3,7\n4,9\n5,11\n")
@@ -147,6 +153,7 @@ async def test_a_csv_is_read_only_from_the_directory(home, tmp_path):
         assert app.session.data.spec.csv == str((home / "mine.csv").resolve())
 
 
+@pytest.mark.app
 async def test_an_app_that_is_not_served_takes_any_path(tmp_path):
     app = NanoNeuronApp(Session(Hyperparameters(**SEED_START)))
     async with app.run_test(size=(100, 32)) as pilot:

@@ -17,7 +17,7 @@ from nanoneuron_tui.serve.auth import AuthPolicy
 from nanoneuron_tui.serve.identity import User
 from tests.serve_support import Student, connect, process_alive, serving, until
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
 
 async def test_each_client_gets_its_own_program_on_its_own_terminal(tmp_path):

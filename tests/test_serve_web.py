@@ -14,13 +14,10 @@ import aiohttp
 import pytest
 
 from nanoneuron_tui.serve.web import exposure_warning, is_loopback
+from tests.serve_support import free_port
 from tests.terminal import installed_nanoneuron
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+pytestmark = pytest.mark.e2e
 
 
 def app_processes_in(tabs: Path) -> list[int]:

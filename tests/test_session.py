@@ -9,6 +9,8 @@ from nanoneuron_tui.core.neuron import NanoNeuron, forward_propagation, train_mo
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State, sample_epochs
 
+pytestmark = pytest.mark.unit
+
 
 def literal_after(epochs: int, w0: float = 0.9492, b0: float = 0.457, alpha: float = 0.0005):
     data = celsius_to_fahrenheit_data()

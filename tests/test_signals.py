@@ -21,6 +21,8 @@ from nanoneuron_tui.session import State
 from tests.pty_app import PtyApp, last_mode, poll
 from tests.terminal import installed_nanoneuron
 
+pytestmark = pytest.mark.e2e
+
 SEED = ["--w0", "0.9492", "--b0", "0.457"]
 LONG_RUN = ["--run", "--epochs", "100000000"]
 OVER_SSH = {"SSH_CONNECTION": "192.0.2.1 50000 192.0.2.2 22"}
