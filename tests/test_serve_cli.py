@@ -14,6 +14,7 @@ import asyncssh
 import pytest
 
 from tests.serve_support import ServerProcess, Student, apps_serving, connect
+from tests.terminal import installed_nanoneuron
 
 pytestmark = pytest.mark.e2e
 

@@ -45,11 +45,11 @@ def run_app(directory: Path) -> int:
 
 
 def in_use(saved: Path) -> bool:
-    from nanoneuron_tui import lifecycle
+    from nanoneuron_tui import session_file
 
     try:
-        lifecycle.SessionFile.claim(saved, resuming=True).release()
-    except lifecycle.SessionFileInUse:
+        session_file.SessionFile.claim(saved, resuming=True).release()
+    except session_file.SessionFileInUse:
         return True
     return False
 
