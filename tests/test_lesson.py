@@ -353,7 +353,7 @@ async def test_from_150_columns_it_is_a_pane_of_the_main_screen():
         recent = app.query_one("#recent-epochs").content.plain.splitlines()
         assert recent[1].split()[:2] == ["0", "0.1343642"] and recent[2].split()[:2] == ["1", "3.639948"]
         await pilot.resize_terminal(100, 30)
-        await wait_for(pilot, lambda: not app.query_one("#lesson-column").display)
+        await wait_for(pilot, lambda: not app.query_one("#lesson-row").display)
 
 
 async def test_the_lesson_flag_opens_it_at_the_start():

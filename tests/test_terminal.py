@@ -23,8 +23,9 @@ def test_learn_pause_step_fast_forward_predict_reset(terminal):
     term.keys("s")
     term.wait_for(f"{stopped + 1:,} / 70,000")
     term.keys("f")
-    screen = term.wait_for("finished")
-    assert "70,000 / 70,000" in screen
+    # A frame reaches the terminal in several writes: wait for the whole of it.
+    screen = term.wait_until(lambda screen: "finished" in screen and "70,000 / 70,000" in screen,
+                             "the run never showed finished at epoch 70,000")
     assert "1.800066" in screen  # w after the seed run
 
     term.keys("p")

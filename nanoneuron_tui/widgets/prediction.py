@@ -7,7 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
-from nanoneuron_tui.params import parse_x
+from nanoneuron_tui import glyphs
+from nanoneuron_tui.params import MAX_FIELD_CHARS, parse_x
 from nanoneuron_tui.session import View
 from nanoneuron_tui.widgets.readouts import number
 
@@ -19,9 +20,9 @@ def answer_lines(guess: str, error: str, truth: str, correct: str, unit: str, wi
     second line: it is the number a learner looks for, so it is never the one cut.
     """
     unit = escape(unit)  # a CSV header names it: text, never markup
-    first = f"→ [b]{guess} {unit}[/]"
+    first = f"{glyphs.ARROW} [b]{guess} {unit}[/]"
     error_part = f"[dim]error[/] {error}"
-    if len(f"→ {guess} {unit} · error {error}") <= width:
+    if len(f"{glyphs.ARROW} {guess} {unit} · error {error}") <= width:
         return f"{first} [dim]·[/] {error_part}\n[dim]{truth}[/] {correct} {unit}"
     return f"{first}\n{error_part} [dim]· {truth}[/] {correct} {unit}"
 
@@ -36,7 +37,8 @@ class PredictionBox(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(self._unit, classes="field-label", id="ask-unit")
-            yield Input(value=f"{self._start:g}", placeholder="a temperature", id="ask", select_on_focus=False)
+            yield Input(value=f"{self._start:g}", placeholder="a temperature", id="ask", select_on_focus=False,
+                        max_length=MAX_FIELD_CHARS)
         yield Static(id="answer")
 
     def set_unit(self, unit: str) -> None:
@@ -61,7 +63,7 @@ class PredictionBox(Vertical):
         try:
             x = parse_x(text, "the value")
         except ValueError as problem:
-            answer = f"[b red]✗[/] {problem}"
+            answer = f"[b red]{glyphs.FAIL}[/] {problem}"
         else:
             guess, correct = view.predict(x), view.correct(x)
             # Without a known rule, the best any line can say stands in for "correct".
