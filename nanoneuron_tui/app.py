@@ -608,10 +608,6 @@ class NanoNeuronApp(App[None]):
             ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
             ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
             ("Choose data", "Preset or CSV, noise, train/test split, normalization (d, F2)", self.action_choose_data),
-            ("Epoch explained", "The seven functions with this epoch's numbers (e, F12)", self.action_explain),
-            ("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", self.action_lesson_mode),
-            ("Edit alpha", "Jump to the learning rate field (a, F10)", self.action_edit_alpha),
-            ("Help", "What every readout means and every key does (?, F1)", self.action_help),
             ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
             ("Export cost history", "Write the cost of every epoch of the run so far as CSV",
@@ -625,6 +621,12 @@ class NanoNeuronApp(App[None]):
             ("Projector mode", "w, b and the cost in large digits (P, --projector)", self.action_toggle_projector),
             ("Fit view: residual sticks", "Show y − ŷ for a few points, what the cost squares",
              self.action_toggle_residuals),
+            # The palette lists commands alphabetically; these titles sort after its first screenful.
+            ("Lesson: epoch explained", "The seven functions with this epoch's numbers (e, F10)",
+             self.action_explain),
+            ("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", self.action_lesson_mode),
+            ("Jump to alpha", "Focus the learning rate field (a)", self.action_edit_alpha),
+            ("Help", "What every readout means and every key does (?, F1)", self.action_help),
         ):
             yield SystemCommand(title, help_text, action)
 
