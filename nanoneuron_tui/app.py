@@ -116,12 +116,12 @@ class NanoNeuronApp(App[None]):
         Binding("g,f12", "go_to", "Go to", key_display="g"),
         Binding("t", "focus_timeline", "Timeline", show=False),
         Binding("e,f10", "explain", "Explain", key_display="e"),
-        Binding("a,f11", "edit_alpha", "Alpha", key_display="a", show=False),
+        Binding("a", "edit_alpha", "Alpha", key_display="a", show=False),  # in a field, Tab gets there
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         # Last in the footer: on a narrow terminal it is the one that gets cut.
         Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
         Binding("escape", "leave_field", "Leave field", show=False),
-        Binding("z,shift+f11", "cycle_cost_view", "Cost view", show=False),
+        Binding("z,f11", "cycle_cost_view", "Cost view", show=False),
         Binding("c", "toggle_surface", "Surface", show=False),
         Binding("m", "toggle_pin", "Pin run", show=False),
         Binding("P", "toggle_projector", "Projector", show=False),
@@ -355,7 +355,7 @@ class NanoNeuronApp(App[None]):
         self.query_one(Readouts).show(view)
         pinned = view.pinned if view.pinned is not None and view.pinned.run.data.spec == view.data.spec else None
         ghost_label = f"pinned α={pinned.alpha:g}" if pinned else None
-        note = f"[b]{view.run.alpha_advice}[/]" if view.state is State.DIVERGED else ""
+        note = f"[b]{glyphs.FAIL} {view.run.alpha_advice}[/]" if view.state is State.DIVERGED else ""
         self.query_one(CostPlot).show(curves_of(
             view, pinned and (pinned.run.cost, pinned.run.first_epoch, pinned.epoch), ghost_label, note,
             f"α={view.hyper.alpha:g}" if pinned else "train"), urgent)
@@ -666,10 +666,6 @@ class NanoNeuronApp(App[None]):
             ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
             ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
             ("Choose data", "Preset or CSV, noise, train/test split, normalization (d, F2)", self.action_choose_data),
-            ("Epoch explained", "The seven functions with this epoch's numbers (e, F12)", self.action_explain),
-            ("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", self.action_lesson_mode),
-            ("Edit alpha", "Jump to the learning rate field (a, F10)", self.action_edit_alpha),
-            ("Help", "What every readout means and every key does (?, F1)", self.action_help),
             ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
             ("Export cost history", "Write the cost of every epoch of the run so far as CSV",
@@ -683,6 +679,12 @@ class NanoNeuronApp(App[None]):
             ("Projector mode", "w, b and the cost in large digits (P, --projector)", self.action_toggle_projector),
             ("Fit view: residual sticks", "Show y − ŷ for a few points, what the cost squares",
              self.action_toggle_residuals),
+            # The palette lists commands alphabetically; these titles sort after its first screenful.
+            ("Lesson: epoch explained", "The seven functions with this epoch's numbers (e, F10)",
+             self.action_explain),
+            ("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", self.action_lesson_mode),
+            ("Jump to alpha", "Focus the learning rate field (a)", self.action_edit_alpha),
+            ("Help", "What every readout means and every key does (?, F1)", self.action_help),
         ):
             yield SystemCommand(title, help_text, action)
 

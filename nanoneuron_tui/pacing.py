@@ -13,7 +13,7 @@ so that the curve would reach the last epoch at ``CURVE_SECONDS``::
 The rate is continuous where the two meet (1/p epochs a second). Once the
 curve runs faster than the reports would (``every × pace`` epochs a second),
 the reports take over: with the defaults (1,000 epochs × 20 reports a second)
-that is near epoch 14,600 at 11.9 s, and the whole 70,000-epoch run ends at
+that is near epoch 11,700 at 10.5 s, and the whole 70,000-epoch run ends at
 about 15 s. A run short enough to play one epoch every ``SLOW_SECONDS`` within
 ``CURVE_SECONDS`` plays that way throughout.
 """
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 SLOW_EPOCHS = 6  # S: shown one at a time...
 SLOW_SECONDS = 0.8  # p: ...this long each, long enough to read a readout
-CURVE_SECONDS = 13.0  # when the curve alone would reach the last epoch
+CURVE_SECONDS = 11.5  # when the curve alone would reach the last epoch
 
 
 @dataclass(frozen=True)

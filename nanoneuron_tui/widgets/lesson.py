@@ -128,9 +128,13 @@ class EpochExplainedView(Static):
 
 
 class RecentEpochs(Static):
-    """The epochs up to the one on screen, one a row: w's zig-zag and the falling cost, as numbers."""
+    """The epochs up to the one on screen, one a row: w's zig-zag and the falling cost, as numbers.
 
-    COLUMNS = ("epoch", "w", "b", "cost", "dW", "dB")
+    As many columns as the pane has room for, in this order.
+    """
+
+    COLUMNS = ("w", "b", "cost", "dW", "dB")
+    EPOCH_WIDTH, WIDTH = 9, 12
 
     _view: View | None = None
 
@@ -141,17 +145,19 @@ class RecentEpochs(Static):
     def show(self, view: View) -> None:
         self._view = view
         rows = max(1, self.content_size.height - 1)
+        fit = (self.content_size.width - self.EPOCH_WIDTH) // self.WIDTH
+        columns = self.COLUMNS[: max(1, fit)]
         run, last = view.run, view.epoch
         first = max(run.first_epoch, last - rows + 1)
-        text = Text(f"{'epoch':>9}  {'w':<12}{'b':<12}{'cost':<12}{'dW':<12}{'dB':<12}", style="bold")
+        text = Text(f"{'epoch':>{self.EPOCH_WIDTH - 2}}  " + "".join(f"{c:<{self.WIDTH}}" for c in columns),
+                    style="bold")
         for epoch in range(first, last + 1):
             moment = run.at(epoch)
+            values = dict(w=moment.w, b=moment.b, cost=moment.cost, dW=moment.dW, dB=moment.dB)
             text.append("\n")
-            text.append(
-                f"{epoch:>9,}  " + "".join(f"{figure(v):<12}" for v in (moment.w, moment.b, moment.cost,
-                                                                       moment.dW, moment.dB)),
-                style=NAME_STYLE if epoch == last else "",
-            )
+            text.append(f"{epoch:>{self.EPOCH_WIDTH - 2},}  " + "".join(f"{figure(values[c]):<{self.WIDTH}}"
+                                                                       for c in columns),
+                        style=NAME_STYLE if epoch == last else "")
         if self.content != text:  # unchanged text sends nothing to the terminal
             self.update(text)
 
