@@ -1,0 +1,345 @@
+"""Mutation check: does every small change to the training core make a unit test fail?
+
+    python benchmarks/mutation.py                        # the core and the session
+    python benchmarks/mutation.py nanoneuron_tui/cli.py  # any file listed in TESTS_FOR
+    python benchmarks/mutation.py --list                 # the mutants, without running them
+    python benchmarks/mutation.py --match session.py:3   # only mutants whose label contains this
+
+A mutant is one small edit of a file's syntax tree: a comparison moved across its
+boundary (``<`` and ``<=``, ``==`` and ``!=``, ``is`` and ``is not``), an integer
+constant or a slice bound moved by one, a statement deleted, ``and`` swapped with
+``or``, a boolean constant flipped, a returned condition replaced by True or False,
+a ``not`` dropped (and ``not a <= b`` rewritten as ``a > b``, which differs only
+for NaN), ``min`` swapped with ``max``. Each is applied to a private copy of the
+package and the unit tests that can reach the file run against it, stopping at
+the first failure. A mutant that no test notices is a behaviour the tests do not
+pin down, unless EQUIVALENT lists it with the reason it cannot change anything.
+
+Each mutant's tests run in a process forked from this one after pytest,
+hypothesis and Textual are imported (the package itself never is, here), so a
+mutant costs its tests and not the start-up. Hypothesis is derandomized and keeps
+no example database, so two runs try the same examples.
+
+Why not mutmut: mutmut 3.8 routes every call of a mutated function through a
+trampoline, and the tests call the literal port in neuron.py millions of times;
+its first pass over these tests had not finished after nine minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The test files that import each file (directly or not); only they can notice its mutants.
+# The fastest, most direct tests come first: a run stops at the first failure.
+TESTS_FOR = {
+    "nanoneuron_tui/core/neuron.py": ["tests/test_neuron.py", "tests/test_trainer.py", "tests/test_session.py"],
+    "nanoneuron_tui/core/trainer.py": ["tests/test_trainer.py", "tests/test_session.py"],
+    "nanoneuron_tui/core/run.py": ["tests/test_trainer.py", "tests/test_session.py"],
+    "nanoneuron_tui/session.py": ["tests/test_session.py"],
+    # Not in the default set: these tests run the CLI in subprocesses, which takes minutes.
+    "nanoneuron_tui/cli.py": ["tests/test_cli.py"],
+}
+DEFAULT_TARGETS = list(TESTS_FOR)[:4]
+
+# Mutants that cannot change behaviour, each with the reason. Keyed by the label's
+# file and description (not the line, which moves as the code does).
+EQUIVALENT: dict[tuple[str, str], str] = {}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    path: str
+    index: int  # the node's position in ast.walk order of the parsed file
+    line: int
+    description: str
+    apply: Callable[[ast.AST, ast.AST], None]  # (tree, node) -> None, edits the tree in place
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}:{self.line}  {self.description}"
+
+    @property
+    def equivalent(self) -> str | None:
+        return EQUIVALENT.get((self.path, self.description))
+
+    def source(self, original: str) -> str:
+        tree = ast.parse(original)
+        node = list(ast.walk(tree))[self.index]
+        self.apply(tree, node)
+        return ast.unparse(ast.fix_missing_locations(tree))
+
+
+# -- the mutations -------------------------------------------------------------------------
+
+BOUNDARY = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
+            ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+COMPLEMENT = {ast.LtE: ast.Gt, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE}
+DELETABLE = (ast.Assign, ast.AugAssign, ast.Expr, ast.Return, ast.Raise, ast.If, ast.For, ast.While,
+             ast.With, ast.Assert, ast.Try)
+
+
+def _short(node: ast.AST, limit: int = 60) -> str:
+    text = ast.unparse(node).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
+    """Put ``new`` where ``old`` is in ``tree``."""
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, field, new)
+                return
+            if isinstance(value, list) and any(item is old for item in value):
+                value[[item is old for item in value].index(True)] = new
+                return
+    raise LookupError("node not in tree")
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
+        and isinstance(statement.value.value, str)
+
+
+def _annotation_nodes(tree: ast.AST) -> set[int]:
+    """Annotations are never evaluated here (``from __future__ import annotations``): mutating them changes nothing."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        for annotation in (getattr(node, "annotation", None), getattr(node, "returns", None)):
+            if annotation is not None:
+                inside.update(id(n) for n in ast.walk(annotation))
+    return inside
+
+
+def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST], None]]]:
+    """(description, apply) for every mutation of this one node."""
+    if isinstance(node, ast.Compare):
+        for k, op in enumerate(node.ops):
+            if type(op) in BOUNDARY:
+                def flip(tree, n, k=k):
+                    n.ops[k] = BOUNDARY[type(n.ops[k])]()
+                mutated = copy.deepcopy(node)
+                flip(None, mutated)
+                yield f"`{_short(node)}` → `{_short(mutated)}`", flip
+
+    elif isinstance(node, ast.Constant) and type(node.value) is int:
+        for step in (1, -1):
+            def move(tree, n, step=step):
+                n.value += step
+            yield f"`{node.value}` → `{node.value + step}`", move
+
+    elif isinstance(node, ast.Constant) and type(node.value) is bool:
+        def negate(tree, n):
+            n.value = not n.value
+        yield f"`{node.value}` → `{not node.value}`", negate
+
+    elif isinstance(node, ast.Slice):
+        for field in ("lower", "upper"):
+            bound = getattr(node, field)
+            if bound is None or isinstance(bound, ast.Constant):
+                continue  # a constant bound is moved as a constant
+            for op, sign in ((ast.Add, "+"), (ast.Sub, "-")):
+                def shift(tree, n, field=field, op=op):
+                    setattr(n, field, ast.BinOp(getattr(n, field), op(), ast.Constant(1)))
+                yield f"slice {field} `{_short(bound)}` → `{_short(bound)} {sign} 1`", shift
+
+    elif isinstance(node, ast.BoolOp):
+        other = ast.Or if isinstance(node.op, ast.And) else ast.And
+        def swap(tree, n, other=other):
+            n.op = other()
+        yield f"`{_short(node)}`: `{type(node.op).__name__.lower()}` → `{other.__name__.lower()}`", swap
+
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        def drop(tree, n):
+            _replace(tree, n, n.operand)
+        yield f"`{_short(node)}` → `{_short(node.operand)}`", drop
+        operand = node.operand
+        if isinstance(operand, ast.Compare) and len(operand.ops) == 1 and type(operand.ops[0]) in COMPLEMENT:
+            def complement(tree, n):
+                compare = n.operand
+                compare.ops = [COMPLEMENT[type(compare.ops[0])]()]
+                _replace(tree, n, compare)
+            mutated = copy.deepcopy(operand)
+            mutated.ops = [COMPLEMENT[type(operand.ops[0])]()]
+            yield f"`{_short(node)}` → `{_short(mutated)}` (differs for NaN)", complement
+
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max"):
+        other_name = "max" if node.func.id == "min" else "min"
+        def swap_name(tree, n, other_name=other_name):
+            n.func.id = other_name
+        yield f"`{_short(node)}`: `{node.func.id}` → `{other_name}`", swap_name
+
+    elif isinstance(node, ast.Return) and isinstance(node.value, ast.Compare | ast.BoolOp | ast.UnaryOp) \
+            and (not isinstance(node.value, ast.UnaryOp) or isinstance(node.value.op, ast.Not)):
+        for constant in (True, False):
+            def constant_return(tree, n, constant=constant):
+                n.value = ast.Constant(constant)
+            yield f"`{_short(node)}` → `return {constant}`", constant_return
+
+    for field in ("body", "orelse", "finalbody"):
+        statements = getattr(node, field, None)
+        if not isinstance(statements, list):
+            continue
+        for k, statement in enumerate(statements):
+            if isinstance(statement, DELETABLE) and not _is_docstring(statement):
+                def delete(tree, n, field=field, k=k):
+                    getattr(n, field)[k] = ast.Pass()
+                yield f"delete `{_short(statement)}` (line {statement.lineno})", delete
+
+
+def mutants_of(path: str) -> list[Mutant]:
+    tree = ast.parse((ROOT / path).read_text())
+    skip = _annotation_nodes(tree)
+    found = []
+    for index, node in enumerate(ast.walk(tree)):
+        if id(node) in skip:
+            continue
+        for description, apply in _mutations(node):
+            line = getattr(node, "lineno", 0)
+            if description.startswith("delete"):  # the statement's line, not its block's
+                line = int(description.rsplit("line ", 1)[1].rstrip(")"))
+                description = description.rsplit(" (line", 1)[0]
+            found.append(Mutant(path, index, line, description, apply))
+    return sorted(found, key=lambda m: (m.line, m.index))
+
+
+# -- running the tests -----------------------------------------------------------------------
+
+def make_copy(into: Path) -> None:
+    """The package and the tests, without compiled files (a stale .pyc would hide a mutant)."""
+    ignore = shutil.ignore_patterns("__pycache__", "__snapshots__", "*.pyc")
+    shutil.copytree(ROOT / "nanoneuron_tui", into / "nanoneuron_tui", ignore=ignore)
+    shutil.copytree(ROOT / "tests", into / "tests", ignore=ignore)
+    shutil.copy(ROOT / "pyproject.toml", into / "pyproject.toml")
+
+
+def start_tests(workdir: Path, tests: list[str]) -> int:
+    """Fork a child that runs ``tests`` on the copy in ``workdir``; returns its pid."""
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.chdir(workdir)
+        sys.path.insert(0, str(workdir))
+        os.environ["PYTHONPATH"] = str(workdir)  # for tests that start `python -m nanoneuron_tui`
+        import pytest
+
+        code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])
+    except BaseException:
+        code = 99
+    os._exit(int(code))
+
+
+def wait_any(running: dict[int, float], timeout: float) -> tuple[int, str]:
+    """Wait for one child: (pid, "survived" | "killed" | "timeout")."""
+    while True:
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid:
+            return pid, "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
+        now = time.monotonic()
+        for child, started in running.items():
+            if now - started > timeout:
+                os.kill(child, signal.SIGKILL)
+                os.waitpid(child, 0)
+                return child, "timeout"
+        time.sleep(0.02)
+
+
+def prepare_parent() -> None:
+    """What every child shares: the heavy imports, done once, and repeatable hypothesis."""
+    sys.dont_write_bytecode = True
+    import hypothesis
+    import pytest  # noqa: F401
+    import textual.app  # noqa: F401 - the tests' conftest imports the app
+
+    hypothesis.settings.register_profile("mutation", derandomize=True, database=None)
+    hypothesis.settings.load_profile("mutation")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("targets", nargs="*", metavar="FILE",
+                        help=f"files to mutate, of: {' '.join(TESTS_FOR)} (default: the first four)")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
+    parser.add_argument("--match", default="", help="only mutants whose label contains this text")
+    parser.add_argument("--list", action="store_true", help="print the mutants and stop")
+    args = parser.parse_args()
+    args.targets = args.targets or DEFAULT_TARGETS
+    if unknown := set(args.targets) - set(TESTS_FOR):
+        parser.error(f"no tests are listed for {', '.join(sorted(unknown))}")
+
+    mutants = [m for path in args.targets for m in mutants_of(path) if args.match in m.label]
+    if args.list:
+        for mutant in mutants:
+            print(mutant.label + (f"   [equivalent: {mutant.equivalent}]" if mutant.equivalent else ""))
+        print(f"{len(mutants)} mutants")
+        return 0
+
+    prepare_parent()
+    originals = {path: (ROOT / path).read_text() for path in args.targets}
+    # Every mutant is compared with the unparsed original, so formatting is never the difference.
+    baseline = {path: ast.unparse(ast.parse(text)) for path, text in originals.items()}
+    with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
+        workdirs = [Path(scratch) / f"copy{k}" for k in range(max(1, args.jobs))]
+        for workdir in workdirs:
+            make_copy(workdir)
+            for path, text in baseline.items():
+                (workdir / path).write_text(text)
+
+        # The unmutated copy must pass, and how long it takes sets the timeout.
+        started = time.monotonic()
+        for path in args.targets:
+            pid = start_tests(workdirs[0], TESTS_FOR[path])
+            if wait_any({pid: time.monotonic()}, timeout=3600)[1] != "survived":
+                print(f"the tests fail without any mutant ({' '.join(TESTS_FOR[path])}): fix them first")
+                return 1
+        timeout = 30 + 4 * (time.monotonic() - started)
+        print(f"{len(mutants)} mutants of {', '.join(args.targets)}; tests pass unmutated "
+              f"in {time.monotonic() - started:.0f} s; timeout {timeout:.0f} s per mutant", flush=True)
+
+        results: dict[str, list[Mutant]] = {"killed": [], "timeout": [], "survived": [], "equivalent": []}
+        free, running = list(workdirs), {}
+        jobs: dict[int, tuple[Mutant, Path]] = {}
+        queue = list(mutants)
+        while queue or running:
+            while queue and free:
+                mutant, workdir = queue.pop(0), free.pop()
+                (workdir / mutant.path).write_text(mutant.source(originals[mutant.path]))
+                pid = start_tests(workdir, TESTS_FOR[mutant.path])
+                running[pid], jobs[pid] = time.monotonic(), (mutant, workdir)
+            pid, outcome = wait_any(running, timeout)
+            del running[pid]
+            mutant, workdir = jobs.pop(pid)
+            (workdir / mutant.path).write_text(baseline[mutant.path])
+            free.append(workdir)
+            if outcome == "survived":
+                outcome = "equivalent" if mutant.equivalent else "survived"
+                print(("equivalent  " if mutant.equivalent else "SURVIVED    ") + mutant.label, flush=True)
+            results[outcome].append(mutant)
+
+    counted = len(mutants) - len(results["equivalent"])
+    survived = len(results["survived"])
+    print(f"\n{len(mutants)} mutants: {len(results['killed'])} killed, {len(results['timeout'])} timed out, "
+          f"{survived} survived, {len(results['equivalent'])} equivalent (not counted)")
+    print(f"survival rate: {survived}/{counted} = {100 * survived / max(counted, 1):.1f}%")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
