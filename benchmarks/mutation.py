@@ -332,6 +332,9 @@ def main() -> int:
                 outcome = "equivalent" if mutant.equivalent else "survived"
                 print(("equivalent  " if mutant.equivalent else "SURVIVED    ") + mutant.label, flush=True)
             results[outcome].append(mutant)
+            done = sum(len(group) for group in results.values())
+            if done % 50 == 0:
+                print(f"  {done}/{len(mutants)} tested, {time.monotonic() - started:.0f} s", flush=True)
 
     counted = len(mutants) - len(results["equivalent"])
     survived = len(results["survived"])
