@@ -15,14 +15,17 @@ package and the unit tests that can reach the file run against it, stopping at
 the first failure. A mutant that no test notices is a behaviour the tests do not
 pin down, unless EQUIVALENT lists it with the reason it cannot change anything.
 
-Each mutant's tests run in a process forked from this one after pytest,
-hypothesis and Textual are imported (the package itself never is, here), so a
-mutant costs its tests and not the start-up. Hypothesis is derandomized and keeps
-no example database, so two runs try the same examples.
+First the unmutated tests run once under coverage, which records which test runs
+which line; a mutant then runs only the tests that run the lines it changes (all
+of them if those lines run on import). Each mutant's tests run in a process
+forked from this one after pytest, hypothesis and Textual are imported (the
+package itself never is, here), so a mutant costs its tests and not the
+start-up. Hypothesis is derandomized and keeps no example database, so two runs
+try the same examples. Needs the ``mutation`` extra (coverage).
 
 Why not mutmut: mutmut 3.8 routes every call of a mutated function through a
 trampoline, and the tests call the literal port in neuron.py millions of times;
-its first pass over these tests had not finished after nine minutes.
+its first pass over these tests had not finished after nine minutes here.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class Mutant:
     path: str
     index: int  # the node's position in ast.walk order of the parsed file
     line: int
+    end_line: int  # the lines whose code changes: line..end_line
     description: str
     apply: Callable[[ast.AST, ast.AST], None]  # (tree, node) -> None, edits the tree in place
 
@@ -124,8 +128,8 @@ def _annotation_nodes(tree: ast.AST) -> set[int]:
     return inside
 
 
-def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST], None]]]:
-    """(description, apply) for every mutation of this one node."""
+def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST], None], ast.AST]]:
+    """(description, apply, the node whose code changes) for every mutation of this one node."""
     if isinstance(node, ast.Compare):
         for k, op in enumerate(node.ops):
             if type(op) in BOUNDARY:
@@ -133,18 +137,18 @@ def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST]
                     n.ops[k] = BOUNDARY[type(n.ops[k])]()
                 mutated = copy.deepcopy(node)
                 flip(None, mutated)
-                yield f"`{_short(node)}` → `{_short(mutated)}`", flip
+                yield f"`{_short(node)}` → `{_short(mutated)}`", flip, node
 
     elif isinstance(node, ast.Constant) and type(node.value) is int:
         for step in (1, -1):
             def move(tree, n, step=step):
                 n.value += step
-            yield f"`{node.value}` → `{node.value + step}`", move
+            yield f"`{node.value}` → `{node.value + step}`", move, node
 
     elif isinstance(node, ast.Constant) and type(node.value) is bool:
         def negate(tree, n):
             n.value = not n.value
-        yield f"`{node.value}` → `{not node.value}`", negate
+        yield f"`{node.value}` → `{not node.value}`", negate, node
 
     elif isinstance(node, ast.Slice):
         for field in ("lower", "upper"):
@@ -154,18 +158,18 @@ def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST]
             for op, sign in ((ast.Add, "+"), (ast.Sub, "-")):
                 def shift(tree, n, field=field, op=op):
                     setattr(n, field, ast.BinOp(getattr(n, field), op(), ast.Constant(1)))
-                yield f"slice {field} `{_short(bound)}` → `{_short(bound)} {sign} 1`", shift
+                yield f"slice {field} `{_short(bound)}` → `{_short(bound)} {sign} 1`", shift, bound
 
     elif isinstance(node, ast.BoolOp):
         other = ast.Or if isinstance(node.op, ast.And) else ast.And
         def swap(tree, n, other=other):
             n.op = other()
-        yield f"`{_short(node)}`: `{type(node.op).__name__.lower()}` → `{other.__name__.lower()}`", swap
+        yield f"`{_short(node)}`: `{type(node.op).__name__.lower()}` → `{other.__name__.lower()}`", swap, node
 
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         def drop(tree, n):
             _replace(tree, n, n.operand)
-        yield f"`{_short(node)}` → `{_short(node.operand)}`", drop
+        yield f"`{_short(node)}` → `{_short(node.operand)}`", drop, node
         operand = node.operand
         if isinstance(operand, ast.Compare) and len(operand.ops) == 1 and type(operand.ops[0]) in COMPLEMENT:
             def complement(tree, n):
@@ -174,20 +178,20 @@ def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST]
                 _replace(tree, n, compare)
             mutated = copy.deepcopy(operand)
             mutated.ops = [COMPLEMENT[type(operand.ops[0])]()]
-            yield f"`{_short(node)}` → `{_short(mutated)}` (differs for NaN)", complement
+            yield f"`{_short(node)}` → `{_short(mutated)}` (differs for NaN)", complement, node
 
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max"):
         other_name = "max" if node.func.id == "min" else "min"
         def swap_name(tree, n, other_name=other_name):
             n.func.id = other_name
-        yield f"`{_short(node)}`: `{node.func.id}` → `{other_name}`", swap_name
+        yield f"`{_short(node)}`: `{node.func.id}` → `{other_name}`", swap_name, node
 
     elif isinstance(node, ast.Return) and isinstance(node.value, ast.Compare | ast.BoolOp | ast.UnaryOp) \
             and (not isinstance(node.value, ast.UnaryOp) or isinstance(node.value.op, ast.Not)):
         for constant in (True, False):
             def constant_return(tree, n, constant=constant):
                 n.value = ast.Constant(constant)
-            yield f"`{_short(node)}` → `return {constant}`", constant_return
+            yield f"`{_short(node)}` → `return {constant}`", constant_return, node
 
     for field in ("body", "orelse", "finalbody"):
         statements = getattr(node, field, None)
@@ -197,7 +201,7 @@ def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST]
             if isinstance(statement, DELETABLE) and not _is_docstring(statement):
                 def delete(tree, n, field=field, k=k):
                     getattr(n, field)[k] = ast.Pass()
-                yield f"delete `{_short(statement)}` (line {statement.lineno})", delete
+                yield f"delete `{_short(statement)}`", delete, statement
 
 
 def mutants_of(path: str) -> list[Mutant]:
@@ -207,12 +211,8 @@ def mutants_of(path: str) -> list[Mutant]:
     for index, node in enumerate(ast.walk(tree)):
         if id(node) in skip:
             continue
-        for description, apply in _mutations(node):
-            line = getattr(node, "lineno", 0)
-            if description.startswith("delete"):  # the statement's line, not its block's
-                line = int(description.rsplit("line ", 1)[1].rstrip(")"))
-                description = description.rsplit(" (line", 1)[0]
-            found.append(Mutant(path, index, line, description, apply))
+        for description, apply, changed in _mutations(node):
+            found.append(Mutant(path, index, changed.lineno, changed.end_lineno, description, apply))
     return sorted(found, key=lambda m: (m.line, m.index))
 
 
@@ -226,8 +226,9 @@ def make_copy(into: Path) -> None:
     shutil.copy(ROOT / "pyproject.toml", into / "pyproject.toml")
 
 
-def start_tests(workdir: Path, tests: list[str]) -> int:
-    """Fork a child that runs ``tests`` on the copy in ``workdir``; returns its pid."""
+def start_tests(workdir: Path, tests: list[str], coverage_of: list[str] | None = None) -> int:
+    """Fork a child that runs ``tests`` on the copy in ``workdir`` (recording which test
+    runs which line of the files ``coverage_of``, if given); returns its pid."""
     pid = os.fork()
     if pid:
         return pid
@@ -240,7 +241,18 @@ def start_tests(workdir: Path, tests: list[str]) -> int:
         os.environ["PYTHONPATH"] = str(workdir)  # for tests that start `python -m nanoneuron_tui`
         import pytest
 
-        code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])
+        if coverage_of is None:
+            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])
+        else:
+            import coverage
+
+            recorder = coverage.Coverage(data_file=str(workdir / ".coverage"), config_file=False,
+                                         include=[str(workdir / path) for path in coverage_of])
+            recorder.set_option("run:dynamic_context", "test_function")
+            recorder.start()
+            code = pytest.main(["-q", "-p", "no:cacheprovider", *tests])
+            recorder.stop()
+            recorder.save()
     except BaseException:
         code = 99
     os._exit(int(code))
@@ -259,6 +271,46 @@ def wait_any(running: dict[int, float], timeout: float) -> tuple[int, str]:
                 os.waitpid(child, 0)
                 return child, "timeout"
         time.sleep(0.02)
+
+
+def test_ids(test_file: str) -> dict[str, str]:
+    """Coverage's name for each test in a file (``tests.test_x.test_y``) -> pytest's (``tests/test_x.py::test_y``)."""
+    module = test_file.removesuffix(".py").replace("/", ".")
+    tree = ast.parse((ROOT / test_file).read_text())
+    ids = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
+            ids[f"{module}.{node.name}"] = f"{test_file}::{node.name}"
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            for method in node.body:
+                if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) and method.name.startswith("test"):
+                    ids[f"{module}.{node.name}.{method.name}"] = f"{test_file}::{node.name}::{method.name}"
+    return ids  # in the order pytest runs them
+
+
+class TestMap:
+    """Which tests run which line: a mutant only needs the tests that run the code it changes."""
+
+    def __init__(self, coverage_file: Path, workdir: Path) -> None:
+        import coverage
+
+        data = coverage.CoverageData(basename=str(coverage_file))
+        data.read()
+        self.lines: dict[str, dict[int, set[str]]] = {}
+        for measured in data.measured_files():
+            path = str(Path(measured).relative_to(workdir))
+            self.lines[path] = {line: set(contexts) for line, contexts in data.contexts_by_lineno(measured).items()}
+
+    def tests_for(self, mutant: Mutant) -> list[str]:
+        """The tests that run the mutant's lines, in the order pytest would run them; all of the
+        file's tests if the lines run on import (a constant, a default, a class body)."""
+        ordered = {name: node for test_file in TESTS_FOR[mutant.path] for name, node in test_ids(test_file).items()}
+        reaching: set[str] = set()
+        for line in range(mutant.line, mutant.end_line + 1):
+            reaching |= self.lines.get(mutant.path, {}).get(line, set())
+        if "" in reaching:  # the empty context: code run while importing, before any test
+            return list(TESTS_FOR[mutant.path])
+        return [node for name, node in ordered.items() if name in reaching]
 
 
 def prepare_parent() -> None:
@@ -295,6 +347,7 @@ def main() -> int:
     originals = {path: (ROOT / path).read_text() for path in args.targets}
     # Every mutant is compared with the unparsed original, so formatting is never the difference.
     baseline = {path: ast.unparse(ast.parse(text)) for path, text in originals.items()}
+    all_tests = list(dict.fromkeys(test for path in args.targets for test in TESTS_FOR[path]))
     with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
         workdirs = [Path(scratch) / f"copy{k}" for k in range(max(1, args.jobs))]
         for workdir in workdirs:
@@ -302,39 +355,52 @@ def main() -> int:
             for path, text in baseline.items():
                 (workdir / path).write_text(text)
 
-        # The unmutated copy must pass, and how long it takes sets the timeout.
+        # The unmutated copy must pass; this run also records which test runs which line,
+        # and how long it takes sets the timeout.
         started = time.monotonic()
-        for path in args.targets:
-            pid = start_tests(workdirs[0], TESTS_FOR[path])
-            if wait_any({pid: time.monotonic()}, timeout=3600)[1] != "survived":
-                print(f"the tests fail without any mutant ({' '.join(TESTS_FOR[path])}): fix them first")
-                return 1
-        timeout = 30 + 4 * (time.monotonic() - started)
+        pid = start_tests(workdirs[0], all_tests, coverage_of=args.targets)
+        if wait_any({pid: started}, timeout=3600)[1] != "survived":
+            print(f"the tests fail without any mutant ({' '.join(all_tests)}): fix them first")
+            return 1
+        tests_map = TestMap(workdirs[0] / ".coverage", workdirs[0])
+        timeout = 30 + 1.5 * (time.monotonic() - started)
         print(f"{len(mutants)} mutants of {', '.join(args.targets)}; tests pass unmutated "
               f"in {time.monotonic() - started:.0f} s; timeout {timeout:.0f} s per mutant", flush=True)
 
         results: dict[str, list[Mutant]] = {"killed": [], "timeout": [], "survived": [], "equivalent": []}
+
+        def record(mutant: Mutant, outcome: str, why: str = "") -> None:
+            if outcome == "survived" and mutant.equivalent:
+                outcome = "equivalent"
+            if outcome in ("survived", "equivalent"):
+                print(f"{outcome.upper() if outcome == 'survived' else outcome:<11} {mutant.label}{why}", flush=True)
+            results[outcome].append(mutant)
+            done = sum(len(group) for group in results.values())
+            if done % 50 == 0:
+                print(f"  {done}/{len(mutants)} tested, {time.monotonic() - started:.0f} s", flush=True)
+
         free, running = list(workdirs), {}
         jobs: dict[int, tuple[Mutant, Path]] = {}
         queue = list(mutants)
         while queue or running:
             while queue and free:
-                mutant, workdir = queue.pop(0), free.pop()
+                mutant = queue.pop(0)
+                tests = tests_map.tests_for(mutant)
+                if not tests:
+                    record(mutant, "survived", "   (no test runs this line)")
+                    continue
+                workdir = free.pop()
                 (workdir / mutant.path).write_text(mutant.source(originals[mutant.path]))
-                pid = start_tests(workdir, TESTS_FOR[mutant.path])
+                pid = start_tests(workdir, tests)
                 running[pid], jobs[pid] = time.monotonic(), (mutant, workdir)
+            if not running:
+                continue
             pid, outcome = wait_any(running, timeout)
             del running[pid]
             mutant, workdir = jobs.pop(pid)
             (workdir / mutant.path).write_text(baseline[mutant.path])
             free.append(workdir)
-            if outcome == "survived":
-                outcome = "equivalent" if mutant.equivalent else "survived"
-                print(("equivalent  " if mutant.equivalent else "SURVIVED    ") + mutant.label, flush=True)
-            results[outcome].append(mutant)
-            done = sum(len(group) for group in results.values())
-            if done % 50 == 0:
-                print(f"  {done}/{len(mutants)} tested, {time.monotonic() - started:.0f} s", flush=True)
+            record(mutant, outcome)
 
     counted = len(mutants) - len(results["equivalent"])
     survived = len(results["survived"])
