@@ -345,15 +345,11 @@ def main() -> int:
 
     prepare_parent()
     originals = {path: (ROOT / path).read_text() for path in args.targets}
-    # Every mutant is compared with the unparsed original, so formatting is never the difference.
-    baseline = {path: ast.unparse(ast.parse(text)) for path, text in originals.items()}
     all_tests = list(dict.fromkeys(test for path in args.targets for test in TESTS_FOR[path]))
     with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
         workdirs = [Path(scratch) / f"copy{k}" for k in range(max(1, args.jobs))]
         for workdir in workdirs:
             make_copy(workdir)
-            for path, text in baseline.items():
-                (workdir / path).write_text(text)
 
         # The unmutated copy must pass; this run also records which test runs which line,
         # and how long it takes sets the timeout.
@@ -398,7 +394,7 @@ def main() -> int:
             pid, outcome = wait_any(running, timeout)
             del running[pid]
             mutant, workdir = jobs.pop(pid)
-            (workdir / mutant.path).write_text(baseline[mutant.path])
+            (workdir / mutant.path).write_text(originals[mutant.path])
             free.append(workdir)
             record(mutant, outcome)
 
