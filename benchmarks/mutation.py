@@ -20,8 +20,9 @@ which line; a mutant then runs only the tests that run the lines it changes (all
 of them if those lines run on import). Each mutant's tests run in a process
 forked from this one after pytest, hypothesis and Textual are imported (the
 package itself never is, here), so a mutant costs its tests and not the
-start-up. Hypothesis is derandomized and keeps no example database, so two runs
-try the same examples. Needs the ``mutation`` extra (coverage).
+start-up; the quickest tests run first. Hypothesis is derandomized, keeps no
+example database and tries at most 25 examples a test (``--examples``), so two
+runs try the same examples. Needs the ``mutation`` extra (coverage).
 
 Why not mutmut: mutmut 3.8 routes every call of a mutated function through a
 trampoline, and the tests call the literal port in neuron.py millions of times;
@@ -33,6 +34,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import json
 import os
 import shutil
 import signal
@@ -249,24 +251,37 @@ def start_tests(workdir: Path, tests: list[str], coverage_of: list[str] | None =
             recorder = coverage.Coverage(data_file=str(workdir / ".coverage"), config_file=False,
                                          include=[str(workdir / path) for path in coverage_of])
             recorder.set_option("run:dynamic_context", "test_function")
+            timer = Durations()
             recorder.start()
-            code = pytest.main(["-q", "-p", "no:cacheprovider", *tests])
+            code = pytest.main(["-q", "-p", "no:cacheprovider", *tests], plugins=[timer])
             recorder.stop()
             recorder.save()
+            (workdir / "durations.json").write_text(json.dumps(timer.seconds))
     except BaseException:
         code = 99
     os._exit(int(code))
 
 
-def wait_any(running: dict[int, float], timeout: float) -> tuple[int, str]:
-    """Wait for one child: (pid, "survived" | "killed" | "timeout")."""
+class Durations:
+    """A pytest plugin: how long each test took (all its parameters together)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report) -> None:
+        test = report.nodeid.split("[")[0]
+        self.seconds[test] = self.seconds.get(test, 0.0) + report.duration
+
+
+def wait_any(running: dict[int, float]) -> tuple[int, str]:
+    """Wait for one child (pid -> when it must end): (pid, "survived" | "killed" | "timeout")."""
     while True:
         pid, status = os.waitpid(-1, os.WNOHANG)
         if pid:
             return pid, "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
         now = time.monotonic()
-        for child, started in running.items():
-            if now - started > timeout:
+        for child, deadline in running.items():
+            if now > deadline:
                 os.kill(child, signal.SIGKILL)
                 os.waitpid(child, 0)
                 return child, "timeout"
@@ -291,37 +306,50 @@ def test_ids(test_file: str) -> dict[str, str]:
 class TestMap:
     """Which tests run which line: a mutant only needs the tests that run the code it changes."""
 
-    def __init__(self, coverage_file: Path, workdir: Path) -> None:
+    def __init__(self, workdir: Path) -> None:
         import coverage
 
-        data = coverage.CoverageData(basename=str(coverage_file))
+        self.seconds = json.loads((workdir / "durations.json").read_text())
+        data = coverage.CoverageData(basename=str(workdir / ".coverage"))
         data.read()
         self.lines: dict[str, dict[int, set[str]]] = {}
         for measured in data.measured_files():
             path = str(Path(measured).relative_to(workdir))
             self.lines[path] = {line: set(contexts) for line, contexts in data.contexts_by_lineno(measured).items()}
 
+    def duration(self, tests: list[str]) -> float:
+        return sum(self.seconds.get(test, 0.0) for test in tests)
+
     def tests_for(self, mutant: Mutant) -> list[str]:
-        """The tests that run the mutant's lines, in the order pytest would run them; all of the
-        file's tests if the lines run on import (a constant, a default, a class body)."""
+        """The tests that run the mutant's lines, or all of the file's tests if the lines run on
+        import (a constant, a default, a class body); the quickest first, since the first failure ends the run."""
         ordered = {name: node for test_file in TESTS_FOR[mutant.path] for name, node in test_ids(test_file).items()}
         reaching: set[str] = set()
         for line in range(mutant.line, mutant.end_line + 1):
             reaching |= self.lines.get(mutant.path, {}).get(line, set())
-        if "" in reaching:  # the empty context: code run while importing, before any test
-            return list(TESTS_FOR[mutant.path])
-        return [node for name, node in ordered.items() if name in reaching]
+        if "" not in reaching:  # the empty context: code run while importing, before any test
+            ordered = {name: node for name, node in ordered.items() if name in reaching}
+        return sorted(ordered.values(), key=lambda node: self.seconds.get(node, 0.0))
 
 
-def prepare_parent() -> None:
-    """What every child shares: the heavy imports, done once, and repeatable hypothesis."""
+def prepare_parent(examples: int) -> None:
+    """What every child shares: the heavy imports, done once, and repeatable, smaller hypothesis runs."""
     sys.dont_write_bytecode = True
     import hypothesis
     import pytest  # noqa: F401
     import textual.app  # noqa: F401 - the tests' conftest imports the app
 
-    hypothesis.settings.register_profile("mutation", derandomize=True, database=None)
+    hypothesis.settings.register_profile("mutation", derandomize=True, database=None, max_examples=examples)
     hypothesis.settings.load_profile("mutation")
+    # A test's own @settings(max_examples=...) would win over the profile: cap it too.
+    explicit = hypothesis.settings.__init__
+
+    def capped(self, parent=None, **changes):
+        if "max_examples" in changes:
+            changes["max_examples"] = min(changes["max_examples"], examples)
+        explicit(self, parent, **changes)
+
+    hypothesis.settings.__init__ = capped
 
 
 def main() -> int:
@@ -330,6 +358,8 @@ def main() -> int:
                         help=f"files to mutate, of: {' '.join(TESTS_FOR)} (default: the first four)")
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--match", default="", help="only mutants whose label contains this text")
+    parser.add_argument("--examples", type=int, default=25,
+                        help="at most this many examples per hypothesis test (default 25)")
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     args = parser.parse_args()
     args.targets = args.targets or DEFAULT_TARGETS
@@ -343,7 +373,7 @@ def main() -> int:
         print(f"{len(mutants)} mutants")
         return 0
 
-    prepare_parent()
+    prepare_parent(args.examples)
     originals = {path: (ROOT / path).read_text() for path in args.targets}
     all_tests = list(dict.fromkeys(test for path in args.targets for test in TESTS_FOR[path]))
     with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
@@ -351,17 +381,16 @@ def main() -> int:
         for workdir in workdirs:
             make_copy(workdir)
 
-        # The unmutated copy must pass; this run also records which test runs which line,
-        # and how long it takes sets the timeout.
+        # The unmutated copy must pass; this run also records which test runs which line, and
+        # how long each test takes (under coverage: slower than a mutant's run), which sets the timeouts.
         started = time.monotonic()
         pid = start_tests(workdirs[0], all_tests, coverage_of=args.targets)
-        if wait_any({pid: started}, timeout=3600)[1] != "survived":
+        if wait_any({pid: started + 3600})[1] != "survived":
             print(f"the tests fail without any mutant ({' '.join(all_tests)}): fix them first")
             return 1
-        tests_map = TestMap(workdirs[0] / ".coverage", workdirs[0])
-        timeout = 30 + 1.5 * (time.monotonic() - started)
+        tests_map = TestMap(workdirs[0])
         print(f"{len(mutants)} mutants of {', '.join(args.targets)}; tests pass unmutated "
-              f"in {time.monotonic() - started:.0f} s; timeout {timeout:.0f} s per mutant", flush=True)
+              f"in {time.monotonic() - started:.0f} s", flush=True)
 
         results: dict[str, list[Mutant]] = {"killed": [], "timeout": [], "survived": [], "equivalent": []}
 
@@ -388,10 +417,11 @@ def main() -> int:
                 workdir = free.pop()
                 (workdir / mutant.path).write_text(mutant.source(originals[mutant.path]))
                 pid = start_tests(workdir, tests)
-                running[pid], jobs[pid] = time.monotonic(), (mutant, workdir)
+                running[pid] = time.monotonic() + 30 + 3 * tests_map.duration(tests)
+                jobs[pid] = mutant, workdir
             if not running:
                 continue
-            pid, outcome = wait_any(running, timeout)
+            pid, outcome = wait_any(running)
             del running[pid]
             mutant, workdir = jobs.pop(pid)
             (workdir / mutant.path).write_text(originals[mutant.path])
