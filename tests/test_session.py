@@ -334,3 +334,17 @@ def test_new_data_starts_over_with_the_same_settings():
     s.use_data(data)
     assert s.epoch == 0 and s.data is data and s.run.data is data and s.hyper.alpha == 0.0004
     assert s.max_stable_alpha == max_stable_alpha(data.train)
+
+
+def test_a_view_and_a_beat_are_snapshots_nobody_can_change():
+    from dataclasses import FrozenInstanceError
+
+    s = session(every=10)
+    view = s.view()
+    s.start()
+    beat = s.train_towards_report()
+    with pytest.raises(FrozenInstanceError):
+        view.state = State.RUNNING
+    with pytest.raises(FrozenInstanceError):
+        beat.running = False
+    assert view.state is State.PAUSED and view.epoch == 0 and s.epoch == 10

@@ -362,3 +362,13 @@ def test_a_start_on_the_best_line_stays_there_for_every_alpha():
         descent = Descent(fit, fit.w_best, fit.b_best, alpha)
         assert descent.first_epoch_over(DIVERGENCE_FACTOR * fit.residual_cost) is None
         assert descent.neuron(10**6) == (fit.w_best, fit.b_best)
+
+
+def test_the_run_s_parts_are_immutable():
+    from dataclasses import FrozenInstanceError
+
+    run = Run(celsius_to_fahrenheit_data(), 0.3, 0.7, 0.0005).with_alpha(10, 0.0004)
+    for part, field in ((run.segments[0], "alpha"), (run.at(5), "w"), (modes(run.train_fit, 0.0005)[0], "lam")):
+        with pytest.raises(FrozenInstanceError):
+            setattr(part, field, 0.0)
+    assert run.alpha_at(5) == 0.0005 and run.segments[0].alpha == 0.0005
