@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
 import sys
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,22 +12,24 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import exit_codes, persist
+from nanoneuron_tui import exit_codes, glyphs, lifecycle, persist
+from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
-from nanoneuron_tui.widgets.cost_plot import CostPlot
+from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
+from nanoneuron_tui.widgets.cost_surface import CostSurfaceView, Ghost
 from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
+from nanoneuron_tui.widgets.projector import Projector
 from nanoneuron_tui.widgets.readouts import Readouts
 from nanoneuron_tui.widgets.timeline import Timeline
 from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
@@ -40,7 +39,7 @@ SSH_FPS = 4  # over SSH every byte crosses the link
 TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stretch...
 BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
-HANGUP_DEADLINE = 0.8  # seconds: after a hang-up the process is gone by then, whatever else happens
+WIDE = 150  # columns from which every plot has room beside the others
 
 
 class Trained(Message):
@@ -67,11 +66,14 @@ class TooSmall(Static):
 
 
 class NanoNeuronApp(App[None]):
+    _ascii_filter = glyphs.AsciiOnly()
+
     CSS_PATH = "app.tcss"
     TITLE = "NanoNeuron"
     # On short terminals the title line goes, so the panes keep their rows;
     # below the minimum size a notice replaces the panes.
-    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-wide-enough")]
+    # From WIDE columns the cost plot, the fit view and the surface are all on screen.
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-wide-enough"), (WIDE, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_SIZE[1], "-short"), (30, "-tall")]
     AUTO_FOCUS = None  # no field has focus at start, so the letter keys work at once
     ENABLE_COMMAND_PALETTE = True
@@ -96,6 +98,10 @@ class NanoNeuronApp(App[None]):
         # Last in the footer: on a narrow terminal it is the one that gets cut.
         Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
         Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("z,f11", "cycle_cost_view", "Cost view", show=False),
+        Binding("c", "toggle_surface", "Surface", show=False),
+        Binding("m", "toggle_pin", "Pin run", show=False),
+        Binding("P", "toggle_projector", "Projector", show=False),
     ]
 
     def __init__(
@@ -105,12 +111,18 @@ class NanoNeuronApp(App[None]):
         run: bool = False,
         fps: float | None = None,
         state_path: Path | None = None,
+        session_file: lifecycle.SessionFile | None = None,
+        projector: bool = False,
     ) -> None:
         super().__init__()
         # Calm over a slow link: nothing moves unless training moves it.
         self.animation_level = "none"
         self.session = session
         self.state_path = state_path  # where the session is saved on quit or hang-up
+        self.session_file = session_file  # the same, owned (locked) by this process
+        if session_file is not None:
+            self.state_path = session_file.path
+        self._event_loop: asyncio.AbstractEventLoop | None = None
         self.save_problem: str | None = None
         self.fps = fps or default_fps()
         self.frame_interval = 1 / self.fps
@@ -118,6 +130,7 @@ class NanoNeuronApp(App[None]):
         # second, or at the frame rate if that is lower (large ones less often).
         self.plot_interval = max(0.5, self.frame_interval)
         self._start_running = run
+        self._projector = projector
         self._shown_version = -1
         self._shown_state: State | None = None
 
@@ -132,8 +145,13 @@ class NanoNeuronApp(App[None]):
                 yield Readouts(id="readouts")
                 yield PredictionBox(id="prediction")
             with Vertical(id="right"):
-                yield CostPlot(min_interval=self.plot_interval, id="cost-plot")
-                yield FitView(min_interval=self.plot_interval, id="fit-view")
+                yield Projector(id="projector")
+                with Horizontal(id="plots"):
+                    # Narrow: the curves, or (c) the surface in their place. Wide: all three.
+                    with Vertical(id="curves"):
+                        yield CostPlot(min_interval=self.plot_interval, id="cost-plot")
+                        yield FitView(min_interval=self.plot_interval, id="fit-view")
+                    yield CostSurfaceView(min_interval=self.plot_interval, id="cost-surface")
         yield Timeline(id="timeline")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -142,12 +160,13 @@ class NanoNeuronApp(App[None]):
         form = self.query_one("#hyperparameters")
         form.border_title = "Hyperparameters"
         form.border_subtitle = "Enter applies · Esc leaves"
-        self.query_one("#cost-plot").border_title = "Cost (log)  [#0087ff]━ train[/]  [#ff8700]· test[/]"
         self.query_one("#prediction").border_title = "Ask it"
+        self.screen.set_class(self._projector, "-projector")
         self._show_data_labels()
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            # A dropped SSH connection sends SIGHUP: save, stop, leave.
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
+        self._event_loop = asyncio.get_running_loop()
+        if self.session_file is not None:
+            for note in self.session_file.start_notes():
+                self.notify(note, timeout=15)
         self.render_view()
         if self._start_running:
             self.session.start()
@@ -157,10 +176,11 @@ class NanoNeuronApp(App[None]):
     # -- saving and leaving ---------------------------------------------------------
 
     def save_session(self) -> None:
-        if self.state_path is None:
-            return
         try:
-            persist.save_session(self.session, self.state_path)
+            if self.session_file is not None:
+                self.session_file.save(self.session)
+            elif self.state_path is not None:
+                persist.save_session(self.session, self.state_path)
         except persist.PersistError as problem:
             self.save_problem = str(problem)
 
@@ -168,17 +188,23 @@ class NanoNeuronApp(App[None]):
         self.save_session()
         self.exit()
 
-    def hang_up(self) -> None:
-        """The terminal is gone: save, stop training and exit, within a second whatever happens."""
+    def leave_soon(self, return_code: int) -> None:
+        """Stop training and exit with ``return_code``; callable from any thread, returns at once.
+
+        A stop signal calls this after saving (lifecycle.SignalWatch); if the event
+        loop is stuck behind a terminal that stopped reading, the watch ends the process.
+        """
+        if self._event_loop is not None:
+            self._event_loop.call_soon_threadsafe(self._leave, return_code)
+
+    def _leave(self, return_code: int) -> None:
         self.session.pause()
-        self.save_session()
-        # Nothing can be drawn on a dead terminal; if shutting down stalls
-        # on it, the watchdog ends the process rather than let it spin.
-        watchdog = threading.Timer(HANGUP_DEADLINE, os._exit, args=(129,))
-        watchdog.daemon = True
-        watchdog.start()
         self.workers.cancel_all()
-        self.exit(return_code=129)
+        self.exit(return_code=return_code)
+
+    def get_line_filters(self):
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if glyphs.ascii_only() else filters
 
     def _ask_path(self, title: str, default: str, then) -> None:
         def answered(path: str | None) -> None:
@@ -192,7 +218,7 @@ class NanoNeuronApp(App[None]):
             try:
                 view = self.session.view()
                 persist.save_model(path, w=view.w, b=view.b, epoch=view.epoch,
-                                   init=(view.w0, view.b0), hyper=view.hyper)
+                                   init=(view.w0, view.b0), hyper=view.hyper, data=view.data)
             except persist.PersistError as problem:
                 self.notify(str(problem), severity="error")
             else:
@@ -202,15 +228,28 @@ class NanoNeuronApp(App[None]):
 
     def action_load_model(self) -> None:
         def load(path: Path) -> None:
-            try:
-                model = persist.load_model(path)
-            except persist.PersistError as problem:
-                self.notify(str(problem), severity="error")
-                return
-            self._act(lambda: self.session.adopt_model(model))
-            self.notify(f"Loaded the model from {path} at epoch {model['epoch']:,}")
+            # Off the event loop: the model's own data may be a large file to read.
+            self.run_worker(lambda: self._load_model(path), thread=True, exclusive=True, group="load-model")
 
         self._ask_path("Load a model saved as JSON:", "nanoneuron-model.json", load)
+
+    def _load_model(self, path: Path) -> None:
+        try:
+            model = persist.load_model(path)
+            # A model's w and b mean something only in the units it was trained in.
+            data = build_data(model.data) if model.data_mismatch(self.session.data.spec) else None
+        except (persist.PersistError, DataError) as problem:
+            self.call_from_thread(self.notify, str(problem), severity="error")
+            return
+        self.call_from_thread(self._adopt_model, model, data, path)
+
+    def _adopt_model(self, model: persist.SavedModel, data: DataSet | None, path: Path) -> None:
+        if data is not None:
+            self._act(lambda: self.session.use_data(data))
+            self._show_data_labels()
+        self._act(lambda: self.session.adopt_model(model.as_dict()))
+        switched = f"; it was trained on {data.name}, now the data too" if data is not None else ""
+        self.notify(f"Loaded the model from {path} at epoch {model.epoch:,}{switched}")
 
     def action_export_history(self) -> None:
         def export(path: Path) -> None:
@@ -244,26 +283,25 @@ class NanoNeuronApp(App[None]):
             )
         self._shown_state = view.state
         self.query_one(Readouts).show(view)
-        cost_plot = self.query_one(CostPlot)
-        cost_plot.show(view, urgent)
-        subtitle = (
-            f"[b]{view.run.alpha_advice}[/]"
-            if view.state is State.DIVERGED else ""
-        )
-        if cost_plot.border_subtitle != subtitle:  # setting it repaints the pane
-            cost_plot.border_subtitle = subtitle
-        self.query_one(FitView).show(view, urgent)
+        pinned = view.pinned if view.pinned is not None and view.pinned.run.data.spec == view.data.spec else None
+        ghost_label = f"pinned α={pinned.alpha:g}" if pinned else None
+        note = f"[b]{view.run.alpha_advice}[/]" if view.state is State.DIVERGED else ""
+        self.query_one(CostPlot).show(curves_of(
+            view, pinned and (pinned.run.cost, pinned.run.first_epoch, pinned.epoch), ghost_label, note,
+            f"α={view.hyper.alpha:g}" if pinned else "train"), urgent)
+        self.query_one(FitView).show(view.data, (view.w, view.b), pinned and pinned.run.neuron(pinned.epoch),
+                                     ghost_label, urgent)
+        self.query_one(CostSurfaceView).show(view.run, view.epoch, pinned and Ghost(pinned.run, pinned.epoch), urgent)
+        if self.screen.has_class("-projector"):
+            self.query_one(Projector).show(view)
         self.query_one(PredictionBox).show(view)
         self.query_one(HyperparameterForm).show(view.hyper)
         self.query_one(Timeline).show(view)
 
     def on_trained(self, message: Trained) -> None:
-        try:
-            self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
-        except NoMatches:
-            # A report that was on its way while the app shuts down finds its panes gone.
-            if not (self._exit or self._closing):
-                raise
+        if not self.is_running:
+            return  # shutting down: a report that was still queued may find the panes gone
+        self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
 
     # -- the training thread ------------------------------------------------------
 
@@ -363,10 +401,41 @@ class NanoNeuronApp(App[None]):
         self.query_one("#title", Static).update(
             f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b{normalized}"
         )
-        self.query_one("#fit-view").border_title = f"Fit: {data.y_label} against {data.x_label}"
         # The title line is hidden on short terminals; the pane says it too.
         self.query_one("#readouts").border_title = "Neuron" + (" (x normalized)" if data.spec.normalize else "")
         self.query_one(PredictionBox).set_unit(data.x_label)
+
+    def action_cycle_cost_view(self) -> None:
+        view = self.query_one(CostPlot).cycle_view()
+        self.notify(f"Cost plot: {view}", timeout=2)
+
+    def action_toggle_surface(self) -> None:
+        """Narrow terminals: the cost surface in place of the cost plot and fit view, and back."""
+        showing = not self.screen.has_class("-surface")
+        self.screen.set_class(showing, "-surface")
+        if self.screen.has_class("-wide"):
+            self.notify("All the plots are on screen already: the surface is on the right.", timeout=3)
+
+    def action_toggle_pin(self) -> None:
+        pinned = self.session.toggle_pin()
+        self.render_view()
+        if pinned is None:
+            self.notify("Unpinned: the ghost run is gone.", timeout=3)
+        else:
+            self.notify(f"Pinned this run (alpha {pinned.alpha:g}) as a ghost: change alpha, r, and compare.",
+                        timeout=4)
+
+    def action_toggle_projector(self) -> None:
+        showing = not self.screen.has_class("-projector")
+        self.screen.set_class(showing, "-projector")
+        if showing:
+            self.query_one(Projector).show(self.session.view())
+            if self.size.width < WIDE:
+                self.notify(f"Projector digits need about {WIDE} columns to sit beside the plots.", timeout=3)
+
+    def action_toggle_residuals(self) -> None:
+        shown = self.query_one(FitView).toggle_residuals()
+        self.notify("Residual sticks: y − ŷ for a few points" if shown else "Residual sticks off", timeout=2)
 
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)
@@ -397,6 +466,15 @@ class NanoNeuronApp(App[None]):
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
             ("Export cost history", "Write the cost of every epoch of the run so far as CSV",
              self.action_export_history),
+            ("Cost plot: next view", "Whole run, first epochs, recent window or follow (z, F11)",
+             self.action_cycle_cost_view),
+            ("Cost surface", "The cost over (w, b) and the path down it; narrow terminals swap it in (c)",
+             self.action_toggle_surface),
+            ("Pin or unpin this run", "Keep this run as a faint ghost to compare the next one with (m)",
+             self.action_toggle_pin),
+            ("Projector mode", "w, b and the cost in large digits (P, --projector)", self.action_toggle_projector),
+            ("Fit view: residual sticks", "Show y − ŷ for a few points, what the cost squares",
+             self.action_toggle_residuals),
         ):
             yield SystemCommand(title, help_text, action)
 
@@ -409,11 +487,28 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
-def run_app(session: Session, *, run: bool = False, fps: float | None = None,
-            state_path: Path | None = None) -> int:
-    """Show ``session`` until the user quits; the exit code for the process."""
-    app = NanoNeuronApp(session, run=run, fps=fps, state_path=state_path)
+def run_app(session: Session, *, session_file: lifecycle.SessionFile, watch: lifecycle.SignalWatch,
+            run: bool = False, fps: float | None = None, ascii_only: bool = False,
+            projector: bool = False) -> int:
+    """Show ``session`` until the user quits, a signal stops it or the terminal goes; the exit code."""
+    term = os.environ.get("TERM")
+    if problem := glyphs.cannot_draw(term):
+        print(f"nanoneuron: error: {problem}", file=sys.stderr)
+        return exit_codes.USAGE
+    glyphs.use_ascii(ascii_only or glyphs.needs_ascii(term))
+    app = NanoNeuronApp(session, run=run, fps=fps, session_file=session_file, projector=projector)
+    session_file.started_with(session)
+    watch.attach(save=lambda: session_file.save_for_exit(session), leave=app.leave_soon)
+    autosaver = lifecycle.Autosaver(session, lambda: session_file.save(session),
+                                    report=lambda problem: setattr(app, "save_problem", problem))
+    autosaver.start()
     app.run()
+    watch.terminal_restored()
+    autosaver.stop()
+    if watch.code is not None:
+        lifecycle.say(watch.line())
+        return watch.code
+    session_file.release()
     if app.save_problem:
         print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)
         return app.return_code or exit_codes.FAILED

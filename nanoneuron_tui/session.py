@@ -46,6 +46,18 @@ def sample_epochs(first: int, last: int, count: int = HISTORY_POINTS) -> list[in
 
 
 @dataclass(frozen=True)
+class Pinned:
+    """A run kept on screen as a faint ghost, to compare a new run (another alpha, say) against."""
+
+    run: Run
+    epoch: int  # how far it had got when pinned
+
+    @property
+    def alpha(self) -> float:
+        return self.run.alpha_at(self.epoch)
+
+
+@dataclass(frozen=True)
 class View:
     """Everything the panes show, taken at one instant: the run, and the epoch on screen."""
 
@@ -58,6 +70,7 @@ class View:
     moment: Moment  # the run at the cursor
     init_pending: bool  # the init fields differ from the neuron being trained
     fast_forward: bool
+    pinned: Pinned | None = None
 
     # The moment's numbers, by the names the panes use.
     epoch = property(lambda self: self.moment.epoch)
@@ -133,6 +146,7 @@ class Session:
         self._data = data or celsius_to_fahrenheit_data()
         self._hyper = (hyper or Hyperparameters()).with_seed()
         self._version = 0
+        self._pinned: Pinned | None = None
         with self._lock:
             self._start(self._hyper)
 
@@ -161,6 +175,10 @@ class Session:
     @property
     def fast_forward(self) -> bool:
         return self._fast_forward
+
+    @property
+    def pinned(self) -> Pinned | None:
+        return self._pinned
 
     @property
     def max_stable_alpha(self) -> float:
@@ -211,6 +229,7 @@ class Session:
         """Learn from other data: back to epoch 0, same hyperparameters."""
         with self._lock:
             self._data = data
+            self._pinned = None  # a run on other data has other axes
             self._start(self._hyper)
 
     # -- saving and restoring --------------------------------------------------
@@ -224,13 +243,18 @@ class Session:
                 "run": self._run.to_dict(),
                 "epoch": self._epoch,
                 "state": State.PAUSED.value if self._state is State.RUNNING else self._state.value,
+                "pinned": None if self._pinned is None else {
+                    "run": self._pinned.run.to_dict(), "epoch": self._pinned.epoch,
+                },
             }
 
     @classmethod
-    def restore(cls, hyper: Hyperparameters, data: DataSet, run: Run, epoch: int) -> Session:
+    def restore(cls, hyper: Hyperparameters, data: DataSet, run: Run, epoch: int,
+                pinned: Pinned | None = None) -> Session:
         """A session standing at ``epoch`` of ``run`` (checked by persist.py); it comes back paused."""
         session = cls(hyper, data)
         with session._lock:
+            session._pinned = pinned
             session._start(hyper, run, epoch)
         return session
 
@@ -256,6 +280,7 @@ class Session:
                 moment=self._run.at(self._epoch),
                 init_pending=self._hyper.initial_neuron() != (self._run.w0, self._run.b0),
                 fast_forward=self._fast_forward,
+                pinned=self._pinned,
             )
 
     # -- what the learner does ---------------------------------------------
@@ -326,6 +351,13 @@ class Session:
                 self._fast_forward = True
                 self._state = State.RUNNING
             self._changed()
+
+    def toggle_pin(self) -> Pinned | None:
+        """Pin the run as it stands, to compare the next one against; or unpin it. Returns the pin."""
+        with self._lock:
+            self._pinned = None if self._pinned is not None else Pinned(self._run, self._epoch)
+            self._changed()
+            return self._pinned
 
     def reset(self, new_random_start: bool = False) -> None:
         """Back to epoch 0 from the initial w and b, or from a fresh random pair."""

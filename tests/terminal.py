@@ -10,9 +10,12 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+SGR = re.compile(r"\x1b\[[0-9;:]*m")  # a colour or attribute escape code
 
 
 def installed_nanoneuron() -> str:
@@ -55,29 +58,60 @@ class Terminal:
         self.tmux("resize-window", "-t", self.session, "-x", str(cols), "-y", str(rows))
 
     def keys(self, *keys: str) -> None:
-        for key in keys:
+        """Press keys one by one, a moment apart (an Escape followed at once by
+        a letter would read as alt+letter); returns as soon as the last is sent."""
+        for i, key in enumerate(keys):
+            if i:
+                time.sleep(0.05)
             self.tmux("send-keys", "-t", self.session, key)
-            time.sleep(0.05)
 
     def type(self, text: str) -> None:
         self.tmux("send-keys", "-t", self.session, "-l", text)
 
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.session)
+    def screen(self, styled: bool = False) -> str:
+        """The visible screen as text; ``styled`` keeps its colours and attributes as escape codes."""
+        return self.tmux("capture-pane", "-p", *(["-e"] if styled else []), "-t", self.session)
+
+    def line(self, containing: str, styled: bool = False) -> str:
+        """The first screen line that contains ``containing`` (plain text), as shown."""
+        for line in self.screen(styled=True).splitlines():
+            if containing in SGR.sub("", line):
+                return line if styled else SGR.sub("", line)
+        raise AssertionError(f"no line shows {containing!r}:\n{self.screen()}")
+
+    def cursor(self) -> tuple[int, int]:
+        """Where the terminal's cursor is (column, row): Textual puts it in the focused field."""
+        x, y = self.tmux("display-message", "-p", "-t", self.session, "#{cursor_x} #{cursor_y}").split()
+        return int(x), int(y)
 
     def wait_for(self, text: str, timeout: float = 10.0) -> str:
+        """Poll the screen until ``text`` is on it; returns that screen."""
+        return self.wait_until(lambda screen: text in screen, f"{text!r} never appeared", timeout)
+
+    def wait_until(self, condition: Callable[[str], object], what: str = "the condition never held",
+                   timeout: float = 10.0) -> str:
+        """Poll the screen until ``condition(screen)`` holds; returns that screen."""
         deadline = time.monotonic() + timeout
         while True:
             screen = self.screen()
-            if text in screen:
+            if condition(screen):
                 return screen
             if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{screen}")
-            time.sleep(0.1)
+                raise AssertionError(f"{what}; the screen shows:\n{screen}")
+            time.sleep(0.05)
+
+    def wait_until_dead(self, timeout: float = 10.0) -> None:
+        """Poll until the program in the terminal has exited."""
+        wait_until(lambda: self.dead, f"the program still runs after {timeout} s:\n{self.screen()}", timeout)
 
     @property
     def dead(self) -> bool:
         return self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead}").strip() == "1"
+
+    @property
+    def exit_status(self) -> int:
+        """The exit code of the program, once it is dead."""
+        return int(self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead_status}").strip())
 
     @property
     def pid(self) -> int:
@@ -87,6 +121,21 @@ class Terminal:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
         Path(self.socket).unlink(missing_ok=True)
         shutil.rmtree(self.state_home, ignore_errors=True)
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Poll ``condition()`` until it holds; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(what)
+        time.sleep(0.02)
+
+
+def recorded(path: Path, marker: bytes, timeout: float = 10.0) -> bytes:
+    """The bytes recorded in ``path`` once they include ``marker`` (pipe-pane writes them a little later)."""
+    wait_until(lambda: marker in path.read_bytes(), f"{marker!r} was never recorded", timeout)
+    return path.read_bytes()
 
 
 def epoch_on(screen: str) -> int:

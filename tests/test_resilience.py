@@ -3,7 +3,7 @@
 import json
 import os
 import re
-import time
+import signal
 
 import pytest
 from textual.widgets import Input
@@ -12,7 +12,7 @@ from nanoneuron_tui import persist
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import State
 from tests.conftest import make_app, wait_for
-from tests.terminal import epoch_on
+from tests.terminal import epoch_on, recorded, wait_until
 
 SEED = ["--w0", "0.9492", "--b0", "0.457"]
 
@@ -87,15 +87,36 @@ async def test_resizing_small_and_back_never_crashes():
         await pilot.press("space")
         for size in [(60, 20), (50, 15), (30, 8), (160, 48), (60, 20), (80, 24)]:
             await pilot.resize_terminal(*size)
-            await pilot.pause(0.1)
             notice = app.query_one("#too-small")
             too_small = size[0] < 60 or size[1] < 20
-            assert notice.display == too_small
+            await wait_for(pilot, lambda: app.size == size and notice.display == too_small)
             assert app.query_one("#main").display != too_small
             if too_small:
                 message = str(notice.render())
                 assert "at least 60×20" in message and f"{size[0]}×{size[1]}" in message
         assert app.session.state is State.RUNNING
+
+
+async def test_quitting_while_training_at_max_pace_is_clean():
+    # Reports still queued when the app shuts down must be dropped, not drawn
+    # on panes that are already gone. Unguarded, about half of these quits
+    # crash; run_test re-raises whatever a handler raised while shutting down.
+    for _ in range(5):
+        app = make_app(run=True, pace=None, epochs=1_000_000_000, fps=1000)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.session.view().epoch > 0)
+        assert app.session.view().epoch > 0
+
+
+async def test_ctrl_q_while_training_at_max_pace_saves_and_exits(tmp_path):
+    app = make_app(run=True, pace=None, epochs=1_000_000_000, fps=1000)
+    app.state_path = tmp_path / "session.json"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.view().epoch > 0)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    restored = persist.load_session(app.state_path).view()
+    assert restored.epoch > 0 and restored.state is State.PAUSED
 
 
 # -- in a real terminal ----------------------------------------------------------------
@@ -104,24 +125,20 @@ async def test_resizing_small_and_back_never_crashes():
 
 
 @pytest.mark.parametrize("how", ["sighup", "terminal closed"])
-def test_hang_up_saves_and_exits_within_a_second(terminal, tmp_path, how):
+def test_hang_up_saves_and_exits(terminal, tmp_path, how):
+    # How fast it exits is measured by benchmarks/bench_app.py; here the
+    # deadline only has to tell "exits" from "hangs on", even on a loaded machine.
     state = tmp_path / "session.json"
     term = terminal(*SEED, "--state", str(state), "--pace", "50")
     term.wait_for("paused")
     term.keys("Space")
-    term.wait_for("running")
-    time.sleep(1.0)
+    term.wait_until(lambda screen: "running" in screen and epoch_on(screen) > 0, "training never started")
     pid = term.pid
-    started = time.monotonic()
     if how == "sighup":
-        os.kill(pid, 1)
+        os.kill(pid, signal.SIGHUP)
     else:
         term.close()  # the terminal itself goes away
-    while process_alive(pid) and time.monotonic() - started < 3:
-        time.sleep(0.02)
-    elapsed = time.monotonic() - started
-    assert not process_alive(pid), "nanoneuron is still running after its terminal hung up"
-    assert elapsed < 1.0, f"took {elapsed:.2f} s to exit"
+    wait_until(lambda: not process_alive(pid), "nanoneuron is still running after its terminal hung up")
     saved = persist.load_session(state).view()
     assert saved.epoch > 0 and saved.state is State.PAUSED
 
@@ -132,8 +149,8 @@ def test_resume_brings_back_exactly_where_it_was(terminal, tmp_path):
     term.wait_for("paused")
     term.keys("n", "n", "s")
     before = term.wait_for("1,401 / 50,000")
-    os.kill(term.pid, 1)
-    time.sleep(1.0)
+    os.kill(term.pid, signal.SIGHUP)
+    term.wait_until_dead()
     saved = persist.load_session(state).view()
     again = terminal("--resume", "--state", str(state))
     after = again.wait_for("paused")
@@ -154,8 +171,9 @@ def test_the_app_starts_from_a_saved_model(terminal, tmp_path):
     assert re.search(r"│ w\s+1\.75\s", screen) and re.search(r"│ b\s+30\.5\s", screen)
     assert "50,000" in screen and "0.0004" in screen
     bad = terminal("--load-model", str(tmp_path / "missing.json"))
-    time.sleep(1.0)
-    assert bad.dead
+    bad.wait_until_dead()
+    assert bad.exit_status == 2
+    assert "missing.json does not exist" in bad.screen().replace("\n", "")
 
 
 def sgr_colours(data: bytes) -> list[bytes]:
@@ -171,8 +189,7 @@ def test_colours_fit_the_terminal(terminal, tmp_path, term_name):
     term.wait_for("paused")
     term.keys("f")
     term.wait_for("finished")
-    time.sleep(0.5)
-    codes = sgr_colours(record.read_bytes())
+    codes = sgr_colours(recorded(record, b"finished"))
     assert codes
     truecolour = [c for c in codes if b"38;2;" in c or b"48;2;" in c]
     assert not truecolour  # SSH forwards no COLORTERM: no 24-bit colour
@@ -190,8 +207,7 @@ def test_no_color_is_monochrome_and_still_legible(terminal, tmp_path):
     screen = term.wait_for("diverged at epoch")
     assert "━ train" in screen and "· test" in screen  # series told apart by shape, not colour
     assert "converges" in screen
-    time.sleep(0.5)
-    for code in sgr_colours(record.read_bytes()):
+    for code in sgr_colours(recorded(record, b"diverged")):
         parts = code.split(b";")
         for i, part in enumerate(parts[:-2]):
             if part in (b"38", b"48") and parts[i + 1] == b"5":

@@ -7,14 +7,28 @@ and look at the SVGs before committing.
 import pytest
 
 from nanoneuron_tui.session import State
+from nanoneuron_tui.widgets.readouts import Readouts
 from tests.conftest import make_app, wait_for
 
 SIZES = [(80, 24), (120, 40)]
 
 
 def settled(app, state: State):
-    """The session reached ``state`` and the screen shows its latest view."""
-    return lambda: app.session.state is state and app._shown_version == app.session.view().version
+    """The session reached ``state`` and the Neuron pane shows its latest view
+    (the panes are all drawn in one go, so the plots show it too)."""
+
+    def shown() -> bool:
+        view = app.session.view()
+        readouts = app.query_one(Readouts).text
+        return view.state is state and f"epoch {view.epoch:,} / " in readouts and state.value in readouts
+
+    return shown
+
+
+async def without_toasts(pilot) -> None:
+    """Dismiss notifications: they come and go with time, and cover the panes."""
+    pilot.app.clear_notifications()
+    await wait_for(pilot, lambda: not pilot.app.screen.query("Toast"))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -45,5 +59,6 @@ def test_diverged(snap_compare, size):
     async def run_before(pilot):
         await pilot.press("f")
         await wait_for(pilot, settled(app, State.DIVERGED))
+        await without_toasts(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

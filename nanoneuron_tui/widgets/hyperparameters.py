@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.validation import ValidationResult
 from textual.widgets import Input, Label
 
-from nanoneuron_tui import params
+from nanoneuron_tui import glyphs, params
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.widgets import Parses, blank_or
 
@@ -70,6 +70,7 @@ class HyperparameterForm(Vertical):
                     validate_on=["changed", "submitted", "blur"],
                     id=f"field-{field.name}",
                     select_on_focus=False,
+                    max_length=params.MAX_FIELD_CHARS,
                 )
 
     @property
@@ -115,7 +116,7 @@ class HyperparameterForm(Vertical):
             self._problems[field.name] = result.failure_descriptions[0]
         # What is wrong shows on the pane's bottom edge, where it costs no row.
         if self._problems:
-            self.border_subtitle = f"[b]✗ {next(iter(self._problems.values()))}[/]"
+            self.border_subtitle = f"[b]{glyphs.FAIL} {next(iter(self._problems.values()))}[/]"
         else:
             self.border_subtitle = "Enter applies · Esc leaves"
 

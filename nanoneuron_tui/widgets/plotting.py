@@ -9,12 +9,15 @@ plot that looks the same sends nothing over the wire.
 from __future__ import annotations
 
 import math
+import sys
+from itertools import groupby
+from operator import itemgetter
 import threading
 import time
 
-import plotext
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.widget import Widget
 
 # plotext keeps one global figure; two plots drawing at once must take turns.
@@ -26,6 +29,8 @@ TRAIN_COLOUR = 39  # blue
 TEST_COLOUR = 208  # orange
 LINE_COLOUR = 170  # magenta
 POINT_COLOUR = 244  # grey
+GHOST_COLOUR = 241  # a fainter grey: a pinned run, for comparison
+GHOST_HEX = "626262"  # the same grey, for border titles
 
 # A redraw sends every cell of the plot, so a large plot redraws less often:
 # the bytes a plot costs per second stay about the same at any size.
@@ -58,6 +63,10 @@ def linear_ticks(low: float, high: float, count: int) -> tuple[list[float], list
 
 def draw(width: int, height: int, paint) -> Text:
     """Build a figure of ``width`` x ``height`` cells with ``paint(figure)``, as Rich Text."""
+    # Imported on the first drawing, not with the app: importing plotext builds
+    # its documentation (about 0.2 s), which would delay the first frame.
+    import plotext
+
     with _FIGURE_LOCK:
         figure = plotext.figure
         figure.clear()
@@ -73,7 +82,31 @@ def draw(width: int, height: int, paint) -> Text:
 
 
 def marker(colour: int, symbol: str = "hd"):
+    import plotext  # already imported by draw(), which is the only caller's caller
+
     return plotext.marker(symbol, pixel=colour)
+
+
+def changed_regions(old: list[Text], new: list[Text]) -> list[Region]:
+    """The stretch of each line where ``new`` differs from ``old`` (characters or styles)."""
+    regions = []
+    for row in range(max(len(old), len(new))):
+        before = old[row] if row < len(old) else Text()
+        after = new[row] if row < len(new) else Text()
+        if before.plain == after.plain and before.spans == after.spans:
+            continue
+        a, b = before.plain, after.plain
+        # Differing characters: from the first difference to the last.
+        start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        end = max(len(a), len(b))
+        if len(a) == len(b):
+            end = len(a) - next((i for i, (x, y) in enumerate(zip(reversed(a), reversed(b))) if x != y), len(a))
+        # Differing styles: every span in one line but not the other.
+        for span in set(before.spans).symmetric_difference(after.spans):
+            start, end = min(start, span.start), max(end, span.end)
+        if end > start:
+            regions.append(Region(start, row, end - start, 1))
+    return regions
 
 
 class PlotWidget(Widget):
@@ -89,6 +122,18 @@ class PlotWidget(Widget):
         self._picture: Text = Text()
         self._last_rebuild = -math.inf
         self._deferred = None
+        self._first_frame_out = False
+        self._lines: list[Text] = []  # the picture's lines, to find what changed
+        self._drawn_size: tuple[int, int] | None = None
+        self._titles: tuple[str, str] | None = None
+
+    # Whether this plot draws with plotext (a plot that paints cells itself does not).
+    needs_plotext = True
+
+    @property
+    def drawn(self) -> bool:
+        """A picture is on screen (tests wait for it)."""
+        return self._key is not None
 
     def plot(self, inputs: object, urgent: bool = False) -> None:
         """Give the plot new data; the screen changes only if the picture does.
@@ -116,19 +161,45 @@ class PlotWidget(Widget):
         width, height = self.content_size
         if self._inputs is None or width < 12 or height < 4:
             return
+        if self.needs_plotext and "plotext" not in sys.modules and not self._first_frame_out:
+            # Importing plotext takes a while: let the first frame reach the screen first.
+            self._first_frame_out = True
+            self.call_after_refresh(self._rebuild)
+            return
         inputs, picture_key = self._inputs, self.picture_key(self._inputs)
         key = (width, height, picture_key)
         if key == self._key:
             return
         self._key = key
-        picture = draw(width, height, lambda figure: self.paint(figure, inputs, picture_key, width, height))
+        titles = self.titles_for(picture_key)
+        # Setting a title repaints the whole pane, and reading it back gives other markup
+        # than was set: so compare with what was set last.
+        if titles is not None and titles != self._titles:
+            self._titles = titles
+            self.border_title, self.border_subtitle = titles
+        picture = self.build(width, height, picture_key, inputs)
         if picture.plain != self._picture.plain or picture.spans != self._picture.spans:
-            self._picture = picture
-            self.refresh()
+            old_lines, self._picture = self._lines, picture
+            self._lines = picture.split("\n", allow_blank=True)
+            if self._drawn_size != (width, height):
+                self._drawn_size = (width, height)
+                self.refresh()
+            else:
+                # Only the cells that changed go to the terminal: a growing path or a
+                # moving line is a few cells, not the whole plot.
+                self.refresh(*changed_regions(old_lines, self._lines))
 
     def picture_key(self, inputs: object) -> object:
         """What the picture depends on; equal keys mean no rebuild."""
         return inputs
+
+    def titles_for(self, key) -> tuple[str, str] | None:
+        """The pane's border title and subtitle (a legend, say) for this picture (None: leave them)."""
+        return None
+
+    def build(self, width: int, height: int, key, inputs: object = None) -> Text:
+        """The picture for ``key`` at this size (plotext plots paint a figure)."""
+        return draw(width, height, lambda figure: self.paint(figure, inputs, key, width, height))
 
     def paint(self, figure, inputs, key, width: int, height: int) -> None:  # pragma: no cover - abstract
         """Draw ``inputs`` on ``figure``; ``key`` is what picture_key made of them."""
@@ -136,3 +207,83 @@ class PlotWidget(Widget):
 
     def render(self) -> Text:
         return self._picture
+
+
+# Braille cells hold 2 x 4 dots; bit of the dot at (column, row) within a cell.
+_BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
+
+
+# The character for each byte of dot bits; no dots is a plain space.
+_CELLS = [" "] + [chr(0x2800 + bits) for bits in range(1, 256)]
+
+
+class DotCanvas:
+    """A grid of braille cells on which layers of dots are drawn; a higher layer wins a cell.
+
+    The picture is plain data until ``lines``, so it is easy to test and cheap
+    to build: one byte of dot bits per cell and layer. ``styles`` gives each
+    dot layer its Rich style, lowest layer first.
+    """
+
+    def __init__(self, columns: int, rows: int, styles: list[str]) -> None:
+        self.columns, self.rows = columns, rows
+        self.width, self.height = 2 * columns, 4 * rows  # in dots
+        self.styles = styles
+        self._bits = [bytearray(columns * rows) for _ in styles]
+        self._glyphs: dict[tuple[int, int], tuple[str, int, str]] = {}  # whole-cell markers, by cell
+
+    def dot(self, x: int, y: int, layer: int) -> None:
+        if 0 <= x < self.width and 0 <= y < self.height:
+            self._bits[layer][(y >> 2) * self.columns + (x >> 1)] |= _BRAILLE_BITS[x & 1][y & 3]
+
+    def line(self, start: tuple[int, int], end: tuple[int, int], layer: int) -> None:
+        """Dots from ``start`` to ``end`` with no gaps (Bresenham's walk)."""
+        (x, y), (x_end, y_end) = start, end
+        dx, dy = abs(x_end - x), -abs(y_end - y)
+        step_x, step_y = (1 if x_end > x else -1), (1 if y_end > y else -1)
+        error = dx + dy
+        # A path thrown far off the canvas is cut short rather than walked dot by dot.
+        for _ in range(min(dx - dy, 4 * (self.width + self.height)) + 1):
+            self.dot(x, y, layer)
+            if (x, y) == (x_end, y_end):
+                break
+            doubled = 2 * error
+            if doubled >= dy:
+                error += dy
+                x += step_x
+            if doubled <= dx:
+                error += dx
+                y += step_y
+
+    def glyph(self, x: int, y: int, text: str, style: str, layer: int) -> None:
+        """A character over the whole cell holding dot (x, y); it hides dot layers up to ``layer``
+        and glyphs of lower layers."""
+        if 0 <= x < self.width and 0 <= y < self.height:
+            cell = (x >> 1, y >> 2)
+            if cell not in self._glyphs or self._glyphs[cell][1] <= layer:
+                self._glyphs[cell] = (text, layer, style)
+
+    def lines(self) -> list[list[tuple[str, str]]]:
+        """Each row as runs of (text, style): neighbouring cells of one style share a run."""
+        glyphs_by_row: dict[int, list[tuple[int, tuple[str, int, str]]]] = {}
+        for (column, row), glyph in self._glyphs.items():
+            glyphs_by_row.setdefault(row, []).append((column, glyph))
+        columns, rows = self.columns, []
+        for row in range(self.rows):
+            first = row * columns
+            bits, styles = bytearray(columns), [""] * columns
+            # Lowest layer first, so a higher layer's dots replace a lower one's in a cell.
+            for layer_bits, style in zip(self._bits, self.styles):
+                layer_row = layer_bits[first: first + columns]
+                if any(layer_row):
+                    for column in [c for c, value in enumerate(layer_row) if value]:
+                        bits[column], styles[column] = layer_row[column], style
+            chars = [_CELLS[value] for value in bits]
+            for column, (text, layer, style) in glyphs_by_row.get(row, ()):
+                top = max((index for index, layer_bits in enumerate(self._bits) if layer_bits[first + column]),
+                          default=-1)
+                if layer >= top:
+                    chars[column], styles[column] = text, style
+            rows.append([("".join(char for _, char in run), style)
+                         for style, run in groupby(zip(styles, chars), key=itemgetter(0))])
+        return rows

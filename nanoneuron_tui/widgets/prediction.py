@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
-from nanoneuron_tui.params import parse_x
+from nanoneuron_tui import glyphs
+from nanoneuron_tui.params import MAX_FIELD_CHARS, parse_x
 from nanoneuron_tui.session import View
 from nanoneuron_tui.widgets.readouts import number
 
@@ -21,7 +22,8 @@ class PredictionBox(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(self._unit, classes="field-label", id="ask-unit")
-            yield Input(value=f"{self._start:g}", placeholder="a temperature", id="ask", select_on_focus=False)
+            yield Input(value=f"{self._start:g}", placeholder="a temperature", id="ask", select_on_focus=False,
+                        max_length=MAX_FIELD_CHARS)
         yield Static(id="answer")
 
     def set_unit(self, unit: str) -> None:
@@ -46,13 +48,13 @@ class PredictionBox(Vertical):
         try:
             x = parse_x(text, "the value")
         except ValueError as problem:
-            answer = f"[b red]✗[/] {problem}"
+            answer = f"[b red]{glyphs.FAIL}[/] {problem}"
         else:
             guess, correct = view.predict(x), view.correct(x)
             # Without a known rule, the best any line can say stands in for "correct".
             truth = "correct" if view.data.rule else "best line"
             answer = (
-                f"→ [b]{number(guess)} {y_unit}[/]\n"
+                f"{glyphs.ARROW} [b]{number(guess)} {y_unit}[/]\n"
                 f"[dim]{truth}[/] {number(correct)} {y_unit} [dim]· error[/] {guess - correct:+.3g}"
             )
         answer_widget = self.query_one("#answer", Static)

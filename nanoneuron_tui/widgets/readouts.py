@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
+from nanoneuron_tui import glyphs
 from nanoneuron_tui.session import State, View
 
 ROWS = ("epoch", "w", "b", "dW dB", "cost", "off by", "status")
@@ -25,11 +26,11 @@ def number(value: float | None, digits: int = 7) -> str:
 
 def status_text(view: View) -> Text:
     if view.state is State.DIVERGED:
-        return Text.assemble(("✗ diverged", "bold red"), f" at epoch {view.diverged_at:,}")
+        return Text.assemble((f"{glyphs.FAIL} diverged", "bold red"), f" at epoch {view.diverged_at:,}")
     label, style = {
-        State.PAUSED: ("❚❚ paused", "bold yellow"),
-        State.RUNNING: ("▶ running" + (" to the end" if view.fast_forward else ""), "bold green"),
-        State.FINISHED: ("✓ finished", "bold cyan"),
+        State.PAUSED: (f"{glyphs.PAUSE} paused", "bold yellow"),
+        State.RUNNING: (f"{glyphs.RUN} running" + (" to the end" if view.fast_forward else ""), "bold green"),
+        State.FINISHED: (f"{glyphs.DONE} finished", "bold cyan"),
     }[view.state]
     text = Text(label, style=style)
     if view.init_pending:
@@ -41,8 +42,8 @@ def readout_lines(view: View) -> dict[str, str | Text]:
     target_w, target_b = view.target
     return {
         "epoch": f"{view.epoch:,} / {view.epochs:,}",
-        "w": f"{number(view.w)}  (→ {number(target_w)})",
-        "b": f"{number(view.b)}  (→ {number(target_b)})",
+        "w": f"{number(view.w)}  ({glyphs.ARROW} {number(target_w)})",
+        "b": f"{number(view.b)}  ({glyphs.ARROW} {number(target_b)})",
         "dW dB": f"{number(view.dW, 4)}  {number(view.dB, 4)}",
         "cost": f"{number(view.cost, 4)}  test {number(view.test_cost, 4)}",
         "off by": f"{number(view.distance_to_target, 4)}  from the target",

@@ -1,0 +1,188 @@
+"""The cost over (w, b): why training takes 70,000 epochs, in one picture.
+
+For a line, the cost is a quadratic bowl in (w, b). Written around its lowest
+point (the least-squares line, see ``LineFit``), with ``dw = w - w_best`` and
+``db = b - b_best``::
+
+    cost(w, b) = residual + (var(x)·dw² + (mean(x)·dw + db)²) / 2
+
+Two squares, so it never goes below ``residual`` and is exact all the way
+down. Its curvature (the Hessian) is ``H = [[mean(x²), mean(x)], [mean(x), 1]]``.
+On the article's data (x = 0..99) H's two eigenvalues are about 3,300 and
+0.25: a long, narrow valley. Gradient descent must take steps small enough
+for the steep direction (alpha below 2/3,300 = 0.000609) and so crawls along
+the flat one: w settles in a few zig-zagging epochs, b takes tens of thousands.
+With x standardized, H is the identity: a round bowl, and the path dives straight in.
+
+This module is maths only (the cost itself is ``LineFit.cost``): levels, crossings and the sampled path, in the
+units of whatever (w, b) plane the caller gives it. Drawing is the widget's job.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from nanoneuron_tui.core.data import LineFit
+from nanoneuron_tui.core.trainer import modes
+
+# The path keeps every epoch while there are few (the zig-zag happens there)...
+DENSE_EPOCHS = 64
+# ...then this many samples per doubling of the epoch count (the slow crawl).
+SAMPLES_PER_DOUBLING = 16
+
+
+class Window(NamedTuple):
+    """The part of the (w, b) plane on show."""
+
+    w_low: float
+    w_high: float
+    b_low: float
+    b_high: float
+
+    def contains(self, w: float, b: float) -> bool:
+        return self.w_low <= w <= self.w_high and self.b_low <= b <= self.b_high
+
+
+@dataclass(frozen=True)
+class CostSurface:
+    """The training cost as a function of (w, b), in closed form, from the data's summaries."""
+
+    fit: LineFit
+
+    @property
+    def residual(self) -> float:
+        """The cost of the best line: the bottom of the bowl."""
+        return self.fit.residual_cost
+
+    @property
+    def lowest(self) -> tuple[float, float]:
+        return self.fit.w_best, self.fit.b_best
+
+    def excess(self, w: float, b: float) -> float:
+        """How much more than the best line (w, b) costs."""
+        return self.fit.cost(w, b) - self.fit.residual_cost
+
+    def cost(self, w: float, b: float) -> float:
+        return self.fit.cost(w, b)
+
+    @property
+    def curvatures(self) -> tuple[float, float]:
+        """H's eigenvalues, steepest first: how sharply the cost bends across and along the valley."""
+        steep, shallow = modes(self.fit, 0.0)
+        return steep.h, shallow.h
+
+    def b_crossings(self, level: float, w: float) -> tuple[float, ...]:
+        """The b values where the vertical line at ``w`` meets the contour ``cost = level``."""
+        fit = self.fit
+        dw = w - fit.w_best
+        room = 2 * (level - fit.residual_cost) - fit.x_variance * dw * dw
+        if room < 0:
+            return ()
+        centre = fit.b_best - fit.x_mean * dw
+        half = math.sqrt(room)
+        return (centre - half, centre + half)
+
+    def w_crossings(self, level: float, b: float) -> tuple[float, ...]:
+        """The w values where the horizontal line at ``b`` meets the contour ``cost = level``."""
+        fit = self.fit
+        db = b - fit.b_best
+        curvature = fit.x_variance + fit.x_mean**2  # mean(x²)
+        # (mean(x²)·dw + mean(x)·db)² = mean(x²)·2·excess - var(x)·db², completing the square.
+        room = curvature * 2 * (level - fit.residual_cost) - fit.x_variance * db * db
+        if room < 0:
+            return ()
+        centre = -fit.x_mean * db / curvature
+        half = math.sqrt(room) / curvature
+        return (fit.w_best + centre - half, fit.w_best + centre + half)
+
+
+def contour_levels(surface: CostSurface, window: Window, per_decade: int = 2, decades: int = 4) -> tuple[float, ...]:
+    """Costs to draw contours at, lowest first: log-spaced, so the valley floor shows as well as its walls.
+
+    The highest is the largest round value below the window's highest cost
+    (a quadratic is highest at a corner); below it come ``per_decade`` round
+    steps per factor of ten (1, 3 or 1, 2, 5), for ``decades`` factors of ten.
+    """
+    mantissas = {1: (1.0,), 2: (1.0, 3.0), 3: (1.0, 2.0, 5.0)}[per_decade]
+    corners = ((w, b) for w in window[:2] for b in window[2:])
+    top = max(surface.excess(w, b) for w, b in corners)
+    if not top > 0 or not math.isfinite(top):
+        return ()
+    power = math.floor(math.log10(top))
+    steps = [m * 10.0**p for p in range(power - decades, power + 1) for m in mantissas]
+    excesses = [step for step in steps if top * 10.0**-decades < step <= top]
+    return tuple(surface.residual + excess for excess in excesses)
+
+
+def contour_points(surface: CostSurface, level: float, window: Window,
+                   columns: int, rows: int) -> list[tuple[float, float]]:
+    """Points of the contour ``cost = level`` inside ``window``, where it crosses a grid of
+    ``columns`` vertical and ``rows`` horizontal lines (through pixel centres).
+
+    Crossing both ways leaves no gaps: where the contour runs steeply it
+    crosses many rows, where it runs flat many columns.
+    """
+    w_low, w_high, b_low, b_high = window
+    points = []
+    for i in range(columns):
+        w = w_low + (w_high - w_low) * (i + 0.5) / columns
+        points.extend((w, b) for b in surface.b_crossings(level, w) if b_low <= b <= b_high)
+    for j in range(rows):
+        b = b_low + (b_high - b_low) * (j + 0.5) / rows
+        points.extend((w, b) for w in surface.w_crossings(level, b) if w_low <= w <= w_high)
+    return points
+
+
+def path_epochs(first: int, last: int) -> tuple[int, ...]:
+    """Which epochs of a run from ``first`` to ``last`` the descent path shows.
+
+    Every epoch while there are few, then a fixed number per doubling: a grid
+    that does not depend on ``last`` (so a growing path keeps its earlier
+    points where they were), with ``last`` itself always at the end.
+    """
+    if last < first:
+        return ()
+    offsets = list(range(min(DENSE_EPOCHS, last - first) + 1))
+    step = 0
+    while True:
+        step += 1
+        offset = round(DENSE_EPOCHS * 2 ** (step / SAMPLES_PER_DOUBLING))
+        if offset >= last - first:
+            break
+        if offset > offsets[-1]:
+            offsets.append(offset)
+    if offsets[-1] != last - first:
+        offsets.append(last - first)
+    return tuple(first + offset for offset in offsets)
+
+
+def descent_path(neuron_at: Callable[[int], tuple[float, float]], first: int, last: int) -> tuple[tuple[float, float], ...]:
+    """(w, b) at the sampled epochs from ``first`` to ``last``: the way the neuron came down."""
+    return tuple(neuron_at(epoch) for epoch in path_epochs(first, last))
+
+
+def window_around(points: Iterable[tuple[float, float]], margin: float = 0.08,
+                  square_pixels: tuple[int, int] | None = None) -> Window:
+    """The smallest window holding ``points``, with a ``margin`` share of room on each side.
+
+    With ``square_pixels`` = (columns, rows) of pixels, w and b get the same
+    scale per pixel, so a round bowl is drawn round.
+    """
+    finite = [(w, b) for w, b in points if math.isfinite(w) and math.isfinite(b)]
+    if not finite:
+        return Window(-1.0, 1.0, -1.0, 1.0)
+    ws, bs = [w for w, _ in finite], [b for _, b in finite]
+    w_mid, b_mid = (min(ws) + max(ws)) / 2, (min(bs) + max(bs)) / 2
+    w_half, b_half = (max(ws) - min(ws)) / 2, (max(bs) - min(bs)) / 2
+    # A single point, or a line of them, still gets some room around it.
+    floor = 1e-3 * max(1.0, abs(w_mid), abs(b_mid), w_half, b_half)
+    w_half = max(w_half, floor) * (1 + 2 * margin)
+    b_half = max(b_half, floor) * (1 + 2 * margin)
+    if square_pixels is not None:
+        columns, rows = square_pixels
+        per_pixel = max(2 * w_half / columns, 2 * b_half / rows)
+        w_half, b_half = per_pixel * columns / 2, per_pixel * rows / 2
+    return Window(w_mid - w_half, w_mid + w_half, b_mid - b_half, b_mid + b_half)

@@ -1,0 +1,477 @@
+"""The parts of a process's life, one at a time: the stop, the terminal, the session file, autosave, glyphs.
+
+End-to-end versions, with real signals and terminals, are in test_signals.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import termios
+import threading
+import time
+import tty
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.color import Color
+
+from nanoneuron_tui import glyphs, lifecycle, persist
+from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui.session import Session, State
+from tests.conftest import make_app, wait_for
+from tests.pty_app import poll
+
+SEED = dict(w0=0.9492, b0=0.457)
+
+
+def fresh_session(**hyper) -> Session:
+    return Session(Hyperparameters(**{**SEED, **hyper}))
+
+
+# -- the stop ---------------------------------------------------------------------------------------
+
+
+class FakeTerminal:
+    def __init__(self) -> None:
+        self.restored_with: list[str] = []
+
+    def restore(self, line: str = "") -> None:
+        self.restored_with.append(line)
+
+
+class Stop:
+    """A SignalWatch whose process end is recorded instead of happening."""
+
+    def __init__(self, save=lambda: "session saved", with_app=True, **deadlines) -> None:
+        self.terminal = FakeTerminal()
+        self.exits: list[int] = []
+        self.left: list[int] = []
+        self.ended = threading.Event()
+        self.watch = lifecycle.SignalWatch(self.terminal, force_exit=self._exit, **deadlines)
+        if with_app:
+            self.watch.attach(save=save, leave=self.left.append)
+
+    def _exit(self, code: int) -> None:
+        self.exits.append(code)
+        self.ended.set()
+
+    def on(self, signum: int) -> Stop:
+        threading.Thread(target=self.watch.stop, args=(signum,), daemon=True).start()
+        assert self.ended.wait(10), "the process was never ended"
+        return self
+
+
+def test_a_stop_saves_asks_the_app_to_leave_and_ends_the_process_by_the_deadline():
+    stop = Stop(exit_deadline=0.05).on(signal.SIGTERM)
+    assert stop.left == [143] and stop.exits == [143]
+    # The app never left (nothing here restores the terminal), so the watch did, saying why.
+    assert stop.terminal.restored_with == ["nanoneuron: stopped by SIGTERM; session saved"]
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGHUP, 129), (signal.SIGINT, 130), (signal.SIGQUIT, 131)])
+def test_each_signal_has_its_conventional_exit_code(signum, code):
+    stop = Stop(exit_deadline=0.01).on(signum)
+    assert stop.left == [code] and stop.exits == [code] and stop.watch.code == code
+
+
+def test_after_the_app_left_its_screen_the_watch_leaves_the_terminal_alone():
+    stop = Stop(exit_deadline=0.05)
+    stop.watch.terminal_restored()
+    stop.on(signal.SIGTERM)
+    assert stop.exits == [143] and stop.terminal.restored_with == []
+
+
+def test_a_save_that_hangs_does_not_hold_the_process():
+    forever = threading.Event()
+    stop = Stop(save=lambda: forever.wait() and "", save_deadline=0.05, exit_deadline=0.05).on(signal.SIGHUP)
+    assert stop.exits == [129]
+    assert stop.terminal.restored_with == ["nanoneuron: stopped by SIGHUP; the session was not saved in time"]
+
+
+def test_a_save_that_fails_is_said_and_the_process_still_ends():
+    def save():
+        raise persist.PersistError("cannot write /x: Permission denied")
+
+    stop = Stop(save=save, exit_deadline=0.01).on(signal.SIGTERM)
+    assert stop.exits == [143]
+    assert stop.terminal.restored_with[0].endswith("the session was not saved: cannot write /x: Permission denied")
+
+
+def test_a_stop_before_the_app_exists_ends_at_once_and_leaves_the_terminal_as_it_is(capfd):
+    stop = Stop(with_app=False, exit_deadline=60).on(signal.SIGINT)
+    assert stop.exits == [130] and stop.terminal.restored_with == []
+    assert "stopped by SIGINT" in capfd.readouterr().err
+
+
+# -- the terminal ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pseudo_terminal():
+    master, slave = os.openpty()
+    yield master, slave
+    os.close(master)
+    os.close(slave)
+
+
+def test_restoring_the_terminal_puts_back_its_settings_and_leaves_the_app_modes(pseudo_terminal):
+    master, slave = pseudo_terminal
+    terminal = lifecycle.Terminal(slave)
+    before = termios.tcgetattr(slave)
+    tty.setraw(slave)
+    assert termios.tcgetattr(slave) != before
+    terminal.restore("bye")
+    assert termios.tcgetattr(slave) == before
+    written = os.read(master, 4096)
+    for mode in (b"\x1b[?1049l", b"\x1b[?1000l", b"\x1b[?1003l", b"\x1b[?1006l", b"\x1b[?25h", b"\x1b[?2004l"):
+        assert mode in written
+    assert written.endswith(b"bye\r\n")
+
+
+def test_restoring_a_terminal_that_reads_nothing_does_not_block(pseudo_terminal):
+    master, slave = pseudo_terminal
+    os.set_blocking(slave, False)
+    try:  # fill it up: nobody reads the master
+        while True:
+            os.write(slave, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(slave, True)
+    terminal = lifecycle.Terminal(slave)
+    tty.setraw(slave)
+    done = threading.Event()
+    threading.Thread(target=lambda: (terminal.restore("bye"), done.set()), daemon=True).start()
+    assert done.wait(10), "restore blocked on a terminal that reads nothing"
+    assert termios.tcgetattr(slave)[3] & termios.ICANON  # the settings got through all the same
+
+
+def test_a_file_is_no_terminal_and_gets_no_escape_sequences(tmp_path):
+    with open(tmp_path / "out", "w+b") as file:
+        lifecycle.Terminal(file.fileno()).restore("bye")
+        file.seek(0)
+        assert file.read() == b"bye\n"
+
+
+# -- stop signals headless ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signum", lifecycle.STOP_SIGNALS)
+def test_headless_a_stop_signal_raises_and_the_old_handlers_come_back(signum):
+    before = signal.getsignal(signum)
+    with pytest.raises(lifecycle.Stopped) as stopped, lifecycle.stop_signals_raise():
+        os.kill(os.getpid(), signum)
+        poll(lambda: False, timeout=10, what="the signal")
+    assert stopped.value.code == 128 + signum and stopped.value.signum == signum
+    assert signal.getsignal(signum) == before
+
+
+def test_a_stop_unwinds_an_atomic_write_leaving_no_temporary_file(tmp_path):
+    target = tmp_path / "history.csv"
+    with pytest.raises(lifecycle.Stopped), lifecycle.stop_signals_raise(), persist.atomic_writer(target) as file:
+        file.write("epoch,cost\n")
+        os.kill(os.getpid(), signal.SIGINT)
+        poll(lambda: False, timeout=10, what="the signal")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- the session file --------------------------------------------------------------------------------------
+
+
+def test_a_session_file_has_one_owner_who_is_named(tmp_path):
+    path = tmp_path / "state" / "session.json"
+    owner = lifecycle.SessionFile.claim(path, resuming=False)
+    assert lifecycle.lock_path(path).read_text() == f"{os.getpid()}\n"
+    with pytest.raises(lifecycle.SessionFileInUse) as in_use:
+        lifecycle.SessionFile.claim(path, resuming=True)
+    assert in_use.value.pid == os.getpid() and f"in use by nanoneuron (pid {os.getpid()})" in str(in_use.value)
+    owner.release()
+    lifecycle.SessionFile.claim(path, resuming=True).release()  # free again once released
+
+
+def test_a_second_owner_gets_a_fresh_file_that_holds_no_saved_session(tmp_path):
+    path = tmp_path / "session.json"
+    first = lifecycle.SessionFile.claim(path, resuming=False)
+    (tmp_path / "session-2.json").write_text("someone's saved session")
+    second = lifecycle.SessionFile.claim_or_fresh(path)
+    third = lifecycle.SessionFile.claim_or_fresh(path)
+    assert second.path == tmp_path / "session-3.json" and third.path == tmp_path / "session-4.json"
+    assert second.displaced.path == path and second.displaced.pid == os.getpid()
+    assert any(f"pid {os.getpid()}" in note and "session-3.json" in note for note in second.start_notes())
+    for owner in (first, second, third):
+        owner.release()
+
+
+def test_an_untouched_fresh_session_is_not_saved_and_a_touched_one_keeps_the_old_as_prev(tmp_path):
+    path = tmp_path / "session.json"
+    path.write_text("the old session")
+    owner = lifecycle.SessionFile.claim(path, resuming=False)
+    session = fresh_session()
+    owner.started_with(session)
+    session.pause()  # a change of state, but nothing a person did to the session
+    assert owner.save(session) is False
+    assert path.read_text() == "the old session" and not lifecycle.previous_path(path).exists()
+
+    session.step(5)
+    assert owner.save(session) is True
+    assert persist.load_session(path).view().epoch == 5
+    assert (tmp_path / "session.prev.json").read_text() == "the old session"
+    session.step(5)
+    owner.save(session)  # later saves replace our own session only
+    assert (tmp_path / "session.prev.json").read_text() == "the old session"
+    assert persist.load_session(path).view().epoch == 10
+    owner.release()
+
+
+def test_a_resumed_session_is_saved_in_place_without_a_prev(tmp_path):
+    path = tmp_path / "session.json"
+    persist.save_session(fresh_session(), path)
+    owner = lifecycle.SessionFile.claim(path, resuming=True)
+    session = persist.load_session(path)
+    owner.started_with(session)
+    session.pause()
+    assert owner.save(session) is True  # resumed: saving is what it is for
+    assert not lifecycle.previous_path(path).exists()
+    assert owner.start_notes() == []
+    owner.release()
+
+
+def test_saving_on_the_way_out_pauses_and_says_how_to_resume(tmp_path):
+    path = tmp_path / "s.json"
+    owner = lifecycle.SessionFile.claim(path, resuming=False)
+    session = fresh_session()
+    owner.started_with(session)
+    session.start()
+    session.train_towards_report()
+    line = owner.save_for_exit(session)
+    assert session.state is State.PAUSED
+    assert line == f"session saved; nanoneuron --resume --state {path} carries on"
+    owner.release()
+
+
+def test_a_saved_session_waiting_is_announced_with_how_to_resume_it(tmp_path):
+    path = tmp_path / "session.json"
+    path.write_text("a saved session")
+    owner = lifecycle.SessionFile.claim(path, resuming=False)
+    [note] = owner.start_notes()
+    assert f"nanoneuron --resume --state {path}" in note and "session.prev.json" in note
+    owner.release()
+
+
+def test_the_default_session_file_resumes_with_the_plain_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert lifecycle.resume_command(persist.default_state_path()) == "nanoneuron --resume"
+    assert lifecycle.resume_command(tmp_path / "my session.json") == \
+        f"nanoneuron --resume --state '{tmp_path}/my session.json'"
+
+
+# -- orphans --------------------------------------------------------------------------------------------------
+
+
+def aged(path: Path, seconds: float) -> Path:
+    then = time.time() - seconds
+    os.utime(path, (then, then), follow_symlinks=False)
+    return path
+
+
+def test_the_pattern_matches_what_the_atomic_writer_leaves(tmp_path):
+    target = tmp_path / "session.json"
+    with persist.atomic_writer(target):
+        [temporary] = [p.name for p in tmp_path.iterdir()]
+    assert persist.temporary_name_pattern(target).fullmatch(temporary)
+
+
+def test_only_old_orphans_of_our_own_pattern_are_removed(tmp_path):
+    path = tmp_path / "session.json"
+    old = tmp_path / ".session.json.ab_cd123.tmp"
+    old.write_text("left by a killed save")
+    aged(old, 120)
+    young = tmp_path / ".session.json.zz9zz9zz.tmp"
+    young.write_text("a save in progress")
+    aged(young, 5)
+    others = [tmp_path / name for name in (".session.json.tmp", ".other.json.abcdefgh.tmp",
+                                           ".session.json.abcdefghi.tmp", "session.json.abcdefgh.tmp")]
+    for other in others:
+        other.write_text("not ours")
+        aged(other, 120)
+    link = tmp_path / ".session.json.linklink.tmp"
+    link.symlink_to(tmp_path / "elsewhere")
+    aged(link, 120)
+    folder = tmp_path / ".session.json.folder00.tmp"
+    folder.mkdir()
+    aged(folder, 120)
+
+    assert lifecycle.remove_orphan_temporaries(path) == [old]
+    assert not old.exists()
+    assert young.exists() and link.is_symlink() and folder.is_dir() and all(o.exists() for o in others)
+
+
+def test_claiming_a_session_file_clears_its_orphans(tmp_path):
+    path = tmp_path / "session.json"
+    orphan = tmp_path / ".session.json.orphan00.tmp"
+    orphan.write_text("{")
+    aged(orphan, 3600)
+    lifecycle.SessionFile.claim(path, resuming=False).release()
+    assert not orphan.exists()
+
+
+# -- autosave --------------------------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def autosaver():
+    started = []
+
+    def start(session, save, **options):
+        saver = lifecycle.Autosaver(session, save, poll=0.01, **options)
+        saver.start()
+        started.append(saver)
+        return saver
+
+    yield start
+    for saver in started:
+        saver.stop()
+
+
+def looked(saver, times: int = 3) -> None:
+    """Let the autosaver look at the session a few more times."""
+    target = saver.looks + times
+    poll(lambda: saver.looks >= target, timeout=10, what="the autosaver to look")
+
+
+def test_at_rest_every_change_is_saved_once(autosaver):
+    session = fresh_session()
+    saves = []
+    saver = autosaver(session, lambda: saves.append(session.view().epoch))
+    looked(saver)
+    assert saves == []  # nothing changed
+    session.step(3)
+    poll(lambda: saves, timeout=10, what="a save")
+    looked(saver)
+    session.step(4)
+    poll(lambda: len(saves) >= 2, timeout=10, what="a second save")
+    looked(saver)
+    assert saves == [3, 7]
+
+
+def test_while_training_a_save_waits_for_the_interval_and_a_pause_is_saved_at_once(autosaver):
+    session = fresh_session(epochs=10_000_000)
+    clock = Clock()
+    saves = []
+    saver = autosaver(session, lambda: saves.append(session.view().epoch), interval=30, clock=clock)
+    session.start()
+    session.train_towards_report()
+    clock.now = 29.0
+    looked(saver)
+    assert saves == []  # training, and not yet 30 s
+    clock.now = 30.5
+    poll(lambda: saves, timeout=10, what="the save after 30 s")
+    session.train_towards_report()
+    clock.now = 31.0
+    looked(saver)
+    assert len(saves) == 1  # the next one is 30 s after that
+    session.pause()
+    poll(lambda: len(saves) == 2, timeout=10, what="the save at the pause")
+    assert saves[1] > saves[0] and saves[1] == session.view().epoch
+
+
+def test_a_run_too_short_to_be_seen_running_is_still_saved(autosaver):
+    session = fresh_session()
+    saves = []
+    saver = autosaver(session, lambda: saves.append(session.view().epoch))
+    looked(saver)
+    session.start()
+    session.train_towards_report()
+    session.pause()
+    poll(lambda: saves, timeout=10, what="a save")
+    assert saves == [1000]
+
+
+def test_a_failed_autosave_is_reported_and_autosave_goes_on(autosaver):
+    session = fresh_session()
+    problems, saves = [], []
+
+    def save():
+        if not problems:
+            raise persist.PersistError("cannot write s.json: No space left on device")
+        saves.append(session.view().epoch)
+
+    autosaver(session, save, report=problems.append)
+    session.step(1)
+    poll(lambda: problems, timeout=10, what="the report")
+    session.step(1)
+    poll(lambda: saves, timeout=10, what="the next save")
+    assert problems == ["cannot write s.json: No space left on device"] and saves == [2]
+
+
+# -- the app leaves when asked from another thread ------------------------------------------------------------------
+
+
+async def test_the_app_leaves_with_the_code_it_is_given_from_any_thread():
+    app = make_app(run=True, epochs=100_000_000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.view().epoch > 0)
+        threading.Thread(target=app.leave_soon, args=(143,)).start()
+        await wait_for(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 143 and app.session.state is State.PAUSED
+
+
+# -- glyphs -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("character, ascii_text", [
+    ("⠁", "'"), ("⠘", "'"), ("⡀", "."), ("⢠", "."), ("⣿", ":"), ("⠉", "'"),
+    ("▘", "'"), ("▗", "."), ("▞", ":"), ("▀", "'"), ("▄", "."), ("█", "#"),
+    ("─", "-"), ("━", "-"), ("│", "|"), ("╭", "+"), ("┼", "+"), ("╯", "+"),
+    ("␣", "_"), ("❚", "|"), ("▶", ">"), ("✓", "*"), ("✗", "x"), ("→", ">"), ("·", "."), ("°", "o"),
+    ("é", "e"), ("中", "??"), ("\u0301", ""), ("a", "a"),
+])
+def test_each_character_becomes_ascii_of_its_width(character, ascii_text):
+    assert glyphs.ascii_for(character) == ascii_text
+
+
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Mn", "Me", "Cf", "Zl", "Zp"))))
+def test_the_ascii_filter_keeps_every_line_its_width(text):
+    [segment] = glyphs.AsciiOnly().apply([Segment(text, Style(bold=True))], Color(0, 0, 0))
+    assert segment.text.isascii() and segment.style == Style(bold=True)
+    assert cell_len(segment.text) == cell_len(text)
+
+
+def test_control_segments_pass_untouched():
+    control = Segment("\x1b[?25l", None, [(1,)])
+    assert glyphs.AsciiOnly().apply([control], Color(0, 0, 0)) == [control]
+
+
+@pytest.mark.parametrize("term, ascii_only", [
+    ("linux", True), ("linux-16color", True), ("vt100", True), ("vt220", True), ("LINUX", True),
+    ("xterm-256color", False), ("linuxish", False), ("screen", False), ("", False), (None, False),
+])
+def test_which_terminals_get_ascii(term, ascii_only):
+    assert glyphs.needs_ascii(term) is ascii_only
+
+
+def test_a_terminal_that_cannot_move_the_cursor_is_refused():
+    assert "cannot move the cursor" in glyphs.cannot_draw("dumb")
+    assert glyphs.cannot_draw("xterm") is None and glyphs.cannot_draw("linux") is None
+
+
+def test_ascii_glyphs_can_be_switched_on_and_off():
+    try:
+        glyphs.use_ascii(True)
+        assert (glyphs.RUN, glyphs.PAUSE, glyphs.ARROW, glyphs.ascii_only()) == (">", "||", "->", True)
+    finally:
+        glyphs.use_ascii(False)
+    assert (glyphs.RUN, glyphs.PAUSE, glyphs.ARROW, glyphs.ascii_only()) == ("▶", "❚❚", "→", False)
