@@ -334,6 +334,6 @@ def test_a_normalized_model_is_saved_in_the_data_units(tmp_path):
     path = tmp_path / "model.json"
     report = json.loads(nanoneuron(*NORMALIZED_RUN, "--json", "--save-model", str(path)).stdout)
     model = persist.load_model(path)
-    assert (model["w"], model["b"], model["epoch"]) == (report["w"], report["b"], 60)
-    assert math.isclose(model["w"], 1.8, rel_tol=1e-6) and math.isclose(model["b"], 32, rel_tol=1e-6)
-    assert model["init"] == {"w": 0.5, "b": 0.5}
+    assert (model.w, model.b, model.epoch) == (report["w"], report["b"], 60)
+    assert math.isclose(model.w, 1.8, rel_tol=1e-6) and math.isclose(model.b, 32, rel_tol=1e-6)
+    assert (model.w0, model.b0) == (0.5, 0.5) and model.data.normalize
