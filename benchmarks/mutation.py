@@ -61,7 +61,10 @@ DEFAULT_TARGETS = list(TESTS_FOR)[:4]
 
 # Mutants that cannot change behaviour, each with the reason. Keyed by the label's
 # file and description (not the line, which moves as the code does).
-EQUIVALENT: dict[tuple[str, str], str] = {}
+EQUIVALENT: dict[tuple[str, str], str] = {
+    ("nanoneuron_tui/core/neuron.py", "`x < 100` → `x <= 100`"):
+        "x steps through half degrees (0.5, 1.5, ...): it is never exactly 100",
+}
 
 
 @dataclass(frozen=True)
@@ -288,10 +291,10 @@ def wait_any(running: dict[int, float]) -> tuple[int, str]:
         time.sleep(0.02)
 
 
-def test_ids(test_file: str) -> dict[str, str]:
+def test_ids(test_file: str, source: str | None = None) -> dict[str, str]:
     """Coverage's name for each test in a file (``tests.test_x.test_y``) -> pytest's (``tests/test_x.py::test_y``)."""
     module = test_file.removesuffix(".py").replace("/", ".")
-    tree = ast.parse((ROOT / test_file).read_text())
+    tree = ast.parse(source if source is not None else (ROOT / test_file).read_text())
     ids = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
@@ -332,12 +335,20 @@ class TestMap:
         return sorted(ordered.values(), key=lambda node: self.seconds.get(node, 0.0))
 
 
+# Third-party modules the tests import (the conftest imports the app): imported once, here.
+HEAVY_IMPORTS = ("pytest", "textual.app", "textual.widgets", "textual.containers", "textual.screen",
+                 "textual.worker", "rich.text", "plotext", "numpy")
+
+
 def prepare_parent(examples: int) -> None:
     """What every child shares: the heavy imports, done once, and repeatable, smaller hypothesis runs."""
     sys.dont_write_bytecode = True
+    import importlib
+
     import hypothesis
-    import pytest  # noqa: F401
-    import textual.app  # noqa: F401 - the tests' conftest imports the app
+
+    for heavy in HEAVY_IMPORTS:
+        importlib.import_module(heavy)
 
     hypothesis.settings.register_profile("mutation", derandomize=True, database=None, max_examples=examples)
     hypothesis.settings.load_profile("mutation")
@@ -352,6 +363,40 @@ def prepare_parent(examples: int) -> None:
     hypothesis.settings.__init__ = capped
 
 
+def tests_at(revision: str) -> set[str]:
+    """The tests (pytest ids, without parameters) that the test files had at a git revision."""
+    import subprocess
+
+    ids: set[str] = set()
+    for test_file in dict.fromkeys(f for files in TESTS_FOR.values() for f in files):
+        shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:{test_file}"],
+                               capture_output=True, text=True)
+        if shown.returncode == 0:
+            ids |= set(test_ids(test_file, shown.stdout).values())
+    return ids
+
+
+class Tally:
+    """What happened to the mutants: killed, timed out, survived, or survived and known equivalent."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, list[Mutant]] = {"killed": [], "timeout": [], "survived": [], "equivalent": []}
+
+    def add(self, mutant: Mutant, outcome: str) -> str:
+        if outcome == "survived" and mutant.equivalent:
+            outcome = "equivalent"
+        self.outcomes[outcome].append(mutant)
+        return outcome
+
+    def summary(self) -> str:
+        counts = {outcome: len(mutants) for outcome, mutants in self.outcomes.items()}
+        total = sum(counts.values())
+        counted = total - counts["equivalent"]
+        return (f"{total} mutants: {counts['killed']} killed, {counts['timeout']} timed out, "
+                f"{counts['survived']} survived, {counts['equivalent']} equivalent (not counted); "
+                f"survival rate {counts['survived']}/{counted} = {100 * counts['survived'] / max(counted, 1):.1f}%")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("targets", nargs="*", metavar="FILE",
@@ -360,6 +405,8 @@ def main() -> int:
     parser.add_argument("--match", default="", help="only mutants whose label contains this text")
     parser.add_argument("--examples", type=int, default=25,
                         help="at most this many examples per hypothesis test (default 25)")
+    parser.add_argument("--before", metavar="REVISION",
+                        help="also give the survival rate with only the tests that existed at this git revision")
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     args = parser.parse_args()
     args.targets = args.targets or DEFAULT_TARGETS
@@ -373,9 +420,11 @@ def main() -> int:
         print(f"{len(mutants)} mutants")
         return 0
 
+    old_tests = tests_at(args.before) if args.before else None
     prepare_parent(args.examples)
     originals = {path: (ROOT / path).read_text() for path in args.targets}
     all_tests = list(dict.fromkeys(test for path in args.targets for test in TESTS_FOR[path]))
+    now, before = Tally(), Tally()
     with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
         workdirs = [Path(scratch) / f"copy{k}" for k in range(max(1, args.jobs))]
         for workdir in workdirs:
@@ -392,48 +441,67 @@ def main() -> int:
         print(f"{len(mutants)} mutants of {', '.join(args.targets)}; tests pass unmutated "
               f"in {time.monotonic() - started:.0f} s", flush=True)
 
-        results: dict[str, list[Mutant]] = {"killed": [], "timeout": [], "survived": [], "equivalent": []}
+        def stages(mutant: Mutant) -> list[list[str]]:
+            """The tests to run, in turn: with --before, the old tests first, then only if
+            the mutant survives them, the new ones (so one run gives both rates)."""
+            tests = tests_map.tests_for(mutant)
+            if old_tests is None:
+                return [tests] if tests else []
+            return [[t for t in tests if t in old_tests], [t for t in tests if t not in old_tests]]
 
-        def record(mutant: Mutant, outcome: str, why: str = "") -> None:
-            if outcome == "survived" and mutant.equivalent:
-                outcome = "equivalent"
+        def record(mutant: Mutant, outcome: str, before_outcome: str) -> None:
+            outcome = now.add(mutant, outcome)
+            if old_tests is not None:
+                before.add(mutant, before_outcome)
             if outcome in ("survived", "equivalent"):
-                print(f"{outcome.upper() if outcome == 'survived' else outcome:<11} {mutant.label}{why}", flush=True)
-            results[outcome].append(mutant)
-            done = sum(len(group) for group in results.values())
+                print(f"{outcome.upper() if outcome == 'survived' else outcome:<11} {mutant.label}", flush=True)
+            elif before_outcome == "survived" and not mutant.equivalent:
+                print(f"{'new kill':<11} {mutant.label}", flush=True)
+            done = sum(len(group) for group in now.outcomes.values())
             if done % 50 == 0:
                 print(f"  {done}/{len(mutants)} tested, {time.monotonic() - started:.0f} s", flush=True)
 
         free, running = list(workdirs), {}
-        jobs: dict[int, tuple[Mutant, Path]] = {}
-        queue = list(mutants)
+        # pid -> (mutant, its copy, the stages still to run, the outcome before: set after the old tests)
+        jobs: dict[int, tuple[Mutant, Path, list[list[str]], str]] = {}
+        queue = [(mutant, None, stages(mutant), "") for mutant in mutants]
         while queue or running:
-            while queue and free:
-                mutant = queue.pop(0)
-                tests = tests_map.tests_for(mutant)
-                if not tests:
-                    record(mutant, "survived", "   (no test runs this line)")
+            while queue and (queue[0][1] is not None or free):  # a mutant keeps its copy between stages
+                mutant, workdir, todo, before_outcome = queue.pop(0)
+                while todo and not todo[0]:  # a stage with no test: the mutant survives it
+                    todo = todo[1:]
+                    before_outcome = before_outcome or "survived"
+                if not todo:
+                    if workdir is not None:
+                        (workdir / mutant.path).write_text(originals[mutant.path])
+                        free.append(workdir)
+                    record(mutant, "survived", before_outcome or "survived")
                     continue
-                workdir = free.pop()
-                (workdir / mutant.path).write_text(mutant.source(originals[mutant.path]))
-                pid = start_tests(workdir, tests)
-                running[pid] = time.monotonic() + 30 + 3 * tests_map.duration(tests)
-                jobs[pid] = mutant, workdir
+                if workdir is None:
+                    workdir = free.pop()
+                    (workdir / mutant.path).write_text(mutant.source(originals[mutant.path]))
+                pid = start_tests(workdir, todo[0])
+                running[pid] = time.monotonic() + 30 + 3 * tests_map.duration(todo[0])
+                jobs[pid] = mutant, workdir, todo, before_outcome
             if not running:
                 continue
             pid, outcome = wait_any(running)
             del running[pid]
-            mutant, workdir = jobs.pop(pid)
+            mutant, workdir, todo, before_outcome = jobs.pop(pid)
+            if old_tests is not None and len(todo) == 2:
+                before_outcome = outcome  # the old tests have run
+            if outcome == "survived" and len(todo) > 1:
+                queue.insert(0, (mutant, workdir, todo[1:], before_outcome))  # its copy runs the next stage
+                continue
             (workdir / mutant.path).write_text(originals[mutant.path])
             free.append(workdir)
-            record(mutant, outcome)
+            record(mutant, outcome, before_outcome or outcome)
 
-    counted = len(mutants) - len(results["equivalent"])
-    survived = len(results["survived"])
-    print(f"\n{len(mutants)} mutants: {len(results['killed'])} killed, {len(results['timeout'])} timed out, "
-          f"{survived} survived, {len(results['equivalent'])} equivalent (not counted)")
-    print(f"survival rate: {survived}/{counted} = {100 * survived / max(counted, 1):.1f}%")
-    return 1 if survived else 0
+    print()
+    if old_tests is not None:
+        print(f"with the tests of {args.before}: {before.summary()}")
+    print(f"with the tests now: {now.summary()}")
+    return 1 if now.outcomes["survived"] else 0
 
 
 if __name__ == "__main__":

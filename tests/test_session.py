@@ -347,4 +347,10 @@ def test_a_view_and_a_beat_are_snapshots_nobody_can_change():
         view.state = State.RUNNING
     with pytest.raises(FrozenInstanceError):
         beat.running = False
-    assert view.state is State.PAUSED and view.epoch == 0 and s.epoch == 10
+    pinned = s.toggle_pin()
+    with pytest.raises(FrozenInstanceError):
+        pinned.epoch = 0
+    assert view.state is State.PAUSED and view.epoch == 0 and s.epoch == 10 and pinned.epoch == 10
+    s.pause()
+    idle = s.train_towards_report()
+    assert (idle.at_report, idle.running, idle.pace) == (False, False, None)  # the worker goes back to waiting
