@@ -64,6 +64,15 @@ DEFAULT_TARGETS = list(TESTS_FOR)[:4]
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("nanoneuron_tui/core/neuron.py", "`x < 100` → `x <= 100`"):
         "x steps through half degrees (0.5, 1.5, ...): it is never exactly 100",
+    ("nanoneuron_tui/core/trainer.py", "`a >= d` → `a > d`"):
+        "when a == d both formulas give the same eigenvector, at most with its sign flipped, which cancels",
+    ("nanoneuron_tui/core/trainer.py", "`t < end` → `t <= end`"):
+        "the next segment starts from the neuron at `end`, so it finds the same cost there itself",
+    ("nanoneuron_tui/core/trainer.py", "`not self.cost(t) <= limit` → `self.cost(t) > limit` (differs for NaN)"):
+        "the cost is a sum of finite non-negative parts times powers (0 * inf is kept out): never NaN",
+    ("nanoneuron_tui/core/trainer.py", "`not rest + sum((self._term(k, s) for k in growing)) <= bound` → "
+                                       "`rest + sum((self._term(k, s) for k in growing)) > bound` (differs for NaN)"):
+        "as above: never NaN",
 }
 
 

@@ -380,3 +380,44 @@ def test_the_run_s_parts_are_immutable():
         with pytest.raises(FrozenInstanceError):
             setattr(part, field, 0.0)
     assert run.alpha_at(5) == 0.0005 and run.segments[0].alpha == 0.0005
+
+
+def test_exactly_at_the_largest_stable_alpha_the_steep_part_swings_forever_but_never_grows():
+    data = celsius_to_fahrenheit_data()
+    alpha = max_stable_alpha(data.train)
+    assert modes(data.train, alpha)[0].lam == -1.0  # the edge itself, exactly
+    run = Run(data, 0.5, 0.5, alpha)
+    assert run.diverged_at is None
+    assert run.cost(10**9) <= run.cost(0)
+
+
+def test_asking_far_past_a_blow_up_answers_infinity_rather_than_raising():
+    run = Run(celsius_to_fahrenheit_data(), 0.3, 0.7, 0.001)
+    assert run.diverged_at == 9
+    assert math.isinf(run.cost(10**9))
+    assert not all(math.isfinite(v) for v in run.neuron(10**9))
+
+
+def test_a_cost_exactly_at_the_limit_is_not_yet_over_it():
+    data = celsius_to_fahrenheit_data()
+    descent = Descent(data.train, 0.3, 0.7, 0.001)
+    assert descent.cost(6) > descent.cost(5) > descent.cost(0)
+    assert descent.first_epoch_over(descent.cost(5)) == 6
+
+
+def test_small_x_values_agree_with_the_literal_port():
+    # mean(x*x) below 1: the other eigenvector formula, with a norm below 1.
+    xs, ys = [-0.3, -0.1, 0.2, 0.4], [0.4, 0.8, 1.4, 1.8]
+    model = NanoNeuron(0.0, 0.0)
+    literal = train_model(model, 50, 0.5, xs, ys)
+    run = Run(xy_data(xs, ys), 0.0, 0.0, 0.5)
+    assert all(agree(f, l) for f, l in zip(run.costs(0, 50), literal, strict=True))
+    assert agree(run.neuron(50)[0], model.w) and agree(run.neuron(50)[1], model.b)
+
+
+def test_a_blow_up_a_hair_above_the_edge_is_found_where_walking_finds_it():
+    # The shrinking part still counts at the crossing: the search must not jump past it.
+    data = celsius_to_fahrenheit_data()
+    run = Run(data, 0.5, 0.5, max_stable_alpha(data.train) * 1.000004)
+    descent = Descent(data.train, 0.5, 0.5, run.alpha)
+    assert run.diverged_at == walk_to_divergence(descent, run.divergence_limit, 900_000) == 864974
