@@ -1,31 +1,22 @@
-import time
-
 import pytest
 
-from nanoneuron_tui.app import NanoNeuronApp
-from nanoneuron_tui.params import Hyperparameters
-from nanoneuron_tui.session import Session
 from tests.terminal import Terminal, installed_nanoneuron
 
-SEED_START = dict(w0=0.9492, b0=0.4570)
+# Every test belongs to exactly one group, so each group runs alone (`pytest -m unit`).
+GROUPS = ("unit", "app", "e2e")
 
 
-def make_app(run: bool = False, fps: float | None = None, **hyper) -> NanoNeuronApp:
-    settings = {**SEED_START, **hyper}
-    return NanoNeuronApp(Session(Hyperparameters(**settings)), run=run, fps=fps)
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    """Let the app work until ``condition()`` holds (the worker is a real thread).
-
-    No settling pause after it: ``pilot.pause()`` waits for the process to go
-    idle, which takes its full second while training runs at max pace. Wait
-    for exactly what you assert instead."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.02)
+@pytest.hookimpl(tryfirst=True)  # before -m deselects any
+def pytest_collection_modifyitems(config, items):
+    wrong = []
+    for item in items:
+        groups = sorted({mark.name for mark in item.iter_markers() if mark.name in GROUPS})
+        if len(groups) != 1:
+            wrong.append(f"{item.nodeid}: {', '.join(groups) or 'no group'}")
+    if wrong:
+        raise pytest.UsageError(
+            f"every test needs exactly one of the markers {', '.join(GROUPS)}:\n" + "\n".join(wrong)
+        )
 
 
 @pytest.fixture

@@ -30,7 +30,13 @@ def installed_nanoneuron() -> str:
 
 
 class Terminal:
-    def __init__(self, command: list[str], size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None):
+    """A tmux terminal running ``command``.
+
+    With ``gated=True`` the command waits until ``launch()``, so that a
+    recording (``record()``) or a clock can start before its first byte."""
+
+    def __init__(self, command: list[str], size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None,
+                 gated: bool = False):
         if shutil.which("tmux") is None:
             pytest.skip("tmux is not installed (apt-get install tmux)")
         self.socket = f"/tmp/nanoneuron-test-{uuid.uuid4().hex[:8]}.sock"
@@ -41,11 +47,17 @@ class Terminal:
         env = {"XDG_STATE_HOME": self.state_home, **(env or {})}
         env_prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         shell = f"{env_prefix} exec {shlex.join(command)}"
+        if gated:
+            shell = f"{shlex.join(['tmux', '-S', self.socket, 'wait-for', 'launch'])} && {shell}"
         self.tmux("-f", "/dev/null", "new-session", "-d", "-s", self.session, "-x", str(cols), "-y", str(rows),
                   f"TERM=xterm-256color {shell}")
         self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
         # A lone Escape reaches the app at once, as it does in a plain terminal.
         self.tmux("set-option", "-s", "escape-time", "0")
+
+    def launch(self) -> None:
+        """Start the command of a gated terminal."""
+        self.tmux("wait-for", "-S", "launch")
 
     def tmux(self, *args: str) -> str:
         return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=True).stdout

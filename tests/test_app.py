@@ -11,7 +11,9 @@ from nanoneuron_tui.app import NanoNeuronApp
 from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.hyperparameters import FIELDS, HyperparameterForm
 from nanoneuron_tui.widgets.readouts import Readouts
-from tests.conftest import make_app, wait_for
+from tests.helpers import Notifications, focus, make_app, wait_for
+
+pytestmark = pytest.mark.app
 
 SIZE = (80, 24)
 
@@ -213,17 +215,18 @@ async def test_alpha_and_pace_change_while_running_without_a_reset():
         await pilot.press("space")
         await wait_for(pilot, lambda: app.session.view().epoch >= 1000)
         box = app.query_one("#field-alpha", Input)
-        box.focus()
+        await focus(pilot, box)
         box.value = "0.0003"
         await pilot.press("enter")
-        assert app.session.run.alpha == 0.0003
+        # Enter reaches the session through two messages: wait for them.
+        await wait_for(pilot, lambda: app.session.run.alpha == 0.0003)
         assert app.session.state is State.RUNNING
         assert app.session.view().epoch >= 1000  # not reset
         pace = app.query_one("#field-pace", Input)
-        pace.focus()
+        await focus(pilot, pace)
         pace.value = "max"
         await pilot.press("enter")
-        assert app.session.hyper.pace is None
+        await wait_for(pilot, lambda: app.session.hyper.pace is None)
         await wait_for(pilot, lambda: app.session.state is State.FINISHED)
 
 
@@ -269,7 +272,8 @@ async def test_prediction_follows_training():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p", "ctrl+a", "ctrl+k", *"100")
         await pilot.press("escape", "space")
-        await wait_for(pilot, lambda: app.session.view().epoch >= 3000)
+        # A run starts slowly (the first epochs one by one, see pacing.py): a few will do.
+        await wait_for(pilot, lambda: app.session.view().epoch >= 3)
         answer = answer_text(app)
         assert "correct 212 °F" in answer
         await pilot.press("space")
@@ -287,7 +291,8 @@ async def test_prediction_follows_training():
 
 async def test_divergence_stops_and_says_so_and_the_app_keeps_working():
     app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
-    async with app.run_test(size=SIZE) as pilot:
+    notifications = Notifications()
+    async with app.run_test(size=SIZE, message_hook=notifications) as pilot:
         await pilot.press("space")
         await wait_for(pilot, lambda: app.session.state is State.DIVERGED)
         view = app.session.view()
@@ -295,10 +300,12 @@ async def test_divergence_stops_and_says_so_and_the_app_keeps_working():
         assert math.isfinite(view.w) and math.isfinite(view.b)
         await wait_for(pilot, lambda: f"diverged at epoch {view.diverged_at}" in readouts_text(app))
         assert "below 0.000609 converges" in str(app.query_one("#cost-plot").border_subtitle)
-        assert any(f"Diverged at epoch {view.diverged_at}" in n.message for n in app._notifications)
+        # One notice, on the plot's edge: no toast over the fit view, not even on Space.
+        assert not any("iverge" in n.message for n in app._notifications)
         # The blow-up is on the plot: its last cost is past the limit.
         assert view.train_history[1][-1] > app.session.run.divergence_limit
         await pilot.press("space", "s")  # nothing to do, nothing breaks
+        assert not any("iverge" in n.message for n in app._notifications)
         box = app.query_one("#field-alpha", Input)
         box.focus()
         box.value = "0.0005"
@@ -320,18 +327,14 @@ async def test_command_palette_offers_every_action():
         await wait_for(pilot, lambda: app.session.view().epoch == 1)
 
 
-async def test_pause_is_quick_at_max_pace():
-    import time
-
+async def test_space_pauses_at_max_pace():
+    # How quickly is measured by benchmarks/bench_app.py ("space to paused at max pace").
     app = make_app(pace=None, epochs=100_000_000, every=10)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         await wait_for(pilot, lambda: app.session.view().epoch > 100_000)
-        start = time.monotonic()
         await pilot.press("space")
-        elapsed = time.monotonic() - start
         assert app.session.state is State.PAUSED
         paused_at = app.session.view().epoch
         await pilot.pause(0.2)
         assert app.session.view().epoch == paused_at
-        assert elapsed < 2  # generous: the real figure comes from benchmarks/

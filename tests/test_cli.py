@@ -9,13 +9,9 @@ import sys
 import pytest
 
 from nanoneuron_tui.core.neuron import NanoNeuron, generate_data_sets, train_model
-from tests.test_neuron import REFERENCE, close
+from tests.helpers import REFERENCE, close, nanoneuron
 
-
-def nanoneuron(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nanoneuron_tui", *args], capture_output=True, text=True, timeout=120
-    )
+pytestmark = pytest.mark.unit
 
 
 SEED_RUN = ("train", "--w0", str(REFERENCE["w0"]), "--b0", str(REFERENCE["b0"]))

@@ -14,11 +14,12 @@ from nanoneuron_tui.core.neuron import NanoNeuron, generate_data_sets, train_mod
 from nanoneuron_tui.core.trainer import Descent, max_stable_alpha
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State
-from tests.conftest import make_app, wait_for
+from tests.helpers import make_app, nanoneuron, wait_for
 
 # -- presets and noise -----------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_the_default_is_the_articles_data():
     data = build_data()
     x_train, y_train, x_test, y_test = generate_data_sets()
@@ -26,6 +27,7 @@ def test_the_default_is_the_articles_data():
     assert data.rule == (1.8, 32.0) and data.target_kind == "rule"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("key", PRESETS)
 def test_every_preset_is_a_linear_conversion(key):
     data = build_data(DataSpec(preset=key))
@@ -36,12 +38,14 @@ def test_every_preset_is_a_linear_conversion(key):
     assert data.x_label != data.y_label
 
 
+@pytest.mark.unit
 def test_fahrenheit_to_celsius_is_right():
     data = build_data(DataSpec(preset="f2c"))
     w, b = data.rule
     assert 212 * w + b == pytest.approx(100) and 32 * w + b == pytest.approx(0)
 
 
+@pytest.mark.unit
 def test_noise_is_seeded_and_keeps_the_rule_as_target():
     spec = DataSpec(noise=2.0, noise_seed=7)
     first, again, other = build_data(spec), build_data(spec), build_data(DataSpec(noise=2.0, noise_seed=8))
@@ -56,6 +60,7 @@ def test_noise_is_seeded_and_keeps_the_rule_as_target():
 # -- the split --------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_split_ratio_and_seed():
     spec = DataSpec(test_ratio=0.25, split_seed=3)
     data = build_data(spec)
@@ -78,6 +83,7 @@ def write(tmp_path, text: str, name: str = "data.csv"):
     return path
 
 
+@pytest.mark.unit
 def test_csv_with_and_without_a_header(tmp_path):
     xs, ys, x_label, y_label = read_csv(write(tmp_path, "km,miles\n0,0\n10,6.21371\n\n20,12.42742\n"))
     assert (list(xs), list(ys), x_label, y_label) == ([0, 10, 20], [0, 6.21371, 12.42742], "km", "miles")
@@ -85,6 +91,7 @@ def test_csv_with_and_without_a_header(tmp_path):
     assert (list(xs), list(ys), x_label, y_label) == ([1, 3], [2, 4], "x", "y")
 
 
+@pytest.mark.unit
 def test_csv_data_has_the_least_squares_line_as_target(tmp_path):
     path = write(tmp_path, "x,y\n" + "".join(f"{x},{2 * x + 1 + (-1) ** x}\n" for x in range(50)))
     data = build_data(DataSpec(csv=str(path)))
@@ -107,6 +114,7 @@ CSV_PROBLEMS = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("problem", CSV_PROBLEMS)
 def test_every_csv_problem_names_itself_and_loads_nothing(tmp_path, problem):
     text, words = CSV_PROBLEMS[problem]
@@ -116,6 +124,7 @@ def test_every_csv_problem_names_itself_and_loads_nothing(tmp_path, problem):
     assert words in str(caught.value) and str(path) in str(caught.value)
 
 
+@pytest.mark.unit
 def test_missing_and_binary_files(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         read_csv(tmp_path / "nope.csv")
@@ -126,6 +135,7 @@ def test_missing_and_binary_files(tmp_path):
         read_csv(tmp_path)
 
 
+@pytest.mark.unit
 def test_a_large_csv_trains_per_epoch_like_a_small_one(tmp_path):
     rows = 200_000
     path = tmp_path / "big.csv"
@@ -140,6 +150,7 @@ def test_a_large_csv_trains_per_epoch_like_a_small_one(tmp_path):
 # -- normalization ----------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_normalization_lets_a_large_alpha_converge_fast():
     plain = Session(Hyperparameters(w0=0.5, b0=0.5, alpha=0.5, epochs=60))
     plain.step(60)
@@ -152,6 +163,7 @@ def test_normalization_lets_a_large_alpha_converge_fast():
     assert max_stable_alpha(build_data(DataSpec(normalize=True)).training_fits[0]) == pytest.approx(2.0)
 
 
+@pytest.mark.unit
 def test_normalized_training_agrees_with_the_literal_port_on_standardized_x():
     data = build_data(DataSpec(normalize=True, noise=1.0))
     scaling = data.scaling
@@ -161,7 +173,8 @@ def test_normalized_training_agrees_with_the_literal_port_on_standardized_x():
     session = Session(Hyperparameters(w0=0.3, b0=0.7, alpha=0.1, epochs=300), data)
     session.step(300)
     view = session.view()
-    assert view.train_history[1] == pytest.approx(literal + [LineFit.of(xs, list(data.y_train)).cost(model.w, model.b)], rel=1e-9)
+    final_cost = LineFit.of(xs, list(data.y_train)).cost(model.w, model.b)
+    assert view.train_history[1] == pytest.approx([*literal, final_cost], rel=1e-9)
     assert (view.w, view.b) == (pytest.approx(data.from_training(model.w, model.b)[0], rel=1e-9),
                                 pytest.approx(data.from_training(model.w, model.b)[1], rel=1e-9))
 
@@ -169,10 +182,7 @@ def test_normalized_training_agrees_with_the_literal_port_on_standardized_x():
 # -- the CLI -------------------------------------------------------------------------------
 
 
-def nanoneuron(*args):
-    return subprocess.run([sys.executable, "-m", "nanoneuron_tui", *args], capture_output=True, text=True, timeout=60)
-
-
+@pytest.mark.unit
 def test_train_reports_the_data_it_used(tmp_path):
     result = nanoneuron("train", "--preset", "km2mi", "--noise", "0.5", "--noise-seed", "2", "--test-ratio", "0.3",
                         "--normalize", "--alpha", "0.5", "--epochs", "200", "--seed", "1", "--json", "--predict", "10")
@@ -187,6 +197,7 @@ def test_train_reports_the_data_it_used(tmp_path):
     assert report["w"] == pytest.approx(0.621371, rel=0.01)
 
 
+@pytest.mark.unit
 def test_train_on_a_csv_file(tmp_path):
     path = write(tmp_path, "hours,score\n1,52\n2,55\n3,61\n4,64\n5,70\n6,71\n7,77\n8,80\n9,86\n10,88\n")
     result = nanoneuron("train", "--data", str(path), "--normalize", "--alpha", "0.3", "--epochs", "500",
@@ -196,6 +207,7 @@ def test_train_on_a_csv_file(tmp_path):
     assert "The least-squares line says:" in result.stdout
 
 
+@pytest.mark.unit
 def test_a_bad_csv_is_one_line_and_exit_2(tmp_path):
     path = write(tmp_path, "1,2\n3,x\n")
     result = nanoneuron("train", "--data", str(path))
@@ -208,6 +220,7 @@ def test_a_bad_csv_is_one_line_and_exit_2(tmp_path):
 # -- the app and saved sessions ---------------------------------------------------------------
 
 
+@pytest.mark.app
 async def test_data_dialog_switches_data_and_labels(tmp_path):
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
@@ -235,6 +248,7 @@ async def test_data_dialog_switches_data_and_labels(tmp_path):
         assert app.session.data.name == "Kilometres to miles"
 
 
+@pytest.mark.unit
 def test_a_saved_session_remembers_its_data(tmp_path):
     data = build_data(DataSpec(preset="kg2lb", noise=0.2, test_ratio=0.1, normalize=True))
     session = Session(Hyperparameters(w0=0.1, b0=0.2, alpha=0.3), data)
@@ -245,6 +259,7 @@ def test_a_saved_session_remembers_its_data(tmp_path):
     assert (restored.view().w, restored.view().b) == (session.view().w, session.view().b)
 
 
+@pytest.mark.app
 async def test_a_csv_in_the_app_is_judged_against_the_best_line(tmp_path):
     path = write(tmp_path, "hours,score\n" + "".join(f"{h},{50 + 4 * h + (-1) ** h}\n" for h in range(20)))
     app = make_app()
@@ -269,6 +284,7 @@ OUT_OF_RANGE = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("case", OUT_OF_RANGE)
 def test_values_beyond_the_representable_range_are_refused_by_line(tmp_path, case):
     text, line = OUT_OF_RANGE[case]
@@ -279,6 +295,7 @@ def test_values_beyond_the_representable_range_are_refused_by_line(tmp_path, cas
     assert str(path) in message and f"{line}:" in message and "beyond" in message and "\n" not in message
 
 
+@pytest.mark.unit
 def test_values_at_the_limit_are_accepted_and_every_cost_stays_finite(tmp_path):
     path = write(tmp_path, "0,-1e15\n1e15,1e15\n5e14,0\n-1e15,3\n1,2\n")
     data = build_data(DataSpec(csv=str(path), test_ratio=0.0))
@@ -287,6 +304,7 @@ def test_values_at_the_limit_are_accepted_and_every_cost_stays_finite(tmp_path):
         assert math.isfinite(fit.cost(w, b)) and all(map(math.isfinite, fit.gradient(w, b)))
 
 
+@pytest.mark.unit
 def test_a_best_line_beyond_the_range_is_refused(tmp_path):
     path = write(tmp_path, "0,0\n1e-150,1\n0,0.5\n1e-150,1.5\n")  # a slope of 1e150
     with pytest.raises(DataError, match="beyond"):
@@ -307,6 +325,7 @@ STRICT_CELLS = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("case", STRICT_CELLS)
 def test_only_plain_ascii_numbers_are_numbers(tmp_path, case):
     text, line, words = STRICT_CELLS[case]
@@ -317,6 +336,7 @@ def test_only_plain_ascii_numbers_are_numbers(tmp_path, case):
     assert f"{line}:" in message and words in message and str(path) in message and "\n" not in message
 
 
+@pytest.mark.unit
 def test_the_forms_a_csv_may_take(tmp_path):
     rows = "".join(f"{x},{2 * x + 1}\n" for x in range(10))
     forms = {
@@ -334,6 +354,7 @@ def test_the_forms_a_csv_may_take(tmp_path):
         assert (x_label, y_label) == ("km", "miles"), name
 
 
+@pytest.mark.unit
 def test_a_header_is_only_the_first_row(tmp_path):
     with pytest.raises(DataError, match="line 3: 'x' is not a number"):
         read_csv(write(tmp_path, "a,b\n1,2\nx,y\n"))
@@ -360,6 +381,7 @@ LINE = st.one_of(
 )
 
 
+@pytest.mark.unit
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(LINE, min_size=1, max_size=6))
 def test_the_fast_way_reads_exactly_what_the_careful_way_reads(lines):
@@ -378,6 +400,7 @@ def test_the_fast_way_reads_exactly_what_the_careful_way_reads(lines):
     assert list(fast[0]) == list(careful[0]) and list(fast[1]) == list(careful[1]), chunk
 
 
+@pytest.mark.unit
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(st.floats(-1e15, 1e15), st.floats(-1e15, 1e15)), min_size=2, max_size=200))
 def test_numbers_read_are_the_numbers_written(tmp_path_factory, rows):
@@ -389,6 +412,7 @@ def test_numbers_read_are_the_numbers_written(tmp_path_factory, rows):
         assert list(columns.x) == [x for x, _ in rows] and list(columns.y) == [y for _, y in rows]
 
 
+@pytest.mark.unit
 def test_a_plain_file_never_takes_the_careful_way(tmp_path, monkeypatch):
     def refuse(*args):
         raise AssertionError("a plain chunk went the slow way")
@@ -402,6 +426,7 @@ def test_a_plain_file_never_takes_the_careful_way(tmp_path, monkeypatch):
     assert len(data.x_train) + len(data.x_test) == 20_000 and (data.x_label, data.y_label) == ("km", "miles")
 
 
+@pytest.mark.unit
 def test_line_numbers_count_across_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_data, "CHUNK_BYTES", 64)
     text = "x,y\n" + "".join(f"{i},{i}\n" for i in range(1, 300)) + "\n" + "7,seven\n"
@@ -409,6 +434,7 @@ def test_line_numbers_count_across_chunks(tmp_path, monkeypatch):
         read_csv(write(tmp_path, text))
 
 
+@pytest.mark.unit
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=3, max_size=300))
 def test_the_numpy_summaries_equal_the_exact_ones(rows):
@@ -428,6 +454,7 @@ def test_the_numpy_summaries_equal_the_exact_ones(rows):
         assert fast.cost(w, b) == pytest.approx(exact.cost(w, b), rel=1e-9, abs=1e-12 * scale**2)
 
 
+@pytest.mark.unit
 def test_the_split_is_exact_seeded_and_keeps_every_row(tmp_path):
     path = write(tmp_path, "".join(f"{i},{-i}\n" for i in range(1000)))
     first = build_data(DataSpec(csv=str(path), test_ratio=0.3, split_seed=5))
@@ -441,6 +468,7 @@ def test_the_split_is_exact_seeded_and_keeps_every_row(tmp_path):
                                                                      min(first.y_train), max(first.y_train))
 
 
+@pytest.mark.unit
 def test_noise_on_a_file_is_seeded(tmp_path):
     path = write(tmp_path, "".join(f"{i},{i}\n" for i in range(100)))
     noisy = build_data(DataSpec(csv=str(path), noise=1.0, noise_seed=3))
@@ -448,6 +476,7 @@ def test_noise_on_a_file_is_seeded(tmp_path):
     assert list(noisy.y_train) != list(noisy.x_train)
 
 
+@pytest.mark.unit
 def test_a_load_can_be_cancelled_between_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_data, "CHUNK_BYTES", 1024)
     path = write(tmp_path, "".join(f"{i},{i}\n" for i in range(10_000)))
@@ -462,6 +491,7 @@ def test_a_load_can_be_cancelled_between_chunks(tmp_path, monkeypatch):
     assert len(asked) == 3  # it stopped at the first chunk after the question was answered yes
 
 
+@pytest.mark.unit
 def test_the_headless_start_does_not_import_the_csv_libraries():
     code = ("import sys; from nanoneuron_tui.cli import main; main(['train', '--epochs', '5', '--preset', 'km2mi']);"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'polars', 'pandas', 'pyarrow')))")
@@ -469,6 +499,7 @@ def test_the_headless_start_does_not_import_the_csv_libraries():
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.app
 async def test_the_data_dialog_refuses_a_fifo_and_out_of_range_data_and_keeps_the_app(tmp_path):
     import os
 
@@ -490,6 +521,7 @@ async def test_the_data_dialog_refuses_a_fifo_and_out_of_range_data_and_keeps_th
         await wait_for(pilot, lambda: app.session.view().epoch == 1)
 
 
+@pytest.mark.app
 async def test_escape_cancels_a_load_in_progress(tmp_path, monkeypatch):
     import time as clock
 
@@ -517,3 +549,11 @@ async def test_escape_cancels_a_load_in_progress(tmp_path, monkeypatch):
         await pilot.press("escape")
         await wait_for(pilot, lambda: seen == ["cancelled"])
         assert app.screen is not dialog and app.session.data.name == "Celsius to Fahrenheit"
+
+
+@pytest.mark.e2e
+def test_the_app_refuses_out_of_range_data_at_start_in_one_line(tmp_path):
+    path = write(tmp_path, "0,1\n1,1e155\n2,3\n")
+    result = nanoneuron("--data", str(path), "--state", str(tmp_path / "s.json"))
+    assert result.returncode == 2 and "line 2" in result.stderr and "beyond" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import termios
 import threading
 import time
@@ -21,10 +23,10 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
 
-from nanoneuron_tui import glyphs, lifecycle, persist
+from nanoneuron_tui import glyphs, lifecycle, persist, session_file
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State
-from tests.conftest import make_app, wait_for
+from tests.helpers import make_app, wait_for
 from tests.pty_app import poll
 
 SEED = dict(w0=0.9492, b0=0.457)
@@ -67,6 +69,7 @@ class Stop:
         return self
 
 
+@pytest.mark.unit
 def test_a_stop_saves_asks_the_app_to_leave_and_ends_the_process_by_the_deadline():
     stop = Stop(exit_deadline=0.05).on(signal.SIGTERM)
     assert stop.left == [143] and stop.exits == [143]
@@ -74,12 +77,21 @@ def test_a_stop_saves_asks_the_app_to_leave_and_ends_the_process_by_the_deadline
     assert stop.terminal.restored_with == ["nanoneuron: stopped by SIGTERM; session saved"]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("signum, code", [(signal.SIGHUP, 129), (signal.SIGINT, 130), (signal.SIGQUIT, 131)])
 def test_each_signal_has_its_conventional_exit_code(signum, code):
     stop = Stop(exit_deadline=0.01).on(signum)
     assert stop.left == [code] and stop.exits == [code] and stop.watch.code == code
 
 
+@pytest.mark.unit
+def test_after_a_hang_up_the_wait_for_the_app_is_short():
+    # The ordinary deadline would outlast the test's wait: only the hang-up's short one ends it in time.
+    stop = Stop(exit_deadline=60, hangup_deadline=0.01).on(signal.SIGHUP)
+    assert stop.exits == [129]
+
+
+@pytest.mark.unit
 def test_after_the_app_left_its_screen_the_watch_leaves_the_terminal_alone():
     stop = Stop(exit_deadline=0.05)
     stop.watch.terminal_restored()
@@ -87,6 +99,7 @@ def test_after_the_app_left_its_screen_the_watch_leaves_the_terminal_alone():
     assert stop.exits == [143] and stop.terminal.restored_with == []
 
 
+@pytest.mark.unit
 def test_a_save_that_hangs_does_not_hold_the_process():
     forever = threading.Event()
     stop = Stop(save=lambda: forever.wait() and "", save_deadline=0.05, exit_deadline=0.05).on(signal.SIGHUP)
@@ -94,6 +107,7 @@ def test_a_save_that_hangs_does_not_hold_the_process():
     assert stop.terminal.restored_with == ["nanoneuron: stopped by SIGHUP; the session was not saved in time"]
 
 
+@pytest.mark.unit
 def test_a_save_that_fails_is_said_and_the_process_still_ends():
     def save():
         raise persist.PersistError("cannot write /x: Permission denied")
@@ -103,6 +117,7 @@ def test_a_save_that_fails_is_said_and_the_process_still_ends():
     assert stop.terminal.restored_with[0].endswith("the session was not saved: cannot write /x: Permission denied")
 
 
+@pytest.mark.unit
 def test_a_stop_before_the_app_exists_ends_at_once_and_leaves_the_terminal_as_it_is(capfd):
     stop = Stop(with_app=False, exit_deadline=60).on(signal.SIGINT)
     assert stop.exits == [130] and stop.terminal.restored_with == []
@@ -120,6 +135,7 @@ def pseudo_terminal():
     os.close(slave)
 
 
+@pytest.mark.e2e
 def test_restoring_the_terminal_puts_back_its_settings_and_leaves_the_app_modes(pseudo_terminal):
     master, slave = pseudo_terminal
     terminal = lifecycle.Terminal(slave)
@@ -134,6 +150,7 @@ def test_restoring_the_terminal_puts_back_its_settings_and_leaves_the_app_modes(
     assert written.endswith(b"bye\r\n")
 
 
+@pytest.mark.e2e
 def test_restoring_a_terminal_that_reads_nothing_does_not_block(pseudo_terminal):
     master, slave = pseudo_terminal
     os.set_blocking(slave, False)
@@ -151,6 +168,39 @@ def test_restoring_a_terminal_that_reads_nothing_does_not_block(pseudo_terminal)
     assert termios.tcgetattr(slave)[3] & termios.ICANON  # the settings got through all the same
 
 
+@pytest.mark.unit
+def test_a_closed_terminal_is_seen_as_hung_up():
+    master, slave = os.openpty()
+    try:
+        terminal = lifecycle.Terminal(slave)
+        assert not terminal.hung_up()
+        os.close(master)
+        assert terminal.hung_up()
+    finally:
+        os.close(slave)
+
+
+HUNG_UP_WITHOUT_SIGHUP = """
+import os, sys
+from nanoneuron_tui import lifecycle
+master, slave = os.openpty()
+watch = lifecycle.SignalWatch(lifecycle.Terminal(slave))
+watch.start()
+os.close(master)  # a hang-up, but this process is not the terminal's controller: no SIGHUP comes
+import time; time.sleep(30)
+sys.exit(0)
+"""
+
+
+@pytest.mark.e2e
+def test_a_terminal_that_hangs_up_without_a_sighup_still_stops_the_process():
+    ended = subprocess.run([sys.executable, "-c", HUNG_UP_WITHOUT_SIGHUP], capture_output=True, text=True,
+                           timeout=60)
+    assert ended.returncode == 128 + signal.SIGHUP, ended.stderr
+    assert "stopped by SIGHUP" in ended.stderr
+
+
+@pytest.mark.e2e
 def test_a_file_is_no_terminal_and_gets_no_escape_sequences(tmp_path):
     with open(tmp_path / "out", "w+b") as file:
         lifecycle.Terminal(file.fileno()).restore("bye")
@@ -161,6 +211,7 @@ def test_a_file_is_no_terminal_and_gets_no_escape_sequences(tmp_path):
 # -- stop signals headless ------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("signum", lifecycle.STOP_SIGNALS)
 def test_headless_a_stop_signal_raises_and_the_old_handlers_come_back(signum):
     before = signal.getsignal(signum)
@@ -171,6 +222,7 @@ def test_headless_a_stop_signal_raises_and_the_old_handlers_come_back(signum):
     assert signal.getsignal(signum) == before
 
 
+@pytest.mark.unit
 def test_a_stop_unwinds_an_atomic_write_leaving_no_temporary_file(tmp_path):
     target = tmp_path / "history.csv"
     with pytest.raises(lifecycle.Stopped), lifecycle.stop_signals_raise(), persist.atomic_writer(target) as file:
@@ -183,39 +235,43 @@ def test_a_stop_unwinds_an_atomic_write_leaving_no_temporary_file(tmp_path):
 # -- the session file --------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_a_session_file_has_one_owner_who_is_named(tmp_path):
     path = tmp_path / "state" / "session.json"
-    owner = lifecycle.SessionFile.claim(path, resuming=False)
-    assert lifecycle.lock_path(path).read_text() == f"{os.getpid()}\n"
-    with pytest.raises(lifecycle.SessionFileInUse) as in_use:
-        lifecycle.SessionFile.claim(path, resuming=True)
+    owner = session_file.SessionFile.claim(path, resuming=False)
+    assert session_file.lock_path(path).read_text() == f"{os.getpid()}\n"
+    with pytest.raises(session_file.SessionFileInUse) as in_use:
+        session_file.SessionFile.claim(path, resuming=True)
     assert in_use.value.pid == os.getpid() and f"in use by nanoneuron (pid {os.getpid()})" in str(in_use.value)
     owner.release()
-    lifecycle.SessionFile.claim(path, resuming=True).release()  # free again once released
+    session_file.SessionFile.claim(path, resuming=True).release()  # free again once released
 
 
+@pytest.mark.unit
 def test_a_second_owner_gets_a_fresh_file_that_holds_no_saved_session(tmp_path):
     path = tmp_path / "session.json"
-    first = lifecycle.SessionFile.claim(path, resuming=False)
+    first = session_file.SessionFile.claim(path, resuming=False)
     (tmp_path / "session-2.json").write_text("someone's saved session")
-    second = lifecycle.SessionFile.claim_or_fresh(path)
-    third = lifecycle.SessionFile.claim_or_fresh(path)
+    second = session_file.SessionFile.claim_or_fresh(path)
+    third = session_file.SessionFile.claim_or_fresh(path)
     assert second.path == tmp_path / "session-3.json" and third.path == tmp_path / "session-4.json"
     assert second.displaced.path == path and second.displaced.pid == os.getpid()
+    assert session_file.first_fresh_path(path) == tmp_path / "session-5.json"
     assert any(f"pid {os.getpid()}" in note and "session-3.json" in note for note in second.start_notes())
     for owner in (first, second, third):
         owner.release()
 
 
+@pytest.mark.unit
 def test_an_untouched_fresh_session_is_not_saved_and_a_touched_one_keeps_the_old_as_prev(tmp_path):
     path = tmp_path / "session.json"
     path.write_text("the old session")
-    owner = lifecycle.SessionFile.claim(path, resuming=False)
+    owner = session_file.SessionFile.claim(path, resuming=False)
     session = fresh_session()
     owner.started_with(session)
     session.pause()  # a change of state, but nothing a person did to the session
     assert owner.save(session) is False
-    assert path.read_text() == "the old session" and not lifecycle.previous_path(path).exists()
+    assert path.read_text() == "the old session" and not session_file.previous_path(path).exists()
 
     session.step(5)
     assert owner.save(session) is True
@@ -228,22 +284,24 @@ def test_an_untouched_fresh_session_is_not_saved_and_a_touched_one_keeps_the_old
     owner.release()
 
 
+@pytest.mark.unit
 def test_a_resumed_session_is_saved_in_place_without_a_prev(tmp_path):
     path = tmp_path / "session.json"
     persist.save_session(fresh_session(), path)
-    owner = lifecycle.SessionFile.claim(path, resuming=True)
+    owner = session_file.SessionFile.claim(path, resuming=True)
     session = persist.load_session(path)
     owner.started_with(session)
     session.pause()
     assert owner.save(session) is True  # resumed: saving is what it is for
-    assert not lifecycle.previous_path(path).exists()
+    assert not session_file.previous_path(path).exists()
     assert owner.start_notes() == []
     owner.release()
 
 
+@pytest.mark.unit
 def test_saving_on_the_way_out_pauses_and_says_how_to_resume(tmp_path):
     path = tmp_path / "s.json"
-    owner = lifecycle.SessionFile.claim(path, resuming=False)
+    owner = session_file.SessionFile.claim(path, resuming=False)
     session = fresh_session()
     owner.started_with(session)
     session.start()
@@ -254,19 +312,21 @@ def test_saving_on_the_way_out_pauses_and_says_how_to_resume(tmp_path):
     owner.release()
 
 
+@pytest.mark.unit
 def test_a_saved_session_waiting_is_announced_with_how_to_resume_it(tmp_path):
     path = tmp_path / "session.json"
     path.write_text("a saved session")
-    owner = lifecycle.SessionFile.claim(path, resuming=False)
+    owner = session_file.SessionFile.claim(path, resuming=False)
     [note] = owner.start_notes()
     assert f"nanoneuron --resume --state {path}" in note and "session.prev.json" in note
     owner.release()
 
 
+@pytest.mark.unit
 def test_the_default_session_file_resumes_with_the_plain_command(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    assert lifecycle.resume_command(persist.default_state_path()) == "nanoneuron --resume"
-    assert lifecycle.resume_command(tmp_path / "my session.json") == \
+    assert session_file.resume_command(persist.default_state_path()) == "nanoneuron --resume"
+    assert session_file.resume_command(tmp_path / "my session.json") == \
         f"nanoneuron --resume --state '{tmp_path}/my session.json'"
 
 
@@ -279,6 +339,7 @@ def aged(path: Path, seconds: float) -> Path:
     return path
 
 
+@pytest.mark.unit
 def test_the_pattern_matches_what_the_atomic_writer_leaves(tmp_path):
     target = tmp_path / "session.json"
     with persist.atomic_writer(target):
@@ -286,6 +347,7 @@ def test_the_pattern_matches_what_the_atomic_writer_leaves(tmp_path):
     assert persist.temporary_name_pattern(target).fullmatch(temporary)
 
 
+@pytest.mark.unit
 def test_only_old_orphans_of_our_own_pattern_are_removed(tmp_path):
     path = tmp_path / "session.json"
     old = tmp_path / ".session.json.ab_cd123.tmp"
@@ -306,17 +368,18 @@ def test_only_old_orphans_of_our_own_pattern_are_removed(tmp_path):
     folder.mkdir()
     aged(folder, 120)
 
-    assert lifecycle.remove_orphan_temporaries(path) == [old]
+    assert session_file.remove_orphan_temporaries(path) == [old]
     assert not old.exists()
     assert young.exists() and link.is_symlink() and folder.is_dir() and all(o.exists() for o in others)
 
 
+@pytest.mark.unit
 def test_claiming_a_session_file_clears_its_orphans(tmp_path):
     path = tmp_path / "session.json"
     orphan = tmp_path / ".session.json.orphan00.tmp"
     orphan.write_text("{")
     aged(orphan, 3600)
-    lifecycle.SessionFile.claim(path, resuming=False).release()
+    session_file.SessionFile.claim(path, resuming=False).release()
     assert not orphan.exists()
 
 
@@ -336,7 +399,7 @@ def autosaver():
     started = []
 
     def start(session, save, **options):
-        saver = lifecycle.Autosaver(session, save, poll=0.01, **options)
+        saver = session_file.Autosaver(session, save, poll=0.01, **options)
         saver.start()
         started.append(saver)
         return saver
@@ -352,6 +415,7 @@ def looked(saver, times: int = 3) -> None:
     poll(lambda: saver.looks >= target, timeout=10, what="the autosaver to look")
 
 
+@pytest.mark.unit
 def test_at_rest_every_change_is_saved_once(autosaver):
     session = fresh_session()
     saves = []
@@ -367,6 +431,7 @@ def test_at_rest_every_change_is_saved_once(autosaver):
     assert saves == [3, 7]
 
 
+@pytest.mark.unit
 def test_while_training_a_save_waits_for_the_interval_and_a_pause_is_saved_at_once(autosaver):
     session = fresh_session(epochs=10_000_000)
     clock = Clock()
@@ -388,6 +453,7 @@ def test_while_training_a_save_waits_for_the_interval_and_a_pause_is_saved_at_on
     assert saves[1] > saves[0] and saves[1] == session.view().epoch
 
 
+@pytest.mark.unit
 def test_a_run_too_short_to_be_seen_running_is_still_saved(autosaver):
     session = fresh_session()
     saves = []
@@ -400,6 +466,7 @@ def test_a_run_too_short_to_be_seen_running_is_still_saved(autosaver):
     assert saves == [1000]
 
 
+@pytest.mark.unit
 def test_a_failed_autosave_is_reported_and_autosave_goes_on(autosaver):
     session = fresh_session()
     problems, saves = [], []
@@ -420,6 +487,7 @@ def test_a_failed_autosave_is_reported_and_autosave_goes_on(autosaver):
 # -- the app leaves when asked from another thread ------------------------------------------------------------------
 
 
+@pytest.mark.app
 async def test_the_app_leaves_with_the_code_it_is_given_from_any_thread():
     app = make_app(run=True, epochs=100_000_000)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -432,10 +500,11 @@ async def test_the_app_leaves_with_the_code_it_is_given_from_any_thread():
 # -- glyphs -------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("character, ascii_text", [
     ("⠁", "'"), ("⠘", "'"), ("⡀", "."), ("⢠", "."), ("⣿", ":"), ("⠉", "'"),
     ("▘", "'"), ("▗", "."), ("▞", ":"), ("▀", "'"), ("▄", "."), ("█", "#"),
-    ("─", "-"), ("━", "-"), ("│", "|"), ("╭", "+"), ("┼", "+"), ("╯", "+"),
+    ("─", "-"), ("━", "="), ("│", "|"), ("╭", "+"), ("┼", "+"), ("╯", "+"),
     ("␣", "_"), ("❚", "|"), ("▶", ">"), ("✓", "*"), ("✗", "x"), ("→", ">"), ("·", "."), ("°", "o"),
     ("é", "e"), ("中", "??"), ("\u0301", ""), ("a", "a"),
 ])
@@ -443,6 +512,7 @@ def test_each_character_becomes_ascii_of_its_width(character, ascii_text):
     assert glyphs.ascii_for(character) == ascii_text
 
 
+@pytest.mark.unit
 @given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Mn", "Me", "Cf", "Zl", "Zp"))))
 def test_the_ascii_filter_keeps_every_line_its_width(text):
     [segment] = glyphs.AsciiOnly().apply([Segment(text, Style(bold=True))], Color(0, 0, 0))
@@ -450,11 +520,13 @@ def test_the_ascii_filter_keeps_every_line_its_width(text):
     assert cell_len(segment.text) == cell_len(text)
 
 
+@pytest.mark.unit
 def test_control_segments_pass_untouched():
     control = Segment("\x1b[?25l", None, [(1,)])
     assert glyphs.AsciiOnly().apply([control], Color(0, 0, 0)) == [control]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("term, ascii_only", [
     ("linux", True), ("linux-16color", True), ("vt100", True), ("vt220", True), ("LINUX", True),
     ("xterm-256color", False), ("linuxish", False), ("screen", False), ("", False), (None, False),
@@ -463,11 +535,13 @@ def test_which_terminals_get_ascii(term, ascii_only):
     assert glyphs.needs_ascii(term) is ascii_only
 
 
+@pytest.mark.unit
 def test_a_terminal_that_cannot_move_the_cursor_is_refused():
     assert "cannot move the cursor" in glyphs.cannot_draw("dumb")
     assert glyphs.cannot_draw("xterm") is None and glyphs.cannot_draw("linux") is None
 
 
+@pytest.mark.unit
 def test_ascii_glyphs_can_be_switched_on_and_off():
     try:
         glyphs.use_ascii(True)

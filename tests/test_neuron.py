@@ -1,7 +1,5 @@
 """The literal port reproduces what the original NanoNeuron.js prints."""
 
-import math
-
 import pytest
 
 from nanoneuron_tui.core.neuron import (
@@ -13,25 +11,9 @@ from nanoneuron_tui.core.neuron import (
     prediction_cost,
     train_model,
 )
+from tests.helpers import REFERENCE, close
 
-# ../shared/reference/original-output.md: Node.js 20 with w, b fixed.
-REFERENCE = dict(
-    w0=0.9492,
-    b0=0.4570,
-    epochs=70000,
-    alpha=0.0005,
-    cost_first=3014.2994580200007,
-    cost_last=2.439545774223358e-06,
-    w=1.8000660993166346,
-    b=31.995615750787184,
-    test_cost=2.4027107865088773e-06,
-    predict_70=158.00024270295162,
-)
-
-
-def close(a: float, b: float, rel: float = 1e-9) -> bool:
-    return math.isclose(a, b, rel_tol=rel, abs_tol=0.0)
-
+pytestmark = pytest.mark.unit
 
 def test_reproduces_the_original_run():
     model = NanoNeuron(REFERENCE["w0"], REFERENCE["b0"])

@@ -17,13 +17,15 @@ def trained_session(epochs_done: int = 2500) -> Session:
     return session
 
 
+@pytest.mark.unit
 def test_a_session_comes_back_exactly(tmp_path):
     session = trained_session()
     path = tmp_path / "session.json"
     persist.save_session(session, path)
     restored = persist.load_session(path)
     before, after = session.view(), restored.view()
-    assert (after.epoch, after.w, after.b, after.w0, after.b0) == (before.epoch, before.w, before.b, before.w0, before.b0)
+    for name in ("epoch", "w", "b", "w0", "b0"):
+        assert getattr(after, name) == getattr(before, name), name
     assert after.hyper == before.hyper
     assert after.run.segments == before.run.segments
     assert after.train_history == before.train_history and after.test_history == before.test_history
@@ -34,6 +36,7 @@ def test_a_session_comes_back_exactly(tmp_path):
     assert (restored.view().w, restored.view().b) == (session.view().w, session.view().b)
 
 
+@pytest.mark.unit
 def test_a_running_session_is_saved_paused_and_a_diverged_one_stays_diverged(tmp_path):
     session = Session(Hyperparameters(w0=0.3, b0=0.7, alpha=0.001))
     session.start()
@@ -47,6 +50,7 @@ def test_a_running_session_is_saved_paused_and_a_diverged_one_stays_diverged(tmp
     assert restored.view().diverged_at == session.view().diverged_at
 
 
+@pytest.mark.unit
 def test_model_round_trip_and_carry_on(tmp_path):
     session = trained_session()
     view = session.view()
@@ -61,6 +65,7 @@ def test_model_round_trip_and_carry_on(tmp_path):
     assert adopted.state is State.PAUSED
 
 
+@pytest.mark.unit
 def test_export_history_csv(tmp_path):
     session = trained_session(3000)
     path = tmp_path / "history.csv"
@@ -73,6 +78,7 @@ def test_export_history_csv(tmp_path):
     assert table[-1][2] != ""  # the test cost at the last report
 
 
+@pytest.mark.unit
 def test_files_get_the_usual_permissions(tmp_path):
     old = os.umask(0o022)
     try:
@@ -82,6 +88,7 @@ def test_files_get_the_usual_permissions(tmp_path):
     assert (tmp_path / "h.csv").stat().st_mode & 0o777 == 0o644
 
 
+@pytest.mark.unit
 def test_atomic_write_leaves_the_old_file_on_a_crash(tmp_path):
     path = tmp_path / "session.json"
     persist.save_session(trained_session(), path)
@@ -112,6 +119,7 @@ BAD_FILES = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("name", BAD_FILES)
 def test_bad_files_are_refused_with_one_clear_line(tmp_path, name):
     path = tmp_path / "bad.json"
@@ -137,7 +145,8 @@ HOSTILE_EDITS = {
     "segment twice": lambda d: d["session"]["run"]["segments"].append(dict(d["session"]["run"]["segments"][-1])),
     "segment alpha zero": lambda d: d["session"]["run"]["segments"][0].__setitem__("alpha", 0),
     "no segments": lambda d: d["session"]["run"].__setitem__("segments", []),
-    "epoch before the run": lambda d: d["session"]["run"].update(first_epoch=700, segments=[{"start": 700, "alpha": 1e-4}]),
+    "epoch before the run": lambda d: d["session"]["run"].update(
+        first_epoch=700, segments=[{"start": 700, "alpha": 1e-4}]),
     "negative cost": lambda d: d["session"]["run"].__setitem__("start_cost", -1.0),
     "giant run": lambda d: d["session"]["run"]["segments"].extend(
         {"start": 10 + i, "alpha": 1e-4 * (1 + i % 2)} for i in range(200_000)),
@@ -145,6 +154,7 @@ HOSTILE_EDITS = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("name", HOSTILE_EDITS)
 def test_damaged_or_hostile_sessions_are_refused(tmp_path, name):
     document = good_document(tmp_path)
@@ -155,6 +165,7 @@ def test_damaged_or_hostile_sessions_are_refused(tmp_path, name):
         persist.load_session(path)
 
 
+@pytest.mark.unit
 def test_writing_where_one_cannot_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -164,11 +175,13 @@ def test_writing_where_one_cannot_is_a_clear_error(tmp_path):
         persist.export_history(trained_session(10), blocker / "h.csv")
 
 
+@pytest.mark.unit
 def test_default_state_path_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert persist.default_state_path() == tmp_path / "nanoneuron" / "session.json"
 
 
+@pytest.mark.unit
 def test_a_resumed_run_rewinds_to_epoch_0_exactly(tmp_path):
     session = Session(Hyperparameters(w0=0.9492, b0=0.457))
     session.step(300)
@@ -183,6 +196,7 @@ def test_a_resumed_run_rewinds_to_epoch_0_exactly(tmp_path):
         assert restored.view().moment == session.view().moment
 
 
+@pytest.mark.unit
 def test_a_version_1_session_still_loads_where_it_stood(tmp_path):
     path = tmp_path / "old.json"
     path.write_text(json.dumps({"format": "nanoneuron-session", "version": 1, "session": {
@@ -212,7 +226,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from nanoneuron_tui import params  # noqa: E402
 from nanoneuron_tui.core.data import PRESETS, DataSpec, build_data  # noqa: E402
-from tests.conftest import make_app, wait_for  # noqa: E402
+from tests.helpers import make_app, wait_for  # noqa: E402
 
 
 def a_model(**changes) -> persist.SavedModel:
@@ -238,6 +252,7 @@ HOSTILE_MODELS = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("name", HOSTILE_MODELS)
 def test_hostile_models_are_refused_in_one_line(tmp_path, name):
     document = a_model().to_document()
@@ -249,6 +264,7 @@ def test_hostile_models_are_refused_in_one_line(tmp_path, name):
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.mark.unit
 def test_a_version_1_model_still_loads_without_its_data(tmp_path):
     document = a_model().to_document()
     document["version"] = 1
@@ -260,6 +276,7 @@ def test_a_version_1_model_still_loads_without_its_data(tmp_path):
     assert (model.w, model.epoch) == (1.7, 1200)
 
 
+@pytest.mark.unit
 def test_a_model_names_the_data_it_does_not_belong_to():
     model = a_model(data=DataSpec(preset="km2mi"), data_name="Kilometres to miles")
     assert model.data_mismatch(DataSpec(preset="km2mi")) is None
@@ -267,6 +284,7 @@ def test_a_model_names_the_data_it_does_not_belong_to():
     assert "Kilometres to miles" in model.data_mismatch(DataSpec(preset="km2mi", normalize=True))
 
 
+@pytest.mark.unit
 def test_a_model_that_would_not_load_is_not_written(tmp_path):
     with pytest.raises(persist.PersistError):
         a_model(w=math.inf).save(tmp_path / "m.json")
@@ -300,6 +318,7 @@ MODELS = st.builds(
 )
 
 
+@pytest.mark.unit
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(MODELS)
 def test_every_model_saved_loads_back_the_same(tmp_path, model):
@@ -347,6 +366,7 @@ def _walk(node, path):
     return node
 
 
+@pytest.mark.unit
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=mutations())
 def test_a_mutated_model_loads_and_runs_or_fails_in_one_line(tmp_path, edits):
@@ -366,6 +386,7 @@ def test_a_mutated_model_loads_and_runs_or_fails_in_one_line(tmp_path, edits):
     assert math.isfinite(view.cost) and view.epoch >= model.epoch
 
 
+@pytest.mark.app
 async def test_the_app_loads_a_model_with_its_data_and_says_so(tmp_path):
     path = tmp_path / "km.json"
     a_model(w=0.62, b=0.01, epoch=40, data=DataSpec(preset="km2mi"), data_name="Kilometres to miles").save(path)
@@ -379,6 +400,7 @@ async def test_the_app_loads_a_model_with_its_data_and_says_so(tmp_path):
         assert any("trained on Kilometres to miles" in str(n.message) for n in app._notifications)
 
 
+@pytest.mark.app
 async def test_the_app_refuses_a_model_from_a_fifo_and_stays_live(tmp_path):
     import os
 
@@ -423,6 +445,7 @@ HOSTILE_SESSIONS = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("name", HOSTILE_SESSIONS)
 def test_hostile_sessions_are_refused_in_one_line(tmp_path, name):
     document = session_document(tmp_path)
@@ -460,6 +483,7 @@ def act(session: Session, actions) -> None:
             session.toggle()
 
 
+@pytest.mark.unit
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(preset=st.sampled_from(sorted(PRESETS)), normalize=st.booleans(), ratio=st.one_of(st.none(), st.floats(0, 0.9)),
        w0=st.floats(-1e3, 1e3), b0=st.floats(-1e3, 1e3), actions=ACTIONS)
@@ -475,6 +499,7 @@ def test_every_session_saved_loads_back_the_same(tmp_path, preset, normalize, ra
     assert (after.epoch, after.w, after.b, after.cost) == (before.epoch, before.w, before.b, before.cost)
 
 
+@pytest.mark.unit
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=mutations())
 def test_a_mutated_session_loads_and_runs_or_fails_in_one_line(tmp_path, edits):
@@ -515,6 +540,7 @@ def _acted(session: Session, actions) -> Session:
     return session
 
 
+@pytest.mark.app
 @pytest.mark.parametrize("name", EDGE_SESSIONS)
 async def test_the_app_runs_from_every_kind_of_saved_session(tmp_path, name):
     from nanoneuron_tui.app import NanoNeuronApp

@@ -12,7 +12,9 @@ from nanoneuron_tui.core.data import DataSpec, build_data
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session
 from nanoneuron_tui.widgets.plotting import PlotWidget
-from tests.conftest import wait_for
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.app
 
 SEED_START = dict(w0=0.9492, b0=0.4570)
 NARROW, WIDE = (80, 24), (160, 48)

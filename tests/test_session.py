@@ -15,6 +15,8 @@ from nanoneuron_tui.core.trainer import max_stable_alpha
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State, sample_epochs
 
+pytestmark = pytest.mark.unit
+
 
 def literal_after(epochs: int, w0: float = 0.9492, b0: float = 0.457, alpha: float = 0.0005):
     data = celsius_to_fahrenheit_data()

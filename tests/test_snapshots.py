@@ -8,7 +8,9 @@ import pytest
 
 from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.readouts import Readouts
-from tests.conftest import make_app, wait_for
+from tests.helpers import make_app, wait_for
+
+pytestmark = pytest.mark.app
 
 SIZES = [(80, 24), (120, 40)]
 

@@ -19,6 +19,8 @@ import pytest
 from nanoneuron_tui import persist
 from tests.terminal import Terminal, epoch_on, installed_nanoneuron
 
+pytestmark = pytest.mark.e2e
+
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from nanoneuron_tui.core import neuron
 from nanoneuron_tui.core.data import DataSpec, LineFit, build_data, celsius_to_fahrenheit_data
+from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.core.surface import (
     DENSE_EPOCHS,
     CostSurface,
@@ -18,8 +19,9 @@ from nanoneuron_tui.core.surface import (
     path_epochs,
     window_around,
 )
-from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.core.trainer import max_stable_alpha
+
+pytestmark = pytest.mark.unit
 
 X_TRAIN, Y_TRAIN, _, _ = neuron.generate_data_sets()
 ARTICLE = CostSurface(LineFit.of(X_TRAIN, Y_TRAIN))

@@ -2,7 +2,11 @@
 
 import re
 
+import pytest
+
 from tests.terminal import epoch_on
+
+pytestmark = pytest.mark.e2e
 
 ASK = "│ °C "  # the prediction box's line
 

@@ -9,7 +9,7 @@ from nanoneuron_tui.core.neuron import NanoNeuron, train_model
 from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.readouts import Readouts
 from nanoneuron_tui.widgets.timeline import Span, Timeline, column_of, epoch_at, timeline_text
-from tests.conftest import make_app, wait_for
+from tests.helpers import make_app, wait_for
 
 SIZE = (80, 24)
 
@@ -37,6 +37,7 @@ def assert_shows_literal(app, epoch: int) -> None:
     assert f"{view.predict(70):.7g}"[:6] in str(answer)
 
 
+@pytest.mark.app
 async def test_forward_five_back_three_go_to_twenty_thousand_and_back_to_two():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -56,6 +57,7 @@ async def test_forward_five_back_three_go_to_twenty_thousand_and_back_to_two():
         assert_shows_literal(app, 2)
 
 
+@pytest.mark.app
 async def test_back_a_report_and_the_function_keys_work_from_a_field():
     app = make_app(every=250)
     async with app.run_test(size=SIZE) as pilot:
@@ -71,6 +73,7 @@ async def test_back_a_report_and_the_function_keys_work_from_a_field():
         assert app.focused.id == "field-alpha"  # typing goes on where it was
 
 
+@pytest.mark.app
 async def test_a_bad_epoch_is_explained_and_changes_nothing():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -83,6 +86,7 @@ async def test_a_bad_epoch_is_explained_and_changes_nothing():
         assert app.session.view().epoch == 1
 
 
+@pytest.mark.app
 async def test_the_timeline_scrubs_by_report_epoch_and_tenth():
     app = make_app(every=1000)
     async with app.run_test(size=SIZE) as pilot:
@@ -103,6 +107,7 @@ async def test_the_timeline_scrubs_by_report_epoch_and_tenth():
         assert_shows_literal(app, 0)
 
 
+@pytest.mark.app
 async def test_rewinding_a_diverged_run_and_lowering_alpha_carries_on_from_there():
     app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
     async with app.run_test(size=SIZE) as pilot:
@@ -122,6 +127,7 @@ async def test_rewinding_a_diverged_run_and_lowering_alpha_carries_on_from_there
         await wait_for(pilot, lambda: app.session.state is State.FINISHED)
 
 
+@pytest.mark.app
 async def test_going_to_the_end_of_a_billion_epochs_is_instant():
     app = make_app(epochs=1_000_000_000)
     async with app.run_test(size=SIZE) as pilot:
@@ -132,6 +138,7 @@ async def test_going_to_the_end_of_a_billion_epochs_is_instant():
         assert math.isclose(view.w, 1.8) and math.isclose(view.b, 32.0)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("width", [10, 40, 200])
 def test_timeline_columns_and_epochs_round_trip(width):
     span = Span(first=0, goal=70_000, epoch=0, every=1000, changes=(), blown_up=False)
@@ -141,6 +148,7 @@ def test_timeline_columns_and_epochs_round_trip(width):
         assert column_of(span, epoch_at(span, column, width), width) == column
 
 
+@pytest.mark.unit
 def test_timeline_marks_the_cursor_alpha_changes_and_a_blow_up():
     span = Span(first=0, goal=100, epoch=50, every=10, changes=(20,), blown_up=True)
     line = timeline_text(span, 40).plain

@@ -17,7 +17,9 @@ from nanoneuron_tui.core.neuron import (
 )
 from nanoneuron_tui.core.run import DIVERGENCE_FACTOR, Run
 from nanoneuron_tui.core.trainer import Descent, max_stable_alpha, modes
-from tests.test_neuron import REFERENCE, close
+from tests.helpers import REFERENCE, close
+
+pytestmark = pytest.mark.unit
 
 
 def agree(fast: float, literal: float) -> bool:
@@ -44,7 +46,7 @@ def test_every_epoch_matches_the_literal_port_on_the_seed_run():
     model = NanoNeuron(REFERENCE["w0"], REFERENCE["b0"])
     literal = train_model(model, 20000, REFERENCE["alpha"], list(data.x_train), list(data.y_train))
     run = Run(data, REFERENCE["w0"], REFERENCE["b0"], REFERENCE["alpha"])
-    assert all(agree(f, l) for f, l in zip(run.costs(0, 20000), literal, strict=True))
+    assert all(agree(fast, slow) for fast, slow in zip(run.costs(0, 20000), literal, strict=True))
     assert agree(run.neuron(20000)[0], model.w) and agree(run.neuron(20000)[1], model.b)
 
 
@@ -127,7 +129,7 @@ def test_an_alpha_change_starts_a_segment_and_discards_the_old_future():
     # Going back to epoch 700 and changing alpha there drops the change at 900.
     rewritten = run.with_alpha(700, 0.0001)
     assert [(s.start, s.alpha) for s in rewritten.segments] == [(0, 0.0005), (500, 0.0002), (700, 0.0001)]
-    assert all(agree(f, l) for f, l in zip(rewritten.costs(0, 700), literal, strict=True))
+    assert all(agree(fast, slow) for fast, slow in zip(rewritten.costs(0, 700), literal, strict=True))
     literal += train_model(model, 100, 0.0001, list(data.x_train), list(data.y_train))
     assert agree(rewritten.neuron(800)[0], model.w) and agree(rewritten.neuron(800)[1], model.b)
     # The original run is untouched: runs are immutable.
@@ -188,7 +190,7 @@ def test_divergence_stops_with_the_last_finite_neuron():
     assert run.cost(epoch) > run.divergence_limit >= run.cost(epoch - 1)
     assert all(math.isfinite(v) for v in run.neuron(epoch))
     literal = train_model(NanoNeuron(0.3, 0.7), epoch + 1, 0.001, list(data.x_train), list(data.y_train))
-    assert all(agree(f, l) for f, l in zip(run.costs(0, epoch + 1), literal, strict=True))
+    assert all(agree(fast, slow) for fast, slow in zip(run.costs(0, epoch + 1), literal, strict=True))
 
 
 def test_divergence_to_infinity_never_raises():

@@ -40,6 +40,7 @@ def generate_data_sets() -> tuple[list[float], list[float], list[float], list[fl
     Training uses whole degrees 0..99; test uses the half degrees in between
     (0.5..99.5), so the neuron is judged on values it never saw.
     """
+    x: float  # whole degrees, then the half degrees
     x_train: list[float] = []
     y_train: list[float] = []
     for x in range(100):

@@ -1,0 +1,74 @@
+"""The code's own rules, checked by the suite so CI checks them: lint, types, layering."""
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parent.parent
+CORE = ROOT / "nanoneuron_tui" / "core"
+# What the core must never reach for: the layers above it and the UI libraries.
+ABOVE_THE_CORE = {
+    "nanoneuron_tui.session", "nanoneuron_tui.app", "nanoneuron_tui.widgets", "textual", "rich", "plotext",
+}
+
+
+def tool(name: str) -> str:
+    """The tool installed beside this Python (pinned in the `test` extra)."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.fail(f"{name} is not installed: pip install -e '.[test]'")
+    return found
+
+
+def test_ruff_finds_nothing():
+    result = subprocess.run([tool("ruff"), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_on_the_core():
+    result = subprocess.run([tool("mypy")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
+    """Every module a source file imports, at the top or inside a function, relative imports resolved.
+
+    ``from package import name`` counts as importing ``package.name`` too: the name may be a module."""
+    package = path.relative_to(root).with_suffix("").parts[:-1]
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[: len(package) - node.level + 1]) if node.level else ""
+            module = ".".join(part for part in (base, node.module) if part)
+            modules.add(module)
+            modules.update(f"{module}.{alias.name}" for alias in node.names)
+    return modules
+
+
+def test_the_core_imports_nothing_above_it_nor_the_ui_libraries():
+    core_files = sorted(CORE.rglob("*.py"))
+    assert len(core_files) >= 5  # the package, neuron, data, trainer, run
+    for path in core_files:
+        for module in imported_modules(path):
+            assert not any(module == banned or module.startswith(banned + ".") for banned in ABOVE_THE_CORE), (
+                f"{path.name} imports {module}"
+            )
+
+
+def test_the_import_check_sees_lazy_and_relative_imports(tmp_path):
+    # The check above is only as good as its reading of the source: an import
+    # inside a function and a relative import out of the package must be seen.
+    probe = tmp_path / "nanoneuron_tui" / "core" / "probe.py"
+    probe.parent.mkdir(parents=True)
+    probe.write_text("from .. import session\nfrom .data import DataSet\n\n"
+                     "def later():\n    import textual.app\n    from ..widgets import readouts\n")
+    found = imported_modules(probe, root=tmp_path)
+    assert {"nanoneuron_tui.session", "nanoneuron_tui.core.data", "textual.app", "nanoneuron_tui.widgets"} <= found
