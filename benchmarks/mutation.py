@@ -69,7 +69,8 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("nanoneuron_tui/core/trainer.py", "`t < end` → `t <= end`"):
         "the next segment starts from the neuron at `end`, so it finds the same cost there itself",
     ("nanoneuron_tui/core/trainer.py", "`not self.cost(t) <= limit` → `self.cost(t) > limit` (differs for NaN)"):
-        "from a finite starting cost, the cost is a sum of finite non-negative parts times powers, and 0 * inf is kept out: never NaN",
+        "from a finite starting cost, the cost is a sum of finite non-negative parts times powers,"
+        " and 0 * inf is kept out: never NaN",
     ("nanoneuron_tui/core/trainer.py", "`not rest + sum((self._term(k, s) for k in growing)) <= bound` → "
                                        "`rest + sum((self._term(k, s) for k in growing)) > bound` (differs for NaN)"):
         "as above: never NaN",

@@ -413,7 +413,7 @@ def test_small_x_values_agree_with_the_literal_port():
     model = NanoNeuron(0.0, 0.0)
     literal = train_model(model, 50, 0.5, xs, ys)
     run = Run(xy_data(xs, ys), 0.0, 0.0, 0.5)
-    assert all(agree(f, l) for f, l in zip(run.costs(0, 50), literal, strict=True))
+    assert all(agree(fast, slow) for fast, slow in zip(run.costs(0, 50), literal, strict=True))
     assert agree(run.neuron(50)[0], model.w) and agree(run.neuron(50)[1], model.b)
 
 
