@@ -288,3 +288,48 @@ def test_progress_lines_follow_every_without_walking_every_epoch():
     assert result.returncode == 0
     assert [line.split()[1] for line in result.stderr.splitlines()] == [
         "250000000/1000000000", "500000000/1000000000", "750000000/1000000000", "1000000000/1000000000"]
+
+
+# -- from the mutation check (README, "Mutation check"): behaviours no test above pinned down --
+
+NORMALIZED_RUN = ("train", "--normalize", "--alpha", "0.5", "--epochs", "60", "--w0", "0.5", "--b0", "0.5")
+
+
+def test_the_text_report_prints_b_as_b():
+    lines = dict(line.split(": ", 1) for line in nanoneuron(*SEED_RUN).stdout.splitlines())
+    w, b = (float(part.split(": ")[1]) for part in lines["NanoNeuron parameters"].strip("{ }").split(", "))
+    assert close(w, REFERENCE["w"]) and close(b, REFERENCE["b"])
+
+
+def test_the_json_report_names_the_seed_of_a_random_start():
+    report = json.loads(nanoneuron("train", "--seed", "7", "--epochs", "10", "--json").stdout)
+    assert report["seed"] == 7
+    text = nanoneuron("train", "--seed", "7", "--epochs", "10").stdout
+    assert text.splitlines()[0].endswith("(seed 7)")
+
+
+def test_normalized_progress_lines_are_in_the_data_units():
+    from nanoneuron_tui.core.data import DataSpec, build_data
+    from nanoneuron_tui.core.run import Run
+
+    result = nanoneuron(*NORMALIZED_RUN, "--every", "20")
+    assert result.returncode == 0, result.stderr
+    run = Run(build_data(DataSpec(normalize=True)), 0.5, 0.5, 0.5)
+    lines = result.stderr.splitlines()
+    assert [line.split()[1] for line in lines] == ["20/60", "40/60", "60/60"]
+    for line, epoch in zip(lines, (20, 40, 60), strict=True):
+        fields = line.split()
+        w, b = run.neuron(epoch)  # the data's units: near 1.8 and 32, not the trainer's ~52 and ~121
+        assert math.isclose(float(fields[5]), w, rel_tol=1e-5) and math.isclose(float(fields[7]), b, rel_tol=1e-5)
+    assert math.isclose(float(lines[-1].split()[5]), 1.8, rel_tol=1e-4)
+
+
+def test_a_normalized_model_is_saved_in_the_data_units(tmp_path):
+    from nanoneuron_tui import persist
+
+    path = tmp_path / "model.json"
+    report = json.loads(nanoneuron(*NORMALIZED_RUN, "--json", "--save-model", str(path)).stdout)
+    model = persist.load_model(path)
+    assert (model.w, model.b, model.epoch) == (report["w"], report["b"], 60)
+    assert math.isclose(model.w, 1.8, rel_tol=1e-6) and math.isclose(model.b, 32, rel_tol=1e-6)
+    assert (model.w0, model.b0) == (0.5, 0.5) and model.data.normalize

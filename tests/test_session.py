@@ -1,11 +1,17 @@
 """The session: a cursor on the run that steps, rewinds and jumps exactly, and a state machine."""
 
 import math
+import threading
+import time
+from array import array
+from dataclasses import asdict
 
 import pytest
 
-from nanoneuron_tui.core.data import celsius_to_fahrenheit_data
+from nanoneuron_tui.core.data import DataSet, DataSpec, build_data, celsius_to_fahrenheit_data
 from nanoneuron_tui.core.neuron import NanoNeuron, forward_propagation, train_model
+from nanoneuron_tui.core.run import Run
+from nanoneuron_tui.core.trainer import max_stable_alpha
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State, sample_epochs
 
@@ -172,3 +178,181 @@ def test_samples_are_bounded_and_end_where_training_is(first, last):
     epochs = sample_epochs(first, last, count=100)
     assert epochs[0] == first and epochs[-1] == last
     assert len(epochs) <= 101 and epochs == sorted(set(epochs))
+
+
+# -- from the mutation check (README, "Mutation check"): behaviours no test above pinned down --
+
+
+@pytest.mark.parametrize("first, last", [(0, 99), (0, 100), (0, 70_000), (5, 10**9)])
+def test_samples_never_exceed_the_count_and_use_all_of_it_on_long_runs(first, last):
+    epochs = sample_epochs(first, last, count=100)
+    assert len(epochs) <= 100
+    if last - first + 1 <= 100:
+        assert epochs == list(range(first, last + 1))
+    if last - first >= 1000:
+        assert len(epochs) == 100  # evenly spread, and no fewer than asked for
+
+
+def test_a_view_answers_with_the_neuron_on_screen():
+    s = session()
+    s.step(3000)
+    view = s.view()
+    moment = s.run.at(3000)
+    assert (view.w, view.b, view.dW, view.dB) == (moment.w, moment.b, moment.dW, moment.dB)
+    assert (view.cost, view.test_cost) == (moment.cost, moment.test_cost)
+    assert (view.w0, view.b0) == (0.9492, 0.457)
+    assert view.predict(70) == 70 * view.w + view.b
+    assert view.target == (1.8, 32) and view.correct(70) == 158
+    assert view.distance_to_target == math.hypot(view.w - 1.8, view.b - 32)
+    assert view.epochs == 70_000 and view.hyper == s.hyper and view.data is s.data
+
+
+def test_the_history_leaves_out_costs_that_overflowed_and_data_without_test_points():
+    # x as large as 1e150: the first step overshoots so far that the cost is infinite.
+    points = DataSet("huge", "x", "y", array("d", [0.0, 1e150]), array("d", [0.0, 1e150]), array("d"), array("d"))
+    s = Session(Hyperparameters(w0=0.0, b0=0.0, alpha=1.0), points)
+    s.go_to(10)
+    view = s.view()
+    assert s.state is State.DIVERGED and view.epoch == 1 and math.isinf(view.cost)
+    assert view.train_history == ([0], [s.run.cost(0)])
+    assert view.test_history == ([], []) and view.test_cost is None
+
+
+def test_a_changed_initial_neuron_waits_for_a_reset():
+    s = session()
+    s.step(10)
+    assert not s.view().init_pending
+    s.update(w0=0.1)
+    view = s.view()
+    assert view.init_pending and view.w0 == 0.9492 and view.epoch == 10
+    s.reset()
+    view = s.view()
+    assert not view.init_pending and view.epoch == 0 and (view.w, view.b) == (0.1, 0.457)
+
+
+def test_a_new_random_start_draws_a_new_seed_and_a_plain_reset_keeps_it():
+    s = session(seed=5)
+    s.step(10)
+    s.reset(new_random_start=True)
+    view = s.view()
+    assert view.epoch == 0 and s.hyper.seed is not None and s.hyper.seed != 5
+    assert (s.hyper.w0, s.hyper.b0) == (None, None)
+    assert (view.w0, view.b0) == s.hyper.initial_neuron() and 0 <= view.w0 < 1 and 0 <= view.b0 < 1
+    s.step(10)
+    s.reset()
+    assert (s.view().w0, s.view().b0, s.epoch) == (view.w0, view.b0, 0)
+
+
+def test_start_pause_and_toggle_from_every_state():
+    s = session(epochs=100)
+    assert s.toggle() is None and s.state is State.RUNNING
+    assert s.start() is None and s.state is State.RUNNING  # already running: nothing to say
+    assert s.toggle() is None and s.state is State.PAUSED
+    s.go_to(100)
+    assert s.start().startswith("Finished") and s.toggle().startswith("Finished")
+    s.run_to_end()
+    assert s.state is State.FINISHED and not s.fast_forward
+    blown = session(w0=0.3, b0=0.7, alpha=0.001)
+    blown.go_to(10**6)
+    assert blown.state is State.DIVERGED and blown.start().startswith("Diverged")
+    blown.pause()
+    blown.run_to_end()
+    assert blown.state is State.DIVERGED and not blown.fast_forward
+
+
+def test_a_paused_worker_waits_instead_of_spinning_and_wakes_at_once_on_a_change():
+    s = session()
+    # Lower bounds only: a busy machine makes a wait longer, never shorter.
+    started = time.monotonic()
+    assert s.wait_until_running(0.05) is False
+    assert time.monotonic() - started >= 0.045
+    started = time.monotonic()
+    s.wait_for_change(0.05)
+    assert time.monotonic() - started >= 0.045
+    woke = []
+    waiter = threading.Thread(target=lambda: woke.append(s.wait_until_running(120)))
+    waiter.start()
+    s.start()
+    waiter.join(60)
+    assert woke == [True]
+    changed = threading.Thread(target=lambda: s.wait_for_change(120))
+    changed.start()
+    deadline = time.monotonic() + 60
+    while changed.is_alive() and time.monotonic() < deadline:
+        s.pause()  # every call is a change; one of them lands while the thread waits
+        changed.join(0.05)
+    assert not changed.is_alive()
+
+
+def test_fast_forward_ends_when_the_cursor_is_moved():
+    s = session(epochs=10**6)
+    s.run_to_end()
+    s.go_to(500)
+    assert not s.fast_forward and s.state is State.PAUSED
+    s.run_to_end()
+    s.step()
+    assert not s.fast_forward and s.epoch == 501
+
+
+def test_a_saved_running_session_says_paused_and_comes_back_where_it_stood():
+    s = session(every=100)
+    s.step(250)
+    s.update(alpha=0.0004)
+    s.start()
+    s.train_towards_report()
+    saved = s.to_dict()
+    assert (saved["state"], saved["epoch"], saved["hyperparameters"]["alpha"]) == ("paused", 300, 0.0004)
+    assert saved["hyperparameters"] == asdict(s.hyper) and saved["data"] == asdict(s.data.spec)
+    back = Session.restore(s.hyper, s.data, Run.from_dict(saved["run"], s.data), saved["epoch"])
+    assert back.state is State.PAUSED and back.view().moment == s.view().moment
+    assert back.run.segments == s.run.segments and back.run.start_cost == s.run.start_cost
+    blown = session(w0=0.3, b0=0.7, alpha=0.001)
+    blown.go_to(10**6)
+    saved = blown.to_dict()
+    assert saved["state"] == "diverged"
+    back = Session.restore(blown.hyper, blown.data, Run.from_dict(saved["run"], blown.data), saved["epoch"])
+    assert back.state is State.DIVERGED and back.epoch == blown.epoch
+
+
+def test_a_model_is_adopted_in_the_data_units_even_when_training_normalized():
+    data = build_data(DataSpec(normalize=True))
+    s = Session(Hyperparameters(w0=0.5, b0=0.5), data)
+    s.step(5)
+    hyper = Hyperparameters(epochs=500, alpha=0.1, every=50, w0=0.25, b0=0.75)
+    s.adopt_model({"w": 1.7, "b": 30.0, "epoch": 200, "init": {"w": 0.25, "b": 0.75},
+                   "hyperparameters": asdict(hyper)})
+    view = s.view()
+    assert view.epoch == 200 and s.state is State.PAUSED and s.hyper == hyper
+    assert view.w == pytest.approx(1.7, rel=1e-12) and view.b == pytest.approx(30.0, rel=1e-12)
+    assert (view.w0, view.b0) == (0.25, 0.75)
+    s.go_to(0)
+    assert s.epoch == 200  # a model has no past before its epoch
+
+
+def test_new_data_starts_over_with_the_same_settings():
+    s = session(alpha=0.0004)
+    s.step(100)
+    data = build_data(DataSpec(preset="km2mi"))
+    s.use_data(data)
+    assert s.epoch == 0 and s.data is data and s.run.data is data and s.hyper.alpha == 0.0004
+    assert s.max_stable_alpha == max_stable_alpha(data.train)
+
+
+def test_a_view_and_a_beat_are_snapshots_nobody_can_change():
+    from dataclasses import FrozenInstanceError
+
+    s = session(every=10)
+    view = s.view()
+    s.start()
+    beat = s.train_towards_report()
+    with pytest.raises(FrozenInstanceError):
+        view.state = State.RUNNING
+    with pytest.raises(FrozenInstanceError):
+        beat.running = False
+    pinned = s.toggle_pin()
+    with pytest.raises(FrozenInstanceError):
+        pinned.epoch = 0
+    assert view.state is State.PAUSED and view.epoch == 0 and s.epoch == 10 and pinned.epoch == 10
+    s.pause()
+    idle = s.train_towards_report()
+    assert (idle.at_report, idle.running, idle.pace) == (False, False, None)  # the worker goes back to waiting

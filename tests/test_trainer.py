@@ -312,3 +312,114 @@ def test_changing_alpha_back_where_it_changed_leaves_one_segment():
     first = run.with_alpha(0, 0.0003)  # at the very start: the run's own alpha changes
     assert [(s.start, s.alpha) for s in first.segments] == [(0, 0.0003)]
     assert first.neuron(0) == run.neuron(0)
+
+# -- from the mutation check (README, "Mutation check"): behaviours no test above pinned down --
+
+
+def test_a_rebuilt_or_changed_run_judges_divergence_by_the_cost_it_was_given():
+    data = celsius_to_fahrenheit_data()
+    start = Run(data, 0.3, 0.7, 0.0005).trained_neuron(1000)
+    # A session saved by an older version kept the cost of epoch 0 with the neuron of epoch 1000.
+    run = Run(data, 0.3, 0.7, 0.0005, first_epoch=1000, start=start, start_cost=3014.3)
+    assert run.start_cost == 3014.3 and run.divergence_limit == 3014.3 * DIVERGENCE_FACTOR
+    on_its_own = Run(data, 0.3, 0.7, 0.0005, first_epoch=1000, start=start)
+    assert on_its_own.start_cost == on_its_own.cost(1000) < 3014.3 / 10
+    # Changing alpha, or saving and loading, keeps the cost the run was given...
+    unstable = run.with_alpha(1000, 0.00061)
+    assert unstable.start_cost == 3014.3
+    assert Run.from_dict(unstable.to_dict(), data).start_cost == 3014.3
+    # ...which decides where the blow-up is.
+    assert unstable.diverged_at > on_its_own.with_alpha(1000, 0.00061).diverged_at
+
+
+def test_costs_from_any_epoch_and_from_a_late_beginning():
+    data = celsius_to_fahrenheit_data()
+    run = Run(data, 0.3, 0.7, 0.0005)
+    assert list(run.costs(3, 6)) == [run.cost(3), run.cost(4), run.cost(5)]
+    later = Run(data, 0.3, 0.7, 0.0005, first_epoch=100, start=run.trained_neuron(100))
+    assert list(later.costs(0, 103)) == [later.cost(100), later.cost(101), later.cost(102)]
+
+
+def test_a_new_alpha_after_the_blow_up_takes_over_at_the_blow_up():
+    data = celsius_to_fahrenheit_data()
+    run = Run(data, 0.3, 0.7, 0.001)
+    blown_up = run.diverged_at
+    calmer = run.with_alpha(blown_up + 500, 0.0005)
+    assert calmer.segments[-1].start == blown_up and calmer.alpha == 0.0005
+    assert calmer.diverged_at == blown_up  # the neuron there has blown up already: step back to recover
+    assert run.alpha == 0.001 and calmer.alpha_at(blown_up - 1) == 0.001
+    assert run.with_alpha(blown_up, 0.001) is run  # nothing changes: the very same run
+
+
+def test_a_run_without_test_points_has_no_test_cost():
+    run = Run(xy_data([0.0, 1.0, 2.0], [1.0, 3.0, 5.0]), 0.0, 0.0, 0.1)
+    assert run.test_cost(5) is None and run.at(5).test_cost is None
+    assert run.at(5).cost == run.cost(5) > 0
+
+
+def test_epoch_0_is_the_starting_neuron_exactly():
+    # As typed, not as rebuilt from the error's parts (which would round).
+    data = celsius_to_fahrenheit_data()
+    for w0, b0 in ((0.9492, 0.457), (0.1, 0.2), (-3.3, 7.7)):
+        assert Run(data, w0, b0, 0.0005).neuron(0) == (w0, b0)
+
+
+def test_a_start_on_the_best_line_stays_there_for_every_alpha():
+    # The error is zero along both directions: nothing moves, nothing blows up, at any epoch.
+    data = celsius_to_fahrenheit_data()
+    fit = data.train
+    for alpha in (0.0001, 0.001, 1.0):
+        descent = Descent(fit, fit.w_best, fit.b_best, alpha)
+        assert descent.first_epoch_over(DIVERGENCE_FACTOR * fit.residual_cost) is None
+        assert descent.neuron(10**6) == (fit.w_best, fit.b_best)
+
+
+def test_the_run_s_parts_are_immutable():
+    from dataclasses import FrozenInstanceError
+
+    run = Run(celsius_to_fahrenheit_data(), 0.3, 0.7, 0.0005).with_alpha(10, 0.0004)
+    for part, field in ((run.segments[0], "alpha"), (run.at(5), "w"), (modes(run.train_fit, 0.0005)[0], "lam")):
+        with pytest.raises(FrozenInstanceError):
+            setattr(part, field, 0.0)
+    assert run.alpha_at(5) == 0.0005 and run.segments[0].alpha == 0.0005
+
+
+def test_exactly_at_the_largest_stable_alpha_the_steep_part_swings_forever_but_never_grows():
+    data = celsius_to_fahrenheit_data()
+    alpha = max_stable_alpha(data.train)
+    assert modes(data.train, alpha)[0].lam == -1.0  # the edge itself, exactly
+    run = Run(data, 0.5, 0.5, alpha)
+    assert run.diverged_at is None
+    assert run.cost(10**9) <= run.cost(0)
+
+
+def test_asking_far_past_a_blow_up_answers_infinity_rather_than_raising():
+    run = Run(celsius_to_fahrenheit_data(), 0.3, 0.7, 0.001)
+    assert run.diverged_at == 9
+    assert math.isinf(run.cost(10**9))
+    assert not all(math.isfinite(v) for v in run.neuron(10**9))
+
+
+def test_a_cost_exactly_at_the_limit_is_not_yet_over_it():
+    data = celsius_to_fahrenheit_data()
+    descent = Descent(data.train, 0.3, 0.7, 0.001)
+    assert descent.cost(6) > descent.cost(5) > descent.cost(0)
+    assert descent.first_epoch_over(descent.cost(5)) == 6
+
+
+def test_small_x_values_agree_with_the_literal_port():
+    # mean(x*x) below 1: the other eigenvector formula, with a norm below 1.
+    xs, ys = [-0.3, -0.1, 0.2, 0.4], [0.4, 0.8, 1.4, 1.8]
+    model = NanoNeuron(0.0, 0.0)
+    literal = train_model(model, 50, 0.5, xs, ys)
+    run = Run(xy_data(xs, ys), 0.0, 0.0, 0.5)
+    assert all(agree(fast, slow) for fast, slow in zip(run.costs(0, 50), literal, strict=True))
+    assert agree(run.neuron(50)[0], model.w) and agree(run.neuron(50)[1], model.b)
+
+
+def test_a_blow_up_a_hair_above_the_edge_is_found_where_walking_finds_it():
+    # The shrinking part still counts at the crossing: the search must not jump past it.
+    data = celsius_to_fahrenheit_data()
+    run = Run(data, 0.5, 0.5, max_stable_alpha(data.train) * 1.000004)
+    descent = Descent(data.train, 0.5, 0.5, run.alpha)
+    assert run.diverged_at == walk_to_divergence(descent, run.divergence_limit, 900_000) == 864974
