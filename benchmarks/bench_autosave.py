@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nanoneuron_tui.session_file import SessionFile  # noqa: E402
 from nanoneuron_tui.params import Hyperparameters  # noqa: E402
 from nanoneuron_tui.session import Session  # noqa: E402
+from nanoneuron_tui.session_file import SessionFile  # noqa: E402
 
 
 def seconds_per_save(session: Session, repeat: int) -> tuple[list[float], int]:

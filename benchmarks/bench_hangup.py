@@ -66,7 +66,8 @@ def trial(read: float, stall: float) -> tuple[bool, float, str]:
                 saved = False
             passed = app.gone and took <= PROMISE and saved
             note = f"{shown:,} bytes read; {'blocked' if blocked else 'not blocked'} at the close, " \
-                   f"{'saved' if saved else 'NOT SAVED'}, {'gone' if app.gone else 'STILL RUNNING: ' + threads(app.pid)}"
+                   f"{'saved' if saved else 'NOT SAVED'}, " \
+                   f"{'gone' if app.gone else 'STILL RUNNING: ' + threads(app.pid)}"
             return passed, took, note
         finally:
             app.close()

@@ -51,7 +51,7 @@ def main() -> None:
     plan = Curve(70_000)
     print(f"epochs 1..{FIRST} appeared at (s after Space, median of {TRIES}): "
           + ", ".join(f"{t:.2f}" for t in firsts) + f"; every one of them shown: {shown_all}")
-    print(f"planned: " + ", ".join(f"{plan.time_of(e):.2f}" for e in range(1, FIRST + 1)))
+    print("planned: " + ", ".join(f"{plan.time_of(e):.2f}" for e in range(1, FIRST + 1)))
     print(f"whole 70,000-epoch run: {total:.1f} s from Space to 70,000 on screen "
           f"(planned {playback_seconds(plan, 1000 * 20):.1f} s)")
 

@@ -23,8 +23,8 @@ from nanoneuron_tui import exit_codes, glyphs, persist
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.run import Run
-from nanoneuron_tui.pacing import Playback
 from nanoneuron_tui.lifecycle import SignalWatch
+from nanoneuron_tui.pacing import Playback
 from nanoneuron_tui.paths import ConfinementError, confined
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
@@ -540,7 +540,8 @@ class NanoNeuronApp(App[None]):
         )
         # The title line is hidden on short terminals; the pane says it too.
         formula = f"{data.y_label} = w·{data.x_label} + b"
-        self.query_one("#readouts").border_title = f"Neuron: {formula}" + (" (x normalized)" if data.spec.normalize else "")
+        normalized = " (x normalized)" if data.spec.normalize else ""
+        self.query_one("#readouts").border_title = f"Neuron: {formula}{normalized}"
         self.query_one(PredictionBox).set_unit(data.x_label)
 
     def action_cycle_cost_view(self) -> None:
@@ -682,7 +683,8 @@ class NanoNeuronApp(App[None]):
             # The palette lists commands alphabetically; these titles sort after its first screenful.
             ("Lesson: epoch explained", "The seven functions with this epoch's numbers (e, F10)",
              self.action_explain),
-            ("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", self.action_lesson_mode),
+            ("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through",
+             self.action_lesson_mode),
             ("Jump to alpha", "Focus the learning rate field (a)", self.action_edit_alpha),
             ("Help", "What every readout means and every key does (?, F1)", self.action_help),
         ):

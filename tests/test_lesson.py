@@ -107,7 +107,8 @@ def test_the_update_is_train_models_own():
     update_w, update_b = lesson.section("train_model").lines[:2]
     assert update_w == "w ← 0.1343642 + 0.0005 × 7011.167 = 3.639948"
     assert update_b.startswith("b ← 0.8474337 + 0.0005 × 113.6015")
-    assert lesson.section("train_model").lines[2] == f"cost {figure(lesson.cost)} → {figure(lesson.cost_next)} after this step"
+    expected = f"cost {figure(lesson.cost)} → {figure(lesson.cost_next)} after this step"
+    assert lesson.section("train_model").lines[2] == expected
 
 
 # -- the code shown is neuron.py's ----------------------------------------------------

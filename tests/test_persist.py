@@ -342,6 +342,8 @@ def mutations():
 def mutate(document, edits):
     for kind, where, value in edits:
         paths = list(_paths(document))
+        if not paths:  # everything was deleted already: nothing left to edit
+            break
         path = paths[where % len(paths)]
         parent, key = _walk(document, path[:-1]), path[-1]
         if kind == "set":

@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import signal
 import subprocess
-import time
-from pathlib import Path
 
 import asyncssh
 import pytest

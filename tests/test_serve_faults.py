@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -59,10 +60,8 @@ async def test_dropped_clients_resume_at_the_epoch_they_had(tmp_path):
 def open_fds() -> dict[int, str]:
     fds = {}
     for fd in os.listdir("/proc/self/fd"):
-        try:
+        with contextlib.suppress(OSError):  # a descriptor closed meanwhile
             fds[int(fd)] = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            pass
     return fds
 
 

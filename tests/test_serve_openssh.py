@@ -10,8 +10,8 @@ import subprocess
 import pytest
 
 from nanoneuron_tui import persist
-from tests.terminal import Terminal, epoch_on, wait_until
 from tests.serve_support import ServerProcess, apps_serving
+from tests.terminal import Terminal, epoch_on, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -67,7 +67,9 @@ def test_a_student_trains_drops_the_link_and_resumes(server):
         second.keys("C-q")
         second.wait_until_dead(timeout=30)
         # tmux may report the pane dead a moment before its exit status.
-        status = lambda: second.tmux("display-message", "-p", "-t", second.session, "#{pane_dead_status}").strip()
+        def status() -> str:
+            return second.tmux("display-message", "-p", "-t", second.session, "#{pane_dead_status}").strip()
+
         wait_until(status, "tmux to report the exit status", 10)
         assert status() == "0"
     finally:

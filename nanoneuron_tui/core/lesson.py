@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from typing import Any
 
 from nanoneuron_tui.core import neuron
 from nanoneuron_tui.core.data import DataSet
@@ -33,7 +34,7 @@ MAX_SIGNIFICANT = 17  # a double holds no more
 ARROW = "←"
 
 # Which lines of neuron.py carry each function's idea, found by how they begin.
-KEY_LINES: dict[str, tuple[Callable, tuple[str, ...]]] = {
+KEY_LINES: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {
     "predict": (neuron.NanoNeuron.predict, ("return",)),
     "celsius_to_fahrenheit": (neuron.celsius_to_fahrenheit, ("return",)),
     "prediction_cost": (neuron.prediction_cost, ("return",)),
@@ -43,7 +44,7 @@ KEY_LINES: dict[str, tuple[Callable, tuple[str, ...]]] = {
 }
 
 
-def key_lines(function: Callable, beginnings: Sequence[str]) -> tuple[str, ...]:
+def key_lines(function: Callable[..., object], beginnings: Sequence[str]) -> tuple[str, ...]:
     """The lines of ``function``'s source that begin with each of ``beginnings``, one each."""
     lines = [line.strip() for line in inspect.getsource(function).splitlines()]
     found = []
@@ -81,6 +82,7 @@ def _text(number: Decimal, keep_zeros: bool) -> str:
     if not keep_zeros:
         number = number.normalize(_CONTEXT)
     exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # only finite numbers get here
     magnitude = number.adjusted()
     if number.is_zero():
         return "0" if not keep_zeros or exponent >= 0 else format(number, "f")
@@ -116,7 +118,9 @@ def checked(
     with localcontext(_CONTEXT):
         for result_digits in range(SIGNIFICANT, MAX_SIGNIFICANT + 1):
             shown = _rounded(result, result_digits)
-            quantum = Decimal(1).scaleb(shown.as_tuple().exponent)
+            exponent = shown.as_tuple().exponent
+            assert isinstance(exponent, int)  # finite, checked above
+            quantum = Decimal(1).scaleb(exponent)
             for operand_digits in range(result_digits, MAX_SIGNIFICANT + 1):
                 figures = [_rounded(v, operand_digits) for v in operands]
                 if combine(*figures).quantize(quantum) == shown:
@@ -222,7 +226,7 @@ def explain_epoch(data: DataSet, w: float, b: float, alpha: float) -> EpochExpla
     b_next = b + alpha * dB
     prime = "′" if scaling else ""
     updates = (_update(f"w{prime}", w, alpha, dW, w_next), _update(f"b{prime}", b, alpha, dB, b_next))
-    lesson = dict(
+    lesson: dict[str, Any] = dict(
         w=w, b=b, alpha=alpha, normalized=scaling is not None, samples=tuple(samples),
         cost=cost, dW=dW, dB=dB, w_next=w_next, b_next=b_next,
         cost_next=fit.cost(w_next, b_next) if math.isfinite(w_next) and math.isfinite(b_next) else math.inf,
@@ -264,8 +268,10 @@ def _cost_line(sample: Sample) -> str:
     return f"({y_text} {_minus(y_hat_text)})² / 2 = {cost}"
 
 
-def _sections(data: DataSet, *, w, b, alpha, normalized, samples, cost, dW, dB, w_next, b_next,
-              cost_next, updates, w_data, b_data, w_next_data, b_next_data) -> tuple[Section, ...]:
+def _sections(data: DataSet, *, w: float, b: float, alpha: float, normalized: bool, samples: tuple[Sample, ...],
+              cost: float, dW: float, dB: float, w_next: float, b_next: float, cost_next: float,
+              updates: tuple[Update, Update], w_data: float, b_data: float, w_next_data: float,
+              b_next_data: float) -> tuple[Section, ...]:
     prime = "′" if normalized else ""
     count = len(data.x_train)
     sections = [_data_section(data)]
@@ -292,6 +298,7 @@ def _sections(data: DataSet, *, w, b, alpha, normalized, samples, cost, dW, dB, 
     sections.append(Section("train_model", "one step", code_of("train_model"), tuple(train_lines)))
     if normalized:
         scaling = data.scaling
+        assert scaling is not None  # normalized data has one
         sections.append(Section("in the data's units", "what w′, b′ mean for x", (), (
             f"w = w′ / {figure(scaling.std)} = {figure(w_data)} → {figure(w_next_data)}",
             f"b = b′ − w′ · {figure(scaling.mean)} / {figure(scaling.std)} = {figure(b_data)} → {figure(b_next_data)}",
@@ -326,7 +333,9 @@ def _describe(data: DataSet) -> Section:
         summary = f"{data.name}: {y} = {figure(data.rule[0])}·{x} + {figure(data.rule[1])}"
     else:
         code = ()
-        summary = f"no rule known; the best line: {y} = {figure(data.train.w_best)}·{x} + {figure(data.train.b_best)}"
+        best = data.train
+        assert best is not None  # a data set is summarised when it is made
+        summary = f"no rule known; the best line: {y} = {figure(best.w_best)}·{x} + {figure(best.b_best)}"
     lines = [f"{_sizes(data)}; {_split(data)}"]
     if spec.noise:
         lines.append(f"Noise: Gaussian, σ = {figure(spec.noise)} on {y} (seed {spec.noise_seed})")

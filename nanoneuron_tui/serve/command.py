@@ -137,6 +137,6 @@ async def _run_ssh(settings, host_key, host: str, port: int) -> int:
     log(f"stopping: hanging up {server.classroom.count} sessions")
     try:
         await asyncio.wait_for(server.stop(), SHUTDOWN_DEADLINE - 0.5)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         log("some sessions did not end in time")
     return 0

@@ -65,7 +65,8 @@ class PtyProgram:
         try:
             self._set_size(*size)
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", TAKE_TERMINAL, *argv], stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=dict(env),
+                [sys.executable, "-I", "-S", "-c", TAKE_TERMINAL, *argv],
+                stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=dict(env),
                 start_new_session=True, close_fds=True,
             )
         except BaseException:
@@ -163,7 +164,7 @@ class PtyProgram:
         self.signal(signal.SIGHUP)
         try:
             return await asyncio.wait_for(asyncio.shield(self._exit_code), HANGUP_GRACE)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.signal(signal.SIGKILL)
             return await self._exit_code
 

@@ -14,7 +14,6 @@ import shutil
 import sys
 from pathlib import Path
 
-
 NO_AUTH_WARNING = (
     "WARNING: {host} is reachable from other machines and `serve web` has no authentication: "
     "anyone who can reach port {port} gets a session. Put it behind a reverse proxy that authenticates."
