@@ -1,7 +1,6 @@
 """The plots are pure functions of their cache keys: equal keys, equal pictures."""
 
 import math
-from dataclasses import replace
 
 import pytest
 
@@ -41,7 +40,9 @@ def test_a_neuron_below_the_data_is_drawn():
     assert key.y_range[0] <= 0.85 and key.line is not None
     assert not key.off_chart
     (x_start, _), (x_end, _) = key.line
-    assert x_start * key.pixel[0] == pytest.approx(0, abs=key.pixel[0]) and x_end * key.pixel[0] == pytest.approx(99.5, abs=key.pixel[0])
+    dot_width = key.pixel[0]
+    assert x_start * dot_width == pytest.approx(0, abs=dot_width)
+    assert x_end * dot_width == pytest.approx(99.5, abs=dot_width)
 
 
 def test_a_line_far_off_is_clamped_with_a_marker_and_its_value():
