@@ -388,8 +388,8 @@ async def test_pin_draws_a_ghost_in_every_plot_named_by_its_alpha():
         await pilot.press("r", "s", "s")
         await wait_for(pilot, drawn_for_latest(app))
         assert app.session.pinned is not None and app.session.pinned.alpha == 0.0005
-        assert "pinned α=0.0005" in str(app.query_one(CostPlotWidget).border_subtitle)
-        assert "α=0.0002" in str(app.query_one(CostPlotWidget).border_subtitle)
+        assert "pinned alpha 0.0005" in str(app.query_one(CostPlotWidget).border_subtitle)
+        assert "alpha 0.0002" in str(app.query_one(CostPlotWidget).border_subtitle)
         assert app.query_one(CostPlotWidget)._key[2].ghost[0]
         assert app.query_one(FitViewWidget)._key[2].ghost is not None
         assert app.query_one(CostSurfaceView)._key[2].ghost_path

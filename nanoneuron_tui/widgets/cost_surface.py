@@ -91,10 +91,10 @@ def captions(data: DataSet, surface: CostSurface) -> tuple[str, ...]:
     steep, flat = surface.curvatures
     return (
         f"data units · a narrow valley: curvature {steep:,.0f} across, {flat:.2g} along · alpha < {2 / steep:.3g}",
-        f"narrow valley: curvature {steep:,.0f} vs {flat:.2g}, α < {2 / steep:.3g}",
-        f"valley: curvature {steep:,.0f} vs {flat:.2g}, α<{2 / steep:.3g}",
-        f"curvature {steep:,.0f} : {flat:.2g} · α<{2 / steep:.3g}",
-        f"α < {2 / steep:.3g}",
+        f"narrow valley: curvature {steep:,.0f} vs {flat:.2g}, alpha < {2 / steep:.3g}",
+        f"valley: curvature {steep:,.0f} vs {flat:.2g}, alpha<{2 / steep:.3g}",
+        f"valley {steep:,.0f} : {flat:.2g}, alpha < {2 / steep:.3g}",
+        f"alpha < {2 / steep:.3g}",
     )
 
 
