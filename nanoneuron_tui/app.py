@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from nanoneuron_tui import exit_codes, glyphs, lifecycle, persist
+from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
@@ -217,7 +218,7 @@ class NanoNeuronApp(App[None]):
             try:
                 view = self.session.view()
                 persist.save_model(path, w=view.w, b=view.b, epoch=view.epoch,
-                                   init=(view.w0, view.b0), hyper=view.hyper)
+                                   init=(view.w0, view.b0), hyper=view.hyper, data=view.data)
             except persist.PersistError as problem:
                 self.notify(str(problem), severity="error")
             else:
@@ -227,15 +228,28 @@ class NanoNeuronApp(App[None]):
 
     def action_load_model(self) -> None:
         def load(path: Path) -> None:
-            try:
-                model = persist.load_model(path)
-            except persist.PersistError as problem:
-                self.notify(str(problem), severity="error")
-                return
-            self._act(lambda: self.session.adopt_model(model))
-            self.notify(f"Loaded the model from {path} at epoch {model['epoch']:,}")
+            # Off the event loop: the model's own data may be a large file to read.
+            self.run_worker(lambda: self._load_model(path), thread=True, exclusive=True, group="load-model")
 
         self._ask_path("Load a model saved as JSON:", "nanoneuron-model.json", load)
+
+    def _load_model(self, path: Path) -> None:
+        try:
+            model = persist.load_model(path)
+            # A model's w and b mean something only in the units it was trained in.
+            data = build_data(model.data) if model.data_mismatch(self.session.data.spec) else None
+        except (persist.PersistError, DataError) as problem:
+            self.call_from_thread(self.notify, str(problem), severity="error")
+            return
+        self.call_from_thread(self._adopt_model, model, data, path)
+
+    def _adopt_model(self, model: persist.SavedModel, data: DataSet | None, path: Path) -> None:
+        if data is not None:
+            self._act(lambda: self.session.use_data(data))
+            self._show_data_labels()
+        self._act(lambda: self.session.adopt_model(model.as_dict()))
+        switched = f"; it was trained on {data.name}, now the data too" if data is not None else ""
+        self.notify(f"Loaded the model from {path} at epoch {model.epoch:,}{switched}")
 
     def action_export_history(self) -> None:
         def export(path: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,14 +20,49 @@ from nanoneuron_tui.core.neuron import NanoNeuron
 from nanoneuron_tui.core.run import Moment, Run
 
 if TYPE_CHECKING:
+    from nanoneuron_tui.persist import SavedModel
     from nanoneuron_tui.session import Session
 
 EXIT_USAGE = exit_codes.USAGE
 EXIT_DIVERGED = exit_codes.DIVERGED
 
 
+# A negative number in any spelling our parsers accept (-1e5, -.5): argparse's own
+# pattern misses exponents, so `--w0 -1e5` would read -1e5 as an unknown option.
+_NEGATIVE_NUMBER = re.compile(r"^-(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_GIVEN = "given_"  # prefix of the attributes that record which flags were typed
+
+
+class _Store(argparse.Action):
+    """``store``, remembering that the flag was given (a default is not a choice)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, _GIVEN + self.dest, True)
+
+
+class _StoreTrue(_Store):
+    def __init__(self, option_strings, dest, default=False, required=False, help=None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default, required=required, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        super().__call__(parser, namespace, True, option_string)
+
+
+def given(args: argparse.Namespace, dest: str) -> bool:
+    """Whether the flag that sets ``dest`` was typed on the command line."""
+    return getattr(args, _GIVEN + dest, False)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but an error is one line: what is wrong and where to look."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Store)
+        self.register("action", "store", _Store)
+        self.register("action", "store_true", _StoreTrue)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
@@ -61,7 +97,7 @@ def _add_training_flags(parser: argparse.ArgumentParser, inherit: bool = False) 
     group.add_argument("--seed", type=_checked(params.parse_seed), default=default(None),
                        help="seed for the random initial w and b, to repeat a run")
     data = parser.add_argument_group("data")
-    data.add_argument("--preset", choices=sorted(PRESETS), default=default("c2f"),
+    data.add_argument("--preset", choices=sorted(PRESETS), default=default(None),
                       help="a linear unit conversion to learn (default c2f: the article's Celsius to Fahrenheit)")
     data.add_argument("--data", metavar="FILE.csv", default=default(None),
                       help="learn from your own data: two numeric columns x,y, header optional")
@@ -81,9 +117,26 @@ def _add_training_flags(parser: argparse.ArgumentParser, inherit: bool = False) 
 def data_from_args(args: argparse.Namespace) -> DataSet:
     """The data set the flags describe; raises DataError with one clear line."""
     return build_data(DataSpec(
-        preset=args.preset, csv=args.data, noise=args.noise, noise_seed=args.noise_seed,
+        preset=args.preset or "c2f", csv=args.data, noise=args.noise, noise_seed=args.noise_seed,
         test_ratio=args.test_ratio, split_seed=args.split_seed, normalize=args.normalize,
     ))
+
+
+def data_for_model(args: argparse.Namespace, model: SavedModel | None) -> DataSet:
+    """The data to start the app with: the flags', or the loaded model's own.
+
+    A model's w and b are in the units of the data it was trained on; with no
+    data flags the app uses that data, and data flags naming other data are an error.
+    """
+    if model is None or model.data is None:
+        return data_from_args(args)
+    if not any(given(args, dest) for dest in DATA_FLAGS):
+        return build_data(model.data)
+    data = data_from_args(args)
+    mismatch = model.data_mismatch(data.spec)
+    if mismatch:
+        raise DataError(f"{args.load_model}: {mismatch}; drop the data flags to use its data")
+    return data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,14 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train NanoNeuron headless and print what the original program prints.",
     )
     _add_training_flags(train, inherit=True)
-    train.add_argument("--every", type=_checked(params.parse_every), default=None,
+    train.add_argument("--every", dest="progress_every", type=_checked(params.parse_every), default=None,
                        help="print a progress line (to stderr) every N epochs")
     train.add_argument("--predict", type=_checked(lambda t: params.parse_x(t, "X")),
                        default=params.DEFAULT_PREDICT, metavar="X",
                        help="the x to ask about at the end, in the data's units (default 70)")
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     train.add_argument("--history", metavar="FILE.csv",
-                       help="write the cost of every epoch to this CSV file (epoch,cost)")
+                       help="write the cost of every epoch to this CSV file (epoch,cost); "
+                            "- streams it to standard output (the report then goes to standard error)")
     train.add_argument("--history-limit", type=_checked(params.parse_size), default=None, metavar="SIZE",
                        help="refuse a --history file larger than this (default 1GB; e.g. 5GB, 200MB)")
     train.add_argument("--save-model", metavar="FILE",
@@ -248,14 +302,20 @@ def train_headless(args: argparse.Namespace) -> int:
     # Training is the run's closed form: reaching the last epoch costs what reaching the first does.
     end = run.last_epoch(hyper.epochs)
 
-    if args.history:
-        from nanoneuron_tui import persist
+    from nanoneuron_tui import persist
 
+    if args.save_model:
+        try:
+            persist.replaceable_target(args.save_model)  # refuse a device or FIFO before training, not after
+        except persist.PersistError as problem:
+            return _error(problem)
+
+    if args.history:
         # The costs written: every epoch trained, and the blow-up's if it blew up.
         written = end + 1 if run.diverged_at == end else end
         try:
             persist.check_history_size(written, args.history_limit or persist.DEFAULT_HISTORY_LIMIT)
-            with persist.atomic_writer(args.history) as history:
+            with persist.output_writer(args.history) as history:
                 history.write("epoch,cost\n")
                 history.writelines(f"{epoch},{cost!r}\n" for epoch, cost in enumerate(run.costs(0, written)))
         except persist.PersistError as problem:
@@ -263,28 +323,28 @@ def train_headless(args: argparse.Namespace) -> int:
         except OSError as problem:
             return _error(f"cannot write {args.history}: {problem.strerror or problem}")
 
-    if args.every:
-        for epoch in [*range(args.every, end, args.every), end]:
+    if args.progress_every:
+        for epoch in [*range(args.progress_every, end, args.progress_every), end]:
             w, b = run.neuron(epoch)
             print(f"epoch {epoch}/{hyper.epochs}  cost {run.cost(epoch):.6g}  w {w:.6g}  b {b:.6g}", file=sys.stderr)
 
     last = run.at(end)
     if args.save_model:
-        from nanoneuron_tui import persist
-
         try:
             persist.save_model(args.save_model, w=last.w, b=last.b, epoch=last.epoch, init=(run.w0, run.b0),
-                               hyper=hyper)
+                               hyper=hyper, data=data)
         except persist.PersistError as problem:
             return _error(problem)
 
     report = Report(hyper, data, run, last, args.predict)
+    # With the history on standard output, the report goes beside it, to standard error.
+    out = sys.stderr if args.history == persist.STANDARD_OUTPUT else sys.stdout
     if args.json:
         import json
 
-        print(json.dumps(report.as_json(), allow_nan=False))
+        print(json.dumps(report.as_json(), allow_nan=False), file=out)
     else:
-        print(report.as_text())
+        print(report.as_text(), file=out)
     if report.diverged_at is not None:
         print(divergence_message(report.diverged_at, hyper.alpha, run), file=sys.stderr)
         return exit_codes.DIVERGED
@@ -304,9 +364,9 @@ def build_session(args: argparse.Namespace) -> Session:
         epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
         seed=args.seed, pace=args.pace,
     )
-    session = Session(hyper, data_from_args(args))
+    session = Session(hyper, data_for_model(args, model))
     if model is not None:
-        session.adopt_model(model)
+        session.adopt_model(model.as_dict())
     return session
 
 
@@ -338,8 +398,47 @@ def open_app(args: argparse.Namespace) -> int:
                    ascii_only=args.ascii, projector=args.projector)
 
 
+DATA_FLAGS = {"preset": "--preset", "data": "--data", "noise": "--noise", "noise_seed": "--noise-seed",
+              "test_ratio": "--test-ratio", "split_seed": "--split-seed", "normalize": "--normalize"}
+HYPERPARAMETER_FLAGS = {"epochs": "--epochs", "alpha": "--alpha", "w0": "--w0", "b0": "--b0", "seed": "--seed",
+                        "every": "--every", "pace": "--pace"}
+APP_FLAGS = {"every": "--every", "pace": "--pace", "run": "--run", "resume": "--resume", "state": "--state",
+             "load_model": "--load-model", "fps": "--fps"}
+FILE_FLAGS = {"data": "--data", "state": "--state", "load_model": "--load-model",
+              "history": "--history", "save_model": "--save-model"}
+
+
+def conflict(args: argparse.Namespace) -> str | None:
+    """What in the command line contradicts itself, in one line; None if nothing does.
+
+    A flag that would be silently ignored is a mistake the person should hear about.
+    """
+    for dest, flag in FILE_FLAGS.items():
+        if isinstance(getattr(args, dest, None), str) and not getattr(args, dest).strip():
+            return f"{flag} needs a file name" + (" (or - for standard output)" if dest == "history" else "")
+    if given(args, "data") and given(args, "preset"):
+        return "--data and --preset both choose the data: give one of them"
+    if args.command == "train":
+        # Flags typed before `train` land in the app's parser; these mean nothing to `train`.
+        for dest, flag in APP_FLAGS.items():
+            if given(args, dest):
+                hint = "; put it after 'train' for progress lines" if dest == "every" else ""
+                return f"{flag} before 'train' is an app setting, not used by 'train'{hint}"
+        return None
+    if args.resume:
+        for dest, flag in {"load_model": "--load-model", **DATA_FLAGS, **HYPERPARAMETER_FLAGS}.items():
+            if given(args, dest):
+                return (f"--resume carries on the saved session with its own data and settings, "
+                        f"so {flag} would be ignored: drop one of them")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = conflict(args)
+    if problem:
+        parser.error(problem)
     if args.command == "train":
         # A stop signal unwinds the run: temporary files go, nothing half-written stays.
         try:

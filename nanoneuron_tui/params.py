@@ -11,8 +11,12 @@ import math
 import random
 from dataclasses import dataclass, replace
 
+from nanoneuron_tui.core import numbers
+
 MAX_EPOCHS = 1_000_000_000
-MAX_MAGNITUDE = 1e15  # larger inputs are typos, and square to overflow
+MAX_MAGNITUDE = numbers.MAX_MAGNITUDE  # larger inputs are typos, and square to overflow
+MAX_FIELD_CHARS = 40  # longer than any number worth typing; fields stop there
+MAX_PATH_CHARS = 4096  # the longest path Linux takes
 
 DEFAULT_EPOCHS = 70_000
 DEFAULT_ALPHA = 0.0005
@@ -22,13 +26,14 @@ DEFAULT_PACE = 20.0  # reports per second
 
 
 def _number(text: str, what: str, limit: float = MAX_MAGNITUDE) -> float:
-    text = str(text).strip().replace("_", "")
+    text = str(text).strip()
     if not text:
         raise ValueError(f"{what} is empty")
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{what} is not a number: {text!r}") from None
+    if len(text) > MAX_FIELD_CHARS:
+        raise ValueError(f"{what} is too long (at most {MAX_FIELD_CHARS} characters)")
+    value = numbers.parse_decimal(text)
+    if value is None:
+        raise ValueError(f"{what}: {numbers.why_not_a_number(text)}")
     if math.isnan(value):
         raise ValueError(f"{what} is not a number: NaN")
     if math.isinf(value):
@@ -41,7 +46,7 @@ def _number(text: str, what: str, limit: float = MAX_MAGNITUDE) -> float:
 def _count(text: str, what: str, limit: int = MAX_EPOCHS) -> int:
     value = _number(text, what, limit=math.inf)
     if value != int(value):
-        raise ValueError(f"{what} must be a whole number, not {text.strip()}")
+        raise ValueError(f"{what} must be a whole number, not {numbers.quoted(str(text).strip())}")
     if value < 1:
         raise ValueError(f"{what} must be at least 1")
     if value > limit:

@@ -9,26 +9,38 @@ one clear sentence, and nothing is changed.
 from __future__ import annotations
 
 import contextlib
+import csv
 import dataclasses
 import json
 import math
 import os
 import re
+import stat
+import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from nanoneuron_tui import params
+from nanoneuron_tui.core.data import DataSpec
+from nanoneuron_tui.core.files import FileRefused, describe_kind, read_regular
+from nanoneuron_tui.core.numbers import quoted
 
 SESSION_FORMAT = "nanoneuron-session"
 MODEL_FORMAT = "nanoneuron-model"
 SESSION_VERSION = 2  # version 1 kept the neuron and a sampled history, not the run
-MODEL_VERSION = 1
-MAX_FILE_BYTES = 50_000_000  # far above any real session
+MODEL_VERSION = 2  # version 1 did not record the data the model was trained on
+MAX_FILE_BYTES = 8_000_000  # far above any real session (MAX_SEGMENTS alpha changes fit)
 MAX_SEGMENTS = 100_000  # alpha changes in one run
 # An exported history is refused beyond this many bytes unless the user says otherwise.
 DEFAULT_HISTORY_LIMIT = 1_000_000_000
+# A saved neuron may be far from any sensible line (a run diverges before it is
+# stopped), but not so far that its cost on data within numbers.MAX_MAGNITUDE
+# overflows: (1e100 * 1e15)**2 is 1e230.
+MAX_NEURON = 1e100
+STANDARD_OUTPUT = "-"
 
 
 class PersistError(Exception):
@@ -56,27 +68,63 @@ def temporary_name_pattern(target: str | os.PathLike[str]) -> re.Pattern[str]:
     return re.compile(re.escape(_temporary_prefix(Path(name))) + r"[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX))
 
 
+# -- writing -------------------------------------------------------------------
+
+
+def replaceable_target(path: str | os.PathLike[str]) -> Path:
+    """The regular file an atomic write of ``path`` replaces: the path itself, or
+    where its symlinks lead. Anything else (a device, a FIFO, a directory) is
+    refused: renaming a new file over ``/dev/null`` would replace the device.
+    """
+    try:
+        info = os.stat(path)  # follows symlinks, as a plain open() would
+    except FileNotFoundError:
+        info = None
+    except OSError as problem:
+        raise PersistError(f"cannot write {path}: {problem.strerror or problem}") from None
+    except ValueError:
+        raise PersistError(f"cannot write {path!r}: not a usable file name") from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise PersistError(f"cannot write {path}: it is {describe_kind(info.st_mode)}, not a regular file")
+    return Path(os.path.realpath(path))
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     """Write to a temporary file beside ``path`` and rename it into place.
 
     Readers see the old file or the whole new one, never half of it: a crash
-    (or an exception in the ``with`` block) leaves ``path`` as it was.
+    (or an exception in the ``with`` block) leaves ``path`` as it was. Only a
+    regular file is replaced; a symlink keeps pointing where it did, at the new content.
     """
-    target = Path(path)
+    target = replaceable_target(path)
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)  # a replaced file keeps its permissions
+    except OSError:
+        mode = 0o666 & ~_umask()  # a new one gets those of a plain open()
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=TEMPORARY_SUFFIX)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
             yield file
             file.flush()
             os.fsync(file.fileno())
-        # mkstemp makes the file private; give it the permissions a plain open() would.
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def output_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+    """``atomic_writer``, or standard output for ``-`` (streamed as it is written)."""
+    if str(path) == STANDARD_OUTPUT:
+        yield sys.stdout
+        sys.stdout.flush()
+    else:
+        with atomic_writer(path) as file:
+            yield file
 
 
 def _umask() -> int:
@@ -94,31 +142,31 @@ def _write_json(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
         raise PersistError(f"cannot write {path}: {getattr(problem, 'strerror', None) or problem}") from None
 
 
+# -- reading -------------------------------------------------------------------
+
+
 def _read_json(path: str | os.PathLike[str], expected_format: str, versions: tuple[int, ...]) -> dict[str, Any]:
     what = "session" if expected_format == SESSION_FORMAT else "model"
     try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            raise PersistError(f"{path} is too large to be a nanoneuron {what} file")
-        with open(path, encoding="utf-8") as file:
-            document = json.load(file)
-    except FileNotFoundError:
-        raise PersistError(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise PersistError(f"{path} is a directory, not a {what} file") from None
-    except OSError as problem:
-        raise PersistError(f"cannot read {path}: {problem.strerror or problem}") from None
+        content = read_regular(path, MAX_FILE_BYTES, f"nanoneuron {what} file")
+        document = json.loads(content.decode("utf-8"))
+    except FileRefused as problem:
+        raise PersistError(str(problem)) from None
     except UnicodeDecodeError:
         raise PersistError(f"{path} is not a text file") from None
     except json.JSONDecodeError as problem:
         raise PersistError(f"{path} is damaged or truncated (not valid JSON at line {problem.lineno})") from None
     except RecursionError:
         raise PersistError(f"{path} is not a nanoneuron {what} file (nested too deeply)") from None
+    except ValueError:  # a number too long to convert, say
+        raise PersistError(f"{path} is damaged: a value cannot be read") from None
     if not isinstance(document, dict) or document.get("format") != expected_format:
         raise PersistError(f"{path} is not a nanoneuron {what} file")
-    if document.get("version") not in versions:
+    version = document.get("version")
+    if isinstance(version, bool) or version not in versions:
         readable = " and ".join(str(v) for v in versions)
         raise PersistError(
-            f"{path} is a version {document.get('version')!r} {what} file; this nanoneuron reads version {readable}"
+            f"{path} is a version {quoted(str(version), 12)} {what} file; this nanoneuron reads version {readable}"
         )
     return document
 
@@ -130,9 +178,13 @@ def _fail(path: object, what: str) -> PersistError:
     return PersistError(f"{path} is damaged: {what}")
 
 
-def _number(value: Any, path: object, name: str, low: float = -math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _fail(path, f"{name} is not a finite number")
+def _number(value: Any, path: object, name: str, low: float = -math.inf,
+            magnitude: float = MAX_NEURON) -> float:
+    """A finite JSON number within ``magnitude`` (checked before converting: 10**400 is an int)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(path, f"{name} is not a number")
+    if not (-magnitude <= value <= magnitude):  # False for NaN too
+        raise _fail(path, f"{name} is not a finite number of at most {magnitude:g} in size")
     if value < low:
         raise _fail(path, f"{name} is out of range")
     return float(value)
@@ -141,6 +193,12 @@ def _number(value: Any, path: object, name: str, low: float = -math.inf) -> floa
 def _whole(value: Any, path: object, name: str, low: int = 0, high: int = params.MAX_EPOCHS) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise _fail(path, f"{name} is not a whole number from {low} to {high:,}")
+    return value
+
+
+def _text(value: Any, path: object, name: str, limit: int = 4096) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit or "\0" in value:
+        raise _fail(path, f"{name} is not a usable text")
     return value
 
 
@@ -173,18 +231,19 @@ def _hyperparameters(saved: Any, path: object) -> dict[str, Any]:
     return result
 
 
-def _data_spec(saved: Any, path: object):
-    from nanoneuron_tui.core.data import PRESETS, DataSpec
+def _data_spec(saved: Any, path: object) -> DataSpec:
+    """Which data: checked field by field, with the parsers the CLI uses."""
+    from nanoneuron_tui.core.data import PRESETS
 
     if saved is None:
         return DataSpec()
     if not isinstance(saved, dict):
         raise _fail(path, "the data description is malformed")
     preset, csv_path = saved.get("preset", "c2f"), saved.get("csv")
-    if preset not in PRESETS:
-        raise _fail(path, f"there is no data preset called {preset!r}")
-    if csv_path is not None and not isinstance(csv_path, str):
-        raise _fail(path, "the data file name is not text")
+    if not isinstance(preset, str) or preset not in PRESETS:
+        raise _fail(path, f"there is no data preset called {quoted(str(preset))}")
+    if csv_path is not None:
+        csv_path = _text(csv_path, path, "the data file name")
     ratio = saved.get("test_ratio")
     normalize = saved.get("normalize", False)
     if not isinstance(normalize, bool):
@@ -193,7 +252,8 @@ def _data_spec(saved: Any, path: object):
         return DataSpec(
             preset=preset,
             csv=csv_path,
-            noise=params.parse_noise(repr(_number(saved.get("noise", 0.0), path, "noise"))),
+            noise=params.parse_noise(repr(_number(saved.get("noise", 0.0), path, "noise",
+                                                  magnitude=params.MAX_MAGNITUDE))),
             noise_seed=_whole(saved.get("noise_seed", 0), path, "noise_seed", 0, 2**63),
             test_ratio=None if ratio is None else params.parse_test_ratio(repr(_number(ratio, path, "test_ratio"))),
             split_seed=_whole(saved.get("split_seed", 0), path, "split_seed", 0, 2**63),
@@ -206,8 +266,105 @@ def _data_spec(saved: Any, path: object):
 # -- sessions ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SavedSession:
+    """A session on disk: the settings, the data, the run (its start and its alpha
+    segments) and the epoch on screen. Checked field by field, then as a whole:
+    the run is rebuilt and must agree with the state and epoch the file claims.
+    """
+
+    hyper: params.Hyperparameters
+    data: DataSpec
+    run: dict[str, Any]  # Run.to_dict()'s shape, every value checked
+    epoch: int
+    state: str  # "paused", "finished" or "diverged": a running session is saved paused
+    pinned: dict[str, Any] | None = None  # a run kept for comparison: {"run": ..., "epoch": ...}
+
+    @classmethod
+    def of(cls, session) -> SavedSession:
+        """What ``session`` saves (checked like a file, so what is saved can be loaded)."""
+        return cls.from_document({"format": SESSION_FORMAT, "version": SESSION_VERSION,
+                                  "session": session.to_dict()}, "the session")
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "format": SESSION_FORMAT,
+            "version": SESSION_VERSION,
+            "session": {
+                "hyperparameters": dataclasses.asdict(self.hyper),
+                "data": dataclasses.asdict(self.data),
+                "run": self.run,
+                "epoch": self.epoch,
+                "state": self.state,
+                "pinned": self.pinned,
+            },
+        }
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any], path: object) -> SavedSession:
+        saved = document.get("session")
+        if not isinstance(saved, dict):
+            raise _fail(path, "the session is missing")
+        state = saved.get("state")
+        if not isinstance(state, str) or state not in _SAVED_STATES:
+            raise _fail(path, "the training state is unknown")
+        hyper = params.Hyperparameters(**_hyperparameters(saved.get("hyperparameters"), path))
+        if document.get("version") == 1:
+            run, epoch = _run_of_version_1(saved, path, hyper.alpha)
+        else:
+            run = _run(saved.get("run"), path)
+            epoch = _whole(saved.get("epoch"), path, "epoch")
+            if epoch < run["first_epoch"]:
+                raise _fail(path, "the epoch is before the run began")
+        return cls(hyper, _data_spec(saved.get("data"), path), run, epoch, state,
+                   _pinned(saved.get("pinned"), path))
+
+    def restore(self, path: object, cancelled=lambda: False):
+        """The session, paused where it was (its data read again); PersistError if it cannot be."""
+        from nanoneuron_tui.core.data import DataError, build_data
+        from nanoneuron_tui.core.run import Run
+        from nanoneuron_tui.session import Pinned, Session
+
+        try:
+            data = build_data(self.data, cancelled)
+        except DataError as problem:
+            raise PersistError(f"{path}: its data cannot be loaded: {problem}") from None
+        run = Run.from_dict(self.run, data)
+        if not math.isfinite(run.cost(run.first_epoch)):
+            raise _fail(path, "the starting neuron is too far from the data to train")
+        pinned = None
+        if self.pinned is not None:
+            pinned = Pinned(Run.from_dict(self.pinned["run"], data), self.pinned["epoch"])
+        session = Session.restore(self.hyper, data, run, self.epoch, pinned)
+        if session.epoch != self.epoch or session.state.value != self.state:
+            raise _fail(path, f"the run does not reach epoch {self.epoch:,} {self.state}")
+        return session
+
+
+_SAVED_STATES = ("paused", "finished", "diverged")
+
+
+def _pinned(saved: Any, path: object) -> dict[str, Any] | None:
+    """A pinned run kept for comparison (optional): the run and how far it had got."""
+    if saved is None:
+        return None
+    if not isinstance(saved, dict):
+        raise _fail(path, "the pinned run is malformed")
+    run = _run(saved.get("run"), path)
+    epoch = _whole(saved.get("epoch"), path, "the pinned run's epoch")
+    if epoch < run["first_epoch"]:
+        raise _fail(path, "the pinned run's epoch is before it began")
+    return {"run": run, "epoch": epoch}
+
+
 def save_session(session, path: str | os.PathLike[str]) -> None:
-    _write_json(path, {"format": SESSION_FORMAT, "version": SESSION_VERSION, "session": session.to_dict()})
+    _write_json(path, SavedSession.of(session).to_document())
+
+
+def load_session(path: str | os.PathLike[str]):
+    """The saved session, paused where it was; raises PersistError and changes nothing if the file is bad."""
+    document = _read_json(path, SESSION_FORMAT, versions=(1, SESSION_VERSION))
+    return SavedSession.from_document(document, path).restore(path)
 
 
 def _segments(saved: Any, path: object, first_epoch: int) -> list[dict[str, Any]]:
@@ -240,11 +397,14 @@ def _run(saved: Any, path: object) -> dict[str, Any]:
         raise _fail(path, "the run's starting neuron is malformed")
     first_epoch = _whole(saved.get("first_epoch"), path, "the run's first epoch")
     return {
-        "w0": _number(saved.get("w0"), path, "initial w"),
-        "b0": _number(saved.get("b0"), path, "initial b"),
+        "w0": _number(saved.get("w0"), path, "initial w", magnitude=params.MAX_MAGNITUDE),
+        "b0": _number(saved.get("b0"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
         "first_epoch": first_epoch,
-        "start": [_number(start[0], path, "the starting w"), _number(start[1], path, "the starting b")],
-        "start_cost": _number(saved.get("start_cost"), path, "the starting cost", low=0.0),
+        # The trainer's units: standardized x scales w by up to MAX_MAGNITUDE.
+        "start": [_number(start[0], path, "the starting w", magnitude=MAX_NEURON * params.MAX_MAGNITUDE),
+                  _number(start[1], path, "the starting b", magnitude=MAX_NEURON * params.MAX_MAGNITUDE)],
+        "start_cost": _number(saved.get("start_cost"), path, "the starting cost", low=0.0,
+                              magnitude=sys.float_info.max),
         "segments": _segments(saved.get("segments"), path, first_epoch),
     }
 
@@ -256,92 +416,101 @@ def _run_of_version_1(saved: dict[str, Any], path: object, alpha: float) -> tupl
         raise _fail(path, "the initial w and b are missing")
     epoch = _whole(saved.get("epoch"), path, "epoch")
     run = {
-        "w0": _number(init.get("w"), path, "initial w"),
-        "b0": _number(init.get("b"), path, "initial b"),
+        "w0": _number(init.get("w"), path, "initial w", magnitude=params.MAX_MAGNITUDE),
+        "b0": _number(init.get("b"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
         "first_epoch": epoch,
         "start": [_number(saved.get("w"), path, "w"), _number(saved.get("b"), path, "b")],
-        "start_cost": _number(saved.get("start_cost"), path, "the starting cost", low=0.0),
+        "start_cost": _number(saved.get("start_cost"), path, "the starting cost", low=0.0,
+                              magnitude=sys.float_info.max),
         "segments": [{"start": epoch, "alpha": alpha}],
     }
     return run, epoch
 
 
-def load_session(path: str | os.PathLike[str]):
-    """The saved session, paused where it was; raises PersistError and changes nothing if the file is bad."""
-    from nanoneuron_tui.core.data import DataError, build_data
-    from nanoneuron_tui.core.run import Run
-    from nanoneuron_tui.session import Session, State
-
-    document = _read_json(path, SESSION_FORMAT, versions=(1, SESSION_VERSION))
-    saved = document.get("session")
-    if not isinstance(saved, dict):
-        raise _fail(path, "the session is missing")
-    state = saved.get("state")
-    if state not in {s.value for s in State} or state == State.RUNNING.value:
-        raise _fail(path, "the training state is unknown")
-    hyper = params.Hyperparameters(**_hyperparameters(saved.get("hyperparameters"), path))
-    if document["version"] == 1:
-        checked_run, epoch = _run_of_version_1(saved, path, hyper.alpha)
-    else:
-        checked_run = _run(saved.get("run"), path)
-        epoch = _whole(saved.get("epoch"), path, "epoch")
-        if epoch < checked_run["first_epoch"]:
-            raise _fail(path, "the epoch is before the run began")
-    spec = _data_spec(saved.get("data"), path)
-    try:
-        data = build_data(spec)
-    except DataError as problem:
-        raise PersistError(f"{path}: its data cannot be loaded: {problem}") from None
-    run = Run.from_dict(checked_run, data)
-    return Session.restore(hyper, data, run, epoch, _pinned(saved.get("pinned"), path, data))
-
-
-def _pinned(saved: Any, path: object, data):
-    """A pinned run kept for comparison (optional): the run and how far it had got."""
-    from nanoneuron_tui.core.run import Run
-    from nanoneuron_tui.session import Pinned
-
-    if saved is None:
-        return None
-    if not isinstance(saved, dict):
-        raise _fail(path, "the pinned run is malformed")
-    checked = _run(saved.get("run"), path)
-    epoch = _whole(saved.get("epoch"), path, "the pinned run's epoch")
-    if epoch < checked["first_epoch"]:
-        raise _fail(path, "the pinned run's epoch is before it began")
-    return Pinned(Run.from_dict(checked, data), epoch)
-
-
 # -- models --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SavedModel:
+    """A neuron worth keeping: w and b, the epoch, how it started, the settings, and
+    the data it was trained on, so it is never silently read in other units."""
+
+    w: float  # in the data's units
+    b: float
+    epoch: int
+    w0: float
+    b0: float
+    hyper: params.Hyperparameters
+    data: DataSpec | None  # None: a version 1 file, which did not say
+    data_name: str = ""  # for messages: "Kilometres to miles"
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Written only if it would load again: a file the app writes, the app reads."""
+        document = self.to_document()
+        SavedModel.from_document(document, path)
+        _write_json(path, document)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> SavedModel:
+        return cls.from_document(_read_json(path, MODEL_FORMAT, versions=(1, MODEL_VERSION)), path)
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "format": MODEL_FORMAT,
+            "version": MODEL_VERSION,
+            "w": self.w,
+            "b": self.b,
+            "epoch": self.epoch,
+            "init": {"w": self.w0, "b": self.b0},
+            "hyperparameters": dataclasses.asdict(self.hyper),
+            "data": None if self.data is None else {**dataclasses.asdict(self.data), "name": self.data_name},
+        }
+
+    @classmethod
+    def from_document(cls, saved: dict[str, Any], path: object) -> SavedModel:
+        init = saved.get("init")
+        if not isinstance(init, dict):
+            raise _fail(path, "the initial w and b are missing")
+        data, name = None, ""
+        if saved.get("version") == MODEL_VERSION:
+            described = saved.get("data")
+            data = _data_spec(described, path)
+            name = described.get("name", "") if isinstance(described, dict) else ""
+            name = "" if not isinstance(name, str) else name[:80]
+        return cls(
+            w=_number(saved.get("w"), path, "w"),
+            b=_number(saved.get("b"), path, "b"),
+            epoch=_whole(saved.get("epoch"), path, "epoch"),
+            w0=_number(init.get("w"), path, "initial w", magnitude=params.MAX_MAGNITUDE),
+            b0=_number(init.get("b"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
+            hyper=params.Hyperparameters(**_hyperparameters(saved.get("hyperparameters"), path)),
+            data=data,
+            data_name=name,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``Session.adopt_model`` takes."""
+        return {"w": self.w, "b": self.b, "epoch": self.epoch, "init": {"w": self.w0, "b": self.b0},
+                "hyperparameters": dataclasses.asdict(self.hyper)}
+
+    def data_mismatch(self, current: DataSpec) -> str | None:
+        """Why this model does not belong to ``current`` data, in words; None if it does."""
+        if self.data is None or self.data == current:
+            return None
+        what = self.data_name or (self.data.csv or f"preset {self.data.preset}")
+        return f"the model was trained on {what}, other data than this"
+
+
 def save_model(path: str | os.PathLike[str], *, w: float, b: float, epoch: int,
-               init: tuple[float, float], hyper: params.Hyperparameters) -> None:
-    """A neuron: w, b, the epoch and the hyperparameters that got it there."""
-    _write_json(path, {
-        "format": MODEL_FORMAT,
-        "version": MODEL_VERSION,
-        "w": w,
-        "b": b,
-        "epoch": epoch,
-        "init": {"w": init[0], "b": init[1]},
-        "hyperparameters": dataclasses.asdict(hyper),
-    })
+               init: tuple[float, float], hyper: params.Hyperparameters, data=None) -> None:
+    """A neuron: w, b, the epoch, the hyperparameters that got it there and (a DataSet) its data."""
+    SavedModel(w=w, b=b, epoch=epoch, w0=init[0], b0=init[1], hyper=hyper,
+               data=None if data is None else data.spec, data_name="" if data is None else data.name).save(path)
 
 
-def load_model(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A saved model, checked: w, b, epoch, init and hyperparameters."""
-    saved = _read_json(path, MODEL_FORMAT, versions=(MODEL_VERSION,))
-    init = saved.get("init")
-    if not isinstance(init, dict):
-        raise _fail(path, "the initial w and b are missing")
-    return {
-        "w": _number(saved.get("w"), path, "w"),
-        "b": _number(saved.get("b"), path, "b"),
-        "epoch": _whole(saved.get("epoch"), path, "epoch"),
-        "init": {"w": _number(init.get("w"), path, "initial w"), "b": _number(init.get("b"), path, "initial b")},
-        "hyperparameters": _hyperparameters(saved.get("hyperparameters"), path),
-    }
+def load_model(path: str | os.PathLike[str]) -> SavedModel:
+    """A saved model, checked (see SavedModel)."""
+    return SavedModel.load(path)
 
 
 # -- cost history --------------------------------------------------------------

@@ -143,9 +143,111 @@ def test_save_model_after_training(tmp_path):
     path = tmp_path / "model.json"
     report = json.loads(nanoneuron(*SEED_RUN, "--epochs", "3000", "--json", "--save-model", str(path)).stdout)
     model = persist.load_model(path)
-    assert (model["w"], model["b"], model["epoch"]) == (report["w"], report["b"], 3000)
-    assert model["init"] == {"w": REFERENCE["w0"], "b": REFERENCE["b0"]}
-    assert model["hyperparameters"]["epochs"] == 3000
+    assert (model.w, model.b, model.epoch) == (report["w"], report["b"], 3000)
+    assert (model.w0, model.b0) == (REFERENCE["w0"], REFERENCE["b0"])
+    assert model.hyper.epochs == 3000
+    assert model.data_name == "Celsius to Fahrenheit" and model.data.preset == "c2f"
+
+
+# -- parsing: numbers, negative values, conflicting flags (issue 11, items 11 and 12) -----------
+
+
+def test_negative_numbers_in_any_spelling_are_values_not_flags():
+    result = nanoneuron("train", "--w0", "-1e5", "--b0", "-.5", "--epochs", "1", "--alpha", "1e-9", "--json",
+                        "--predict", "-4e1")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["w0"], report["b0"], report["x"]) == (-1e5, -0.5, -40)
+    # A real unknown option that happens to start with a minus is still one.
+    assert "unrecognized" in nanoneuron("train", "-e5").stderr
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--epochs", "٧٠"], "ASCII"),  # Arabic-Indic digits: float() would read 70
+        (["--epochs", "1__0"], "is not a number"),  # the old parser dropped underscores: 10
+        (["--alpha", "0_0005"], "is not a number"),
+        (["--w0", "１"], "ASCII"),  # a full-width digit
+        (["--b0", "0x10"], "is not a number"),
+        (["--seed", "1" * 5000], "too long"),
+    ],
+)
+def test_only_ascii_decimal_numbers_are_accepted(args, words):
+    result = nanoneuron("train", *args)
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and len(result.stderr) < 200
+
+
+def test_a_long_value_gets_a_short_message():
+    from nanoneuron_tui import params
+
+    for parse in (params.parse_alpha, params.parse_epochs, params.parse_weight, params.parse_pace):
+        for text in ("9" * 5000, "x" * 5000, "1" * 39 + "z"):
+            with pytest.raises(ValueError) as caught:
+                parse(text)
+            assert len(str(caught.value)) < 80
+
+
+CONFLICTS = [
+    (["train", "--data", "x.csv", "--preset", "km2mi"], "--data and --preset"),
+    (["--preset", "km2mi", "train", "--data", "x.csv"], "--data and --preset"),
+    (["--every", "5", "train"], "after 'train'"),
+    (["--run", "train"], "--run before 'train'"),
+    (["--pace", "5", "train"], "--pace before 'train'"),
+    (["--load-model", "m.json", "train"], "--load-model before 'train'"),
+    (["train", "--history", ""], "--history needs a file name (or - for standard output)"),
+    (["train", "--save-model", " "], "--save-model needs a file name"),
+    (["--state", ""], "--state needs a file name"),
+    (["--data", ""], "--data needs a file name"),
+    (["--resume", "--load-model", "m.json"], "--load-model would be ignored"),
+    (["--resume", "--alpha", "0.1"], "--alpha would be ignored"),
+    (["--resume", "--every", "10"], "--every would be ignored"),
+    (["--resume", "--data", "x.csv"], "--data would be ignored"),
+    (["--resume", "--normalize"], "--normalize would be ignored"),
+    (["--resume", "--preset", "c2f"], "--preset would be ignored"),
+]
+
+
+@pytest.mark.parametrize("args, words", CONFLICTS, ids=[" ".join(a) for a, _ in CONFLICTS])
+def test_conflicting_flags_are_one_line_and_exit_2(args, words):
+    result = nanoneuron(*args)
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_flags_given_once_are_not_conflicts():
+    from nanoneuron_tui.cli import build_parser, conflict
+
+    for args in (["--resume", "--run", "--fps", "4"], ["--resume", "--state", "s.json"], ["--preset", "c2f"],
+                 ["train", "--every", "5", "--history", "-"], ["--epochs", "5", "train"]):
+        assert conflict(build_parser().parse_args(args)) is None, args
+
+
+def test_a_model_loaded_into_other_data_says_so(tmp_path):
+    """Issue 8: a saved model records its data; flags naming other data are an error."""
+    model = tmp_path / "km.json"
+    result = nanoneuron("train", "--preset", "km2mi", "--epochs", "50", "--save-model", str(model))
+    assert result.returncode == 0, result.stderr
+    result = nanoneuron("--load-model", str(model), "--preset", "c2f", "--state", str(tmp_path / "s.json"))
+    assert result.returncode == 2 and "trained on Kilometres to miles" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_model_alone_brings_its_data(tmp_path):
+    from nanoneuron_tui import persist
+    from nanoneuron_tui.cli import build_parser, data_for_model
+
+    model_path = tmp_path / "km.json"
+    assert nanoneuron("train", "--preset", "km2mi", "--normalize", "--alpha", "0.1", "--epochs", "50",
+                      "--save-model", str(model_path)).returncode == 0
+    model = persist.load_model(model_path)
+    data = data_for_model(build_parser().parse_args(["--load-model", str(model_path)]), model)
+    assert data.name == "Kilometres to miles" and data.spec.normalize
+    same = data_for_model(build_parser().parse_args(["--load-model", str(model_path), "--preset", "km2mi",
+                                                     "--normalize"]), model)
+    assert same.spec == model.data
 
 
 def test_a_billion_epochs_answer_at_once_with_the_converged_neuron():

@@ -100,8 +100,8 @@ CSV_PROBLEMS = {
     "too few columns": ("1,2\n3\n", "line 2: 1 columns, expected 2"),
     "an empty file": ("", "has no data rows"),
     "a header only": ("x,y\n", "has no data rows"),
-    "NaN": ("1,2\nnan,4\n", "line 2: nan is not a finite number"),
-    "inf": ("1,2\n2,-inf\n", "line 2: -inf is not a finite number"),
+    "NaN": ("1,2\nnan,4\n", "line 2: 'nan' is not a finite number"),
+    "inf": ("1,2\n2,-inf\n", "line 2: '-inf' is not a finite number"),
     "one distinct x": ("5,1\n5,2\n5,3\n", "at least two different values"),
     "a text header in the middle": ("1,2\nx,y\n", "line 2: 'x' is not a number"),
 }
@@ -257,3 +257,263 @@ async def test_a_csv_in_the_app_is_judged_against_the_best_line(tmp_path):
         answer = str(app.query_one("#answer").content)
         assert "best line" in answer and "score" in answer
         assert str(app.query_one("#ask-unit").content) == "hours"
+
+
+# -- the representable range (issue 11, item 9) ---------------------------------------------
+
+OUT_OF_RANGE = {
+    "y whose square overflows": ("x,y\n0,1\n1,1e155\n2,3\n", "line 3"),
+    "x near the float limit": ("1e308,1\n2,3\n4,5\n", "line 1"),
+    "x of 1e200": ("1,2\n1e200,5\n4,5\n", "line 2"),
+    "just past the limit": ("1,2\n3,-1.0000001e15\n", "line 2"),
+}
+
+
+@pytest.mark.parametrize("case", OUT_OF_RANGE)
+def test_values_beyond_the_representable_range_are_refused_by_line(tmp_path, case):
+    text, line = OUT_OF_RANGE[case]
+    path = write(tmp_path, text)
+    with pytest.raises(DataError) as caught:
+        build_data(DataSpec(csv=str(path)))
+    message = str(caught.value)
+    assert str(path) in message and f"{line}:" in message and "beyond" in message and "\n" not in message
+
+
+def test_values_at_the_limit_are_accepted_and_every_cost_stays_finite(tmp_path):
+    path = write(tmp_path, "0,-1e15\n1e15,1e15\n5e14,0\n-1e15,3\n1,2\n")
+    data = build_data(DataSpec(csv=str(path), test_ratio=0.0))
+    fit = data.train
+    for w, b in [(0.0, 0.0), (1e15, -1e15), (-1e15, 1e15)]:
+        assert math.isfinite(fit.cost(w, b)) and all(map(math.isfinite, fit.gradient(w, b)))
+
+
+def test_a_best_line_beyond_the_range_is_refused(tmp_path):
+    path = write(tmp_path, "0,0\n1e-150,1\n0,0.5\n1e-150,1.5\n")  # a slope of 1e150
+    with pytest.raises(DataError, match="beyond"):
+        build_data(DataSpec(csv=str(path), test_ratio=0.0))
+
+
+# -- ASCII numbers, headers and quotes (issue 11, item 11) ------------------------------------
+
+STRICT_CELLS = {
+    "Arabic-Indic digits": ("x,y\n1,2\n٧٠,3\n", "line 3", "ASCII"),
+    "an underscore": ("1,2\n0_0,3\n", "line 2", "'0_0' is not a number"),
+    "a Unicode minus in the first row is not a header": ("−40,−40\n0,32\n", "line 1", "ASCII"),
+    "thousands separators in quotes are not a header": ('"1,000","1,832"\n2,3\n', "line 1", "'1,000' is not a number"),
+    "an unterminated quote": ('x,y\n1,2\n"3,4\n', "line 3", "line 3:"),
+    "an empty cell": ("1,2\n3,\n", "line 2", "empty"),
+    "a blank line's worth of spaces as a cell": ("1,2\n3,   \n", "line 2", "empty"),
+    "hexadecimal": ("1,2\n0x10,3\n", "line 2", "'0x10' is not a number"),
+}
+
+
+@pytest.mark.parametrize("case", STRICT_CELLS)
+def test_only_plain_ascii_numbers_are_numbers(tmp_path, case):
+    text, line, words = STRICT_CELLS[case]
+    path = write(tmp_path, text)
+    with pytest.raises(DataError) as caught:
+        build_data(DataSpec(csv=str(path)))
+    message = str(caught.value)
+    assert f"{line}:" in message and words in message and str(path) in message and "\n" not in message
+
+
+def test_the_forms_a_csv_may_take(tmp_path):
+    rows = "".join(f"{x},{2 * x + 1}\n" for x in range(10))
+    forms = {
+        "quoted header": '"km","miles"\n' + rows,
+        "byte order mark": "\ufeffkm,miles\n" + rows,
+        "blank lines first and between": "\n\nkm,miles\n\n" + rows.replace("\n", "\n\n", 3),
+        "windows line ends": ("km,miles\n" + rows).replace("\n", "\r\n"),
+        "spaces around cells": "km , miles\n" + rows.replace(",", " , "),
+        "no newline at the end": "km,miles\n" + rows.rstrip("\n"),
+        "exponents and signs": "km,miles\n" + "".join(f"{x}e0,+{2 * x + 1}.0E+00\n" for x in range(10)),
+    }
+    for name, text in forms.items():
+        xs, ys, x_label, y_label = read_csv(write(tmp_path, text, "form.csv"))
+        assert list(xs) == list(range(10)) and list(ys) == [2 * x + 1 for x in range(10)], name
+        assert (x_label, y_label) == ("km", "miles"), name
+
+
+def test_a_header_is_only_the_first_row(tmp_path):
+    with pytest.raises(DataError, match="line 3: 'x' is not a number"):
+        read_csv(write(tmp_path, "a,b\n1,2\nx,y\n"))
+
+
+# -- the fast reader and the careful one agree (issue 11, item 14) ----------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nanoneuron_tui.core import csv_data  # noqa: E402
+
+CELL = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(min_value=-1e16, max_value=1e16).map(lambda v: f"{v:.17g}"),
+    st.integers(-10**17, 10**17).map(str),
+    st.text(alphabet="0123456789.eE+- _", min_size=0, max_size=8),
+    st.text(max_size=4),
+)
+LINE = st.one_of(
+    st.tuples(CELL, CELL).map(lambda cells: ",".join(cells)),
+    st.lists(CELL, min_size=1, max_size=3).map(",".join),
+    st.just(""),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINE, min_size=1, max_size=6))
+def test_the_fast_way_reads_exactly_what_the_careful_way_reads(lines):
+    """Whatever the bytes, the fast way either declines or gives the careful way's numbers."""
+    chunk = ("\n".join(lines) + "\n").encode()
+    if b"\r" in chunk:  # a carriage return inside a cell is another line to a reader: not a chunk we make
+        return
+    try:
+        careful = csv_data._careful_rows(chunk, "f.csv", 1)
+    except DataError:
+        careful = None
+    fast = csv_data._fast_rows(chunk)
+    if fast is None:
+        return
+    assert careful is not None, chunk
+    assert list(fast[0]) == list(careful[0]) and list(fast[1]) == list(careful[1]), chunk
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e15, 1e15), st.floats(-1e15, 1e15)), min_size=2, max_size=200))
+def test_numbers_read_are_the_numbers_written(tmp_path_factory, rows):
+    """Every value comes back bit for bit as Python's float() reads it."""
+    path = tmp_path_factory.mktemp("csv") / "values.csv"
+    path.write_text("".join(f"{x!r},{y!r}\n" for x, y in rows))
+    columns = csv_data.read_csv(path) if len({x for x, _ in rows}) > 1 else None
+    if columns is not None:
+        assert list(columns.x) == [x for x, _ in rows] and list(columns.y) == [y for _, y in rows]
+
+
+def test_a_plain_file_never_takes_the_careful_way(tmp_path, monkeypatch):
+    def refuse(*args):
+        raise AssertionError("a plain chunk went the slow way")
+
+    monkeypatch.setattr(csv_data, "CHUNK_BYTES", 4096)  # many chunks, each through the fast way
+    path = write(tmp_path, "km,miles\n" + "".join(f"{i * 0.37!r},{i * 0.229!r}\n" for i in range(20_000)))
+    careful = csv_data._careful_rows
+    monkeypatch.setattr(csv_data, "_careful_rows",
+                        lambda chunk, where, line: careful(chunk, where, line) if line == 1 else refuse())
+    data = build_data(DataSpec(csv=str(path), test_ratio=0.25))
+    assert len(data.x_train) + len(data.x_test) == 20_000 and (data.x_label, data.y_label) == ("km", "miles")
+
+
+def test_line_numbers_count_across_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_data, "CHUNK_BYTES", 64)
+    text = "x,y\n" + "".join(f"{i},{i}\n" for i in range(1, 300)) + "\n" + "7,seven\n"
+    with pytest.raises(DataError, match="line 302: 'seven' is not a number"):
+        read_csv(write(tmp_path, text))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=3, max_size=300))
+def test_the_numpy_summaries_equal_the_exact_ones(rows):
+    import numpy as np
+
+    xs, ys = [x for x, _ in rows], [y for _, y in rows]
+    if len(set(xs)) < 2:
+        return
+    exact = LineFit.of(xs, ys)
+    fast = csv_data.summarise(np.array(xs), np.array(ys))
+    scale = max(map(abs, xs + ys)) or 1.0
+    assert fast.count == exact.count
+    assert fast.x_mean == pytest.approx(exact.x_mean, rel=1e-12, abs=1e-12 * scale)
+    assert fast.y_mean == pytest.approx(exact.y_mean, rel=1e-12, abs=1e-12 * scale)
+    assert fast.x_variance == pytest.approx(exact.x_variance, rel=1e-9, abs=1e-12 * scale**2)
+    for w, b in [(0.5, 0.5), (exact.w_best, exact.b_best), (-3.0, 100.0)]:
+        assert fast.cost(w, b) == pytest.approx(exact.cost(w, b), rel=1e-9, abs=1e-12 * scale**2)
+
+
+def test_the_split_is_exact_seeded_and_keeps_every_row(tmp_path):
+    path = write(tmp_path, "".join(f"{i},{-i}\n" for i in range(1000)))
+    first = build_data(DataSpec(csv=str(path), test_ratio=0.3, split_seed=5))
+    again = build_data(DataSpec(csv=str(path), test_ratio=0.3, split_seed=5))
+    other = build_data(DataSpec(csv=str(path), test_ratio=0.3, split_seed=6))
+    assert (len(first.x_train), len(first.x_test)) == (700, 300)
+    assert list(first.x_test) == list(again.x_test) != list(other.x_test)
+    assert sorted(list(first.x_train) + list(first.x_test)) == list(range(1000))
+    assert all(y == -x for x, y in zip(first.x_train, first.y_train))  # rows stay whole
+    assert isinstance(first.x_train[0], float) and first.bounds == (min(first.x_train), max(first.x_train),
+                                                                     min(first.y_train), max(first.y_train))
+
+
+def test_noise_on_a_file_is_seeded(tmp_path):
+    path = write(tmp_path, "".join(f"{i},{i}\n" for i in range(100)))
+    noisy = build_data(DataSpec(csv=str(path), noise=1.0, noise_seed=3))
+    assert list(noisy.y_train) == list(build_data(DataSpec(csv=str(path), noise=1.0, noise_seed=3)).y_train)
+    assert list(noisy.y_train) != list(noisy.x_train)
+
+
+def test_a_load_can_be_cancelled_between_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_data, "CHUNK_BYTES", 1024)
+    path = write(tmp_path, "".join(f"{i},{i}\n" for i in range(10_000)))
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(True)
+        return len(asked) >= 3
+
+    with pytest.raises(csv_data.LoadCancelled):
+        build_data(DataSpec(csv=str(path)), cancelled=cancelled)
+    assert len(asked) == 3  # it stopped at the first chunk after the question was answered yes
+
+
+def test_the_headless_start_does_not_import_the_csv_libraries():
+    code = ("import sys; from nanoneuron_tui.cli import main; main(['train', '--epochs', '5', '--preset', 'km2mi']);"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'polars', 'pandas', 'pyarrow')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+async def test_the_data_dialog_refuses_a_fifo_and_out_of_range_data_and_keeps_the_app(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    huge = write(tmp_path, "0,1\n1,1e155\n", "huge.csv")
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        for path, words in [(fifo, "FIFO"), (huge, "beyond")]:
+            await pilot.press("d")
+            dialog = app.screen
+            dialog.query_one("#data-csv", Input).value = str(path)
+            dialog.query_one("#data-apply").press()
+            await wait_for(pilot, lambda: words in str(dialog.query_one("#data-message").content))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is not dialog)
+        assert app.session.data.name == "Celsius to Fahrenheit"
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.session.view().epoch == 1)
+
+
+async def test_escape_cancels_a_load_in_progress(tmp_path, monkeypatch):
+    import time as clock
+
+    from nanoneuron_tui.widgets import data_dialog
+
+    seen = []
+
+    def slow_build(spec, cancelled):
+        deadline = clock.monotonic() + 20
+        while not cancelled():
+            if clock.monotonic() > deadline:
+                raise AssertionError("the load was never cancelled")
+            clock.sleep(0.01)
+        seen.append("cancelled")
+        raise csv_data.LoadCancelled
+
+    monkeypatch.setattr(data_dialog, "build_data", slow_build)
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("d")
+        dialog = app.screen
+        dialog.query_one("#data-csv", Input).value = str(tmp_path / "any.csv")
+        dialog.query_one("#data-apply").press()
+        await wait_for(pilot, lambda: "Loading" in str(dialog.query_one("#data-message").content))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: seen == ["cancelled"])
+        assert app.screen is not dialog and app.session.data.name == "Celsius to Fahrenheit"

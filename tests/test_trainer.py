@@ -301,3 +301,12 @@ def test_core_does_not_import_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_changing_alpha_back_where_it_changed_leaves_one_segment():
+    data = celsius_to_fahrenheit_data()
+    run = Run(data, 0.0, 0.0, 0.0001).with_alpha(1, 0.0005).with_alpha(1, 0.0001)
+    assert [(s.start, s.alpha) for s in run.segments] == [(0, 0.0001)]
+    first = run.with_alpha(0, 0.0003)  # at the very start: the run's own alpha changes
+    assert [(s.start, s.alpha) for s in first.segments] == [(0, 0.0003)]
+    assert first.neuron(0) == run.neuron(0)

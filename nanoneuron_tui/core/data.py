@@ -7,16 +7,17 @@ run an epoch in the same time whether there are a hundred points or a million.
 
 from __future__ import annotations
 
-import csv
 import math
+import os
 import random
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from nanoneuron_tui.core.neuron import generate_data_sets
+from nanoneuron_tui.core.numbers import MAX_MAGNITUDE
 
 
 @dataclass(frozen=True)
@@ -58,17 +59,24 @@ class LineFit:
         dx = [x - x_mean for x in xs]
         sxx = math.fsum(d * d for d in dx)
         sxy = math.fsum(d * (y - y_mean) for d, y in zip(dx, ys))
+        w_best = sxy / sxx if sxx > 0 else 0.0
+        residual = math.fsum((y - y_mean - w_best * d) ** 2 for d, y in zip(dx, ys))
+        return cls.from_sums(count, x_mean, y_mean, sxx, sxy, residual)
+
+    @classmethod
+    def from_sums(cls, count: int, x_mean: float, y_mean: float, sxx: float, sxy: float,
+                  residual: float) -> LineFit:
+        """From the sums over deviations from the means: sxx = Σ(x - x̄)², sxy = Σ(x - x̄)(y - ȳ),
+        and residual = Σ(y - ȳ - w_best·(x - x̄))², the best line's squared errors."""
         # With a single distinct x no slope is best; 0 keeps cost() right.
         w_best = sxy / sxx if sxx > 0 else 0.0
-        b_best = y_mean - w_best * x_mean
-        residual = math.fsum((y - y_mean - w_best * d) ** 2 for d, y in zip(dx, ys))
         return cls(
             count=count,
             x_mean=x_mean,
             y_mean=y_mean,
             x_variance=sxx / count,
             w_best=w_best,
-            b_best=b_best,
+            b_best=y_mean - w_best * x_mean,
             residual_cost=residual / count / 2,
         )
 
@@ -147,16 +155,18 @@ class DataSet:
     # best a line can do is the least-squares fit of the training data.
     rule: tuple[float, float] | None = None
     spec: DataSpec = field(default_factory=DataSpec)
-    train: LineFit = field(init=False, repr=False, compare=False)
-    test: LineFit | None = field(init=False, repr=False, compare=False)
+    # Summaries of the points, computed here unless the reader of a large file
+    # already has them (see core.csv_data).
+    train: LineFit | None = field(default=None, repr=False, compare=False)
+    test: LineFit | None = field(default=None, repr=False, compare=False)
+    extremes: tuple[float, float, float, float] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        train = LineFit.of(self.x_train, self.y_train)
-        if not train.x_variance > 0:
+        if self.train is None:
+            object.__setattr__(self, "train", LineFit.of(self.x_train, self.y_train))
+            object.__setattr__(self, "test", LineFit.of(self.x_test, self.y_test) if len(self.x_test) else None)
+        if not self.train.x_variance > 0:
             raise DataError("the training data needs at least two different x values")
-        object.__setattr__(self, "train", train)
-        test = LineFit.of(self.x_test, self.y_test) if len(self.x_test) else None
-        object.__setattr__(self, "test", test)
 
     @property
     def target(self) -> tuple[float, float]:
@@ -179,6 +189,8 @@ class DataSet:
     @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
         """x_min, x_max, y_min, y_max of the training data, read once."""
+        if self.extremes is not None:
+            return self.extremes
         return min(self.x_train), max(self.x_train), min(self.y_train), max(self.y_train)
 
     @cached_property
@@ -250,60 +262,12 @@ def _preset_points(key: str) -> tuple[list[float], list[float], list[float], lis
     return x_train, [rule(x) for x in x_train], x_test, [rule(x) for x in x_test]
 
 
-def _number_cell(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
+def read_csv(path: str | Path) -> tuple[object, object, str, str]:
+    """x values, y values (numpy arrays), and the x and y labels of a CSV file (see core.csv_data)."""
+    from nanoneuron_tui.core import csv_data
 
-
-def read_csv(path: str | Path) -> tuple[array, array, str, str]:
-    """Two numeric columns, x then y, with an optional header row naming them.
-
-    Read in one pass. Any problem raises DataError naming the line, and
-    nothing is returned.
-    """
-    xs, ys = array("d"), array("d")
-    x_label, y_label = "x", "y"
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as file:
-            reader = csv.reader(file)
-            first_row = True
-            for row in reader:
-                line = reader.line_num
-                cells = [cell.strip() for cell in row]
-                if not any(cells):
-                    continue  # blank lines are harmless
-                if len(cells) != 2:
-                    raise DataError(f"{path}, line {line}: {len(cells)} columns, expected 2 (x,y)")
-                numbers = [_number_cell(cell) for cell in cells]
-                if first_row and all(n is None for n in numbers):
-                    first_row = False
-                    x_label, y_label = cells[0] or "x", cells[1] or "y"
-                    continue
-                first_row = False
-                for cell, number in zip(cells, numbers):
-                    if number is None:
-                        raise DataError(f"{path}, line {line}: {cell!r} is not a number")
-                    if not math.isfinite(number):
-                        raise DataError(f"{path}, line {line}: {cell} is not a finite number")
-                xs.append(numbers[0])
-                ys.append(numbers[1])
-    except FileNotFoundError:
-        raise DataError(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise DataError(f"{path} is a directory, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{path} is not a text file") from None
-    except csv.Error as problem:
-        raise DataError(f"{path}, line {reader.line_num}: {problem}") from None
-    except OSError as problem:
-        raise DataError(f"cannot read {path}: {problem.strerror or problem}") from None
-    if not xs:
-        raise DataError(f"{path} has no data rows")
-    if min(xs) == max(xs):
-        raise DataError(f"{path}: x needs at least two different values to fit a line")
-    return xs, ys, x_label, y_label
+    columns = csv_data.read_csv(path)
+    return columns.x, columns.y, columns.x_label, columns.y_label
 
 
 def _split(xs: list[float], ys: list[float], ratio: float, seed: int) -> tuple[list, list, list, list]:
@@ -314,39 +278,67 @@ def _split(xs: list[float], ys: list[float], ratio: float, seed: int) -> tuple[l
     return [xs[i] for i in train], [ys[i] for i in train], [xs[i] for i in test], [ys[i] for i in test]
 
 
-def build_data(spec: DataSpec = DataSpec()) -> DataSet:
-    """The data set a spec describes: preset or file, noise, split, normalization."""
+def build_data(spec: DataSpec = DataSpec(), cancelled: Callable[[], bool] = lambda: False) -> DataSet:
+    """The data set a spec describes: preset or file, noise, split, normalization.
+
+    A file is named by its absolute path in the data set's spec, so a saved
+    session finds it again from any directory. ``cancelled`` is asked while a
+    file is read; when it says yes, the load stops with csv_data.LoadCancelled.
+    """
     if spec.csv:
-        xs, ys, x_label, y_label = read_csv(spec.csv)
-        name, rule = Path(spec.csv).name, None
-        pooled: tuple[list, list] | None = (xs, ys)
-        ratio = 0.2 if spec.test_ratio is None else spec.test_ratio
-    else:
-        if spec.preset not in PRESETS:
-            raise DataError(f"no preset called {spec.preset!r}; there are {', '.join(PRESETS)}")
-        preset = PRESETS[spec.preset]
-        name, x_label, y_label, rule = preset.name, preset.x_label, preset.y_label, (preset.w, preset.b)
-        x_train, y_train, x_test, y_test = _preset_points(spec.preset)
-        pooled = None if spec.test_ratio is None else (x_train + x_test, y_train + y_test)
-        ratio = spec.test_ratio
-    if pooled is not None:
-        xs, ys = pooled
+        return _file_data(spec, cancelled)
+    if spec.preset not in PRESETS:
+        raise DataError(f"no preset called {spec.preset!r}; there are {', '.join(PRESETS)}")
+    preset = PRESETS[spec.preset]
+    x_train, y_train, x_test, y_test = _preset_points(spec.preset)
+    if spec.test_ratio is not None:
+        xs, ys = x_train + x_test, y_train + y_test
         if spec.noise:
             ys = _noisy(ys, spec.noise, spec.noise_seed)
-        x_train, y_train, x_test, y_test = _split(list(xs), list(ys), ratio, spec.split_seed)
+        x_train, y_train, x_test, y_test = _split(xs, ys, spec.test_ratio, spec.split_seed)
     elif spec.noise:
         noisy = _noisy(y_train + y_test, spec.noise, spec.noise_seed)
         y_train, y_test = noisy[: len(y_train)], noisy[len(y_train):]
     return DataSet(
-        name=name,
-        x_label=x_label,
-        y_label=y_label,
+        name=preset.name,
+        x_label=preset.x_label,
+        y_label=preset.y_label,
         x_train=array("d", x_train),
         y_train=array("d", y_train),
         x_test=array("d", x_test),
         y_test=array("d", y_test),
-        rule=rule,
+        rule=(preset.w, preset.b),
         spec=spec,
+    )
+
+
+def _file_data(spec: DataSpec, cancelled: Callable[[], bool]) -> DataSet:
+    from nanoneuron_tui.core import csv_data  # numpy and polars come only with a file
+
+    path = os.path.abspath(spec.csv)
+    spec = replace(spec, csv=path)
+    columns = csv_data.read_csv(path, cancelled)
+    x_label, y_label = columns.x_label, columns.y_label
+    parts = csv_data.split(columns, 0.2 if spec.test_ratio is None else spec.test_ratio,
+                           spec.split_seed, spec.noise, spec.noise_seed)
+    del columns  # the table itself; the split holds copies of what is kept
+    w_best, b_best = parts.train.w_best, parts.train.b_best
+    if not (abs(w_best) <= MAX_MAGNITUDE and abs(b_best) <= MAX_MAGNITUDE):
+        raise DataError(f"{path}: the best line through the training points (w {w_best:.3g}, b {b_best:.3g}) "
+                        f"is beyond ±{MAX_MAGNITUDE:g}; are the x values almost all the same?")
+    return DataSet(
+        name=Path(path).name,
+        x_label=x_label,
+        y_label=y_label,
+        x_train=parts.x_train,
+        y_train=parts.y_train,
+        x_test=parts.x_test,
+        y_test=parts.y_test,
+        rule=None,
+        spec=spec,
+        train=parts.train,
+        test=parts.test,
+        extremes=parts.bounds,
     )
 
 

@@ -91,13 +91,14 @@ class Run:
         epoch = max(self.first_epoch, epoch)
         if self.diverged_at is not None:
             epoch = min(epoch, self.diverged_at)
-        kept = self.segments[: self._segment_index(epoch) + 1]
-        if kept[-1].alpha == alpha:
-            return self if kept == self.segments else self._with_segments(kept)
-        w, b = self.trained_neuron(epoch)
-        if kept[-1].start == epoch:
-            kept = kept[:-1]
-        return self._with_segments((*kept, Segment(epoch, alpha, w, b)))
+        index = self._segment_index(epoch)
+        # The segments that began before ``epoch`` stay; one that begins there is replaced.
+        kept = self.segments[:index] + tuple(s for s in self.segments[index:index + 1] if s.start < epoch)
+        if kept and kept[-1].alpha == alpha:
+            segments = kept  # the alpha in force already: nothing new begins
+        else:
+            segments = (*kept, Segment(epoch, alpha, *self.trained_neuron(epoch)))
+        return self if segments == self.segments else self._with_segments(segments)
 
     def _with_segments(self, segments: tuple[Segment, ...]) -> Run:
         return Run(self.data, self.w0, self.b0, segments[0].alpha, first_epoch=self.first_epoch,

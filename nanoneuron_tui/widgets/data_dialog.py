@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.worker import get_current_worker
 
 from nanoneuron_tui import glyphs, params
+from nanoneuron_tui.core.csv_data import LoadCancelled
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.run import stable_alpha_advice
 from nanoneuron_tui.core.trainer import max_stable_alpha
@@ -50,11 +53,12 @@ class DataDialog(ModalScreen[DataSet | None]):
                 )
             with Horizontal(classes="field"):
                 yield Label("or CSV file", classes="field-label")
-                yield Input(value=spec.csv or "", placeholder="x,y rows; blank for the preset", id="data-csv")
+                yield Input(value=spec.csv or "", placeholder="x,y rows; blank for the preset", id="data-csv",
+                            max_length=params.MAX_PATH_CHARS)
             for field_id, (label, parse, placeholder) in FIELDS.items():
                 with Horizontal(classes="field"):
                     yield Label(label, classes="field-label")
-                    yield Input(value=values[field_id], placeholder=placeholder,
+                    yield Input(value=values[field_id], placeholder=placeholder, max_length=params.MAX_FIELD_CHARS,
                                 validators=[Parses(parse)], id=f"data-{field_id}")
             yield Checkbox("normalize x: train on (x − mean) / std", value=spec.normalize,
                            id="data-normalize", compact=True)
@@ -101,24 +105,31 @@ class DataDialog(ModalScreen[DataSet | None]):
                 normalize=self.query_one("#data-normalize", Checkbox).value,
             )
         except ValueError as problem:
-            message.update(f"[b red]{glyphs.FAIL}[/] {problem}")
+            message.update(f"[b red]{glyphs.FAIL}[/] {escape(str(problem))}")
             return
-        message.update("Loading…")
+        message.update("Loading… (Esc cancels)")
         # A large file takes seconds to read: off the event loop, so the app stays live.
-        self.run_worker(lambda: self._load(spec), thread=True, exclusive=True)
+        # Leaving the dialog cancels the worker, and the reader stops at its next chunk.
+        self.run_worker(lambda: self._load(spec), thread=True, exclusive=True, group="data-load")
 
     def _load(self, spec: DataSpec) -> None:
+        worker = get_current_worker()
         try:
-            outcome: DataSet | DataError = build_data(spec)
+            outcome: DataSet | DataError = build_data(spec, cancelled=lambda: worker.is_cancelled)
+        except LoadCancelled:
+            return
         except DataError as problem:
             outcome = problem
-        self.app.call_from_thread(self._loaded, outcome)
+        except (MemoryError, OSError) as problem:  # nothing the reader foresaw; say it, keep the app
+            outcome = DataError(f"cannot load {spec.csv}: {type(problem).__name__}")
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._loaded, outcome)
 
     def _loaded(self, outcome: DataSet | DataError) -> None:
         if self.app.screen is not self:
             return  # cancelled while loading
         if isinstance(outcome, DataError):
-            self.query_one("#data-message", Static).update(f"[b red]{glyphs.FAIL}[/] {outcome}")
+            self.query_one("#data-message", Static).update(f"[b red]{glyphs.FAIL}[/] {escape(str(outcome))}")
         else:
             self.dismiss(outcome)
 

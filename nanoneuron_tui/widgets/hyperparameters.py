@@ -70,6 +70,7 @@ class HyperparameterForm(Vertical):
                     validate_on=["changed", "submitted", "blur"],
                     id=f"field-{field.name}",
                     select_on_focus=False,
+                    max_length=params.MAX_FIELD_CHARS,
                 )
 
     @property

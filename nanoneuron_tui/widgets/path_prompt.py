@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from nanoneuron_tui.params import MAX_PATH_CHARS
 from nanoneuron_tui.widgets import stop_blinking
 
 
@@ -22,7 +23,7 @@ class PathPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="path-dialog"):
             yield Label(self._title, id="path-title")
-            yield Input(value=self._default, id="path")
+            yield Input(value=self._default, id="path", max_length=MAX_PATH_CHARS)
             yield Label("[dim]Enter to confirm · Esc to cancel[/]")
 
     def on_mount(self) -> None:

@@ -7,7 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from nanoneuron_tui import glyphs
-from nanoneuron_tui.params import parse_x
+from nanoneuron_tui.params import MAX_FIELD_CHARS, parse_x
 from nanoneuron_tui.session import View
 from nanoneuron_tui.widgets.readouts import number
 
@@ -22,7 +22,8 @@ class PredictionBox(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(self._unit, classes="field-label", id="ask-unit")
-            yield Input(value=f"{self._start:g}", placeholder="a temperature", id="ask", select_on_focus=False)
+            yield Input(value=f"{self._start:g}", placeholder="a temperature", id="ask", select_on_focus=False,
+                        max_length=MAX_FIELD_CHARS)
         yield Static(id="answer")
 
     def set_unit(self, unit: str) -> None:
