@@ -354,11 +354,11 @@ class NanoNeuronApp(App[None]):
         self._shown_state = view.state
         self.query_one(Readouts).show(view)
         pinned = view.pinned if view.pinned is not None and view.pinned.run.data.spec == view.data.spec else None
-        ghost_label = f"pinned α={pinned.alpha:g}" if pinned else None
+        ghost_label = f"pinned alpha {pinned.alpha:g}" if pinned else None
         note = f"[b]{glyphs.FAIL} {view.run.alpha_advice}[/]" if view.state is State.DIVERGED else ""
         self.query_one(CostPlot).show(curves_of(
             view, pinned and (pinned.run.cost, pinned.run.first_epoch, pinned.epoch), ghost_label, note,
-            f"α={view.hyper.alpha:g}" if pinned else "train"), urgent)
+            f"alpha {view.hyper.alpha:g}" if pinned else "train"), urgent)
         self.query_one(FitView).show(view.data, (view.w, view.b), pinned and pinned.run.neuron(pinned.epoch),
                                      ghost_label, urgent)
         self.query_one(CostSurfaceView).show(view.run, view.epoch, pinned and Ghost(pinned.run, pinned.epoch), urgent)

@@ -159,7 +159,10 @@ def path_epochs(first: int, last: int) -> tuple[int, ...]:
     return tuple(first + offset for offset in offsets)
 
 
-def descent_path(neuron_at: Callable[[int], tuple[float, float]], first: int, last: int) -> tuple[tuple[float, float], ...]:
+Point = tuple[float, float]  # (w, b)
+
+
+def descent_path(neuron_at: Callable[[int], Point], first: int, last: int) -> tuple[Point, ...]:
     """(w, b) at the sampled epochs from ``first`` to ``last``: the way the neuron came down."""
     return tuple(neuron_at(epoch) for epoch in path_epochs(first, last))
 

@@ -211,7 +211,9 @@ class CostPlot(PlotWidget):
         curves = self._inputs
         ghost = f" [#{GHOST_HEX}]━ {curves.ghost_label or 'pinned'}[/]" if key.ghost[0] else ""
         legend = f"[#0087ff]━ {curves.label}[/] [#ff8700]· test[/]{ghost}"
-        return f"Cost (log) · {chosen}", curves.note or legend
+        if curves.note:  # the note takes the lower edge; the legend moves up beside the name
+            return f"Cost (log) {legend}", curves.note
+        return f"Cost (log) · {chosen}", legend
 
     def paint(self, figure, curves, key: CostKey, width: int, height: int) -> None:
         low, high = key.y_range

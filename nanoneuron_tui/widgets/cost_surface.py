@@ -33,7 +33,11 @@ BEST_COLOUR = 220  # yellow
 CONTOURS, GHOST, PATH, MARKS = 0, 1, 2, 3
 LAYER_STYLES = [f"color({CONTOUR_COLOUR})", f"color({GHOST_COLOUR})", f"bold color({TRAIN_COLOUR})"]
 NOW, BEST, GHOST_NOW = "●", "+", "○"
-MARK_STYLES = {NOW: f"bold color({LINE_COLOUR})", BEST: f"bold color({BEST_COLOUR})", GHOST_NOW: f"color({GHOST_COLOUR})"}
+MARK_STYLES = {
+    NOW: f"bold color({LINE_COLOUR})",
+    BEST: f"bold color({BEST_COLOUR})",
+    GHOST_NOW: f"color({GHOST_COLOUR})",
+}
 # A diverging path is followed until it leaves a box this many times the size of start-to-best.
 REACH = 4.0
 
@@ -87,10 +91,10 @@ def captions(data: DataSet, surface: CostSurface) -> tuple[str, ...]:
     steep, flat = surface.curvatures
     return (
         f"data units · a narrow valley: curvature {steep:,.0f} across, {flat:.2g} along · alpha < {2 / steep:.3g}",
-        f"narrow valley: curvature {steep:,.0f} vs {flat:.2g}, α < {2 / steep:.3g}",
-        f"valley: curvature {steep:,.0f} vs {flat:.2g}, α<{2 / steep:.3g}",
-        f"curvature {steep:,.0f} : {flat:.2g} · α<{2 / steep:.3g}",
-        f"α < {2 / steep:.3g}",
+        f"narrow valley: curvature {steep:,.0f} vs {flat:.2g}, alpha < {2 / steep:.3g}",
+        f"valley: curvature {steep:,.0f} vs {flat:.2g}, alpha<{2 / steep:.3g}",
+        f"valley {steep:,.0f} : {flat:.2g}, alpha < {2 / steep:.3g}",
+        f"alpha < {2 / steep:.3g}",
     )
 
 
