@@ -1,11 +1,9 @@
-"""What one autosave costs: a session with full cost histories, saved atomically (fsync, rename).
+"""What one autosave costs: a session saved atomically (write, fsync, rename).
 
     python benchmarks/bench_autosave.py [--repeat 20]
 
-The session is the seed run trained to the end (70,000 epochs: both histories
-at their 4096-point capacity), the largest a session file gets. Prints the
-median and worst time per save, the file's size, and the same for a fresh
-session, side by side.
+A fresh session and the seed run trained to the end (70,000 epochs), side by
+side: the file's size, and the median and worst time per save.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nanoneuron_tui import lifecycle  # noqa: E402
+from nanoneuron_tui.session_file import SessionFile  # noqa: E402
 from nanoneuron_tui.params import Hyperparameters  # noqa: E402
 from nanoneuron_tui.session import Session  # noqa: E402
 
@@ -26,7 +24,7 @@ from nanoneuron_tui.session import Session  # noqa: E402
 def seconds_per_save(session: Session, repeat: int) -> tuple[list[float], int]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "session.json"
-        owner = lifecycle.SessionFile.claim(path, resuming=True)
+        owner = SessionFile.claim(path, resuming=True)
         times = []
         for _ in range(repeat):
             started = time.perf_counter()

@@ -29,6 +29,19 @@ from tests.pty_app import PtyApp  # noqa: E402
 PROMISE = 2.0  # seconds from the close of the terminal to the end of the process
 
 
+def threads(pid: int) -> str:
+    """Each thread of a process that would not go: its name, state and kernel wait channel."""
+    found = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        try:
+            name = (task / "comm").read_text().strip()
+            state = (task / "stat").read_text().rsplit(") ", 1)[-1].split()[0]
+            found.append(f"{name}:{state}:{(task / 'wchan').read_text()}")
+        except OSError:
+            continue
+    return " ".join(found)
+
+
 def trial(read: float, stall: float) -> tuple[bool, float, str]:
     """One hang-up: (passed, seconds from close to exit, what happened)."""
     with tempfile.TemporaryDirectory() as folder:
@@ -39,6 +52,7 @@ def trial(read: float, stall: float) -> tuple[bool, float, str]:
         try:
             time.sleep(read)
             app.stop_reading()
+            shown = len(app.output)
             time.sleep(stall)
             blocked = app.main_thread_blocked()
             closed = time.monotonic()
@@ -51,8 +65,8 @@ def trial(read: float, stall: float) -> tuple[bool, float, str]:
             except persist.PersistError:
                 saved = False
             passed = app.gone and took <= PROMISE and saved
-            note = f"{'blocked' if blocked else 'not blocked'} at the close, " \
-                   f"{'saved' if saved else 'NOT SAVED'}, {'gone' if app.gone else 'STILL RUNNING'}"
+            note = f"{shown:,} bytes read; {'blocked' if blocked else 'not blocked'} at the close, " \
+                   f"{'saved' if saved else 'NOT SAVED'}, {'gone' if app.gone else 'STILL RUNNING: ' + threads(app.pid)}"
             return passed, took, note
         finally:
             app.close()

@@ -19,16 +19,24 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import exit_codes, glyphs, lifecycle, persist
+from nanoneuron_tui import exit_codes, glyphs, persist
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
+from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
+from nanoneuron_tui.core.run import Run
+from nanoneuron_tui.pacing import Playback
+from nanoneuron_tui.lifecycle import SignalWatch
+from nanoneuron_tui.paths import ConfinementError, confined
 from nanoneuron_tui.session import Session, State, View
+from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
 from nanoneuron_tui.widgets.cost_surface import CostSurfaceView, Ghost
 from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
 from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
 from nanoneuron_tui.widgets.fit_view import FitView
+from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
+from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, LessonScreen, RecentEpochs
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.projector import Projector
@@ -40,7 +48,7 @@ SSH_FPS = 4  # over SSH every byte crosses the link
 TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stretch...
 BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
-WIDE = 150  # columns from which every plot has room beside the others
+WIDE = 150  # columns from which every plot and the lesson have room beside the others
 FIRST_FRAME_WAIT = 0.5  # seconds the first paint waits, at most, for the layout to settle
 
 
@@ -67,6 +75,15 @@ class TooSmall(Static):
         )
 
 
+class LessonRow(Horizontal):
+    """The epoch explained, and beside it the epochs so far when the row has room for both."""
+
+    ROOM_FOR_BOTH = 156  # the explanation's lines and the table's six columns
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= self.ROOM_FOR_BOTH, "-roomy")
+
+
 class NanoNeuronApp(App[None]):
     _ascii_filter = glyphs.AsciiOnly()
 
@@ -74,7 +91,7 @@ class NanoNeuronApp(App[None]):
     TITLE = "NanoNeuron"
     # On short terminals the title line goes, so the panes keep their rows;
     # below the minimum size a notice replaces the panes.
-    # From WIDE columns the cost plot, the fit view and the surface are all on screen.
+    # From WIDE columns the cost plot, the fit view, the surface and the lesson are all on screen.
     HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-wide-enough"), (WIDE, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_SIZE[1], "-short"), (30, "-tall")]
     AUTO_FOCUS = None  # no field has focus at start, so the letter keys work at once
@@ -89,18 +106,22 @@ class NanoNeuronApp(App[None]):
         Binding("n,f7", "step_report", "+N", key_display="n"),
         Binding("f,f8", "fast_forward", "End", key_display="f"),
         Binding("r,f9", "reset", "Reset", key_display="r"),
-        Binding("R,f4", "new_start", "New", key_display="R"),
+        # New and Data are in the help and the palette: 80 columns hold no more.
+        Binding("R,f4", "new_start", "New", key_display="R", show=False),
         Binding("p,f3", "ask", "Ask", key_display="p"),
-        Binding("d,f2", "choose_data", "Data", key_display="d"),
+        Binding("d,f2", "choose_data", "Data", key_display="d", show=False),
         # Going back mirrors going forward: shift and the same function key.
         Binding("b,shift+f6", "back", "Back", key_display="b"),
         Binding("B,shift+f7", "back_report", "Back a report", show=False),
         Binding("g,f12", "go_to", "Go to", key_display="g"),
         Binding("t", "focus_timeline", "Timeline", show=False),
+        Binding("e,f10", "explain", "Explain", key_display="e"),
+        Binding("a,f11", "edit_alpha", "Alpha", key_display="a", show=False),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
         # Last in the footer: on a narrow terminal it is the one that gets cut.
         Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
         Binding("escape", "leave_field", "Leave field", show=False),
-        Binding("z,f11", "cycle_cost_view", "Cost view", show=False),
+        Binding("z,shift+f11", "cycle_cost_view", "Cost view", show=False),
         Binding("c", "toggle_surface", "Surface", show=False),
         Binding("m", "toggle_pin", "Pin run", show=False),
         Binding("P", "toggle_projector", "Projector", show=False),
@@ -111,12 +132,16 @@ class NanoNeuronApp(App[None]):
         session: Session,
         *,
         run: bool = False,
+        lesson: bool = False,
         fps: float | None = None,
         state_path: Path | None = None,
-        session_file: lifecycle.SessionFile | None = None,
+        session_file: SessionFile | None = None,
+        confine: Path | None = None,
         projector: bool = False,
     ) -> None:
         super().__init__()
+        # Served to a stranger (`nanoneuron serve`): every typed file name stays in this directory.
+        self.confine = confine
         # Calm over a slow link: nothing moves unless training moves it.
         self.animation_level = "none"
         self.session = session
@@ -133,6 +158,9 @@ class NanoNeuronApp(App[None]):
         self.plot_interval = max(0.5, self.frame_interval)
         self._start_running = run
         self._projector = projector
+        self._open_lesson = lesson
+        # The run and epoch last explained, and whether a step forward led there.
+        self._lesson_shown: tuple[Run, int, bool] | None = None
         self._first_frame = contextlib.ExitStack()
         self._first_frame_painted = False
         self._shown_version = -1
@@ -148,6 +176,7 @@ class NanoNeuronApp(App[None]):
                 yield HyperparameterForm(self.session.hyper, id="hyperparameters")
                 yield Readouts(id="readouts")
                 yield PredictionBox(id="prediction")
+                yield GuidePane(id="guide")
             with Vertical(id="right"):
                 yield Projector(id="projector")
                 with Horizontal(id="plots"):
@@ -156,6 +185,10 @@ class NanoNeuronApp(App[None]):
                         yield CostPlot(min_interval=self.plot_interval, id="cost-plot")
                         yield FitView(min_interval=self.plot_interval, id="fit-view")
                     yield CostSurfaceView(min_interval=self.plot_interval, id="cost-surface")
+                # Wide: the epoch explained under the plots, without a key; very wide, the epochs so far too.
+                with LessonRow(id="lesson-row"):
+                    yield LessonPane(id="lesson-pane")
+                    yield RecentEpochs(id="recent-epochs")
         yield Timeline(id="timeline")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -167,16 +200,23 @@ class NanoNeuronApp(App[None]):
         form.border_subtitle = "Enter applies · Esc leaves"
         self.query_one("#prediction").border_title = "Ask it"
         self.screen.set_class(self._projector, "-projector")
+        self.query_one("#lesson-pane").border_title = "Epoch explained"
+        self.query_one("#lesson-pane").border_subtitle = "e: full screen"
+        self.query_one("#recent-epochs").border_title = "The epochs so far (data units; dW, dB the trainer's)"
+        self.query_one("#guide").border_title = "Reading the screen"
+        self.query_one("#guide").border_subtitle = "? or F1: help"
         self._show_data_labels()
         self._event_loop = asyncio.get_running_loop()
         if self.session_file is not None:
             for note in self.session_file.start_notes():
-                self.notify(note, timeout=15)
+                self.notify(note, timeout=8)
         self.render_view()
         if self._start_running:
             self.session.start()
             self.render_view()
         self.train_in_background()
+        if self._open_lesson:
+            self.action_explain()
 
     def _paint_the_first_frame_once(self) -> None:
         """Textual paints the screen as it starts, lays it out again when the
@@ -230,10 +270,20 @@ class NanoNeuronApp(App[None]):
         filters = super().get_line_filters()
         return [*filters, self._ascii_filter] if glyphs.ascii_only() else filters
 
+    def typed_path(self, typed: str) -> Path:
+        """The file a typed name means; ConfinementError if a served session may not use it."""
+        return confined(self.confine, typed) if self.confine else Path(typed).expanduser()
+
     def _ask_path(self, title: str, default: str, then) -> None:
         def answered(path: str | None) -> None:
-            if path:
-                then(Path(path).expanduser())
+            if not path:
+                return
+            try:
+                chosen = self.typed_path(path)
+            except ConfinementError as problem:
+                self.notify(str(problem), severity="error")
+            else:
+                then(chosen)
 
         self.push_screen(PathPrompt(title, default), answered)
 
@@ -301,12 +351,6 @@ class NanoNeuronApp(App[None]):
         if view.version < self._shown_version:
             return  # an older report overtaken by a key press
         self._shown_version = view.version
-        if view.state is State.DIVERGED and self._shown_state is not State.DIVERGED:
-            self.notify(
-                f"Diverged at epoch {view.diverged_at:,}: alpha {view.hyper.alpha:g} overshoots "
-                f"({view.run.alpha_advice}). Lower it here, or step back (b) first.",
-                severity="warning",
-            )
         self._shown_state = view.state
         self.query_one(Readouts).show(view)
         pinned = view.pinned if view.pinned is not None and view.pinned.run.data.spec == view.data.spec else None
@@ -323,6 +367,46 @@ class NanoNeuronApp(App[None]):
         self.query_one(PredictionBox).show(view)
         self.query_one(HyperparameterForm).show(view.hyper)
         self.query_one(Timeline).show(view)
+        self._show_lesson(view)
+        self.query_one(GuidePane).show(view)
+
+    def on_resize(self) -> None:
+        # A pane that comes into view on a larger terminal shows the current numbers at once
+        # (once the panes exist: the first resize comes before they are mounted).
+        if self._shown_version >= 0:
+            self.call_after_refresh(self._refresh_view)
+
+    def _refresh_view(self) -> None:
+        if self.is_running:  # not while shutting down: the panes may be gone
+            self.render_view()
+
+    def _show_lesson(self, view: View) -> None:
+        """Explain the epoch on screen wherever the explanation is in sight (only there: it has a cost)."""
+        pane_shown = self.size.width >= WIDE  # the stylesheet shows it from there
+        places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
+        if isinstance(self.screen, LessonScreen):
+            places += self.screen.query(EpochExplainedView)  # none until the screen is composed
+        if not places:
+            self._lesson_shown = None
+            return
+        moment = view.moment
+        lesson = explain_epoch(view.data, moment.w_trained, moment.b_trained, moment.alpha)
+        before = self._lesson_before(view)
+        for place in places:
+            place.show(lesson, view.epoch, view.epochs, before, diverged=view.state is State.DIVERGED)
+        if pane_shown:
+            self.query_one(RecentEpochs).show(view)
+
+    def _lesson_before(self, view: View) -> EpochExplained | None:
+        """The epoch before, explained, when the last move was one step forward (s, or a slow frame)."""
+        run, epoch = view.run, view.epoch
+        shown = self._lesson_shown
+        if shown is None or shown[0] is not run or shown[1] != epoch:
+            stepped = shown is not None and shown[0] is run and shown[1] == epoch - 1
+            self._lesson_shown = (run, epoch, stepped)
+        if not self._lesson_shown[2]:
+            return None
+        return explain_epoch(view.data, *run.trained_neuron(epoch - 1), run.alpha_at(epoch - 1))
 
     def on_trained(self, message: Trained) -> None:
         self.render_view(message.view, urgent=message.view.state is not State.RUNNING)
@@ -335,10 +419,24 @@ class NanoNeuronApp(App[None]):
         session = self.session
         last_post = 0.0
         busy_since = time.monotonic()
+        playback: Playback | None = None  # the first epochs of a run, played along the pacing curve
+        was_running = False
         while not worker.is_cancelled:
             if not session.wait_until_running(timeout=0.1):
                 busy_since = time.monotonic()
+                playback, was_running = None, False
                 continue
+            if not was_running:  # training (re)starts: play the first epochs one by one
+                was_running = True
+                hyper = session.hyper
+                if not session.fast_forward and hyper.pace is not None:
+                    playback = Playback.begin(time.monotonic(), session.epoch, hyper.epochs,
+                                              hyper.every * hyper.pace)
+            if playback is not None and not session.fast_forward:
+                playback = self._play(playback)
+                last_post = time.monotonic()
+                continue
+            playback = None
             beat = session.train_towards_report()
             now = time.monotonic()
             # At the fastest pace reports come back to back: left alone the loop would
@@ -356,6 +454,20 @@ class NanoNeuronApp(App[None]):
                 session.wait_for_change(1 / beat.pace)
                 busy_since = time.monotonic()
 
+    def _play(self, playback: Playback) -> Playback | None:
+        """One frame of playback: train to the epoch due now, show it, wait for the next.
+        None once the reports take over (or training stopped)."""
+        session = self.session
+        target = playback.target(time.monotonic(), session.epoch)
+        beat = session.train_to(target)
+        if beat.at_report:
+            self.post_message(Trained(session.view()))
+        if not beat.running or target >= playback.handover:
+            return None
+        # Wake for the next epoch, or the next frame when epochs come faster than frames.
+        session.wait_for_change(min(self.frame_interval, playback.wait(time.monotonic(), session.epoch)))
+        return playback
+
     # -- actions --------------------------------------------------------------
 
     def _act(self, change) -> None:
@@ -368,7 +480,8 @@ class NanoNeuronApp(App[None]):
         self._act(lambda: self._explain(self.session.toggle(problem)))
 
     def _explain(self, why_not: str | None) -> None:
-        if why_not:
+        # A diverged run says so once, on the cost plot's edge: a toast would cover the fit view.
+        if why_not and self.session.state is not State.DIVERGED:
             severity = "information" if self.session.state is State.FINISHED else "warning"
             self.notify(why_not, severity=severity)
 
@@ -417,7 +530,7 @@ class NanoNeuronApp(App[None]):
                 self._show_data_labels()
                 self.notify(f"{stability_note(data)}. Training starts over at epoch 0.")
 
-        self.push_screen(DataDialog(self.session.data.spec), chosen)
+        self.push_screen(DataDialog(self.session.data.spec, confine=self.confine), chosen)
 
     def _show_data_labels(self) -> None:
         data = self.session.data
@@ -426,7 +539,8 @@ class NanoNeuronApp(App[None]):
             f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b{normalized}"
         )
         # The title line is hidden on short terminals; the pane says it too.
-        self.query_one("#readouts").border_title = "Neuron" + (" (x normalized)" if data.spec.normalize else "")
+        formula = f"{data.y_label} = w·{data.x_label} + b"
+        self.query_one("#readouts").border_title = f"Neuron: {formula}" + (" (x normalized)" if data.spec.normalize else "")
         self.query_one(PredictionBox).set_unit(data.x_label)
 
     def action_cycle_cost_view(self) -> None:
@@ -461,6 +575,71 @@ class NanoNeuronApp(App[None]):
         shown = self.query_one(FitView).toggle_residuals()
         self.notify("Residual sticks: y − ŷ for a few points" if shown else "Residual sticks off", timeout=2)
 
+    def action_explain(self) -> None:
+        """Epoch explained on a screen of its own, or back from it."""
+        if isinstance(self.screen, LessonScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(LessonScreen(), callback=lambda _: self._refresh_view())
+            self.call_after_refresh(self._refresh_view)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(HelpScreen(self.session.view()))
+
+    def action_edit_alpha(self) -> None:
+        # From the explanation or the help, back to the main screen first; a dialog keeps its keys.
+        while isinstance(self.screen, LessonScreen | HelpScreen):
+            self.pop_screen()
+        if self.screen is self.default_screen:
+            self.query_one("#field-alpha", Input).focus()
+
+    def action_lesson_mode(self) -> None:
+        """A classroom start: back to epoch 0, the explanation in full view, ready to step or run."""
+        self._act(self.session.reset)
+        if not isinstance(self.screen, LessonScreen):
+            self.action_explain()
+        self.notify("Lesson: s steps one epoch, space plays the first epochs one by one, e returns.")
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen where the user is, and say where: a served user's own
+        folder, else the working directory (or the state directory if that fails)."""
+        if self.is_web:
+            return super().deliver_screenshot(filename, path, time_format)
+        name = filename or time.strftime("nanoneuron-%Y%m%d-%H%M%S.svg")
+        if self.confine:  # never the Downloads folder of whoever runs the server
+            try:
+                folder = self.typed_path(path) if path else self.confine.resolve()
+                name = str(confined(folder, name).relative_to(folder))
+            except ConfinementError as problem:
+                self.notify(str(problem), severity="error")
+                return None
+            folders = [folder]
+        else:
+            folders = [Path(path)] if path else [Path.cwd(), persist.default_state_path().parent]
+        self._save_screenshot(self.export_screenshot(), name, folders)
+        return None
+
+    @work(thread=True, group="screenshot")
+    def _save_screenshot(self, svg: str, name: str, folders: list[Path]) -> None:
+        problems = []
+        for folder in folders:
+            target = folder.expanduser() / name
+            try:
+                folder.expanduser().mkdir(parents=True, exist_ok=True)
+                with open(target, "w", encoding="utf-8") as file:
+                    file.write(svg)
+            except OSError as problem:
+                problems.append(f"{target}: {problem.strerror or problem}")
+                continue
+            self.call_from_thread(self.notify, f"Saved the screenshot to {target}", title="Screenshot")
+            return
+        self.call_from_thread(self.notify, "Could not save the screenshot: " + "; ".join(problems),
+                              title="Screenshot", severity="error")
+
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)
 
@@ -487,6 +666,10 @@ class NanoNeuronApp(App[None]):
             ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
             ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
             ("Choose data", "Preset or CSV, noise, train/test split, normalization (d, F2)", self.action_choose_data),
+            ("Epoch explained", "The seven functions with this epoch's numbers (e, F12)", self.action_explain),
+            ("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", self.action_lesson_mode),
+            ("Edit alpha", "Jump to the learning rate field (a, F10)", self.action_edit_alpha),
+            ("Help", "What every readout means and every key does (?, F1)", self.action_help),
             ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
             ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
             ("Export cost history", "Write the cost of every epoch of the run so far as CSV",
@@ -523,26 +706,27 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
-def run_app(session: Session, *, session_file: lifecycle.SessionFile, watch: lifecycle.SignalWatch,
-            run: bool = False, fps: float | None = None, ascii_only: bool = False,
-            projector: bool = False) -> int:
+def run_app(session: Session, *, session_file: SessionFile, watch: SignalWatch,
+            run: bool = False, lesson: bool = False, fps: float | None = None, ascii_only: bool = False,
+            confine: Path | None = None, projector: bool = False) -> int:
     """Show ``session`` until the user quits, a signal stops it or the terminal goes; the exit code."""
     term = os.environ.get("TERM")
     if problem := glyphs.cannot_draw(term):
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return exit_codes.USAGE
     glyphs.use_ascii(ascii_only or glyphs.needs_ascii(term))
-    app = NanoNeuronApp(session, run=run, fps=fps, session_file=session_file, projector=projector)
+    app = NanoNeuronApp(session, run=run, lesson=lesson, fps=fps, session_file=session_file, confine=confine,
+                        projector=projector)
     session_file.started_with(session)
     watch.attach(save=lambda: session_file.save_for_exit(session), leave=app.leave_soon)
-    autosaver = lifecycle.Autosaver(session, lambda: session_file.save(session),
-                                    report=lambda problem: setattr(app, "save_problem", problem))
+    autosaver = Autosaver(session, lambda: session_file.save(session),
+                          report=lambda problem: setattr(app, "save_problem", problem))
     autosaver.start()
     app.run()
     watch.terminal_restored()
     autosaver.stop()
     if watch.code is not None:
-        lifecycle.say(watch.line())
+        watch.say_farewell()
         return watch.code
     session_file.release()
     if app.save_problem:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = exit_codes.USAGE
 EXIT_DIVERGED = exit_codes.DIVERGED
+LESSON_SEED = 1  # --lesson: everyone in the room starts from w 0.1343642, b 0.8474337
 
 
 # A negative number in any spelling our parsers accept (-1e5, -.5): argparse's own
@@ -151,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--pace", type=_checked(params.parse_pace), default=params.DEFAULT_PACE,
                      help='reports per second, or "max" (default 20)')
     app.add_argument("--run", action="store_true", help="start training at once instead of paused")
+    app.add_argument("--lesson", action="store_true",
+                     help="a classroom start: Epoch explained open, paused at epoch 0, "
+                          "the same start for everyone (seed 1) unless --w0, --b0 or --seed say otherwise")
     app.add_argument("--resume", action="store_true",
                      help="carry on where the last session stopped (saved on quit and on hang-up)")
     app.add_argument("--state", metavar="FILE",
@@ -162,8 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="draw with plain ASCII only (automatic with TERM=linux, the Linux console)")
     app.add_argument("--projector", action="store_true",
                      help="show w, b and the cost in large digits (needs about 150 columns)")
+    # Set by `nanoneuron serve` for each client: typed file names stay inside this directory.
+    app.add_argument("--confine", metavar="DIR", help=argparse.SUPPRESS)
 
-    commands = parser.add_subparsers(dest="command", metavar="{train}")
+    commands = parser.add_subparsers(dest="command", metavar="{train,serve}")
     train = commands.add_parser(
         "train",
         help="train without the app and print the report",
@@ -183,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="refuse a --history file larger than this (default 1GB; e.g. 5GB, 200MB)")
     train.add_argument("--save-model", metavar="FILE",
                        help="save the trained model (w, b, epoch, hyperparameters) as JSON")
+    serve = commands.add_parser(
+        "serve", add_help=False,
+        help="serve the app to a class: `serve ssh` (an SSH server) or `serve web` (a browser tab each)",
+    )
+    serve.add_argument("serve_args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -362,7 +373,7 @@ def build_session(args: argparse.Namespace) -> Session:
     model = persist.load_model(args.load_model) if args.load_model else None
     hyper = params.Hyperparameters(
         epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
-        seed=args.seed, pace=args.pace,
+        seed=LESSON_SEED if args.lesson and args.seed is None else args.seed, pace=args.pace,
     )
     session = Session(hyper, data_for_model(args, model))
     if model is not None:
@@ -371,20 +382,21 @@ def build_session(args: argparse.Namespace) -> Session:
 
 
 def open_app(args: argparse.Namespace) -> int:
-    from nanoneuron_tui import persist
-
-    # First of all, before any thread exists: stop signals go to the watch's thread only.
+    # First of all, before any thread exists: stop signals go to the watch's own thread.
     watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())
     watch.start()
+    from nanoneuron_tui import persist
+    from nanoneuron_tui.session_file import SessionFile, SessionFileInUse, first_fresh_path
+
     args.state_path = Path(args.state) if args.state else persist.default_state_path()
     try:
+        # One owner per session file: a second instance resumes nothing and saves elsewhere.
         if args.resume:
-            session_file = lifecycle.SessionFile.claim(args.state_path, resuming=True)
+            session_file = SessionFile.claim(args.state_path, resuming=True)
         else:
-            session_file = lifecycle.SessionFile.claim_or_fresh(args.state_path)
-    except lifecycle.SessionFileInUse as in_use:
-        fresh = lifecycle.fresh_path(args.state_path, 2)
-        return _error(f"{in_use}; quit it first, or start a fresh session with --state {fresh}")
+            session_file = SessionFile.claim_or_fresh(args.state_path)
+    except SessionFileInUse as in_use:
+        return _error(f"{in_use}; quit it first, or start a fresh session with --state {first_fresh_path(in_use.path)}")
     except OSError as problem:
         return _error(f"cannot use {args.state_path}: {problem.strerror or problem}")
     try:
@@ -394,8 +406,9 @@ def open_app(args: argparse.Namespace) -> int:
         return _error(problem)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
-    return run_app(session, session_file=session_file, watch=watch, run=args.run, fps=args.fps,
-                   ascii_only=args.ascii, projector=args.projector)
+    return run_app(session, session_file=session_file, watch=watch, run=args.run, lesson=args.lesson,
+                   fps=args.fps, ascii_only=args.ascii, projector=args.projector,
+                   confine=Path(args.confine) if args.confine else None)
 
 
 DATA_FLAGS = {"preset": "--preset", "data": "--data", "noise": "--noise", "noise_seed": "--noise-seed",
@@ -403,7 +416,8 @@ DATA_FLAGS = {"preset": "--preset", "data": "--data", "noise": "--noise", "noise
 HYPERPARAMETER_FLAGS = {"epochs": "--epochs", "alpha": "--alpha", "w0": "--w0", "b0": "--b0", "seed": "--seed",
                         "every": "--every", "pace": "--pace"}
 APP_FLAGS = {"every": "--every", "pace": "--pace", "run": "--run", "resume": "--resume", "state": "--state",
-             "load_model": "--load-model", "fps": "--fps"}
+             "load_model": "--load-model", "fps": "--fps", "lesson": "--lesson", "projector": "--projector",
+             "ascii": "--ascii"}
 FILE_FLAGS = {"data": "--data", "state": "--state", "load_model": "--load-model",
               "history": "--history", "save_model": "--save-model"}
 
@@ -447,4 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except lifecycle.Stopped as stop:
             lifecycle.say(f"nanoneuron: stopped by {stop} before the end; no file was left half-written")
             return stop.code
+    if args.command == "serve":
+        from nanoneuron_tui.serve.command import main as serve  # only a server pays for asyncssh
+
+        return serve(args.serve_args)
     return open_app(args)

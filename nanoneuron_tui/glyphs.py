@@ -70,9 +70,11 @@ def cannot_draw(term: str | None) -> str | None:
 
 # -- every character on screen -------------------------------------------------------
 
-# Box drawing, by shape: ─ ━ ═ and friends are "-", │ ┃ ║ "|", corners and joints "+".
+# Box drawing, by shape: ─ is "-", the heavy ━ and double ═ "=" (the timeline tells done
+# from to come by weight), │ ┃ ║ "|", corners and joints "+".
 _LINES = {
-    "-": "─━═┄┅┈┉╌╍╴╶╸╺╼╾",
+    "-": "─┄┈╌╴╶╼╾",
+    "=": "━═┅┉╍╸╺",
     "|": "│┃║┆┇┊┋╎╏╵╷╹╻╽╿",
 }
 _OTHERS = {

@@ -62,7 +62,7 @@ def parse_epoch(text: str) -> int:
     """An epoch to go to: 0 (the start) or more."""
     value = _number(text, "epoch", limit=math.inf)
     if value != int(value) or value < 0:
-        raise ValueError(f"epoch must be a whole number, 0 or more, not {str(text).strip()}")
+        raise ValueError(f"epoch must be a whole number, 0 or more, not {numbers.quoted(str(text).strip())}")
     if value > MAX_EPOCHS:
         raise ValueError(f"epoch must be at most {MAX_EPOCHS:,}")
     return int(value)
@@ -136,7 +136,7 @@ def parse_size(text: str) -> int:
     digits = text.rstrip("KMGTB")
     unit = text[len(digits):]
     if unit not in _SIZE_UNITS:
-        raise ValueError(f"size {text!r} is not understood: use a number with KB, MB, GB or TB")
+        raise ValueError(f"size {numbers.quoted(text)} is not understood: use a number with KB, MB, GB or TB")
     value = _number(digits, "size", limit=1e18) * _SIZE_UNITS[unit]
     if value < 1:
         raise ValueError("size must be at least 1 byte")

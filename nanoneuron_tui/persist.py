@@ -319,14 +319,14 @@ class SavedSession:
         return cls(hyper, _data_spec(saved.get("data"), path), run, epoch, state,
                    _pinned(saved.get("pinned"), path))
 
-    def restore(self, path: object, cancelled=lambda: False):
+    def restore(self, path: object):
         """The session, paused where it was (its data read again); PersistError if it cannot be."""
         from nanoneuron_tui.core.data import DataError, build_data
         from nanoneuron_tui.core.run import Run
         from nanoneuron_tui.session import Pinned, Session
 
         try:
-            data = build_data(self.data, cancelled)
+            data = build_data(self.data)
         except DataError as problem:
             raise PersistError(f"{path}: its data cannot be loaded: {problem}") from None
         run = Run.from_dict(self.run, data)

@@ -402,3 +402,11 @@ class Session:
             self._advance(self._hyper.epochs if fast else every - self._epoch % every)
             return Beat(at_report=True, running=self._state is State.RUNNING,
                         pace=None if fast else self._hyper.pace)
+
+    def train_to(self, epoch: int) -> Beat:
+        """Train on up to ``epoch`` (never past the goal or a blow-up), if running: paced playback."""
+        with self._lock:
+            if self._state is not State.RUNNING:
+                return Beat(at_report=False, running=False, pace=None)
+            self._advance(epoch - self._epoch)
+            return Beat(at_report=True, running=self._state is State.RUNNING, pace=self._hyper.pace)

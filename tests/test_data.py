@@ -549,3 +549,11 @@ async def test_escape_cancels_a_load_in_progress(tmp_path, monkeypatch):
         await pilot.press("escape")
         await wait_for(pilot, lambda: seen == ["cancelled"])
         assert app.screen is not dialog and app.session.data.name == "Celsius to Fahrenheit"
+
+
+@pytest.mark.e2e
+def test_the_app_refuses_out_of_range_data_at_start_in_one_line(tmp_path):
+    path = write(tmp_path, "0,1\n1,1e155\n2,3\n")
+    result = nanoneuron("--data", str(path), "--state", str(tmp_path / "s.json"))
+    assert result.returncode == 2 and "line 2" in result.stderr and "beyond" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

@@ -116,9 +116,13 @@ def test_history_dash_streams_to_standard_output_and_the_report_to_standard_erro
 
 
 def test_history_to_standard_output_through_a_pipe_is_refused_by_name_not_replaced(tmp_path):
-    # /dev/stdout of a process whose output is a pipe: a FIFO; "-" is the way to ask for it.
-    result = nanoneuron("train", "--epochs", "3", "--history", "/dev/stdout")
+    # What /dev/stdout is: a link to the process's output, here a pipe. The link is the
+    # test's own, so even a regression could only replace it, never the machine's /dev/stdout.
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    result = nanoneuron("train", "--epochs", "3", "--history", str(link))
     one_line_error(result, "FIFO")
+    assert link.is_symlink()
 
 
 # -- item 5: what we read is a regular file of bounded size, and reading never waits ---------
@@ -137,12 +141,28 @@ def test_resuming_from_a_fifo_is_refused_at_once(fifo):
 
 
 def test_devices_are_refused_without_reading_them():
-    with pytest.raises(DataError, match="device"):
-        build_data(DataSpec(csv="/dev/zero"))
-    with pytest.raises(persist.PersistError, match="device"):
-        persist.load_model("/dev/zero")
-    with pytest.raises(persist.PersistError, match="device"):
-        persist.load_session("/dev/urandom")
+    # In a child with little memory and a deadline: a regression that reads /dev/zero
+    # must fail this test, not fill the machine's memory.
+    code = """if True:
+        from nanoneuron_tui import persist
+        from nanoneuron_tui.core.data import DataError, DataSpec, build_data
+        for load, path in ((lambda p: build_data(DataSpec(csv=p)), "/dev/zero"),
+                           (persist.load_model, "/dev/zero"), (persist.load_session, "/dev/urandom")):
+            try:
+                load(path)
+            except (DataError, persist.PersistError) as problem:
+                print(problem)
+    """
+
+    def little_memory() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG,
+                            preexec_fn=little_memory)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and all("device" in line for line in lines), result.stdout + result.stderr
 
 
 def test_a_huge_file_is_refused_by_its_size_before_it_is_read(tmp_path):
@@ -217,13 +237,43 @@ def test_a_failed_save_on_quit_exits_non_zero(tmp_path, monkeypatch, capsys):
     """run_app returns non-zero when the session could not be saved."""
     from nanoneuron_tui import app as app_module
     from nanoneuron_tui import lifecycle
+    from nanoneuron_tui.session_file import SessionFile
 
     def disk_full(session, path):
         raise persist.PersistError(f"cannot write {path}: No space left on device")
 
     monkeypatch.setattr(persist, "save_session", disk_full)
     monkeypatch.setattr(app_module.NanoNeuronApp, "run", lambda self: (self.session.step(), self.save_session()))
-    session_file = lifecycle.SessionFile.claim(tmp_path / "session.json", resuming=False)
+    session_file = SessionFile.claim(tmp_path / "session.json", resuming=False)
     watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())  # not started: no signal comes
     assert app_module.run_app(Session(), session_file=session_file, watch=watch) != 0
     assert "not saved" in capsys.readouterr().err
+
+
+# -- item 12: a field takes a number's worth of text, and says what is wrong briefly ----------
+
+
+async def test_every_field_is_capped_and_a_flood_of_text_gets_a_short_message():
+    from textual.widgets import Input
+
+    from nanoneuron_tui import params
+    from tests.helpers import make_app
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")  # the data dialog's fields too
+        await pilot.pause()
+        fields = list(app.screen.query(Input)) + list(app.screen_stack[0].query(Input))
+        assert fields and all(field.max_length for field in fields)
+        numeric = [field for field in fields if field.id not in ("data-csv",)]
+        assert all(field.max_length <= params.MAX_FIELD_CHARS for field in numeric)
+        await pilot.press("escape")
+        alpha = app.query_one("#field-alpha", Input)
+        alpha.focus()
+        alpha.value = ""
+        await pilot.press(*["7"] * (params.MAX_FIELD_CHARS + 20))  # typing stops at the cap
+        assert len(alpha.value) == params.MAX_FIELD_CHARS
+    for parse in (params.parse_alpha, params.parse_epoch, params.parse_size, params.parse_seed):
+        with pytest.raises(ValueError) as caught:
+            parse("٧" * 5000)
+        assert len(str(caught.value)) < 80

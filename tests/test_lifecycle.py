@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import termios
 import threading
 import time
@@ -21,7 +23,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
 
-from nanoneuron_tui import glyphs, lifecycle, persist
+from nanoneuron_tui import glyphs, lifecycle, persist, session_file
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session, State
 from tests.helpers import make_app, wait_for
@@ -80,6 +82,13 @@ def test_a_stop_saves_asks_the_app_to_leave_and_ends_the_process_by_the_deadline
 def test_each_signal_has_its_conventional_exit_code(signum, code):
     stop = Stop(exit_deadline=0.01).on(signum)
     assert stop.left == [code] and stop.exits == [code] and stop.watch.code == code
+
+
+@pytest.mark.unit
+def test_after_a_hang_up_the_wait_for_the_app_is_short():
+    # The ordinary deadline would outlast the test's wait: only the hang-up's short one ends it in time.
+    stop = Stop(exit_deadline=60, hangup_deadline=0.01).on(signal.SIGHUP)
+    assert stop.exits == [129]
 
 
 @pytest.mark.unit
@@ -159,6 +168,38 @@ def test_restoring_a_terminal_that_reads_nothing_does_not_block(pseudo_terminal)
     assert termios.tcgetattr(slave)[3] & termios.ICANON  # the settings got through all the same
 
 
+@pytest.mark.unit
+def test_a_closed_terminal_is_seen_as_hung_up():
+    master, slave = os.openpty()
+    try:
+        terminal = lifecycle.Terminal(slave)
+        assert not terminal.hung_up()
+        os.close(master)
+        assert terminal.hung_up()
+    finally:
+        os.close(slave)
+
+
+HUNG_UP_WITHOUT_SIGHUP = """
+import os, sys
+from nanoneuron_tui import lifecycle
+master, slave = os.openpty()
+watch = lifecycle.SignalWatch(lifecycle.Terminal(slave))
+watch.start()
+os.close(master)  # a hang-up, but this process is not the terminal's controller: no SIGHUP comes
+import time; time.sleep(30)
+sys.exit(0)
+"""
+
+
+@pytest.mark.e2e
+def test_a_terminal_that_hangs_up_without_a_sighup_still_stops_the_process():
+    ended = subprocess.run([sys.executable, "-c", HUNG_UP_WITHOUT_SIGHUP], capture_output=True, text=True,
+                           timeout=60)
+    assert ended.returncode == 128 + signal.SIGHUP, ended.stderr
+    assert "stopped by SIGHUP" in ended.stderr
+
+
 @pytest.mark.e2e
 def test_a_file_is_no_terminal_and_gets_no_escape_sequences(tmp_path):
     with open(tmp_path / "out", "w+b") as file:
@@ -197,24 +238,25 @@ def test_a_stop_unwinds_an_atomic_write_leaving_no_temporary_file(tmp_path):
 @pytest.mark.unit
 def test_a_session_file_has_one_owner_who_is_named(tmp_path):
     path = tmp_path / "state" / "session.json"
-    owner = lifecycle.SessionFile.claim(path, resuming=False)
-    assert lifecycle.lock_path(path).read_text() == f"{os.getpid()}\n"
-    with pytest.raises(lifecycle.SessionFileInUse) as in_use:
-        lifecycle.SessionFile.claim(path, resuming=True)
+    owner = session_file.SessionFile.claim(path, resuming=False)
+    assert session_file.lock_path(path).read_text() == f"{os.getpid()}\n"
+    with pytest.raises(session_file.SessionFileInUse) as in_use:
+        session_file.SessionFile.claim(path, resuming=True)
     assert in_use.value.pid == os.getpid() and f"in use by nanoneuron (pid {os.getpid()})" in str(in_use.value)
     owner.release()
-    lifecycle.SessionFile.claim(path, resuming=True).release()  # free again once released
+    session_file.SessionFile.claim(path, resuming=True).release()  # free again once released
 
 
 @pytest.mark.unit
 def test_a_second_owner_gets_a_fresh_file_that_holds_no_saved_session(tmp_path):
     path = tmp_path / "session.json"
-    first = lifecycle.SessionFile.claim(path, resuming=False)
+    first = session_file.SessionFile.claim(path, resuming=False)
     (tmp_path / "session-2.json").write_text("someone's saved session")
-    second = lifecycle.SessionFile.claim_or_fresh(path)
-    third = lifecycle.SessionFile.claim_or_fresh(path)
+    second = session_file.SessionFile.claim_or_fresh(path)
+    third = session_file.SessionFile.claim_or_fresh(path)
     assert second.path == tmp_path / "session-3.json" and third.path == tmp_path / "session-4.json"
     assert second.displaced.path == path and second.displaced.pid == os.getpid()
+    assert session_file.first_fresh_path(path) == tmp_path / "session-5.json"
     assert any(f"pid {os.getpid()}" in note and "session-3.json" in note for note in second.start_notes())
     for owner in (first, second, third):
         owner.release()
@@ -224,12 +266,12 @@ def test_a_second_owner_gets_a_fresh_file_that_holds_no_saved_session(tmp_path):
 def test_an_untouched_fresh_session_is_not_saved_and_a_touched_one_keeps_the_old_as_prev(tmp_path):
     path = tmp_path / "session.json"
     path.write_text("the old session")
-    owner = lifecycle.SessionFile.claim(path, resuming=False)
+    owner = session_file.SessionFile.claim(path, resuming=False)
     session = fresh_session()
     owner.started_with(session)
     session.pause()  # a change of state, but nothing a person did to the session
     assert owner.save(session) is False
-    assert path.read_text() == "the old session" and not lifecycle.previous_path(path).exists()
+    assert path.read_text() == "the old session" and not session_file.previous_path(path).exists()
 
     session.step(5)
     assert owner.save(session) is True
@@ -246,12 +288,12 @@ def test_an_untouched_fresh_session_is_not_saved_and_a_touched_one_keeps_the_old
 def test_a_resumed_session_is_saved_in_place_without_a_prev(tmp_path):
     path = tmp_path / "session.json"
     persist.save_session(fresh_session(), path)
-    owner = lifecycle.SessionFile.claim(path, resuming=True)
+    owner = session_file.SessionFile.claim(path, resuming=True)
     session = persist.load_session(path)
     owner.started_with(session)
     session.pause()
     assert owner.save(session) is True  # resumed: saving is what it is for
-    assert not lifecycle.previous_path(path).exists()
+    assert not session_file.previous_path(path).exists()
     assert owner.start_notes() == []
     owner.release()
 
@@ -259,7 +301,7 @@ def test_a_resumed_session_is_saved_in_place_without_a_prev(tmp_path):
 @pytest.mark.unit
 def test_saving_on_the_way_out_pauses_and_says_how_to_resume(tmp_path):
     path = tmp_path / "s.json"
-    owner = lifecycle.SessionFile.claim(path, resuming=False)
+    owner = session_file.SessionFile.claim(path, resuming=False)
     session = fresh_session()
     owner.started_with(session)
     session.start()
@@ -274,7 +316,7 @@ def test_saving_on_the_way_out_pauses_and_says_how_to_resume(tmp_path):
 def test_a_saved_session_waiting_is_announced_with_how_to_resume_it(tmp_path):
     path = tmp_path / "session.json"
     path.write_text("a saved session")
-    owner = lifecycle.SessionFile.claim(path, resuming=False)
+    owner = session_file.SessionFile.claim(path, resuming=False)
     [note] = owner.start_notes()
     assert f"nanoneuron --resume --state {path}" in note and "session.prev.json" in note
     owner.release()
@@ -283,8 +325,8 @@ def test_a_saved_session_waiting_is_announced_with_how_to_resume_it(tmp_path):
 @pytest.mark.unit
 def test_the_default_session_file_resumes_with_the_plain_command(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    assert lifecycle.resume_command(persist.default_state_path()) == "nanoneuron --resume"
-    assert lifecycle.resume_command(tmp_path / "my session.json") == \
+    assert session_file.resume_command(persist.default_state_path()) == "nanoneuron --resume"
+    assert session_file.resume_command(tmp_path / "my session.json") == \
         f"nanoneuron --resume --state '{tmp_path}/my session.json'"
 
 
@@ -326,7 +368,7 @@ def test_only_old_orphans_of_our_own_pattern_are_removed(tmp_path):
     folder.mkdir()
     aged(folder, 120)
 
-    assert lifecycle.remove_orphan_temporaries(path) == [old]
+    assert session_file.remove_orphan_temporaries(path) == [old]
     assert not old.exists()
     assert young.exists() and link.is_symlink() and folder.is_dir() and all(o.exists() for o in others)
 
@@ -337,7 +379,7 @@ def test_claiming_a_session_file_clears_its_orphans(tmp_path):
     orphan = tmp_path / ".session.json.orphan00.tmp"
     orphan.write_text("{")
     aged(orphan, 3600)
-    lifecycle.SessionFile.claim(path, resuming=False).release()
+    session_file.SessionFile.claim(path, resuming=False).release()
     assert not orphan.exists()
 
 
@@ -357,7 +399,7 @@ def autosaver():
     started = []
 
     def start(session, save, **options):
-        saver = lifecycle.Autosaver(session, save, poll=0.01, **options)
+        saver = session_file.Autosaver(session, save, poll=0.01, **options)
         saver.start()
         started.append(saver)
         return saver
@@ -462,7 +504,7 @@ async def test_the_app_leaves_with_the_code_it_is_given_from_any_thread():
 @pytest.mark.parametrize("character, ascii_text", [
     ("⠁", "'"), ("⠘", "'"), ("⡀", "."), ("⢠", "."), ("⣿", ":"), ("⠉", "'"),
     ("▘", "'"), ("▗", "."), ("▞", ":"), ("▀", "'"), ("▄", "."), ("█", "#"),
-    ("─", "-"), ("━", "-"), ("│", "|"), ("╭", "+"), ("┼", "+"), ("╯", "+"),
+    ("─", "-"), ("━", "="), ("│", "|"), ("╭", "+"), ("┼", "+"), ("╯", "+"),
     ("␣", "_"), ("❚", "|"), ("▶", ">"), ("✓", "*"), ("✗", "x"), ("→", ">"), ("·", "."), ("°", "o"),
     ("é", "e"), ("中", "??"), ("\u0301", ""), ("a", "a"),
 ])

@@ -48,6 +48,10 @@ def trained_some(app: PtyApp) -> None:
     poll(lambda: re.search(r"[1-9][\d,]* / [\d,]+", app.text()), timeout=20, what="training to show an epoch")
 
 
+def saved_since(path, wall_time: float) -> bool:
+    return path.stat().st_mtime >= wall_time - 0.05  # file times are coarser than the clock
+
+
 def saved_view(path):
     return persist.load_session(path).view()
 
@@ -81,18 +85,31 @@ def assert_not_raw(app: PtyApp) -> None:
 # -- 1. a hang-up after the terminal stopped reading ------------------------------------------
 
 
-def stall_then_hang_up(app: PtyApp) -> float:
+def blocked_for_a_second(app: PtyApp) -> bool:
+    """The app's main thread sat on a lock at every look for a second (not merely waiting its turn)."""
+    for _ in range(10):
+        if not app.main_thread_blocked():
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def wait_until_stuck(app: PtyApp) -> None:
+    poll(lambda: blocked_for_a_second(app), timeout=60, interval=0.1,
+         what="the app's main loop to block on its output")
+
+
+def stall_then_hang_up(app: PtyApp) -> tuple[float, float]:
     """Read the app's output a while, stop reading until its main loop is stuck behind the
-    full terminal, then close the terminal. Returns when the hang-up happened."""
+    full terminal, then close the terminal. Returns when the hang-up happened (monotonic, wall)."""
     app.wait_for("running", timeout=20)
     time.sleep(2.0)  # reading, as a person watching would
     app.stop_reading()
-    # Stuck for sure: the terminal's buffer is full and the main thread has sat on a lock
-    # (Textual's full output queue) in every sample for a second.
+    # Stuck for sure: the terminal's buffer is full and the main thread sits on a lock
+    # (Textual's full output queue).
     poll(lambda: app.unread() > 0, timeout=30, what="the terminal's buffer to fill")
-    poll(lambda: all(app.main_thread_blocked() or time.sleep(0.1) for _ in range(10)), timeout=60,
-         interval=0.1, what="the app's main loop to block on its output")
-    hung_up = time.monotonic()
+    wait_until_stuck(app)
+    hung_up = time.monotonic(), time.time()
     app.hang_up()
     return hung_up
 
@@ -101,11 +118,12 @@ def stall_then_hang_up(app: PtyApp) -> float:
 def test_a_hang_up_after_a_stalled_terminal_saves_and_exits(pty_app, tmp_path, trial):
     state = tmp_path / "session.json"
     app = pty_app(*SEED, *LONG_RUN, "--state", str(state), env=OVER_SSH, keep_slave=False)
-    hung_up = stall_then_hang_up(app)
+    hung_up, hung_up_wall = stall_then_hang_up(app)
     gone_in_time(app, hung_up)
     assert app.wait(5) == 128 + signal.SIGHUP
     saved = saved_view(state)
     assert saved.epoch > 0 and saved.state is State.PAUSED
+    assert saved_since(state, hung_up_wall)  # by the hang-up itself, not an earlier autosave
 
 
 def test_sigterm_on_a_stalled_terminal_still_saves_exits_and_unraws_it(pty_app, tmp_path):
@@ -113,13 +131,12 @@ def test_sigterm_on_a_stalled_terminal_still_saves_exits_and_unraws_it(pty_app, 
     app = pty_app(*SEED, *LONG_RUN, "--state", str(state), env=OVER_SSH)
     app.wait_for("running", timeout=20)
     app.stop_reading()
-    poll(lambda: all(app.main_thread_blocked() or time.sleep(0.1) for _ in range(10)), timeout=60,
-         interval=0.1, what="the app's main loop to block on its output")
-    signalled = time.monotonic()
+    wait_until_stuck(app)
+    signalled, signalled_wall = time.monotonic(), time.time()
     os.kill(app.pid, signal.SIGTERM)
     gone_in_time(app, signalled)
     assert app.wait(5) == 128 + signal.SIGTERM
-    assert saved_view(state).epoch > 0
+    assert saved_view(state).epoch > 0 and saved_since(state, signalled_wall)
     assert_not_raw(app)  # the bytes that leave its screen cannot get through; the settings can
 
 

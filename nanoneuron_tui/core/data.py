@@ -147,10 +147,12 @@ class DataSet:
     name: str
     x_label: str
     y_label: str
-    x_train: array
-    y_train: array
-    x_test: array
-    y_test: array
+    # array('d') for a preset; for a file, read-only memoryviews of numpy arrays
+    # (no copy). Either way len, indexing (a float) and slicing work alike.
+    x_train: array | memoryview
+    y_train: array | memoryview
+    x_test: array | memoryview
+    y_test: array | memoryview
     # The rule that generated the data, if there is one (w, b); otherwise the
     # best a line can do is the least-squares fit of the training data.
     rule: tuple[float, float] | None = None

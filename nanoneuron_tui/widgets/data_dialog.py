@@ -15,6 +15,7 @@ from nanoneuron_tui.core.csv_data import LoadCancelled
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.run import stable_alpha_advice
 from nanoneuron_tui.core.trainer import max_stable_alpha
+from nanoneuron_tui.paths import confined
 from nanoneuron_tui.widgets import Parses, blank_or, stop_blinking
 
 FIELDS = {
@@ -26,14 +27,26 @@ FIELDS = {
 }
 
 
+class PlainCheckbox(Checkbox):
+    """On and off unmistakable without colour: ▐X▌ when on, an empty ▐ ▌ when off.
+
+    (Textual's own shows the X either way, only dimmed when off.)
+    """
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 -- the name Checkbox reads
+        return "X" if self.value else " "
+
+
 class DataDialog(ModalScreen[DataSet | None]):
     """Returns the new data set, built and checked, or None if cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, spec: DataSpec) -> None:
+    def __init__(self, spec: DataSpec, confine=None) -> None:
         super().__init__()
         self.spec = spec
+        self.confine = confine  # a served session reads CSV files from its own directory only
 
     def compose(self) -> ComposeResult:
         spec = self.spec
@@ -60,7 +73,7 @@ class DataDialog(ModalScreen[DataSet | None]):
                     yield Label(label, classes="field-label")
                     yield Input(value=values[field_id], placeholder=placeholder, max_length=params.MAX_FIELD_CHARS,
                                 validators=[Parses(parse)], id=f"data-{field_id}")
-            yield Checkbox("normalize x: train on (x − mean) / std", value=spec.normalize,
+            yield PlainCheckbox("normalize x: train on (x − mean) / std", value=spec.normalize,
                            id="data-normalize", compact=True)
             yield Static(id="data-message")
             with Horizontal(id="data-buttons"):
@@ -95,9 +108,12 @@ class DataDialog(ModalScreen[DataSet | None]):
     def apply(self) -> None:
         message = self.query_one("#data-message", Static)
         try:
+            csv = self._value("csv").strip() or None
+            if csv and self.confine:
+                csv = str(confined(self.confine, csv))
             spec = DataSpec(
                 preset=str(self.query_one("#data-preset", Select).value),
-                csv=self._value("csv").strip() or None,
+                csv=csv,
                 noise=self._parsed("noise"),
                 noise_seed=self._parsed("noise-seed"),
                 test_ratio=self._parsed("test-ratio"),

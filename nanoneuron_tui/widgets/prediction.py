@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
@@ -10,6 +11,20 @@ from nanoneuron_tui import glyphs
 from nanoneuron_tui.params import MAX_FIELD_CHARS, parse_x
 from nanoneuron_tui.session import View
 from nanoneuron_tui.widgets.readouts import number
+
+
+def answer_lines(guess: str, error: str, truth: str, correct: str, unit: str, width: int) -> str:
+    """The prediction, its error and the correct value, in two lines whatever their lengths.
+
+    The error goes beside the prediction when it fits, otherwise first on the
+    second line: it is the number a learner looks for, so it is never the one cut.
+    """
+    unit = escape(unit)  # a CSV header names it: text, never markup
+    first = f"{glyphs.ARROW} [b]{guess} {unit}[/]"
+    error_part = f"[dim]error[/] {error}"
+    if len(f"{glyphs.ARROW} {guess} {unit} · error {error}") <= width:
+        return f"{first} [dim]·[/] {error_part}\n[dim]{truth}[/] {correct} {unit}"
+    return f"{first}\n{error_part} [dim]· {truth}[/] {correct} {unit}"
 
 
 class PredictionBox(Vertical):
@@ -53,10 +68,8 @@ class PredictionBox(Vertical):
             guess, correct = view.predict(x), view.correct(x)
             # Without a known rule, the best any line can say stands in for "correct".
             truth = "correct" if view.data.rule else "best line"
-            answer = (
-                f"{glyphs.ARROW} [b]{number(guess)} {y_unit}[/]\n"
-                f"[dim]{truth}[/] {number(correct)} {y_unit} [dim]· error[/] {guess - correct:+.3g}"
-            )
+            answer = answer_lines(number(guess), f"{guess - correct:+.3g}", truth, number(correct), y_unit,
+                                  width=self.query_one("#answer", Static).size.width or 34)
         answer_widget = self.query_one("#answer", Static)
         if answer_widget.content != answer:  # unchanged text sends nothing to the terminal
             answer_widget.update(answer, layout=False)

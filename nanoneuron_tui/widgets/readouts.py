@@ -14,7 +14,7 @@ from textual.widgets import Label, Static
 from nanoneuron_tui import glyphs
 from nanoneuron_tui.session import State, View
 
-ROWS = ("epoch", "w", "b", "dW dB", "cost", "off by", "status")
+ROWS = ("epoch", "w", "b", "dW dB", "cost", "target", "status")
 
 
 def number(value: float | None, digits: int = 7) -> str:
@@ -46,7 +46,8 @@ def readout_lines(view: View) -> dict[str, str | Text]:
         "b": f"{number(view.b)}  ({glyphs.ARROW} {number(target_b)})",
         "dW dB": f"{number(view.dW, 4)}  {number(view.dB, 4)}",
         "cost": f"{number(view.cost, 4)}  test {number(view.test_cost, 4)}",
-        "off by": f"{number(view.distance_to_target, 4)}  from the target",
+        # The distance of (w, b) from the target line's (w, b): not degrees, not the cost.
+        "target": f"({number(target_w, 4)}, {number(target_b, 4)}), {number(view.distance_to_target, 4)} away",
         "status": status_text(view),
     }
 

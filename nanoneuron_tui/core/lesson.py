@@ -1,0 +1,354 @@
+"""One epoch explained: the seven functions of ``neuron.py`` at work, with their numbers.
+
+For a neuron (w, b), as the trainer holds it, a data set and a learning rate,
+this walks through one epoch the way the article does -- predict, measure,
+find the downhill direction, step -- and writes every number out so that a
+student can redo the arithmetic by hand:
+
+    w ← 1.437391 + 0.0005 × 2736.223 = 2.805503
+
+Where a line is arithmetic (a prediction, one point's cost, an update), its
+figures are printed with as many digits as it takes for the sum to check out
+at the last digit shown. The three sample points go through ``neuron.py``'s
+own functions; the means over all the data come from the exact summaries in
+``data.py`` (the same code the trainer uses), so a million points cost nothing.
+Each function's key line of code is read from ``neuron.py`` itself, so the
+screen and the literal port cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+
+from nanoneuron_tui.core import neuron
+from nanoneuron_tui.core.data import DataSet
+
+SIGNIFICANT = 7  # digits a result is shown with, unless it takes more to check out
+MAX_SIGNIFICANT = 17  # a double holds no more
+ARROW = "←"
+
+# Which lines of neuron.py carry each function's idea, found by how they begin.
+KEY_LINES: dict[str, tuple[Callable, tuple[str, ...]]] = {
+    "predict": (neuron.NanoNeuron.predict, ("return",)),
+    "celsius_to_fahrenheit": (neuron.celsius_to_fahrenheit, ("return",)),
+    "prediction_cost": (neuron.prediction_cost, ("return",)),
+    "forward_propagation": (neuron.forward_propagation, ("cost +=", "cost /=")),
+    "backward_propagation": (neuron.backward_propagation, ("dW +=", "dB +=")),
+    "train_model": (neuron.train_model, ("model.w +=", "model.b +=")),
+}
+
+
+def key_lines(function: Callable, beginnings: Sequence[str]) -> tuple[str, ...]:
+    """The lines of ``function``'s source that begin with each of ``beginnings``, one each."""
+    lines = [line.strip() for line in inspect.getsource(function).splitlines()]
+    found = []
+    for beginning in beginnings:
+        matches = [line for line in lines if line.startswith(beginning)]
+        if len(matches) != 1:
+            raise LookupError(f"{function.__qualname__} has {len(matches)} lines beginning {beginning!r}")
+        found.append(matches[0])
+    return tuple(found)
+
+
+@functools.cache  # the source does not change while we run; reading it takes milliseconds
+def code_of(name: str) -> tuple[str, ...]:
+    """The key line(s) of one of neuron.py's functions, as written there."""
+    function, beginnings = KEY_LINES[name]
+    return key_lines(function, beginnings)
+
+
+# -- numbers a person can check -------------------------------------------------------
+
+_CONTEXT = Context(prec=80, rounding=ROUND_HALF_EVEN)
+
+
+def _rounded(value: float, significant: int) -> Decimal:
+    """``value`` correctly rounded to ``significant`` digits."""
+    return Decimal(f"{value:.{significant - 1}e}")
+
+
+def _text(number: Decimal, keep_zeros: bool) -> str:
+    """Plain notation for everyday sizes, scientific for the huge and the tiny.
+
+    A result keeps its trailing zeros (they say how precise it is); an operand
+    drops them (99, not 99.00000: the value is the same).
+    """
+    if not keep_zeros:
+        number = number.normalize(_CONTEXT)
+    exponent = number.as_tuple().exponent
+    magnitude = number.adjusted()
+    if number.is_zero():
+        return "0" if not keep_zeros or exponent >= 0 else format(number, "f")
+    if -5 <= magnitude < 12 and (exponent <= 0 or not keep_zeros):
+        return format(number, "f")
+    digits = len(number.as_tuple().digits)
+    mantissa, power = f"{number:.{max(0, digits - 1)}e}".split("e")
+    return f"{mantissa}e{int(power):+03d}"
+
+
+def figure(value: float | None, significant: int = SIGNIFICANT) -> str:
+    """One number as the lesson shows it: ``significant`` digits, legible when huge or not finite."""
+    if value is None:
+        return "-"
+    if not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return _text(_rounded(value, significant), keep_zeros=False)
+
+
+def checked(
+    operands: Sequence[float], result: float, combine: Callable[..., Decimal]
+) -> tuple[list[str], str]:
+    """Operands and result as text, with digits enough that ``combine(operands) = result``
+    checks out at the result's last digit.
+
+    The result gets ``SIGNIFICANT`` digits; the operands get more until the
+    arithmetic on the figures shown rounds to the result shown (the result
+    gets more too if that is not enough). Numbers too large to be finite are
+    shown as they are: there is nothing to check.
+    """
+    if not all(math.isfinite(v) for v in (*operands, result)):
+        return [figure(v) for v in operands], figure(result)
+    with localcontext(_CONTEXT):
+        for result_digits in range(SIGNIFICANT, MAX_SIGNIFICANT + 1):
+            shown = _rounded(result, result_digits)
+            quantum = Decimal(1).scaleb(shown.as_tuple().exponent)
+            for operand_digits in range(result_digits, MAX_SIGNIFICANT + 1):
+                figures = [_rounded(v, operand_digits) for v in operands]
+                if combine(*figures).quantize(quantum) == shown:
+                    return [_text(f, keep_zeros=False) for f in figures], _text(shown, keep_zeros=True)
+    # Unreachable for finite doubles in practice; the closest figures there are.
+    return [figure(v, MAX_SIGNIFICANT) for v in operands], figure(result, MAX_SIGNIFICANT)
+
+
+def _plus(text: str) -> str:
+    """``+ 3``, or ``− 3`` for -3: a negative term written as a subtraction reads better by hand."""
+    return f"− {text[1:]}" if text.startswith("-") else f"+ {text}"
+
+
+def _minus(text: str) -> str:
+    """``− 3``, or ``+ 3`` for -3."""
+    return f"+ {text[1:]}" if text.startswith("-") else f"− {text}"
+
+
+def _parenthesized(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
+
+
+# -- the lesson ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One training point through predict and prediction_cost."""
+
+    x: float  # in the data's units
+    x_trained: float  # as the neuron sees it (standardized if normalizing)
+    y: float
+    prediction: float
+    cost: float
+
+
+@dataclass(frozen=True)
+class Update:
+    """One line of train_model: ``new = old + alpha * gradient``, and how it is shown."""
+
+    name: str
+    old: float
+    alpha: float
+    gradient: float
+    new: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One function of the article: its name, its key code, and its numbers."""
+
+    name: str
+    summary: str  # what it computes, in a few words
+    code: tuple[str, ...]
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EpochExplained:
+    w: float  # the neuron before this epoch, as the trainer holds it
+    b: float
+    alpha: float
+    normalized: bool
+    samples: tuple[Sample, ...]
+    cost: float  # forward_propagation: the mean over all training points
+    dW: float  # backward_propagation: the negative gradient, means over all points
+    dB: float
+    w_next: float  # train_model: after this epoch's update
+    b_next: float
+    cost_next: float
+    w_data: float  # the neuron in the data's units (equal to w, b unless normalizing)
+    b_data: float
+    w_next_data: float
+    b_next_data: float
+    updates: tuple[Update, Update]
+    sections: tuple[Section, ...]
+
+    def section(self, name: str) -> Section:
+        return next(section for section in self.sections if section.name == name)
+
+
+def sample_indices(count: int) -> tuple[int, ...]:
+    """The first, middle and last training points (fewer if there are fewer)."""
+    return tuple(sorted({0, count // 2, count - 1}))
+
+
+def explain_epoch(data: DataSet, w: float, b: float, alpha: float) -> EpochExplained:
+    """One epoch of ``neuron.train_model`` for the neuron (w, b) in the trainer's units."""
+    fit, _test = data.training_fits
+    scaling = data.scaling
+    model = neuron.NanoNeuron(w, b)
+    samples = []
+    for i in sample_indices(len(data.x_train)):
+        x, y = data.x_train[i], data.y_train[i]
+        x_trained = (x - scaling.mean) / scaling.std if scaling else x
+        prediction = model.predict(x_trained)
+        samples.append(Sample(x, x_trained, y, prediction, _prediction_cost(y, prediction)))
+    cost = fit.cost(w, b)
+    dW, dB = fit.gradient(w, b)
+    # train_model's own update, in its own order: w += alpha * dW.
+    w_next = w + alpha * dW
+    b_next = b + alpha * dB
+    prime = "′" if scaling else ""
+    updates = (_update(f"w{prime}", w, alpha, dW, w_next), _update(f"b{prime}", b, alpha, dB, b_next))
+    lesson = dict(
+        w=w, b=b, alpha=alpha, normalized=scaling is not None, samples=tuple(samples),
+        cost=cost, dW=dW, dB=dB, w_next=w_next, b_next=b_next,
+        cost_next=fit.cost(w_next, b_next) if math.isfinite(w_next) and math.isfinite(b_next) else math.inf,
+        updates=updates,
+    )
+    w_data, b_data = data.from_training(w, b)
+    w_next_data, b_next_data = data.from_training(w_next, b_next)
+    lesson.update(w_data=w_data, b_data=b_data, w_next_data=w_next_data, b_next_data=b_next_data)
+    return EpochExplained(**lesson, sections=_sections(data, **lesson))
+
+
+def _prediction_cost(y: float, prediction: float) -> float:
+    """neuron.prediction_cost; a miss too large to square is an infinite cost, as in JavaScript."""
+    try:
+        return neuron.prediction_cost(y, prediction)
+    except OverflowError:
+        return math.inf
+
+
+def _update(name: str, old: float, alpha: float, gradient: float, new: float) -> Update:
+    (old_text, alpha_text, gradient_text), new_text = checked(
+        (old, alpha, gradient), new, lambda o, a, g: o + a * g
+    )
+    text = f"{name} {ARROW} {old_text} + {alpha_text} × {_parenthesized(gradient_text)} = {new_text}"
+    return Update(name, old, alpha, gradient, new, text)
+
+
+def _prediction_line(sample: Sample, w: float, b: float) -> str:
+    (w_text, x_text, b_text), y_hat = checked(
+        (w, sample.x_trained, b), sample.prediction, lambda w, x, b: w * x + b
+    )
+    return f"ŷ({x_text}) = {w_text} × {_parenthesized(x_text)} {_plus(b_text)} = {y_hat}"
+
+
+def _cost_line(sample: Sample) -> str:
+    (y_text, y_hat_text), cost = checked(
+        (sample.y, sample.prediction), sample.cost, lambda y, p: (y - p) ** 2 / 2
+    )
+    return f"({y_text} {_minus(y_hat_text)})² / 2 = {cost}"
+
+
+def _sections(data: DataSet, *, w, b, alpha, normalized, samples, cost, dW, dB, w_next, b_next,
+              cost_next, updates, w_data, b_data, w_next_data, b_next_data) -> tuple[Section, ...]:
+    prime = "′" if normalized else ""
+    count = len(data.x_train)
+    sections = [_data_section(data)]
+    sections.append(Section(
+        "predict", f"ŷ = w{prime}·x{prime} + b{prime}", code_of("predict"),
+        tuple(_prediction_line(sample, w, b) for sample in samples),
+    ))
+    sections.append(Section(
+        "prediction_cost", "(y − ŷ)² / 2", code_of("prediction_cost"),
+        tuple(_cost_line(sample) for sample in samples),
+    ))
+    sections.append(Section("forward_propagation", "the mean cost", code_of("forward_propagation"), (
+        f"cost = mean of (y − ŷ)² / 2 over all {count:,} training points = {figure(cost)}",
+    )))
+    gradient_lines = [f"dW = mean((y − ŷ)·x{prime}) = {figure(dW)}    dB = mean(y − ŷ) = {figure(dB)}"]
+    if not (math.isfinite(dW) and math.isfinite(dB)):
+        gradient_lines.append("They no longer fit in a number: alpha was too large and every step overshot.")
+    sections.append(Section(
+        "backward_propagation", "downhill: add them", code_of("backward_propagation"),
+        tuple(gradient_lines),
+    ))
+    train_lines = [update.text for update in updates]
+    train_lines.append(f"cost {figure(cost)} → {figure(cost_next)} after this step")
+    sections.append(Section("train_model", "one step", code_of("train_model"), tuple(train_lines)))
+    if normalized:
+        scaling = data.scaling
+        sections.append(Section("in the data's units", "what w′, b′ mean for x", (), (
+            f"w = w′ / {figure(scaling.std)} = {figure(w_data)} → {figure(w_next_data)}",
+            f"b = b′ − w′ · {figure(scaling.mean)} / {figure(scaling.std)} = {figure(b_data)} → {figure(b_next_data)}",
+        )))
+    return tuple(sections)
+
+
+# The data section of the last data set described: a large test set takes a
+# pass to find its range, and the data rarely changes between epochs.
+_described: tuple[DataSet, Section] | None = None
+
+
+def _data_section(data: DataSet) -> Section:
+    """The rule to be learned and what the data sets are."""
+    global _described
+    last = _described
+    if last is not None and last[0] is data:
+        return last[1]
+    section = _describe(data)
+    _described = (data, section)
+    return section
+
+
+def _describe(data: DataSet) -> Section:
+    spec = data.spec
+    x, y = data.x_label, data.y_label
+    if spec.preset == "c2f" and not spec.csv:
+        code = code_of("celsius_to_fahrenheit")
+        summary = f"celsius_to_fahrenheit: {y} = 1.8·{x} + 32"
+    elif data.rule is not None:
+        code = ()
+        summary = f"{data.name}: {y} = {figure(data.rule[0])}·{x} + {figure(data.rule[1])}"
+    else:
+        code = ()
+        summary = f"no rule known; the best line: {y} = {figure(data.train.w_best)}·{x} + {figure(data.train.b_best)}"
+    lines = [f"{_sizes(data)}; {_split(data)}"]
+    if spec.noise:
+        lines.append(f"Noise: Gaussian, σ = {figure(spec.noise)} on {y} (seed {spec.noise_seed})")
+    if data.scaling:
+        lines.append(f"x is standardized: x′ = (x − {figure(data.scaling.mean)}) / {figure(data.scaling.std)}; "
+                     f"the neuron learns ŷ = w′·x′ + b′")
+    return Section("the data", summary, code, tuple(lines))
+
+
+def _sizes(data: DataSet) -> str:
+    x_low, x_high, _, _ = data.bounds
+    text = f"{len(data.x_train):,} training points ({data.x_label} {figure(x_low)} … {figure(x_high)})"
+    if len(data.x_test):
+        text += f", {len(data.x_test):,} test ({figure(min(data.x_test))} … {figure(max(data.x_test))})"
+    else:
+        text += ", no test points"
+    return text
+
+
+def _split(data: DataSet) -> str:
+    spec = data.spec
+    if spec.csv or spec.test_ratio is not None:
+        ratio = 0.2 if spec.test_ratio is None else spec.test_ratio
+        return f"shuffled, {ratio:.0%} held out (split seed {spec.split_seed})"
+    return "the article's split"

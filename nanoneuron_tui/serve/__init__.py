@@ -1,0 +1,5 @@
+"""Serve the app to a class: `nanoneuron serve ssh` (an SSH server) and `serve web` (a browser tab each).
+
+One app process per client, on its own terminal, with every file name the
+client types confined to the client's own directory.
+"""

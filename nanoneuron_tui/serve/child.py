@@ -1,0 +1,85 @@
+"""The process a server starts for one client: the app, confined to the client's directory.
+
+    python -m nanoneuron_tui.serve.child ssh DIR      # an SSH client's own directory; resumes if saved
+    python -m nanoneuron_tui.serve.child web PARENT   # a browser tab: a fresh directory under PARENT
+
+Over SSH the server has already made the process a session of its own, with
+the PTY as its controlling terminal (serve/terminal.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nanoneuron_tui.serve.identity import SESSION_FILE
+
+UNREADABLE_PAUSE = 3.0  # seconds to read why a saved session could not be resumed
+
+
+def app_arguments(directory: Path, resume: bool) -> list[str]:
+    return ["--confine", str(directory), "--state", str(directory / SESSION_FILE), *(["--resume"] if resume else [])]
+
+
+def run_app(directory: Path) -> int:
+    """The app in ``directory``, resuming the saved session there if there is one."""
+    from nanoneuron_tui import cli, exit_codes
+
+    os.chdir(directory)  # default file names land in the client's directory
+    saved = directory / SESSION_FILE
+    # A second session of the same user (--max-per-user above 1) starts afresh beside the first.
+    resume = saved.exists() and not in_use(saved)
+    code = cli.main(app_arguments(directory, resume=resume))
+    if not (resume and code == exit_codes.USAGE and unreadable(saved)):
+        return code
+    # The saved session could not be read (the reason is on screen): keep it aside, start afresh.
+    kept = saved.with_name(f"unreadable-{int(time.time())}-{SESSION_FILE}")
+    saved.replace(kept)
+    print(f"Starting a new session; the unreadable one is kept as {kept.name}.", file=sys.stderr, flush=True)
+    time.sleep(UNREADABLE_PAUSE)
+    return cli.main(app_arguments(directory, resume=False))
+
+
+def in_use(saved: Path) -> bool:
+    from nanoneuron_tui import lifecycle
+
+    try:
+        lifecycle.SessionFile.claim(saved, resuming=True).release()
+    except lifecycle.SessionFileInUse:
+        return True
+    return False
+
+
+def unreadable(saved: Path) -> bool:
+    from nanoneuron_tui import persist
+    from nanoneuron_tui.core.data import DataError
+
+    try:
+        persist.load_session(saved)
+    except (persist.PersistError, DataError):
+        return True
+    return False
+
+
+def main(argv: list[str]) -> int:
+    mode, place = argv
+    if mode == "ssh":
+        return run_app(Path(place))
+    if mode == "web":
+        parent = Path(place)
+        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tab = Path(tempfile.mkdtemp(prefix="tab-", dir=parent))
+        try:
+            return run_app(tab)
+        finally:
+            # Nobody can come back to a closed tab: its files go with it.
+            shutil.rmtree(tab, ignore_errors=True)
+    raise SystemExit(f"usage: python -m nanoneuron_tui.serve.child ssh DIR | web PARENT (not {mode!r})")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

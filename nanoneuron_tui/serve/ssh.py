@@ -1,0 +1,382 @@
+"""`nanoneuron serve ssh`: an SSH server whose only program is the app.
+
+Each connection may open one session, with a PTY, and gets its own app
+process on its own PTY, in the user's private directory, resuming their saved
+session. Everything else SSH can do is refused by the protocol: exec,
+subsystems (SFTP, and SCP, which is an exec), port and agent forwarding, X11,
+and environment variables other than TERM, LANG and LC_*.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncssh
+
+from nanoneuron_tui.serve.auth import KEYS, OPEN, PASSWORD, AuthPolicy, FailureLedger
+from nanoneuron_tui.serve.classroom import Classroom
+from nanoneuron_tui.serve.identity import User, user_directory
+from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
+
+NEEDS_PTY = ("nanoneuron is an interactive app and needs a terminal: "
+             "connect with `ssh -t -p PORT name@host` and no command.")
+ACCEPTED_ENV = re.compile(r"TERM|LANG|LC_[A-Z_]{1,32}")
+SAFE_VALUE = re.compile(r"[A-Za-z0-9@%+=:,./_-]{1,128}")
+SAFE_TERM = re.compile(r"[A-Za-z0-9._+-]{1,64}")
+FALLBACK_TERM = "xterm-256color"
+
+
+@dataclass
+class ServeSettings:
+    state_dir: Path
+    policy: AuthPolicy
+    max_sessions: int = 64
+    max_per_user: int = 1
+    idle_timeout: float = 2 * 3600.0
+    # A silent client is dropped after (count_max + 1) intervals without a packet: 27 s.
+    keepalive_interval: float = 9.0
+    keepalive_count_max: int = 2
+    login_timeout: float = 30.0
+    failed_auth_delay: float = 2.0
+    failures_per_address: int = 20
+    failure_window: float = 600.0
+    # The app for one client, given its directory (tests may run something else).
+    app_command: Callable[[Path], Sequence[str]] = field(
+        default=lambda home: [sys.executable, "-m", "nanoneuron_tui.serve.child", "ssh", str(home)])
+
+
+def log(message: str) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    print(f"{stamp} {message}", file=sys.stderr, flush=True)
+
+
+def duration(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def app_environment(client_env: dict[str, str], term: str, peer: tuple[str, int], local: tuple[str, int],
+                    home: Path) -> dict[str, str]:
+    """The app's whole environment: the server's PATH, the client's terminal and language, nothing else."""
+    env = {key: value for key, value in client_env.items()
+           if ACCEPTED_ENV.fullmatch(key) and key != "TERM" and SAFE_VALUE.fullmatch(value)}
+    env.update(
+        PATH=os.environ.get("PATH", "/usr/bin:/bin"),
+        HOME=str(home),
+        TERM=term,
+        # As sshd sets it: the app paces its screen for a network link.
+        SSH_CONNECTION=f"{peer[0]} {peer[1]} {local[0]} {local[1]}",
+    )
+    return env
+
+
+class ServedChannel(asyncssh.SSHServerChannel):
+    """asyncssh accepts every environment variable; this channel refuses all but a few.
+
+    asyncssh has no public hook for it (the version is pinned), so the one
+    request handler is overridden.
+    """
+
+    def _process_env_request(self, packet: asyncssh.packet.SSHPacket) -> bool:
+        name = packet.get_string()
+        value = packet.get_string()
+        packet.check_end()
+        try:
+            key = name.decode("ascii")
+        except UnicodeDecodeError:
+            return False
+        if not ACCEPTED_ENV.fullmatch(key):
+            return False
+        self._env[name] = value
+        return True
+
+
+class ServedSession(asyncssh.SSHServerSession):
+    """One client's session: a PTY, then the app on it."""
+
+    def __init__(self, server: NanoNeuronSSHServer, connection: ClientConnection) -> None:
+        self.server = server
+        self.connection = connection
+        self.user = connection.user
+        self.address = connection.address
+        self.channel: asyncssh.SSHServerChannel | None = None
+        self.term: str | None = None
+        self.size = (80, 24)
+        self.program: PtyProgram | None = None
+        self.finished = asyncio.Event()
+        self._last_input = time.monotonic()
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._end_reason: str | None = None
+        self._client_gone = False
+
+    # -- what the client asks for -------------------------------------------------------------
+
+    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
+        self.channel = chan
+
+    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], term_modes) -> bool:
+        self.term = term_type if SAFE_TERM.fullmatch(term_type) else FALLBACK_TERM
+        self.size = clamp_size(term_size[0], term_size[1])
+        return True
+
+    def shell_requested(self) -> bool:
+        return True  # the "shell" is the app, started in session_started
+
+    def exec_requested(self, command: str) -> bool:
+        return False
+
+    def subsystem_requested(self, subsystem: str) -> bool:
+        return False
+
+    def break_received(self, msec: int) -> bool:
+        return False
+
+    def session_started(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._start())
+
+    def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
+        self.size = clamp_size(width, height)
+        self._last_input = time.monotonic()
+        if self.program:
+            self.program.resize(*self.size)
+
+    def data_received(self, data: bytes, datatype) -> None:
+        self._last_input = time.monotonic()
+        if self.program and not self.program.write(data) and self.channel:
+            self.channel.pause_reading()  # the app is behind on keys: let SSH flow control hold the rest
+
+    def eof_received(self) -> bool:
+        return True  # keep the channel: the app decides when the session ends
+
+    def pause_writing(self) -> None:
+        if self.program:
+            self.program.pause_output()
+
+    def resume_writing(self) -> None:
+        if self.program:
+            self.program.resume_output()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._client_gone = True
+        if self.program and self.program.running:
+            self.program.discard_output()
+            self._hang_up = asyncio.get_running_loop().create_task(self.program.hang_up())
+
+    # -- running the app ----------------------------------------------------------------
+
+    async def _start(self) -> None:
+        try:
+            await self._run()
+        except Exception as problem:  # one client's trouble must never take the server down
+            log(f"session of {self.user} from {self.address} failed: {problem!r}")
+            if self.program and self.program.running:
+                self.program.discard_output()
+                await self.program.hang_up()
+        finally:
+            if self._idle_timer:
+                self._idle_timer.cancel()
+            self.server.classroom.leave(self)
+            self.finished.set()
+
+    async def _run(self) -> None:
+        if self.term is None:
+            self._close(1, NEEDS_PTY)
+            return
+        refusal = await self.server.classroom.admit(self)
+        if refusal is not None:
+            self._close(1, refusal)
+            return
+        home = await asyncio.to_thread(user_directory, self.server.settings.state_dir, self.user)
+        if self._client_gone or self._end_reason:  # gone, or ended, while we waited
+            self._close(1, self._end_reason)
+            return
+        env = app_environment(self.channel.get_environment(), self.term, self.connection.peer,
+                              self.connection.local, home)
+        try:
+            self.program = PtyProgram(
+                self.server.settings.app_command(home), env=env, cwd=home, size=self.size,
+                on_output=self._send, on_input_drained=self.channel.resume_reading,
+            )
+        except OSError as problem:
+            log(f"cannot start the app for {self.user}: {problem}")
+            self._close(1, "The server could not start the app; please tell your teacher.")
+            return
+        self._watch_idle()
+        code = await self.program.wait()
+        self._close(code if code >= 0 else 128 - code, self._end_reason and f"\r\n{self._end_reason}")
+
+    def _send(self, data: bytes) -> None:
+        if self.channel and not self._client_gone:
+            try:
+                self.channel.write(data)
+            except (BrokenPipeError, OSError):
+                self._client_gone = True
+
+    def _close(self, status: int, message: str | None = None) -> None:
+        """Tell the client why, if there is a why, and end the channel with ``status``."""
+        if message:
+            self._send(f"{message}\r\n".encode())
+        if self.channel and not self._client_gone:
+            try:
+                self.channel.exit(status)
+            except (BrokenPipeError, OSError):
+                self._client_gone = True
+
+    async def end(self, reason: str) -> None:
+        """Hang the app up (it saves), tell the client why, and return once it has exited."""
+        self._end_reason = reason
+        if self.program and self.program.running:
+            await self.program.hang_up()
+        await self.finished.wait()
+
+    def _watch_idle(self) -> None:
+        timeout = self.server.settings.idle_timeout
+        quiet = time.monotonic() - self._last_input
+        if quiet < timeout:
+            self._idle_timer = asyncio.get_running_loop().call_later(timeout - quiet, self._watch_idle)
+            return
+        self._hang_up = asyncio.get_running_loop().create_task(self.end(
+            f"Closed after {duration(timeout)} without a key press. Your session is saved: connect again to resume."))
+
+
+class ClientConnection(asyncssh.SSHServer):
+    """One SSH connection: who it is, and its one session."""
+
+    def __init__(self, server: NanoNeuronSSHServer) -> None:
+        self.server = server
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.address = "?"
+        self.user = User("?")
+        self._key_fingerprint: str | None = None
+        self.session: ServedSession | None = None
+        self.connected_at = time.monotonic()
+        self.authenticated = False
+
+    @property
+    def policy(self) -> AuthPolicy:
+        return self.server.settings.policy
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        self.peer = conn.get_extra_info("peername")[:2]
+        self.local = conn.get_extra_info("sockname")[:2]
+        host, port = self.peer
+        self.address = f"{host}:{port}"
+        self.host = host
+        if self.server.ledger.blocked(host):
+            log(f"refused {self.address}: too many failed logins from {host}")
+            conn.close()
+            return
+        self.server.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.server.connections.discard(self)
+        if self.authenticated:
+            log(f"disconnect {self.user} from {self.address} after {duration(time.monotonic() - self.connected_at)}")
+
+    # -- authentication -------------------------------------------------------------------
+
+    def begin_auth(self, username: str) -> bool:
+        self.user = User(username)
+        return True  # even --open asks: a key, if offered, tells students apart
+
+    def auth_completed(self) -> None:
+        self.user = User(self.user.name, self._key_fingerprint)
+        self.authenticated = True
+        self.connected_at = time.monotonic()
+        log(f"connect {self.user} from {self.address}")
+
+    def public_key_auth_supported(self) -> bool:
+        return self.policy.mode in (OPEN, KEYS)
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        if not self.policy.accepts_key(key, self.host):
+            return False
+        self._key_fingerprint = key.get_fingerprint()
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return self.policy.mode == PASSWORD
+
+    async def validate_password(self, username: str, password: str) -> bool:
+        if self.policy.accepts_password(password):
+            return True
+        self.server.ledger.record(self.host)
+        # Slow answers to wrong guesses; a blocked address is cut off.
+        await asyncio.sleep(self.server.settings.failed_auth_delay)
+        if self.server.ledger.blocked(self.host) and self.conn:
+            log(f"closing {self.address}: too many failed logins from {self.host}")
+            self.conn.close()
+        return False
+
+    def kbdint_auth_supported(self) -> bool:
+        return self.policy.mode == OPEN  # --open without a key: in at once, no prompt
+
+    def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+        return True
+
+    # -- the one session, and nothing else ------------------------------------------------------
+
+    def session_requested(self):
+        if self.session is not None:
+            return False  # one app per connection
+        self.session = ServedSession(self.server, self)
+        channel = self.conn.create_server_channel(encoding=None)
+        channel.__class__ = ServedChannel  # same object, with the env filter
+        return channel, self.session
+
+    def connection_requested(self, dest_host, dest_port, orig_host, orig_port) -> bool:
+        return False
+
+    def server_requested(self, listen_host, listen_port) -> bool:
+        return False
+
+    def unix_connection_requested(self, dest_path) -> bool:
+        return False
+
+    def unix_server_requested(self, listen_path) -> bool:
+        return False
+
+
+class NanoNeuronSSHServer:
+    """The listening server: its settings, its sessions, its connections."""
+
+    def __init__(self, settings: ServeSettings, host_key: asyncssh.SSHKey) -> None:
+        self.settings = settings
+        self.host_key = host_key
+        self.classroom = Classroom(settings.max_sessions, settings.max_per_user)
+        self.ledger = FailureLedger(settings.failures_per_address, settings.failure_window)
+        self.connections: set[ClientConnection] = set()
+        self.acceptor: asyncssh.SSHAcceptor | None = None
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen; return the port (useful when ``port`` is 0)."""
+        settings = self.settings
+        self.acceptor = await asyncssh.create_server(
+            lambda: ClientConnection(self), host, port,
+            server_host_keys=[self.host_key],
+            encoding=None, line_editor=False, allow_pty=True,
+            agent_forwarding=False, x11_forwarding=False, allow_scp=False, sftp_factory=None,
+            keepalive_interval=settings.keepalive_interval, keepalive_count_max=settings.keepalive_count_max,
+            login_timeout=settings.login_timeout,
+            config=None, rdns_lookup=False,
+        )
+        return self.acceptor.sockets[0].getsockname()[1]
+
+    async def stop(self, reason: str = "The server is stopping. Your session is saved: connect again later.") -> None:
+        """Stop listening, hang up every session (each saves), close every connection."""
+        if self.acceptor:
+            self.acceptor.close()
+        await self.classroom.close(reason)
+        for client in list(self.connections):
+            if client.conn:
+                client.conn.close()
+        if self.acceptor:
+            await self.acceptor.wait_closed()

@@ -1,0 +1,175 @@
+"""What everything on the screen means, and what every key truly does.
+
+Written for the neuron as it is now: the keys that depend on the state say
+where they would take it ("n: +N, to 1,000"), the readouts name the current
+data's units and target.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from nanoneuron_tui.session import State, View
+from nanoneuron_tui.widgets.readouts import number
+
+
+def next_report_epoch(view: View) -> int:
+    """Where ``n`` goes: the next multiple of the report interval, never past the last epoch."""
+    every = view.hyper.every
+    return min(view.epochs, view.epoch + every - view.epoch % every)
+
+
+def keys(view: View) -> list[tuple[str, str]]:
+    """(keys, what they do) for every key of the main screen."""
+    every = view.hyper.every
+    running = view.state is State.RUNNING
+    return [
+        ("space F5", ("pause training" if running else "run training")
+         + ": the first epochs play one at a time, then faster and faster"),
+        ("s F6", "pause, then train exactly one epoch (+1)"),
+        ("n F7", f"pause, then train to the next multiple of N = {every:,} (+N, to {next_report_epoch(view):,})"),
+        ("f F8", f"run as fast as possible to the last epoch ({view.epochs:,})"),
+        ("b shift+F6", "pause and go back one epoch, exactly as training got there"),
+        ("B shift+F7", f"pause and go back to the previous multiple of N = {every:,}"),
+        ("g F12", "go to any epoch of the run"),
+        ("t", "the timeline: ←/→ a report, shift+←/→ an epoch, PgUp/PgDn a tenth"),
+        ("r F9", "back to epoch 0 with the same initial w and b"),
+        ("R F4", "back to epoch 0 with a new random initial w and b"),
+        ("e F10", "Epoch explained: the seven functions with this epoch's numbers (e or Esc returns)"),
+        ("a F11", "jump to the alpha field (Tab moves on through the hyperparameters)"),
+        ("z shift+F11", "the cost plot's view: follow (the default), whole run, first epochs, recent"),
+        ("c", "the cost surface over (w, b) with the descent path (below 150 columns, in place of the plots)"),
+        ("m", "pin this run as a faint ghost to compare the next one with; m again unpins"),
+        ("P", "projector: w, b and the cost in large digits, for the back of the room"),
+        ("p F3", "type a value into the Ask pane"),
+        ("d F2", "choose the data: preset or CSV file, noise, test split, normalization"),
+        ("Esc", "leave a field (the letter keys work again)"),
+        ("? F1", "this help (?, F1 or Esc closes it)"),
+        ("ctrl+p", "command palette: every action by name, plus save, load, export, screenshot"),
+        ("ctrl+q", "quit (the session is saved; nanoneuron --resume comes back to it)"),
+    ]
+
+
+def readouts(view: View) -> list[tuple[str, str]]:
+    """(readout, what it means) for every number on the main screen."""
+    data = view.data
+    x, y = data.x_label, data.y_label
+    target_w, target_b = view.target
+    target = f"({number(target_w)}, {number(target_b)})"
+    source = "the rule" if data.rule else "the least-squares line (no rule is known for this data)"
+    return [
+        ("epoch", "epochs done: how many times w and b have been adjusted, of the run's total"),
+        ("w  b", f"the neuron: it predicts {y} as w·{x} + b. (→ …) is where they should end up: {source}"),
+        ("dW dB", "the step backward_propagation proposes next: the means of (y − ŷ)·x and of (y − ŷ). "
+                  "They point downhill; each epoch adds alpha × dW to w and alpha × dB to b"),
+        ("cost", "forward_propagation: the mean of (y − ŷ)² / 2 over the training points. "
+                 "It falls as the line fits"),
+        ("test", "the same cost on the test points, which the neuron never trains on: "
+                 "does it generalize?"),
+        ("target", f"how far (w, b) is from the target {target}: √((w − {number(target_w)})² + "
+                   f"(b − {number(target_b)})²), in the units of w and b, not of {y}"),
+        ("status", "paused, running, finished, or diverged (alpha too large: the cost exploded)"),
+        ("epochs", "how many epochs the run has; raising it lets a finished run go on"),
+        ("alpha", "the learning rate: how big each step is. Too large and it diverges"),
+        ("report every", "N: while running, the screen shows every N-th epoch; n steps to the next multiple"),
+        ("reports/s", "how many reports a second while running, or max for as fast as possible"),
+        ("initial w, b, seed", "where training starts; a change waits for r. Blank is random, from the seed"),
+        ("Ask it", f"type {x}: → is the neuron's prediction, correct is the rule's, "
+                   f"error is prediction − correct, in {y}"),
+        ("Cost (log)", "the training cost of every epoch (line) and the test cost (dots), on a log scale"),
+        ("Fit", f"the training points and the neuron's line: {y} against {x}"),
+        ("Epoch explained", "predict, prediction_cost, forward_propagation, backward_propagation and "
+                            "train_model with this epoch's numbers; check them by hand"),
+    ]
+
+
+def help_text(view: View, name_width: int = 18) -> Text:
+    """The help: readouts first (what you see), then keys (what you can do).
+
+    With ``name_width`` 0 each name runs into its meaning, for a narrow pane.
+    """
+    text = Text()
+
+    def heading(title: str, note: str = "") -> None:
+        if text:
+            text.append("\n\n")
+        text.append(title, style="bold reverse")
+        text.append(note)
+
+    def entry(name: str, meaning: str) -> None:
+        text.append("\n")
+        text.append(f"{name:<{name_width}}" if name_width else f"{name}  ", style="bold")
+        text.append(meaning)
+
+    heading(" Reading the screen ")
+    for name, meaning in readouts(view):
+        entry(name, meaning)
+    heading(" Keys ", " letters, or the function key while typing in a field")
+    for key, meaning in keys(view):
+        entry(key, meaning)
+    return text
+
+
+def help_table(view: View) -> Group:
+    """The help for a wide overlay: names in a column of their own, meanings wrapping beside them."""
+    parts = []
+    for title, note, entries in (
+        ("Reading the screen", "", readouts(view)),
+        ("Keys", " letters, or the function key while typing in a field", keys(view)),
+    ):
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for name, meaning in entries:
+            table.add_row(name, meaning)
+        parts += [Text.assemble((f" {title} ", "bold reverse"), note), table, Text("")]
+    return Group(*parts[:-1])
+
+
+class HelpScreen(ModalScreen[None]):
+    """The help over the main screen: ?, F1 or Escape closes it."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,f1,q", "app.pop_screen", "Close", key_display="Esc"),
+    ]
+
+    def __init__(self, view: View) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-dialog") as dialog:
+            dialog.border_title = "Help: ? F1 or Esc closes"
+            yield Static(help_table(self.view), id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-dialog").focus()  # so ↑ ↓ PgUp PgDn scroll it
+
+    @property
+    def text(self) -> str:
+        """The help as plain words, as shown."""
+        return help_text(self.view).plain
+
+
+class GuidePane(VerticalScroll):
+    """The same help as a pane, on terminals tall enough to keep it in view."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shown: Text | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="guide-text")
+
+    def show(self, view: View) -> None:
+        text = help_text(view, name_width=0)
+        if text != self._shown:  # unchanged text sends nothing to the terminal
+            self._shown = text
+            self.query_one("#guide-text", Static).update(text)

@@ -1,0 +1,179 @@
+"""Epoch explained: the article's functions at work on the neuron as it is now.
+
+The text comes whole from ``core/lesson.py``; this pane only lays it out and
+marks what changed. After a step it shows the step itself, before → after,
+and every figure that differs from the epoch before is underlined, so the
+eye goes straight to what one update did.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from nanoneuron_tui.core.lesson import EpochExplained, Section, figure
+from nanoneuron_tui.core.run import DIVERGENCE_FACTOR
+from nanoneuron_tui.session import View
+
+NAME_STYLE = "bold"
+CODE_STYLE = "italic #5fafd7"  # italic says "code" even without colour
+CHANGED_STYLE = "bold underline"
+NEW_STYLE = "reverse"
+
+
+def _tokens(line: str) -> list[str]:
+    return line.split(" ")
+
+
+def marked_line(line: str, before: str | None, indent: str = "  ") -> Text:
+    """``line``, with each word that differs from the same word of ``before`` underlined."""
+    text = Text(indent)
+    old = _tokens(before) if before is not None else None
+    for i, word in enumerate(_tokens(line)):
+        if i:
+            text.append(" ")
+        changed = old is not None and (i >= len(old) or old[i] != word)
+        text.append(word, style=CHANGED_STYLE if changed else "")
+    return text
+
+
+def changed_part(before: str, after: str) -> tuple[str, str]:
+    """``after`` split where it starts to differ from ``before``: (the same, the new)."""
+    same = 0
+    while same < min(len(before), len(after)) and before[same] == after[same]:
+        same += 1
+    return after[:same], after[same:]
+
+
+def step_line(before: EpochExplained, after: EpochExplained) -> Text:
+    """The step just taken: w, b and the cost before → after, the changed digits reversed."""
+    prime = "′" if after.normalized else ""
+    text = Text()
+    for i, (name, old, new) in enumerate((
+        (f"w{prime}", before.w, after.w), (f"b{prime}", before.b, after.b), ("cost", before.cost, after.cost),
+    )):
+        if i:
+            text.append(" · ")
+        old_text, new_text = figure(old), figure(new)
+        same, fresh = changed_part(old_text, new_text)
+        text.append(f"{name} {old_text} → {same}")
+        text.append(fresh, style=NEW_STYLE)
+    return text
+
+
+def section_text(section: Section, before: Section | None) -> Text:
+    """The function's name and its key code, as in neuron.py, then its numbers.
+
+    Code lines after the first line up under it; the summary follows the last.
+    """
+    head = f"{section.name}  "
+    text = Text(head, style=NAME_STYLE)
+    code = section.code
+    if code:
+        for i, line in enumerate(code):
+            if i:
+                text.append("\n" + " " * len(head))
+            text.append(line, style=CODE_STYLE)
+        text.append(f"   {section.summary}", style="dim" if len(code) > 1 or section.name != "the data" else "")
+    else:
+        text.append(section.summary)
+    for i, line in enumerate(section.lines):
+        text.append("\n")
+        old = before.lines[i] if before is not None and i < len(before.lines) else None
+        text.append_text(marked_line(line, old))
+    return text
+
+
+def lesson_text(lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None,
+                diverged: bool = False) -> Text:
+    """The whole explanation: a heading, the last step if there was one, each function in turn."""
+    text = Text.assemble((f"Epoch {epoch:,}", NAME_STYLE), f" of {epochs:,} · alpha {figure(lesson.alpha)} · ")
+    if diverged:
+        text.append(f"✗ diverged here: the cost passed {DIVERGENCE_FACTOR:,.0f} times its start", style="bold")
+        text.append("; alpha is too large, so every step overshoots. The next step would be:")
+    elif before is not None:
+        text.append(f"the last step, {epoch - 1:,} → {epoch:,}:\n  ")
+        text.append_text(step_line(before, lesson))
+    else:
+        text.append("the next step, one function at a time:")
+    for section in lesson.sections:
+        text.append("\n")
+        old = before.section(section.name) if before is not None else None
+        text.append_text(section_text(section, old))
+    return text
+
+
+class EpochExplainedView(Static):
+    """The explanation itself; ``show`` gives it the numbers."""
+
+    lesson: EpochExplained | None = None  # the numbers on show
+    before: EpochExplained | None = None
+
+    def show(self, lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None,
+             diverged: bool = False) -> None:
+        self.lesson, self.before = lesson, before
+        text = lesson_text(lesson, epoch, epochs, before, diverged)
+        if self.content != text:  # unchanged text sends nothing to the terminal
+            self.update(text)
+
+    @property
+    def text(self) -> str:
+        """The explanation as plain text, as a person reads it."""
+        content = self.content
+        return content.plain if isinstance(content, Text) else str(content)
+
+
+class RecentEpochs(Static):
+    """The epochs up to the one on screen, one a row: w's zig-zag and the falling cost, as numbers."""
+
+    COLUMNS = ("epoch", "w", "b", "cost", "dW", "dB")
+
+    _view: View | None = None
+
+    def on_resize(self) -> None:
+        if self._view is not None:  # as many rows as now fit
+            self.show(self._view)
+
+    def show(self, view: View) -> None:
+        self._view = view
+        rows = max(1, self.content_size.height - 1)
+        run, last = view.run, view.epoch
+        first = max(run.first_epoch, last - rows + 1)
+        text = Text(f"{'epoch':>9}  {'w':<12}{'b':<12}{'cost':<12}{'dW':<12}{'dB':<12}", style="bold")
+        for epoch in range(first, last + 1):
+            moment = run.at(epoch)
+            text.append("\n")
+            text.append(
+                f"{epoch:>9,}  " + "".join(f"{figure(v):<12}" for v in (moment.w, moment.b, moment.cost,
+                                                                       moment.dW, moment.dB)),
+                style=NAME_STYLE if epoch == last else "",
+            )
+        if self.content != text:  # unchanged text sends nothing to the terminal
+            self.update(text)
+
+
+class LessonPane(VerticalScroll):
+    """The explanation as a pane of the main screen, on terminals wide enough for it."""
+
+    def compose(self) -> ComposeResult:
+        yield EpochExplainedView(id="lesson-pane-text", classes="lesson-text")
+
+
+class LessonScreen(Screen):
+    """The explanation on a screen of its own: ``e`` or Escape goes back."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", key_display="Esc", show=False),
+    ]
+
+    def on_mount(self) -> None:
+        self.query_one("#lesson-scroll").focus()  # so ↑ ↓ PgUp PgDn scroll it; letters still reach the app
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="lesson-scroll"):
+            yield EpochExplainedView(id="lesson-screen-text", classes="lesson-text")
+        yield Footer(compact=True, show_command_palette=False)

@@ -1,0 +1,161 @@
+"""A served session's file names stay in its own directory: save, load, export, screenshot, CSV."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from textual.widgets import Input
+
+from nanoneuron_tui import persist
+from nanoneuron_tui.app import NanoNeuronApp
+from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui.paths import ConfinementError, confined
+from nanoneuron_tui.session import Session
+from tests.helpers import SEED_START, wait_for
+
+
+@pytest.fixture
+def home(tmp_path):
+    """A user's directory, with a neighbour's beside it and a way out planted inside."""
+    home = tmp_path / "users" / "alice"
+    home.mkdir(parents=True)
+    neighbour = tmp_path / "users" / "bob"
+    neighbour.mkdir()
+    (neighbour / "secret.json").write_text("{}")
+    (home / "out").symlink_to(neighbour)
+    (home / "inner").mkdir()
+    (home / "shortcut").symlink_to(home / "inner")
+    return home
+
+
+# -- the rule ---------------------------------------------------------------------------
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("typed", ["model.json", "inner/model.json", "./model.json", "shortcut/model.json"])
+def test_names_inside_the_directory_are_kept(home, typed):
+    path = confined(home, typed)
+    assert path.parent in (home.resolve(), (home / "inner").resolve())
+    assert path.name == "model.json"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("typed, why", [
+    ("/etc/passwd", "absolute"),
+    ("/tmp/model.json", "absolute"),
+    ("~/model.json", "absolute"),
+    ("~bob/secret.json", "absolute"),
+    ("../bob/secret.json", "'..'"),
+    ("inner/../../bob/secret.json", "'..'"),
+    ("inner/..", "'..'"),
+    ("out/secret.json", "outside"),
+    ("out", "outside"),
+    ("", "give a file name"),
+    ("   ", "give a file name"),
+    ("a\0b", "not a file name"),
+])
+def test_every_way_out_is_refused_with_one_line(home, typed, why):
+    with pytest.raises(ConfinementError) as refused:
+        confined(home, typed)
+    message = str(refused.value)
+    assert why in message and "\n" not in message
+
+
+@pytest.mark.unit
+def test_a_symlink_planted_later_is_seen_through(home, tmp_path):
+    (home / "model.json").symlink_to(tmp_path / "users" / "bob" / "secret.json")
+    with pytest.raises(ConfinementError):
+        confined(home, "model.json")
+
+
+# -- in the app ------------------------------------------------------------------------------
+
+
+def served_app(home) -> NanoNeuronApp:
+    return NanoNeuronApp(Session(Hyperparameters(**SEED_START)), confine=home)
+
+
+async def type_path(pilot, app, action: str, typed: str) -> None:
+    await app.run_action(action)
+    await pilot.pause()
+    prompt = app.screen.query_one("#path", Input)
+    prompt.value = typed
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def messages(app) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+def files_outside(tmp_path, home) -> set[str]:
+    return {str(p) for p in tmp_path.rglob("*") if home not in p.parents and p != home}
+
+
+@pytest.mark.app
+async def test_save_load_and_export_refuse_every_way_out(home, tmp_path):
+    before = files_outside(tmp_path, home)
+    app = served_app(home)
+    async with app.run_test(size=(100, 32)) as pilot:
+        for action in ("save_model", "export_history", "load_model"):
+            for typed in ("/tmp/escape.json", "../bob/secret.json", "out/secret.json", "~/x.json"):
+                app.clear_notifications()
+                await type_path(pilot, app, action, typed)
+                [refusal] = messages(app)
+                assert typed in refusal and ("outside" in refusal or "absolute" in refusal or "'..'" in refusal)
+        assert files_outside(tmp_path, home) == before
+        assert json.loads((tmp_path / "users" / "bob" / "secret.json").read_text()) == {}
+        assert not os.path.exists("/tmp/escape.json")
+        # Names inside work as ever.
+        await pilot.press("s")
+        await type_path(pilot, app, "save_model", "inner/model.json")
+        assert persist.load_model(home / "inner" / "model.json").epoch == 1
+        await type_path(pilot, app, "export_history", "history.csv")
+        await wait_for(pilot, lambda: any("rows of cost history" in m for m in messages(app)))
+        assert (home / "history.csv").read_text().startswith("epoch,")
+        await type_path(pilot, app, "load_model", "shortcut/model.json")
+        assert any("Loaded the model" in m for m in messages(app))
+
+
+@pytest.mark.app
+async def test_a_screenshot_stays_in_the_directory(home, tmp_path):
+    app = served_app(home)
+    async with app.run_test(size=(100, 32)) as pilot:
+        app.deliver_screenshot()
+        await wait_for(pilot, lambda: list(home.glob("*.svg")))
+        assert app.deliver_screenshot("x.svg", "/tmp") is None
+        assert app.deliver_screenshot("../escape.svg") is None
+        await pilot.pause()
+        assert not list(tmp_path.rglob("escape.svg")) and not os.path.exists("/tmp/x.svg")
+        assert sum("outside" in m or "absolute" in m or "'..'" in m for m in messages(app)) == 2
+
+
+@pytest.mark.app
+async def test_a_csv_is_read_only_from_the_directory(home, tmp_path):
+    (tmp_path / "users" / "bob" / "data.csv").write_text("1,2\n2,4\n3,6\n")
+    (home / "mine.csv").write_text("x,y\n1,3\n2,5\n3,7\n4,9\n5,11\n")
+    app = served_app(home)
+    async with app.run_test(size=(100, 32)) as pilot:
+        for typed in ("/etc/passwd", "../bob/data.csv", "out/data.csv"):
+            await pilot.press("d")
+            dialog = app.screen
+            dialog.query_one("#data-csv", Input).value = typed
+            dialog.query_one("#data-apply").press()
+            await wait_for(pilot, lambda: "✗" in str(dialog.query_one("#data-message").content))
+            await pilot.press("escape")
+            assert app.session.data.spec.csv is None
+        await pilot.press("d")
+        app.screen.query_one("#data-csv", Input).value = "mine.csv"
+        app.screen.query_one("#data-apply").press()
+        await wait_for(pilot, lambda: app.session.data.spec.csv is not None)
+        assert app.session.data.spec.csv == str((home / "mine.csv").resolve())
+
+
+@pytest.mark.app
+async def test_an_app_that_is_not_served_takes_any_path(tmp_path):
+    app = NanoNeuronApp(Session(Hyperparameters(**SEED_START)))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await type_path(pilot, app, "save_model", str(tmp_path / "anywhere.json"))
+        assert (tmp_path / "anywhere.json").exists()
