@@ -313,7 +313,8 @@ def train_headless(args: argparse.Namespace) -> int:
     # Training is the run's closed form: reaching the last epoch costs what reaching the first does.
     end = run.last_epoch(hyper.epochs)
 
-    from nanoneuron_tui import persist
+    if args.save_model or args.history:
+        from nanoneuron_tui import persist  # files only: a plain run starts without it
 
     if args.save_model:
         try:
@@ -349,7 +350,7 @@ def train_headless(args: argparse.Namespace) -> int:
 
     report = Report(hyper, data, run, last, args.predict)
     # With the history on standard output, the report goes beside it, to standard error.
-    out = sys.stderr if args.history == persist.STANDARD_OUTPUT else sys.stdout
+    out = sys.stderr if args.history and args.history == persist.STANDARD_OUTPUT else sys.stdout
     if args.json:
         import json
 
