@@ -532,6 +532,7 @@ def dots_of(canvas: DotCanvas, layer: int) -> set[tuple[int, int]]:
     return found
 
 
+@pytest.mark.unit
 def test_a_line_of_dots_has_no_gaps_and_ends_where_asked():
     canvas = DotCanvas(4, 2, ["a"])
     canvas.line((0, 0), (7, 5), 0)
@@ -541,6 +542,7 @@ def test_a_line_of_dots_has_no_gaps_and_ends_where_asked():
         assert {(x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)} - {(x, y)} & dots
 
 
+@pytest.mark.unit
 def test_a_higher_layer_wins_a_cell_and_a_marker_wins_over_dots():
     canvas = DotCanvas(3, 1, ["low", "high"])
     canvas.dot(0, 0, 0)
