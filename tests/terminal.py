@@ -122,8 +122,13 @@ class Terminal:
 
     @property
     def exit_status(self) -> int:
-        """The exit code of the program, once it is dead."""
-        return int(self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead_status}").strip())
+        """The exit code of the program, once it is dead (tmux may report the death a moment before it)."""
+
+        def status() -> str:
+            return self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead_status}").strip()
+
+        wait_until(status, "tmux never reported the exit status")
+        return int(status())
 
     @property
     def pid(self) -> int:

@@ -35,6 +35,8 @@ async def test_dropped_clients_resume_at_the_epoch_they_had(tmp_path):
         await asyncio.gather(*(s.wait_for(b"running") for s in students))
 
         async def drop_later(student):
+            # The first epochs play one by one (pacing): each has trained at least one before its drop.
+            await until(lambda: max(epochs_seen(bytes(student.screen)), default=0) > 0, 60, "a first epoch")
             await asyncio.sleep(rng.uniform(0.0, 2.0))
             seen = max(epochs_seen(bytes(student.screen)), default=0)
             student.drop()

@@ -44,6 +44,8 @@ def test_a_student_trains_drops_the_link_and_resumes(server):
         first.wait_for("paused", timeout=60)
         first.keys("Space")
         first.wait_for("running", timeout=30)
+        # The first epochs play one by one (pacing): wait for one to have been trained.
+        first.wait_until(lambda screen: epoch_on(screen) > 0, "training never got past epoch 0", timeout=30)
         first.resize(120, 40)
         # The app redraws at the new size: its panes reach the right edge.
         first.wait_until(lambda screen: max(len(line.rstrip()) for line in screen.splitlines()) > 100,
