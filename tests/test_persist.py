@@ -399,7 +399,8 @@ async def test_the_app_loads_a_model_with_its_data_and_says_so(tmp_path):
         await wait_for(pilot, lambda: app.session.view().epoch == 40)
         view = app.session.view()
         assert (view.w, view.b) == (pytest.approx(0.62), pytest.approx(0.01))
-        await wait_for(pilot, lambda: any("trained on Kilometres to miles" in str(n.message) for n in app._notifications))
+        said = lambda: any("trained on Kilometres to miles" in str(n.message) for n in app._notifications)  # noqa: E731
+        await wait_for(pilot, said)
 
 
 @pytest.mark.app
