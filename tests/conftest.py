@@ -1,3 +1,5 @@
+import signal
+
 import pytest
 
 from tests.terminal import Terminal, installed_nanoneuron
@@ -17,6 +19,15 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(
             f"every test needs exactly one of the markers {', '.join(GROUPS)}:\n" + "\n".join(wrong)
         )
+
+
+@pytest.fixture(autouse=True)
+def signals_unblocked_after_each_test():
+    """The app blocks the stop signals in its process (lifecycle.SignalWatch); a test that opens
+    it in pytest's own process must not leave them blocked for every process started later."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    yield
+    signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 @pytest.fixture
