@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from nanoneuron_tui.serve.web import exposure_warning, is_loopback
-from tests.serve_support import free_port
+from tests.serve_support import apps_serving, free_port
 from tests.terminal import installed_nanoneuron
 
 pytestmark = pytest.mark.e2e
@@ -21,16 +21,7 @@ pytestmark = pytest.mark.e2e
 
 def app_processes_in(tabs: Path) -> list[int]:
     """Processes running the app confined to a tab directory under ``tabs``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                argv = (proc / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"nanoneuron_tui.serve.child" in argv and str(tabs).encode() in argv:
-                found.append(int(proc.name))
-    return found
+    return apps_serving(tabs)
 
 
 async def until(condition, timeout=60.0, what="the condition"):
