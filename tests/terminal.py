@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -49,11 +50,13 @@ class Terminal:
         shell = f"{env_prefix} exec {shlex.join(command)}"
         if gated:
             shell = f"{shlex.join(['tmux', '-S', self.socket, 'wait-for', 'launch'])} && {shell}"
-        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", self.session, "-x", str(cols), "-y", str(rows),
+        # The options are in the server's configuration, read before the command starts: set
+        # afterwards, a program that exits at once (a refused flag) could take its pane and its
+        # exit status with it. A lone Escape reaches the app at once, as in a plain terminal.
+        config = Path(self.state_home) / "tmux.conf"
+        config.write_text("set -g remain-on-exit on\nset -s escape-time 0\n")
+        self.tmux("-f", str(config), "new-session", "-d", "-s", self.session, "-x", str(cols), "-y", str(rows),
                   f"TERM=xterm-256color {shell}")
-        self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
-        # A lone Escape reaches the app at once, as it does in a plain terminal.
-        self.tmux("set-option", "-s", "escape-time", "0")
 
     def launch(self) -> None:
         """Start the command of a gated terminal."""
@@ -122,13 +125,23 @@ class Terminal:
 
     @property
     def exit_status(self) -> int:
-        """The exit code of the program, once it is dead (tmux may report the death a moment before it)."""
+        """The exit code of the program, once it is dead.
 
-        def status() -> str:
-            return self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead_status}").strip()
+        tmux reports it once it has reaped the program, which here it sometimes never does
+        (a lost SIGCHLD leaves a zombie); the kernel still shows a zombie's exit code."""
+        pid = self.pid
+        found: list[int] = []
 
-        wait_until(status, "tmux never reported the exit status")
-        return int(status())
+        def status() -> bool:
+            reported = self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead_status}").strip()
+            if reported:
+                found.append(int(reported))
+            elif (zombie := zombie_exit_status(pid)) is not None:
+                found.append(zombie)
+            return bool(found)
+
+        wait_until(status, "the exit status was never reported")
+        return found[0]
 
     @property
     def pid(self) -> int:
@@ -138,6 +151,18 @@ class Terminal:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
         Path(self.socket).unlink(missing_ok=True)
         shutil.rmtree(self.state_home, ignore_errors=True)
+
+
+def zombie_exit_status(pid: int) -> int | None:
+    """The exit code of ``pid`` if it is a zombie (fields 3 and 52 of /proc/PID/stat), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    if fields[0] != "Z":
+        return None
+    wait_status = int(fields[-1])
+    return os.waitstatus_to_exitcode(wait_status)
 
 
 def wait_until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
