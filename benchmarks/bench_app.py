@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.terminal import Terminal, epoch_on, installed_nanoneuron  # noqa: E402
+from tests.terminal import Terminal, epoch_on, installed_nanoneuron, process_alive  # noqa: E402
 
 SEED = ["--w0", "0.9492", "--b0", "0.457"]
 MINIMAL_APP = [sys.executable, str(Path(__file__).with_name("minimal_app.py"))]
@@ -117,21 +117,13 @@ def hang_up_to_exit() -> float:
         pid = term.pid
         start = time.monotonic()
         os.kill(pid, 1)
-        while alive(pid):
+        while process_alive(pid):
             if time.monotonic() - start > 10:
                 raise RuntimeError("still running 10 s after a hang-up")
             time.sleep(0.002)
         return time.monotonic() - start
     finally:
         term.close()
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(") ")[-1][0] != "Z"  # a zombie runs nothing
-    except FileNotFoundError:
-        return False
 
 
 def headless_train() -> tuple[float, dict[str, float]]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.terminal import installed_nanoneuron
+from tests.terminal import installed_nanoneuron, process_alive
 
 
 def poll(condition, timeout: float, interval: float = 0.02, what: str = "the condition"):
@@ -34,15 +34,6 @@ def poll(condition, timeout: float, interval: float = 0.02, what: str = "the con
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
-
-
-def process_gone(pid: int) -> bool:
-    """Not running: exited, or a zombie (it holds no terminal and runs nothing)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(") ", 1)[-1][0] in "ZX"
-    except FileNotFoundError:
-        return True
 
 
 class PtyApp:
@@ -125,7 +116,7 @@ class PtyApp:
 
     @property
     def gone(self) -> bool:
-        return process_gone(self.pid)
+        return not process_alive(self.pid)
 
     def main_thread_blocked(self) -> bool:
         """The app's main thread waits on a lock (Queue.put behind a full terminal),

@@ -153,16 +153,26 @@ class Terminal:
         shutil.rmtree(self.state_home, ignore_errors=True)
 
 
-def zombie_exit_status(pid: int) -> int | None:
-    """The exit code of ``pid`` if it is a zombie (fields 3 and 52 of /proc/PID/stat), else None."""
+def process_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat from the third (the state) on; None once the process is reaped."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return None
-    if fields[0] != "Z":
+
+
+def process_alive(pid: int) -> bool:
+    """Running: neither reaped nor a zombie (a zombie holds no terminal and runs nothing)."""
+    fields = process_stat(pid)
+    return fields is not None and fields[0] not in "ZX"
+
+
+def zombie_exit_status(pid: int) -> int | None:
+    """The exit code of ``pid`` if it is a zombie (field 52 of /proc/PID/stat), else None."""
+    fields = process_stat(pid)
+    if fields is None or fields[0] != "Z":
         return None
-    wait_status = int(fields[-1])
-    return os.waitstatus_to_exitcode(wait_status)
+    return os.waitstatus_to_exitcode(int(fields[-1]))
 
 
 def wait_until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:

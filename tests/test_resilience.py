@@ -12,19 +12,9 @@ from nanoneuron_tui import persist
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import State
 from tests.helpers import Notifications, make_app, wait_for
-from tests.terminal import epoch_on, recorded, wait_until
+from tests.terminal import epoch_on, process_alive, recorded, wait_until
 
 SEED = ["--w0", "0.9492", "--b0", "0.457"]
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is gone for our purposes: it holds no terminal and runs nothing.
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split(") ")[-1][0] != "Z"
 
 
 # -- in the app ------------------------------------------------------------------------

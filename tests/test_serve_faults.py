@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from nanoneuron_tui import persist
-from tests.serve_support import Student, process_alive, serving, until
+from tests.serve_support import Student, serving, until
+from tests.terminal import process_alive
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 

@@ -15,7 +15,8 @@ from asyncssh.packet import String
 
 from nanoneuron_tui.serve.auth import AuthPolicy
 from nanoneuron_tui.serve.identity import User
-from tests.serve_support import Student, connect, process_alive, serving, until
+from tests.serve_support import Student, connect, serving, until
+from tests.terminal import process_alive
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
