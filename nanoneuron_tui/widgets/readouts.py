@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from nanoneuron_tui import glyphs
+from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.session import State, View
 
 ROWS = ("epoch", "w", "b", "dW dB", "cost", "target", "status")
@@ -53,6 +54,13 @@ def readout_lines(view: View) -> dict[str, str | Text]:
 
 
 class Readouts(Vertical):
+    BORDER_TITLE = "Neuron"
+
+    def name_the_data(self, data: DataSet) -> None:
+        """The formula with the data's units on the pane's edge (the title line is hidden on short terminals)."""
+        normalized = " (x normalized)" if data.spec.normalize else ""
+        self.border_title = f"Neuron: {data.y_label} = w·{data.x_label} + b{normalized}"
+
     def compose(self) -> ComposeResult:
         for row in ROWS:
             with Horizontal(classes="readout"):
