@@ -37,6 +37,7 @@ from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
 from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, LessonScreen, RecentEpochs
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
+from nanoneuron_tui.widgets.plotting import PlotWidget
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.projector import Projector
 from nanoneuron_tui.widgets.readouts import Readouts
@@ -141,6 +142,8 @@ class NanoNeuronApp(App[None]):
     # -- layout ---------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The breakpoints now, while the screen is empty: set later, they would restyle every pane.
+        self.screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
         yield TooSmall(id="too-small")
         yield Static(id="title")
         with Horizontal(id="main"):
@@ -187,7 +190,6 @@ class NanoNeuronApp(App[None]):
         paints it again: the first frame would cross an SSH link several
         times. Apply the breakpoints now, and hold painting until that second
         layout (FIRST_FRAME_WAIT at most)."""
-        self.screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
         self._first_frame.enter_context(self.batch_update())
         self.screen.screen_layout_refresh_signal.subscribe(self, self._paint_first_frame)
         self.set_timer(FIRST_FRAME_WAIT, self._paint_first_frame)
@@ -199,6 +201,11 @@ class NanoNeuronApp(App[None]):
         self.screen.screen_layout_refresh_signal.unsubscribe(self)
         self._first_frame.close()
         self.screen.refresh()  # everything held back, in one paint
+        self.call_after_refresh(self._release_the_plots)
+
+    def _release_the_plots(self) -> None:
+        for plot in self.query(PlotWidget):
+            plot.release()
 
     # -- saving and leaving ---------------------------------------------------------
 

@@ -122,7 +122,7 @@ class PlotWidget(Widget):
         self._picture: Text = Text()
         self._last_rebuild = -math.inf
         self._deferred = None
-        self._first_frame_out = False
+        self._released = False
         self._lines: list[Text] = []  # the picture's lines, to find what changed
         self._drawn_size: tuple[int, int] | None = None
         self._titles: tuple[str, str] | None = None
@@ -161,11 +161,8 @@ class PlotWidget(Widget):
         width, height = self.content_size
         if self._inputs is None or width < 12 or height < 4:
             return
-        if self.needs_plotext and "plotext" not in sys.modules and not self._first_frame_out:
-            # Importing plotext takes a while: let the first frame reach the screen first.
-            self._first_frame_out = True
-            self.call_after_refresh(self._rebuild)
-            return
+        if self.needs_plotext and "plotext" not in sys.modules and not self._released:
+            return  # importing plotext takes about 0.2 s: the app's first frame goes out first
         inputs, picture_key = self._inputs, self.picture_key(self._inputs)
         key = (width, height, picture_key)
         if key == self._key:
@@ -188,6 +185,11 @@ class PlotWidget(Widget):
                 # Only the cells that changed go to the terminal: a growing path or a
                 # moving line is a few cells, not the whole plot.
                 self.refresh(*changed_regions(old_lines, self._lines))
+
+    def release(self) -> None:
+        """Draw from now on, importing plotext if need be: the app calls this once its first frame is out."""
+        self._released = True
+        self._rebuild()
 
     def picture_key(self, inputs: object) -> object:
         """What the picture depends on; equal keys mean no rebuild."""
