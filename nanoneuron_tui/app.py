@@ -37,7 +37,7 @@ from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
 from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, LessonScreen, RecentEpochs
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
-from nanoneuron_tui.widgets.plotting import PlotWidget
+from nanoneuron_tui.widgets.plotting import PlotWidget, import_plotext
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.projector import Projector
 from nanoneuron_tui.widgets.readouts import Readouts
@@ -62,6 +62,10 @@ class Trained(Message):
     def can_replace(self, message: Message) -> bool:
         # Each report carries everything, so an unread older one can go.
         return isinstance(message, Trained)
+
+
+class PlotextImported(Message):
+    """The plots can draw (plotext is imported in a thread, after the first frame)."""
 
 
 class TooSmall(Static):
@@ -201,9 +205,14 @@ class NanoNeuronApp(App[None]):
         self.screen.screen_layout_refresh_signal.unsubscribe(self)
         self._first_frame.close()
         self.screen.refresh()  # everything held back, in one paint
-        self.call_after_refresh(self._release_the_plots)
+        self._import_plotext_then_plot()
 
-    def _release_the_plots(self) -> None:
+    @work(thread=True, group="plotext")
+    def _import_plotext_then_plot(self) -> None:
+        import_plotext()
+        self.post_message(PlotextImported())  # never blocks, even if the app is leaving
+
+    def on_plotext_imported(self, _: PlotextImported) -> None:
         for plot in self.query(PlotWidget):
             plot.release()
 
