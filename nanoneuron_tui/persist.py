@@ -9,7 +9,6 @@ one clear sentence, and nothing is changed.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import json
 import math
