@@ -79,6 +79,8 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "the segment after `index` begins after the epoch (bisect_right), so `s.start < epoch` drops it anyway",
     ("nanoneuron_tui/core/run.py:96", "`1` → `2`"):
         "the same slice bound as above (`index:index + 1`)",
+    ("nanoneuron_tui/core/run.py:104", "`0` → `-1`"):
+        "a run given its segments takes its alpha from them; the `alpha` argument is not read",
 }
 
 

@@ -443,3 +443,10 @@ def test_an_alpha_change_before_a_late_beginning_takes_effect_where_the_run_begi
 
 def test_the_stable_alpha_advice_names_the_limit():
     assert stable_alpha_advice(0.000609237) == "alpha below 0.000609 converges"
+
+
+def test_before_its_first_segment_a_run_reports_its_first_alpha():
+    data = celsius_to_fahrenheit_data()
+    start = Run(data, 0.3, 0.7, 0.0005).trained_neuron(100)
+    run = Run(data, 0.3, 0.7, 0.0005, first_epoch=100, start=start).with_alpha(200, 0.0001)
+    assert [run.alpha_at(epoch) for epoch in (0, 99, 100, 199, 200)] == [0.0005] * 4 + [0.0001]
