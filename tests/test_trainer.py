@@ -450,3 +450,8 @@ def test_before_its_first_segment_a_run_reports_its_first_alpha():
     start = Run(data, 0.3, 0.7, 0.0005).trained_neuron(100)
     run = Run(data, 0.3, 0.7, 0.0005, first_epoch=100, start=start).with_alpha(200, 0.0001)
     assert [run.alpha_at(epoch) for epoch in (0, 99, 100, 199, 200)] == [0.0005] * 4 + [0.0001]
+
+
+def test_a_run_advises_the_largest_stable_alpha_of_its_data():
+    run = Run(celsius_to_fahrenheit_data(), 0.3, 0.7, 0.0005)
+    assert run.alpha_advice == stable_alpha_advice(run.max_stable_alpha) == "alpha below 0.000609 converges"
