@@ -81,6 +81,10 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "the same slice bound as above (`index:index + 1`)",
     ("nanoneuron_tui/core/run.py:104", "`0` → `-1`"):
         "a run given its segments takes its alpha from them; the `alpha` argument is not read",
+    ("nanoneuron_tui/core/run.py:173", "delete `return None`"):
+        "the last statement of the function: without it, it returns None all the same",
+    ("nanoneuron_tui/core/run.py:186", "`self.diverged_at < goal` → `self.diverged_at <= goal`"):
+        "when the blow-up is at the goal, both branches return the goal (a run never diverges before it begins)",
 }
 
 
