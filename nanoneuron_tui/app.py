@@ -102,7 +102,7 @@ class NanoNeuronApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = MAIN_SCREEN
-    COMMANDS = App.COMMANDS | {NanoNeuronCommands}
+    COMMANDS = {NanoNeuronCommands}  # the app's commands and Textual's, in one list
 
     def __init__(
         self,

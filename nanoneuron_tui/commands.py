@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -54,17 +55,25 @@ PALETTE = (
 
 
 class NanoNeuronCommands(Provider):
-    """The app's actions, listed when the palette opens and matched as the user types."""
+    """The app's actions, then Textual's own (keys, theme, screenshot, quit), listed in that order
+    when the palette opens and matched as the user types.
 
-    def _run(self, command: Command):
-        return partial(self.app.run_action, command.action)
+    One provider for both: the palette shows the discoveries of several providers in the order
+    they happen to arrive, so the list would change from one opening to the next."""
+
+    def entries(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        for command in PALETTE:
+            yield command.title, command.help, partial(self.app.run_action, command.action)
+        for system in self.app.get_system_commands(self.screen):
+            if system.discover:
+                yield system.title, system.help, system.callback
 
     async def discover(self) -> Hits:
-        for command in PALETTE:
-            yield DiscoveryHit(command.title, self._run(command), help=command.help)
+        for title, help_text, run in self.entries():
+            yield DiscoveryHit(title, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for command in PALETTE:
-            if (score := matcher.match(command.title)) > 0:
-                yield Hit(score, matcher.highlight(command.title), self._run(command), help=command.help)
+        for title, help_text, run in self.entries():
+            if (score := matcher.match(title)) > 0:
+                yield Hit(score, matcher.highlight(title), run, help=help_text)

@@ -8,7 +8,7 @@ from rich.console import Console
 from textual.widgets import Input
 
 from nanoneuron_tui.app import NanoNeuronApp
-from nanoneuron_tui.commands import PALETTE
+from nanoneuron_tui.commands import PALETTE, NanoNeuronCommands
 from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.hyperparameters import FIELDS, HyperparameterForm
 from nanoneuron_tui.widgets.readouts import Readouts
@@ -324,6 +324,10 @@ async def test_command_palette_offers_every_action():
         for command in PALETTE:
             assert callable(getattr(app, f"action_{command.action}", None)), command.action
         assert len({command.title for command in PALETTE}) == len(PALETTE)
+        # Ours first, in their order, then Textual's own: the same list at every opening.
+        titles = [title for title, _, _ in NanoNeuronCommands(app.screen).entries()]
+        assert titles[: len(PALETTE)] == [command.title for command in PALETTE]
+        assert {"Keys", "Quit", "Screenshot", "Theme"} <= set(titles[len(PALETTE):])
         await pilot.press("ctrl+p")
         await pilot.press(*"Step one epoch")
         await pilot.pause(0.3)
