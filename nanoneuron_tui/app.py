@@ -24,7 +24,7 @@ from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.lifecycle import SignalWatch
-from nanoneuron_tui.pacing import Playback
+from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
 from nanoneuron_tui.paths import ConfinementError, confined
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
@@ -420,11 +420,12 @@ class NanoNeuronApp(App[None]):
         last_post = 0.0
         busy_since = time.monotonic()
         playback: Playback | None = None  # the first epochs of a run, played along the pacing curve
+        clock: ReportClock | None = None  # the reports due at pace "max"
         was_running = False
         while not worker.is_cancelled:
             if not session.wait_until_running(timeout=0.1):
                 busy_since = time.monotonic()
-                playback, was_running = None, False
+                playback, clock, was_running = None, None, False
                 continue
             if not was_running:  # training (re)starts: play the first epochs one by one
                 was_running = True
@@ -437,9 +438,13 @@ class NanoNeuronApp(App[None]):
                 last_post = time.monotonic()
                 continue
             playback = None
+            if session.hyper.pace is None and not session.fast_forward:
+                clock = self._train_at_max_pace(clock)
+                continue
+            clock = None
             beat = session.train_towards_report()
             now = time.monotonic()
-            # At the fastest pace reports come back to back: left alone the loop would
+            # At a fast pace reports come nearly back to back: left alone the loop would
             # hold the GIL and starve the event loop. Breathing a little keeps keys instant.
             if now - busy_since > TRAINING_BURST:
                 time.sleep(BREATHER)
@@ -453,6 +458,19 @@ class NanoNeuronApp(App[None]):
             if beat.running and beat.pace is not None:
                 session.wait_for_change(1 / beat.pace)
                 busy_since = time.monotonic()
+
+    def _train_at_max_pace(self, clock: ReportClock | None) -> ReportClock:
+        """One frame at pace "max": a single jump over the reports due, shown, then rest until
+        the next frame. Never more reports computed than frames shown."""
+        session = self.session
+        now = time.monotonic()
+        clock = clock or ReportClock(MAX_PACE_REPORTS, now)
+        if reports := clock.take(now):
+            every, epoch = session.hyper.every, session.epoch
+            if session.train_to(epoch - epoch % every + reports * every).at_report:
+                self.post_message(Trained(session.view()))
+        session.wait_for_change(self.frame_interval)  # a pause or any change wakes it early
+        return clock
 
     def _play(self, playback: Playback) -> Playback | None:
         """One frame of playback: train to the epoch due now, show it, wait for the next.
