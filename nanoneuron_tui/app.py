@@ -368,7 +368,9 @@ class NanoNeuronApp(App[None]):
         self.query_one(HyperparameterForm).show(view.hyper)
         self.query_one(Timeline).show(view)
         self._show_lesson(view)
-        self.query_one(GuidePane).show(view)
+        guide = self.query_one(GuidePane)
+        if guide.display:  # tall terminals only: a new text lays the whole screen out again
+            guide.show(view)
 
     def on_resize(self) -> None:
         # A pane that comes into view on a larger terminal shows the current numbers at once
