@@ -154,8 +154,8 @@ class NanoNeuronApp(App[None]):
         self.fps = fps or default_fps()
         self.frame_interval = 1 / self.fps
         # Plots are the biggest thing on screen: redraw them at most twice a
-        # second, or at the frame rate if that is lower (large ones less often).
-        self.plot_interval = max(0.5, self.frame_interval)
+        # second, or every other frame if that is less often (large ones less often).
+        self.plot_interval = max(0.5, 2 * self.frame_interval)
         self._start_running = run
         self._projector = projector
         self._open_lesson = lesson

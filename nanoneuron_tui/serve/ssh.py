@@ -21,7 +21,7 @@ from pathlib import Path
 import asyncssh
 
 from nanoneuron_tui.serve.auth import KEYS, OPEN, PASSWORD, AuthPolicy, FailureLedger
-from nanoneuron_tui.serve.classroom import Classroom
+from nanoneuron_tui.serve.classroom import Classroom, frame_rate
 from nanoneuron_tui.serve.identity import User, user_directory
 from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
 
@@ -47,9 +47,9 @@ class ServeSettings:
     failed_auth_delay: float = 2.0
     failures_per_address: int = 20
     failure_window: float = 600.0
-    # The app for one client, given its directory (tests may run something else).
-    app_command: Callable[[Path], Sequence[str]] = field(
-        default=lambda home: [sys.executable, "-m", "nanoneuron_tui.serve.child", "ssh", str(home)])
+    # The app for one client, given its directory and frame rate (tests may run something else).
+    app_command: Callable[[Path, float], Sequence[str]] = field(
+        default=lambda home, fps: [sys.executable, "-m", "nanoneuron_tui.serve.child", "ssh", str(home), f"{fps:g}"])
 
 
 def log(message: str) -> None:
@@ -199,9 +199,11 @@ class ServedSession(asyncssh.SSHServerSession):
             return
         env = app_environment(self.channel.get_environment(), self.term, self.connection.peer,
                               self.connection.local, home)
+        # The class shares the CPU: the more students, the fewer frames each app draws.
+        fps = frame_rate(self.server.classroom.count)
         try:
             self.program = PtyProgram(
-                self.server.settings.app_command(home), env=env, cwd=home, size=self.size,
+                self.server.settings.app_command(home, fps), env=env, cwd=home, size=self.size,
                 on_output=self._send, on_input_drained=self.channel.resume_reading,
             )
         except OSError as problem:
