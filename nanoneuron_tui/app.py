@@ -25,6 +25,7 @@ from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.lifecycle import SignalWatch
 from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
+from nanoneuron_tui.params import parse_fps
 from nanoneuron_tui.paths import ConfinementError, confined
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
@@ -50,6 +51,10 @@ BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its tur
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
 WIDE = 150  # columns from which every plot and the lesson have room beside the others
 FIRST_FRAME_WAIT = 0.5  # seconds the first paint waits, at most, for the layout to settle
+# Served to a class (`nanoneuron serve ssh`): a file holding this app's share of the class's
+# frames a second, which the server lowers as the class grows (serve/frame_rate.py).
+FRAME_RATE_FILE_ENV = "NANONEURON_FRAME_RATE_FILE"
+FRAME_RATE_CHECK = 1.0  # seconds between looks at that file
 
 
 class Trained(Message):
@@ -62,6 +67,14 @@ class Trained(Message):
     def can_replace(self, message: Message) -> bool:
         # Each report carries everything, so an unread older one can go.
         return isinstance(message, Trained)
+
+
+class FrameRateGranted(Message):
+    """The server of a class changed this app's share of the frames."""
+
+    def __init__(self, fps: float) -> None:
+        super().__init__()
+        self.fps = fps
 
 
 class TooSmall(Static):
@@ -151,11 +164,7 @@ class NanoNeuronApp(App[None]):
             self.state_path = session_file.path
         self._event_loop: asyncio.AbstractEventLoop | None = None
         self.save_problem: str | None = None
-        self.fps = fps or default_fps()
-        self.frame_interval = 1 / self.fps
-        # Plots are the biggest thing on screen: redraw them at most twice a
-        # second, or every other frame if that is less often (large ones less often).
-        self.plot_interval = max(0.5, 2 * self.frame_interval)
+        self._set_frame_intervals(fps or default_fps())
         self._start_running = run
         self._projector = projector
         self._open_lesson = lesson
@@ -165,6 +174,36 @@ class NanoNeuronApp(App[None]):
         self._first_frame_painted = False
         self._shown_version = -1
         self._shown_state: State | None = None
+
+    def _set_frame_intervals(self, fps: float) -> None:
+        self.fps = fps
+        self.frame_interval = 1 / fps
+        # Plots are the biggest thing on screen: redraw them at most twice a
+        # second, or every other frame if that is less often (large ones less often).
+        self.plot_interval = max(0.5, 2 * self.frame_interval)
+
+    def on_frame_rate_granted(self, message: FrameRateGranted) -> None:
+        self.set_frame_rate(message.fps)
+
+    def set_frame_rate(self, fps: float) -> None:
+        """Draw training at ``fps`` frames a second from now on (the trainer reads the interval each frame)."""
+        self._set_frame_intervals(fps)
+        for plot in (CostPlot, FitView, CostSurfaceView):
+            self.query_one(plot).min_interval = self.plot_interval
+
+    @work(thread=True, group="frame-rate")
+    def _follow_frame_rate_file(self, path: Path) -> None:
+        """Served: look at the class's frame rate now and then, and draw at it. A file that is
+        missing or holds no valid frame rate changes nothing."""
+        worker = get_current_worker()
+        while not worker.cancelled_event.wait(FRAME_RATE_CHECK):
+            try:
+                with open(path, "rb") as file:
+                    fps = parse_fps(file.read(32).decode("ascii"))
+            except (OSError, ValueError):
+                continue
+            if fps != self.fps:
+                self.post_message(FrameRateGranted(fps))  # never blocks, even on an app that is leaving
 
     # -- layout ---------------------------------------------------------------
 
@@ -215,6 +254,8 @@ class NanoNeuronApp(App[None]):
             self.session.start()
             self.render_view()
         self.train_in_background()
+        if shared_frame_rate := os.environ.get(FRAME_RATE_FILE_ENV):
+            self._follow_frame_rate_file(Path(shared_frame_rate))
         if self._open_lesson:
             self.action_explain()
 

@@ -1,9 +1,11 @@
 """The process a server starts for one client: the app, confined to the client's directory.
 
-    python -m nanoneuron_tui.serve.child ssh DIR [FPS]  # an SSH client's own directory; resumes if saved
-    python -m nanoneuron_tui.serve.child web PARENT     # a browser tab: a fresh directory under PARENT
+    python -m nanoneuron_tui.serve.child ssh DIR [FPS [FPS_FILE]]  # an SSH client's own directory; resumes if saved
+    python -m nanoneuron_tui.serve.child web PARENT                # a browser tab: a fresh directory under PARENT
 
-FPS is the frame rate the server grants this client's app, its share of the class's.
+FPS is the frame rate the server grants the app, its share of the class's;
+FPS_FILE is where the server keeps that share as the class grows and shrinks
+(serve/frame_rate.py), for the app to follow.
 
 Over SSH the server has already made the process a session of its own, with
 the PTY as its controlling terminal (serve/terminal.py).
@@ -69,10 +71,15 @@ def unreadable(saved: Path) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    mode, place, *fps = argv
-    if mode == "ssh" and len(fps) <= 1:
-        return run_app(Path(place), *fps)
-    if mode == "web" and not fps:
+    mode, place, *frames = argv
+    if mode == "ssh" and len(frames) <= 2:
+        fps, fps_file = (frames + [None, None])[:2]
+        if fps_file:
+            from nanoneuron_tui.app import FRAME_RATE_FILE_ENV
+
+            os.environ[FRAME_RATE_FILE_ENV] = fps_file
+        return run_app(Path(place), fps)
+    if mode == "web" and not frames:
         parent = Path(place)
         parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tab = Path(tempfile.mkdtemp(prefix="tab-", dir=parent))
@@ -81,7 +88,8 @@ def main(argv: list[str]) -> int:
         finally:
             # Nobody can come back to a closed tab: its files go with it.
             shutil.rmtree(tab, ignore_errors=True)
-    raise SystemExit(f"usage: python -m nanoneuron_tui.serve.child ssh DIR [FPS] | web PARENT (not {argv!r})")
+    raise SystemExit("usage: python -m nanoneuron_tui.serve.child ssh DIR [FPS [FPS_FILE]] | web PARENT "
+                     f"(not {argv!r})")
 
 
 if __name__ == "__main__":

@@ -15,18 +15,6 @@ from typing import Protocol
 
 from nanoneuron_tui.serve.identity import User
 
-# Frames a second that all the sessions of a class share. Every app draws a frame
-# whenever training moves; at max pace a frame at 80x24 costs about 8 ms of CPU, so
-# 60 a second keep the whole class within half a core and leave the rest for keys.
-CLASS_FRAMES_PER_SECOND = 60
-MOST_FPS = 4.0  # what the app draws over SSH on its own (app.SSH_FPS): a small class sees no change
-LEAST_FPS = 1.0  # below one frame a second training stops looking alive
-
-
-def frame_rate(class_size: int) -> float:
-    """Frames a second for each app of a class of ``class_size``: an equal share of the class's budget."""
-    return min(MOST_FPS, max(LEAST_FPS, CLASS_FRAMES_PER_SECOND / max(1, class_size)))
-
 
 class Seat(Protocol):
     """What the classroom needs of a session."""
