@@ -103,6 +103,7 @@ async def test_a_served_app_follows_the_class_frame_rate(tmp_path, monkeypatch):
         shared.write_text("100")  # out of bounds: ignored too
         await pilot.pause(0.3)
         assert app.fps == 2
+        await pilot.press("e")  # the epoch explained on a screen of its own: the plots are below it
         shared.write_text("4")
         await wait_for(pilot, lambda: app.fps == 4)
         assert app.frame_interval == 0.25 and plots_every() == {0.5}

@@ -28,6 +28,8 @@ def answer_lines(guess: str, error: str, truth: str, correct: str, unit: str, wi
 
 
 class PredictionBox(Vertical):
+    BORDER_TITLE = "Ask it"
+
     def __init__(self, celsius: float = 70.0, **kwargs) -> None:
         super().__init__(**kwargs)
         self._view: View | None = None
