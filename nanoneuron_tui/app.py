@@ -151,6 +151,7 @@ class NanoNeuronApp(App[None]):
         self._first_frame_painted = False
         self._shown_version = -1
         self._shown_state: State | None = None
+        self._guide_behind: View | None = None  # the view the hidden guide has not shown
 
     def _set_frame_intervals(self, fps: float) -> None:
         self.fps = fps
@@ -215,6 +216,9 @@ class NanoNeuronApp(App[None]):
         stop_blinking(self.screen)
         self.screen.set_class(self._projector, "-projector")
         self._show_data_labels()
+        # The guide is fed only while on screen; once a taller terminal shows it, it catches up.
+        guide = self.query_one(GuidePane)
+        self.screen.screen_layout_refresh_signal.subscribe(guide, self._catch_the_guide_up)
         self._event_loop = asyncio.get_running_loop()
         if self.session_file is not None:
             for note in self.session_file.start_notes():
@@ -391,6 +395,19 @@ class NanoNeuronApp(App[None]):
         guide = self.query_one(GuidePane)
         if guide.display:  # tall terminals only: a new text lays the whole screen out again
             guide.show(view)
+            self._guide_behind = None
+        else:
+            self._guide_behind = view
+
+    def _catch_the_guide_up(self, _: object = None) -> None:
+        """After a layout: a guide that just came into view shows the view it missed."""
+        view, self._guide_behind = self._guide_behind, None
+        if view is not None and self.is_running:
+            guide = self.query_one(GuidePane)
+            if guide.display:
+                guide.show(view)
+            else:
+                self._guide_behind = view
 
     def on_resize(self) -> None:
         # A pane that comes into view on a larger terminal shows the current numbers at once
