@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from nanoneuron_tui.bindings import keys_of
 from nanoneuron_tui.session import State, View
-from nanoneuron_tui.widgets.readouts import number
+from nanoneuron_tui.widgets.readouts import readout_number
 
 
 def next_report_epoch(view: View) -> int:
@@ -67,7 +67,7 @@ def readouts(view: View) -> list[tuple[str, str]]:
     data = view.data
     x, y = data.x_label, data.y_label
     target_w, target_b = view.target
-    target = f"({number(target_w)}, {number(target_b)})"
+    target = f"({readout_number(target_w)}, {readout_number(target_b)})"
     source = "the rule" if data.rule else "the least-squares line (no rule is known for this data)"
     return [
         ("epoch", "epochs done: how many times w and b have been adjusted, of the run's total"),
@@ -78,8 +78,8 @@ def readouts(view: View) -> list[tuple[str, str]]:
                  "It falls as the line fits"),
         ("test", "the same cost on the test points, which the neuron never trains on: "
                  "does it generalize?"),
-        ("target", f"how far (w, b) is from the target {target}: √((w − {number(target_w)})² + "
-                   f"(b − {number(target_b)})²), in the units of w and b, not of {y}"),
+        ("target", f"how far (w, b) is from the target {target}: √((w − {readout_number(target_w)})² + "
+                   f"(b − {readout_number(target_b)})²), in the units of w and b, not of {y}"),
         ("status", "paused, running, finished, or diverged (alpha too large: the cost exploded)"),
         ("epochs", "how many epochs the run has; raising it lets a finished run go on"),
         ("alpha", "the learning rate: how big each step is. Too large and it diverges"),

@@ -19,7 +19,7 @@ from nanoneuron_tui.session import State, View
 ROWS = ("epoch", "w", "b", "dW dB", "cost", "target", "status")
 
 
-def number(value: float | None, digits: int = 7) -> str:
+def readout_number(value: float | None, digits: int = 7) -> str:
     """At least six significant digits, never wider than a readout column."""
     if value is None:
         return "-"
@@ -44,12 +44,13 @@ def readout_lines(view: View) -> dict[str, str | Text]:
     target_w, target_b = view.target
     return {
         "epoch": f"{view.epoch:,} / {view.epochs:,}",
-        "w": f"{number(view.w)}  ({glyphs.ARROW} {number(target_w)})",
-        "b": f"{number(view.b)}  ({glyphs.ARROW} {number(target_b)})",
-        "dW dB": f"{number(view.dW, 4)}  {number(view.dB, 4)}",
-        "cost": f"{number(view.cost, 4)}  test {number(view.test_cost, 4)}",
+        "w": f"{readout_number(view.w)}  ({glyphs.ARROW} {readout_number(target_w)})",
+        "b": f"{readout_number(view.b)}  ({glyphs.ARROW} {readout_number(target_b)})",
+        "dW dB": f"{readout_number(view.dW, 4)}  {readout_number(view.dB, 4)}",
+        "cost": f"{readout_number(view.cost, 4)}  test {readout_number(view.test_cost, 4)}",
         # The distance of (w, b) from the target line's (w, b): not degrees, not the cost.
-        "target": f"({number(target_w, 4)}, {number(target_b, 4)}), {number(view.distance_to_target, 4)} away",
+        "target": f"({readout_number(target_w, 4)}, {readout_number(target_b, 4)}), "
+                  f"{readout_number(view.distance_to_target, 4)} away",
         "status": status_text(view),
     }
 
