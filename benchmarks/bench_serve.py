@@ -9,6 +9,11 @@ pace (a saved session each resumes: pace max, a run that lasts), then:
 - RSS per session: VmRSS of each app process (median);
 - CPU per session: its user+system time over the window, as a share of one core (mean);
 - bytes/s per session: what each client received over the window (mean);
+- frames/s per session: how often the epoch readout reached the client (mean), and
+  epochs/s: how far training went meanwhile (median). Before pace "max" trained one
+  jump a frame, every 1,000 of those epochs were a report computed;
+- server: the CPU of this process (the server, and the clients, which a real class
+  runs elsewhere), as a share of one core;
 - key to screen: space pressed -> "paused" seen by the client, on up to 10 sessions
   (median, worst); the clock starts when the key is sent.
 
@@ -23,6 +28,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -44,10 +50,14 @@ KEY_BUDGET = 0.5  # seconds: the issue's bar for key to screen
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+EPOCH_READOUT = re.compile(rb"([\d,]+) / 1,000,000,000")  # the epoch readout of a MAX_EPOCHS run
+
+
 class Client:
     def __init__(self, name: str) -> None:
         self.name = name
         self.screen = bytearray()
+        self.epochs_seen: list[tuple[float, int]] = []  # (when, epoch) each time the readout arrived
 
     async def connect(self, port: int) -> float:
         """Connect; seconds until the app's first full frame (its status line) arrives."""
@@ -64,6 +74,13 @@ class Client:
         with contextlib.suppress(asyncssh.Error, OSError, asyncio.CancelledError):
             while chunk := await self.process.stdout.read(65536):
                 self.screen += chunk
+                now = time.perf_counter()
+                self.epochs_seen += [(now, int(found.replace(b",", b""))) for found in EPOCH_READOUT.findall(chunk)]
+
+    def frames_and_epochs(self, start: float, end: float) -> tuple[int, int]:
+        """Readouts that arrived between ``start`` and ``end``, and the epochs training went meanwhile."""
+        seen = [epoch for when, epoch in self.epochs_seen if start <= when <= end]
+        return len(seen), (seen[-1] - seen[0] if seen else 0)
 
     async def wait_for(self, text: bytes, start: int, timeout: float = 120) -> None:
         deadline = time.perf_counter() + timeout
@@ -113,10 +130,15 @@ async def measure(levels: list[int], window: float) -> list[dict]:
             await asyncio.sleep(2)  # everyone training: the steady state
 
             cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            server_before = cpu_seconds(os.getpid())
             bytes_before = {c.name: len(c.screen) for c in clients}
+            window_start = time.perf_counter()
             await asyncio.sleep(window)
+            window_end = time.perf_counter()
             cpu = [(cpu_seconds(pid) - cpu_before[name]) / window for name, pid in pids.items()]
+            server_cpu = (cpu_seconds(os.getpid()) - server_before) / window
             rates = [(len(c.screen) - bytes_before[c.name]) / window for c in clients]
+            shown = [c.frames_and_epochs(window_start, window_end) for c in clients]
             rss = [rss_mb(pid) for pid in pids.values()]
 
             keys = []
@@ -127,6 +149,9 @@ async def measure(levels: list[int], window: float) -> list[dict]:
                 "sessions": level, "launch_s": statistics.median(launches),
                 "rss_mb": statistics.median(rss), "cpu_core": statistics.mean(cpu),
                 "bytes_per_s": statistics.mean(rates),
+                "frames_per_s": statistics.mean(frames for frames, _ in shown) / window,
+                "epochs_per_s": statistics.median(epochs for _, epochs in shown) / window,
+                "server_core": server_cpu,
                 "key_median_ms": statistics.median(keys) * 1000, "key_worst_ms": max(keys) * 1000,
                 "load": os.getloadavg()[0],
             })
@@ -140,8 +165,9 @@ async def measure(levels: list[int], window: float) -> list[dict]:
 
 def print_row(row: dict) -> None:
     print(f"{row['sessions']:>8} {row['launch_s']:>9.2f} s {row['rss_mb']:>7.1f} MB {row['cpu_core'] * 100:>8.1f} % "
-          f"{row['bytes_per_s'] / 1024:>8.1f} KB/s {row['key_median_ms']:>8.0f} ms {row['key_worst_ms']:>8.0f} ms "
-          f"{row['load']:>6.1f}", flush=True)
+          f"{row['bytes_per_s'] / 1024:>8.1f} KB/s {row['frames_per_s']:>6.1f} {row['epochs_per_s'] / 1e6:>7.2f} M "
+          f"{row['server_core'] * 100:>6.1f} % "
+          f"{row['key_median_ms']:>8.0f} ms {row['key_worst_ms']:>8.0f} ms {row['load']:>6.1f}", flush=True)
 
 
 def main() -> None:
@@ -151,8 +177,8 @@ def main() -> None:
     args = parser.parse_args()
     levels = sorted({int(n) for n in args.levels.split(",")})
     print(f"{os.cpu_count()} cores; every session trains at max pace; key = space -> 'paused' on screen")
-    print(f"{'sessions':>8} {'launch':>11} {'RSS/app':>10} {'CPU/app':>10} {'bytes/app':>13} "
-          f"{'key med':>11} {'key worst':>11} {'load':>6}")
+    print(f"{'sessions':>8} {'launch':>11} {'RSS/app':>10} {'CPU/app':>10} {'bytes/app':>13} {'fps':>6} "
+          f"{'epochs/s':>9} {'server':>8} {'key med':>11} {'key worst':>11} {'load':>6}")
     results = asyncio.run(measure(levels, args.window))
     holding = [r["sessions"] for r in results if r["key_worst_ms"] < KEY_BUDGET * 1000]
     baseline = results[0]

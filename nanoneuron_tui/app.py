@@ -23,7 +23,8 @@ from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.lifecycle import SignalWatch
-from nanoneuron_tui.pacing import Playback
+from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
+from nanoneuron_tui.params import parse_fps
 from nanoneuron_tui.paths import ConfinementError, confined
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
@@ -50,6 +51,10 @@ BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its tur
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
 WIDE = 150  # columns from which every plot and the lesson have room beside the others
 FIRST_FRAME_WAIT = 0.5  # seconds the first paint waits, at most, for the layout to settle
+# Served to a class (`nanoneuron serve ssh`): a file holding this app's share of the class's
+# frames a second, which the server lowers as the class grows (serve/frame_rate.py).
+FRAME_RATE_FILE_ENV = "NANONEURON_FRAME_RATE_FILE"
+FRAME_RATE_CHECK = 1.0  # seconds between looks at that file
 
 
 class Trained(Message):
@@ -62,6 +67,14 @@ class Trained(Message):
     def can_replace(self, message: Message) -> bool:
         # Each report carries everything, so an unread older one can go.
         return isinstance(message, Trained)
+
+
+class FrameRateGranted(Message):
+    """The server of a class changed this app's share of the frames."""
+
+    def __init__(self, fps: float) -> None:
+        super().__init__()
+        self.fps = fps
 
 
 class PlotextImported(Message):
@@ -128,11 +141,7 @@ class NanoNeuronApp(App[None]):
             self.state_path = session_file.path
         self._event_loop: asyncio.AbstractEventLoop | None = None
         self.save_problem: str | None = None
-        self.fps = fps or default_fps()
-        self.frame_interval = 1 / self.fps
-        # Plots are the biggest thing on screen: redraw them at most twice a
-        # second, or at the frame rate if that is lower (large ones less often).
-        self.plot_interval = max(0.5, self.frame_interval)
+        self._set_frame_intervals(fps or default_fps())
         self._start_running = run
         self._projector = projector
         self._open_lesson = lesson
@@ -142,6 +151,37 @@ class NanoNeuronApp(App[None]):
         self._first_frame_painted = False
         self._shown_version = -1
         self._shown_state: State | None = None
+        self._guide_behind: View | None = None  # the view the hidden guide has not shown
+
+    def _set_frame_intervals(self, fps: float) -> None:
+        self.fps = fps
+        self.frame_interval = 1 / fps
+        # Plots are the biggest thing on screen: redraw them at most twice a
+        # second, or every other frame if that is less often (large ones less often).
+        self.plot_interval = max(0.5, 2 * self.frame_interval)
+
+    def on_frame_rate_granted(self, message: FrameRateGranted) -> None:
+        self.set_frame_rate(message.fps)
+
+    def set_frame_rate(self, fps: float) -> None:
+        """Draw training at ``fps`` frames a second from now on (the trainer reads the interval each frame)."""
+        self._set_frame_intervals(fps)
+        for plot in self.query(PlotWidget):
+            plot.min_interval = self.plot_interval
+
+    @work(thread=True, group="frame-rate")
+    def _follow_frame_rate_file(self, path: Path) -> None:
+        """Served: look at the class's frame rate now and then, and draw at it. A file that is
+        missing or holds no valid frame rate changes nothing."""
+        worker = get_current_worker()
+        while not worker.cancelled_event.wait(FRAME_RATE_CHECK):
+            try:
+                with open(path, "rb") as file:
+                    fps = parse_fps(file.read(32).decode("ascii"))
+            except (OSError, ValueError):
+                continue
+            if fps != self.fps:
+                self.post_message(FrameRateGranted(fps))  # never blocks, even on an app that is leaving
 
     # -- layout ---------------------------------------------------------------
 
@@ -176,6 +216,9 @@ class NanoNeuronApp(App[None]):
         stop_blinking(self.screen)
         self.screen.set_class(self._projector, "-projector")
         self._show_data_labels()
+        # The guide is fed only while on screen; once a taller terminal shows it, it catches up.
+        guide = self.query_one(GuidePane)
+        self.screen.screen_layout_refresh_signal.subscribe(guide, self._catch_the_guide_up)
         self._event_loop = asyncio.get_running_loop()
         if self.session_file is not None:
             for note in self.session_file.start_notes():
@@ -185,6 +228,8 @@ class NanoNeuronApp(App[None]):
             self.session.start()
             self.render_view()
         self.train_in_background()
+        if shared_frame_rate := os.environ.get(FRAME_RATE_FILE_ENV):
+            self._follow_frame_rate_file(Path(shared_frame_rate))
         if self._open_lesson:
             self.action_explain()
 
@@ -347,7 +392,22 @@ class NanoNeuronApp(App[None]):
         self.query_one(HyperparameterForm).show(view.hyper)
         self.query_one(Timeline).show(view)
         self._show_lesson(view)
-        self.query_one(GuidePane).show(view)
+        guide = self.query_one(GuidePane)
+        if guide.display:  # tall terminals only: a new text lays the whole screen out again
+            guide.show(view)
+            self._guide_behind = None
+        else:
+            self._guide_behind = view
+
+    def _catch_the_guide_up(self, _: object = None) -> None:
+        """After a layout: a guide that just came into view shows the view it missed."""
+        view, self._guide_behind = self._guide_behind, None
+        if view is not None and self.is_running:
+            guide = self.query_one(GuidePane)
+            if guide.display:
+                guide.show(view)
+            else:
+                self._guide_behind = view
 
     def on_resize(self) -> None:
         # A pane that comes into view on a larger terminal shows the current numbers at once
@@ -399,11 +459,12 @@ class NanoNeuronApp(App[None]):
         last_post = 0.0
         busy_since = time.monotonic()
         playback: Playback | None = None  # the first epochs of a run, played along the pacing curve
+        clock: ReportClock | None = None  # the reports due at pace "max"
         was_running = False
         while not worker.is_cancelled:
             if not session.wait_until_running(timeout=0.1):
                 busy_since = time.monotonic()
-                playback, was_running = None, False
+                playback, clock, was_running = None, None, False
                 continue
             if not was_running:  # training (re)starts: play the first epochs one by one
                 was_running = True
@@ -416,9 +477,13 @@ class NanoNeuronApp(App[None]):
                 last_post = time.monotonic()
                 continue
             playback = None
+            if session.hyper.pace is None and not session.fast_forward:
+                clock = self._train_at_max_pace(clock)
+                continue
+            clock = None
             beat = session.train_towards_report()
             now = time.monotonic()
-            # At the fastest pace reports come back to back: left alone the loop would
+            # At a fast pace reports come nearly back to back: left alone the loop would
             # hold the GIL and starve the event loop. Breathing a little keeps keys instant.
             if now - busy_since > TRAINING_BURST:
                 time.sleep(BREATHER)
@@ -432,6 +497,19 @@ class NanoNeuronApp(App[None]):
             if beat.running and beat.pace is not None:
                 session.wait_for_change(1 / beat.pace)
                 busy_since = time.monotonic()
+
+    def _train_at_max_pace(self, clock: ReportClock | None) -> ReportClock:
+        """One frame at pace "max": a single jump over the reports due, shown, then rest until
+        the next frame. Never more reports computed than frames shown."""
+        session = self.session
+        now = time.monotonic()
+        clock = clock or ReportClock(MAX_PACE_REPORTS, now)
+        if reports := clock.take(now):
+            every, epoch = session.hyper.every, session.epoch
+            if session.train_to(epoch - epoch % every + reports * every).at_report:
+                self.post_message(Trained(session.view()))
+        session.wait_for_change(self.frame_interval)  # a pause or any change wakes it early
+        return clock
 
     def _play(self, playback: Playback) -> Playback | None:
         """One frame of playback: train to the epoch due now, show it, wait for the next.

@@ -29,7 +29,7 @@ signal.signal(signal.SIGHUP, hung_up)
 signal.signal(signal.SIGWINCH, lambda signum, frame: report("resize"))
 controlling = os.tcgetpgrp(0) == os.getpgrp()
 tty.setraw(0)
-report("start", env=dict(os.environ), cwd=os.getcwd(), controlling_terminal=controlling)
+report("start", env=dict(os.environ), cwd=os.getcwd(), controlling_terminal=controlling, argv=sys.argv[1:])
 while True:
     keys = os.read(0, 1024)
     if not keys or b"q" in keys:

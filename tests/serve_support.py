@@ -24,9 +24,9 @@ PROBE = Path(__file__).with_name("serve_probe.py")
 PROBE_LINE = re.compile(rb"PROBE (\{[^\n]*\})\n")
 
 
-def probe_command(home: Path) -> list[str]:
+def probe_command(home: Path, fps: float, shared_fps: Path) -> list[str]:
     """Run the probe instead of the app: quick to start, and it reports what it gets."""
-    return [sys.executable, str(PROBE), str(home)]
+    return [sys.executable, str(PROBE), str(home), f"{fps:g}", str(shared_fps)]
 
 
 @dataclass

@@ -1,7 +1,11 @@
 """The process a server starts for one client: the app, confined to the client's directory.
 
-    python -m nanoneuron_tui.serve.child ssh DIR      # an SSH client's own directory; resumes if saved
-    python -m nanoneuron_tui.serve.child web PARENT   # a browser tab: a fresh directory under PARENT
+    python -m nanoneuron_tui.serve.child ssh DIR [FPS [FPS_FILE]]  # an SSH client's own directory; resumes if saved
+    python -m nanoneuron_tui.serve.child web PARENT                # a browser tab: a fresh directory under PARENT
+
+FPS is the frame rate the server grants the app, its share of the class's;
+FPS_FILE is where the server keeps that share as the class grows and shrinks
+(serve/frame_rate.py), for the app to follow.
 
 Over SSH the server has already made the process a session of its own, with
 the PTY as its controlling terminal (serve/terminal.py).
@@ -21,11 +25,12 @@ from nanoneuron_tui.serve.identity import SESSION_FILE
 UNREADABLE_PAUSE = 3.0  # seconds to read why a saved session could not be resumed
 
 
-def app_arguments(directory: Path, resume: bool) -> list[str]:
-    return ["--confine", str(directory), "--state", str(directory / SESSION_FILE), *(["--resume"] if resume else [])]
+def app_arguments(directory: Path, resume: bool, fps: str | None = None) -> list[str]:
+    return ["--confine", str(directory), "--state", str(directory / SESSION_FILE),
+            *(["--resume"] if resume else []), *(["--fps", fps] if fps else [])]
 
 
-def run_app(directory: Path) -> int:
+def run_app(directory: Path, fps: str | None = None) -> int:
     """The app in ``directory``, resuming the saved session there if there is one."""
     from nanoneuron_tui import cli, exit_codes
 
@@ -33,7 +38,7 @@ def run_app(directory: Path) -> int:
     saved = directory / SESSION_FILE
     # A second session of the same user (--max-per-user above 1) starts afresh beside the first.
     resume = saved.exists() and not in_use(saved)
-    code = cli.main(app_arguments(directory, resume=resume))
+    code = cli.main(app_arguments(directory, resume=resume, fps=fps))
     if not (resume and code == exit_codes.USAGE and unreadable(saved)):
         return code
     # The saved session could not be read (the reason is on screen): keep it aside, start afresh.
@@ -41,7 +46,7 @@ def run_app(directory: Path) -> int:
     saved.replace(kept)
     print(f"Starting a new session; the unreadable one is kept as {kept.name}.", file=sys.stderr, flush=True)
     time.sleep(UNREADABLE_PAUSE)
-    return cli.main(app_arguments(directory, resume=False))
+    return cli.main(app_arguments(directory, resume=False, fps=fps))
 
 
 def in_use(saved: Path) -> bool:
@@ -66,10 +71,15 @@ def unreadable(saved: Path) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    mode, place = argv
-    if mode == "ssh":
-        return run_app(Path(place))
-    if mode == "web":
+    mode, place, *frames = argv
+    if mode == "ssh" and len(frames) <= 2:
+        fps, fps_file = (frames + [None, None])[:2]
+        if fps_file:
+            from nanoneuron_tui.app import FRAME_RATE_FILE_ENV
+
+            os.environ[FRAME_RATE_FILE_ENV] = fps_file
+        return run_app(Path(place), fps)
+    if mode == "web" and not frames:
         parent = Path(place)
         parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tab = Path(tempfile.mkdtemp(prefix="tab-", dir=parent))
@@ -78,7 +88,8 @@ def main(argv: list[str]) -> int:
         finally:
             # Nobody can come back to a closed tab: its files go with it.
             shutil.rmtree(tab, ignore_errors=True)
-    raise SystemExit(f"usage: python -m nanoneuron_tui.serve.child ssh DIR | web PARENT (not {mode!r})")
+    raise SystemExit("usage: python -m nanoneuron_tui.serve.child ssh DIR [FPS [FPS_FILE]] | web PARENT "
+                     f"(not {argv!r})")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ import asyncssh
 
 from nanoneuron_tui.serve.auth import KEYS, OPEN, PASSWORD, AuthPolicy, FailureLedger
 from nanoneuron_tui.serve.classroom import Classroom
+from nanoneuron_tui.serve.frame_rate import FILE_NAME as FRAME_RATE_FILE
+from nanoneuron_tui.serve.frame_rate import SharedFrameRate
 from nanoneuron_tui.serve.identity import User, user_directory
 from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
 
@@ -47,9 +49,11 @@ class ServeSettings:
     failed_auth_delay: float = 2.0
     failures_per_address: int = 20
     failure_window: float = 600.0
-    # The app for one client, given its directory (tests may run something else).
-    app_command: Callable[[Path], Sequence[str]] = field(
-        default=lambda home: [sys.executable, "-m", "nanoneuron_tui.serve.child", "ssh", str(home)])
+    # The app for one client, given its directory, its frame rate and the file where the class's
+    # frame rate is kept (tests may run something else).
+    app_command: Callable[[Path, float, Path], Sequence[str]] = field(
+        default=lambda home, fps, shared_fps: [sys.executable, "-m", "nanoneuron_tui.serve.child", "ssh", str(home),
+                                               f"{fps:g}", str(shared_fps)])
 
 
 def log(message: str) -> None:
@@ -183,6 +187,7 @@ class ServedSession(asyncssh.SSHServerSession):
             if self._idle_timer:
                 self._idle_timer.cancel()
             self.server.classroom.leave(self)
+            self.server.frame_rate.publish(self.server.classroom.count)  # the others may draw more now
             self.finished.set()
 
     async def _run(self) -> None:
@@ -199,9 +204,12 @@ class ServedSession(asyncssh.SSHServerSession):
             return
         env = app_environment(self.channel.get_environment(), self.term, self.connection.peer,
                               self.connection.local, home)
+        # The class shares the CPU: the more students, the fewer frames each app draws.
+        frames = self.server.frame_rate
+        fps = frames.publish(self.server.classroom.count)
         try:
             self.program = PtyProgram(
-                self.server.settings.app_command(home), env=env, cwd=home, size=self.size,
+                self.server.settings.app_command(home, fps, frames.path), env=env, cwd=home, size=self.size,
                 on_output=self._send, on_input_drained=self.channel.resume_reading,
             )
         except OSError as problem:
@@ -355,6 +363,7 @@ class NanoNeuronSSHServer:
         self.ledger = FailureLedger(settings.failures_per_address, settings.failure_window)
         self.connections: set[ClientConnection] = set()
         self.acceptor: asyncssh.SSHAcceptor | None = None
+        self.frame_rate = SharedFrameRate(settings.state_dir / FRAME_RATE_FILE, log)
 
     async def start(self, host: str, port: int) -> int:
         """Listen; return the port (useful when ``port`` is 0)."""
