@@ -269,7 +269,7 @@ def start_tests(workdir: Path, tests: list[str], coverage_of: list[str] | None =
         import pytest
 
         if coverage_of is None:
-            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])
+            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-n", "0", *tests])
         else:
             import coverage
 
@@ -278,7 +278,7 @@ def start_tests(workdir: Path, tests: list[str], coverage_of: list[str] | None =
             recorder.set_option("run:dynamic_context", "test_function")
             timer = Durations()
             recorder.start()
-            code = pytest.main(["-q", "-p", "no:cacheprovider", *tests], plugins=[timer])
+            code = pytest.main(["-q", "-p", "no:cacheprovider", "-n", "0", *tests], plugins=[timer])
             recorder.stop()
             recorder.save()
             (workdir / "durations.json").write_text(json.dumps(timer.seconds))
