@@ -367,7 +367,7 @@ class NanoNeuronApp(App[None]):
         self.query_one(PredictionBox).show(view)
         self.query_one(HyperparameterForm).show(view.hyper)
         self.query_one(Timeline).show(view)
-        self._show_lesson(view)
+        self._show_lesson(view, urgent)
         self.query_one(GuidePane).show(view)
 
     def on_resize(self) -> None:
@@ -380,7 +380,7 @@ class NanoNeuronApp(App[None]):
         if self.is_running:  # not while shutting down: the panes may be gone
             self.render_view()
 
-    def _show_lesson(self, view: View) -> None:
+    def _show_lesson(self, view: View, urgent: bool = True) -> None:
         """Explain the epoch on screen wherever the explanation is in sight (only there: it has a cost)."""
         pane_shown = self.size.width >= WIDE  # the stylesheet shows it from there
         places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
@@ -393,9 +393,9 @@ class NanoNeuronApp(App[None]):
         lesson = explain_epoch(view.data, moment.w_trained, moment.b_trained, moment.alpha)
         before = self._lesson_before(view)
         for place in places:
-            place.show(lesson, view.epoch, view.epochs, before, diverged=view.state is State.DIVERGED)
+            place.show(lesson, view.epoch, view.epochs, before, diverged=view.state is State.DIVERGED, urgent=urgent)
         if pane_shown:
-            self.query_one(RecentEpochs).show(view)
+            self.query_one(RecentEpochs).show(view, urgent)
 
     def _lesson_before(self, view: View) -> EpochExplained | None:
         """The epoch before, explained, when the last move was one step forward (s, or a slow frame)."""
@@ -464,8 +464,9 @@ class NanoNeuronApp(App[None]):
             self.post_message(Trained(session.view()))
         if not beat.running or target >= playback.handover:
             return None
-        # Wake for the next epoch, or the next frame when epochs come faster than frames.
-        session.wait_for_change(min(self.frame_interval, playback.wait(time.monotonic(), session.epoch)))
+        # Wake for the next epoch, or the next frame when epochs come faster than frames: never
+        # sooner than a frame (a key press wakes it at once anyway).
+        session.wait_for_change(max(self.frame_interval, playback.wait(time.monotonic(), session.epoch)))
         return playback
 
     # -- actions --------------------------------------------------------------
