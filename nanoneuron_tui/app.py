@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import exit_codes, glyphs, persist
+from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.run import Run
@@ -140,6 +140,7 @@ class NanoNeuronApp(App[None]):
         projector: bool = False,
     ) -> None:
         super().__init__()
+        partial_updates.install()  # a repaint of part of a line sends only that part
         # Served to a stranger (`nanoneuron serve`): every typed file name stays in this directory.
         self.confine = confine
         # Calm over a slow link: nothing moves unless training moves it.

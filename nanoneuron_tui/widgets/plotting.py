@@ -87,25 +87,43 @@ def marker(colour: int, symbol: str = "hd"):
     return plotext.marker(symbol, pixel=colour)
 
 
+def cell_styles(line: Text) -> list[tuple]:
+    """The styles on each character of ``line``, in the order they apply."""
+    styles: list[list] = [[] for _ in line.plain]
+    for span in line.spans:
+        for index in range(max(0, span.start), min(len(styles), span.end)):
+            styles[index].append(span.style)
+    return [tuple(style) for style in styles]
+
+
+def changed_stretch(before: Text, after: Text) -> tuple[int, int] | None:
+    """From the first character that differs (in itself or its style) to the last, or None."""
+    if before.plain == after.plain and before.spans == after.spans and before.style == after.style:
+        return None
+    if before.style != after.style:  # the whole line's own style changed
+        return 0, max(len(before.plain), len(after.plain))
+    old = list(zip(before.plain, cell_styles(before)))
+    new = list(zip(after.plain, cell_styles(after)))
+    shorter = min(len(old), len(new))
+    start = next((i for i in range(shorter) if old[i] != new[i]), shorter)
+    end = max(len(old), len(new))
+    if len(old) == len(new):
+        end -= next((i for i in range(end - start) if old[end - 1 - i] != new[end - 1 - i]), end - start)
+    return (start, end) if end > start else None
+
+
 def changed_regions(old: list[Text], new: list[Text]) -> list[Region]:
-    """The stretch of each line where ``new`` differs from ``old`` (characters or styles)."""
+    """The stretch of each line where ``new`` differs from ``old`` (characters or styles).
+
+    Only those cells are repainted: a marker that moved, or a style run that grew by a
+    cell, costs a few cells, not the line (characters here are one cell wide: braille,
+    box drawing, digits).
+    """
     regions = []
     for row in range(max(len(old), len(new))):
-        before = old[row] if row < len(old) else Text()
-        after = new[row] if row < len(new) else Text()
-        if before.plain == after.plain and before.spans == after.spans:
-            continue
-        a, b = before.plain, after.plain
-        # Differing characters: from the first difference to the last.
-        start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-        end = max(len(a), len(b))
-        if len(a) == len(b):
-            end = len(a) - next((i for i, (x, y) in enumerate(zip(reversed(a), reversed(b))) if x != y), len(a))
-        # Differing styles: every span in one line but not the other.
-        for span in set(before.spans).symmetric_difference(after.spans):
-            start, end = min(start, span.start), max(end, span.end)
-        if end > start:
-            regions.append(Region(start, row, end - start, 1))
+        stretch = changed_stretch(old[row] if row < len(old) else Text(), new[row] if row < len(new) else Text())
+        if stretch is not None:
+            regions.append(Region(stretch[0], row, stretch[1] - stretch[0], 1))
     return regions
 
 
