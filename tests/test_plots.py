@@ -533,6 +533,30 @@ def dots_of(canvas: DotCanvas, layer: int) -> set[tuple[int, int]]:
 
 
 @pytest.mark.unit
+def test_many_dots_at_once_are_the_same_as_one_at_a_time():
+    xs = [0, 1, 1, 5, 7, 7, -1, 8, 3, 2]
+    ys = [0, 0, 3, 4, 7, 7, 2, 1, -5, 8]  # repeats, and dots off a canvas of 8 x 8 dots
+    one_by_one, at_once = DotCanvas(4, 2, ["a"]), DotCanvas(4, 2, ["a"])
+    for x, y in zip(xs, ys):
+        one_by_one.dot(x, y, 0)
+    at_once.dots(xs, ys, 0)
+    assert at_once.layer_bits(0) == one_by_one.layer_bits(0)
+    assert dots_of(at_once, 0) == {(0, 0), (1, 0), (1, 3), (5, 4), (7, 7)}
+
+
+@pytest.mark.unit
+def test_a_layer_kept_aside_draws_the_same_when_put_back():
+    canvas = DotCanvas(3, 2, ["a", "b"])
+    canvas.line((0, 0), (5, 7), 0)
+    kept = canvas.layer_bits(0)
+    fresh = DotCanvas(3, 2, ["a", "b"])
+    fresh.set_layer_bits(0, kept)
+    assert fresh.lines() == canvas.lines()
+    with pytest.raises(ValueError):
+        fresh.set_layer_bits(1, kept + b"\0")
+
+
+@pytest.mark.unit
 def test_a_line_of_dots_has_no_gaps_and_ends_where_asked():
     canvas = DotCanvas(4, 2, ["a"])
     canvas.line((0, 0), (7, 5), 0)
