@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rich.console import Console
 from rich.segment import Segment
@@ -13,6 +15,9 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from nanoneuron_tui import partial_updates
+from nanoneuron_tui.core.data import DataSpec, build_data
+from nanoneuron_tui.core.lesson import explain_epoch
+from nanoneuron_tui.widgets.lesson import AT_SPEED_INTERVAL, EpochExplainedView
 from nanoneuron_tui.widgets.plotting import changed_regions
 from nanoneuron_tui.widgets.quiet_static import QuietStatic, changed_lines, changed_span
 from tests.helpers import wait_for
@@ -191,9 +196,6 @@ async def test_an_unpaced_update_overtakes_one_that_waits():
 
 # -- the lesson pane while training runs at speed -----------------------------------------------
 
-from nanoneuron_tui.core.data import DataSpec, build_data  # noqa: E402
-from nanoneuron_tui.core.lesson import explain_epoch  # noqa: E402
-from nanoneuron_tui.widgets.lesson import AT_SPEED_INTERVAL, EpochExplainedView  # noqa: E402
 
 DATA = build_data(DataSpec())
 
@@ -222,3 +224,101 @@ async def test_at_speed_the_explanation_changes_at_most_once_a_second_but_steps_
         assert "Epoch 5,000" in view.text
         view.show(later, 6000, 70_000, None, urgent=False)
         await wait_for(pilot, lambda: "Epoch 6,000" in view.text)  # the latest, once its time is up
+
+
+# -- styles sent as changes -----------------------------------------------------------------------
+
+
+
+
+def screen_cells(output: str) -> list[tuple[str, tuple]]:
+    """Replay escape sequences as a terminal would: each character with the SGR state it is drawn in."""
+    state: dict[str, object] = {"attributes": frozenset(), "fg": None, "bg": None}
+    cells = []
+    for match in re.finditer(r"\x1b\[([0-9;]*)m|\x1b\[[0-9;]*[A-Za-z]|\x1b\][^\x1b]*\x1b\\|([^\x1b])", output):
+        if match.group(2) is not None:
+            if match.group(2) != "\n":
+                cells.append((match.group(2), (state["attributes"], state["fg"], state["bg"])))
+            continue
+        if match.group(1) is None:
+            continue  # a cursor move or a hyperlink: no SGR change
+        tokens = match.group(1).split(";") if match.group(1) else ["0"]
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            if token in ("38", "48"):
+                size = 3 if tokens[index + 1] == "5" else 5
+                state["fg" if token == "38" else "bg"] = ";".join(tokens[index: index + size])
+                index += size
+                continue
+            number = int(token)
+            if number == 0:
+                state = {"attributes": frozenset(), "fg": None, "bg": None}
+            elif number in (22, 23, 24, 25, 27, 28, 29):
+                off = {22: {"1", "2"}, 23: {"3"}, 24: {"4"}, 25: {"5"}, 27: {"7"}, 28: {"8"}, 29: {"9"}}[number]
+                state["attributes"] = state["attributes"] - off
+            elif number in (39, 49):  # the default colour
+                state["fg" if number == 39 else "bg"] = None
+            elif 30 <= number <= 37 or 90 <= number <= 97:
+                state["fg"] = token
+            elif 40 <= number <= 47 or 100 <= number <= 107:
+                state["bg"] = token
+            else:
+                state["attributes"] = state["attributes"] | {token}
+            index += 1
+    return cells
+
+
+STYLED = strip(
+    ("plain ", Style(color="color(253)", bgcolor="color(233)")),
+    ("bold", Style(bold=True, color="color(253)", bgcolor="color(233)")),
+    ("under", Style(bold=True, underline=True, color="color(253)", bgcolor="color(233)")),
+    (" back ", Style(bold=True, color="color(253)", bgcolor="color(233)")),
+    ("blue", Style(color="color(39)", bgcolor="color(233)")),
+    ("none", None),
+    ("red", Style(color="red", reverse=True)),
+    ("rgb", Style(color="#102030", italic=True)),
+    ("link", Style(link="https://example.org", color="color(39)")),
+    ("end", Style(dim=True, bold=True)),
+    ("x", Style(bold=True)),
+    ("y", Style(dim=True)),
+    ("z", Style(dim=True, underline2=True)),
+    ("w", Style(dim=True, strike=True, blink=True, conceal=True)),
+    ("v", Style(dim=True)),
+)
+
+
+@pytest.mark.unit
+def test_styles_sent_as_changes_draw_every_cell_as_textual_does():
+    console = Console(color_system="256", force_terminal=True, width=80)
+    for line in (STYLED, STYLED.crop(3, 20), STYLED.crop(9, 40)):
+        ours, textuals = partial_updates.render_strip(line, console), line.render(console)
+        assert screen_cells(ours) == screen_cells(textuals)
+        assert len(ours) < len(textuals)
+        assert ours.endswith("\x1b[0m")  # the terminal is left in the reset state
+    assert "\x1b[24m" in partial_updates.render_strip(STYLED, console)  # an underline ends, nothing restated
+
+
+@pytest.mark.unit
+def test_a_partial_update_with_styles_draws_the_same_cells():
+    update = ChopsUpdate([{0: STYLED}], [(0, 8, 30)], [[STYLED.cell_length]])
+    partial_updates.install()
+    try:
+        ours = rendered(update)
+    finally:
+        partial_updates.uninstall()
+    expected = screen_cells(rendered(ChopsUpdate([{8: STYLED.crop(8, 30)}], [(0, 8, 30)], [[30]])))
+    assert screen_cells(ours) == expected
+
+
+@pytest.mark.unit
+def test_a_transition_switches_off_by_resetting_and_adds_only_what_is_new():
+    assert partial_updates.transition("1;38;5;253", "1;4;38;5;253") == "\x1b[4m"
+    assert partial_updates.transition("1;38;5;253", "1;38;5;39") == "\x1b[38;5;39m"
+    assert partial_updates.transition("1;4;38;5;253", "1;38;5;253") == "\x1b[24m"
+    assert partial_updates.transition("1;2;38;5;253", "2;38;5;253") == "\x1b[22;2m"  # 22 ends both
+    assert partial_updates.transition("1;21", "1") == "\x1b[0;1m"  # no code ends a double underline alone
+    assert partial_updates.transition("38;5;253;48;5;233", "38;5;253") == "\x1b[0;38;5;253m"
+    assert partial_updates.transition("1", "1") == ""
+    assert partial_updates.transition("1", "") == "\x1b[0m"
+    assert partial_updates.transition("", "4") == "\x1b[4m"

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 import sys
-from itertools import groupby
-from operator import itemgetter
 import threading
 import time
 
@@ -234,7 +232,7 @@ _BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 # The character for each byte of dot bits; no dots is a plain space. As a translation
 # table, a row of bytes becomes its characters in one call.
 _CELLS = [" "] + [chr(0x2800 + bits) for bits in range(1, 256)]
-_TO_CELLS = {bits: char for bits, char in enumerate(_CELLS)}
+_TO_CELLS = dict(enumerate(_CELLS))
 
 
 class DotCanvas:

@@ -104,7 +104,8 @@ class QuietStatic(Widget):
             self.refresh(layout=True)
             return
         width, height = self.size
-        new = Visual.to_strips(self, visualize(self, content, markup=self._render_markup), width, None, self.visual_style)
+        visual = visualize(self, content, markup=self._render_markup)
+        new = Visual.to_strips(self, visual, width, None, self.visual_style)
         if len(new) != height:  # taller or shorter: the layout changes, everything moves
             self.refresh(layout=True)
         else:
