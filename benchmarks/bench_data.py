@@ -126,7 +126,8 @@ def epoch_ratio(path: Path) -> tuple[float, float]:
             best = min(best, (time.perf_counter() - start) / 200_000)
         return best
 
-    return per_epoch(build_data(DataSpec(csv=str(path), normalize=True))), per_epoch(build_data(DataSpec(normalize=True)))
+    big = build_data(DataSpec(csv=str(path), normalize=True))
+    return per_epoch(big), per_epoch(build_data(DataSpec(normalize=True)))
 
 
 def main() -> None:

@@ -7,19 +7,18 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist
+from nanoneuron_tui.bindings import MAIN_SCREEN
+from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.run import Run
@@ -38,6 +37,7 @@ from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
 from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, LessonScreen, RecentEpochs
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
+from nanoneuron_tui.widgets.plotting import PlotWidget, import_plotext
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.projector import Projector
 from nanoneuron_tui.widgets.readouts import Readouts
@@ -62,6 +62,10 @@ class Trained(Message):
     def can_replace(self, message: Message) -> bool:
         # Each report carries everything, so an unread older one can go.
         return isinstance(message, Trained)
+
+
+class PlotextImported(Message):
+    """The plots can draw (plotext is imported in a thread, after the first frame)."""
 
 
 class TooSmall(Static):
@@ -97,35 +101,8 @@ class NanoNeuronApp(App[None]):
     AUTO_FOCUS = None  # no field has focus at start, so the letter keys work at once
     ENABLE_COMMAND_PALETTE = True
 
-    # Each action has a letter and a function key: a focused field swallows
-    # letters, never function keys. The footer shows the letters; help (?) and
-    # the palette show both.
-    BINDINGS = [
-        Binding("space,f5", "toggle_run", "Run", key_display="␣"),
-        Binding("s,f6", "step", "Step", key_display="s"),
-        Binding("n,f7", "step_report", "+N", key_display="n"),
-        Binding("f,f8", "fast_forward", "End", key_display="f"),
-        Binding("r,f9", "reset", "Reset", key_display="r"),
-        # New and Data are in the help and the palette: 80 columns hold no more.
-        Binding("R,f4", "new_start", "New", key_display="R", show=False),
-        Binding("p,f3", "ask", "Ask", key_display="p"),
-        Binding("d,f2", "choose_data", "Data", key_display="d", show=False),
-        # Going back mirrors going forward: shift and the same function key.
-        Binding("b,shift+f6", "back", "Back", key_display="b"),
-        Binding("B,shift+f7", "back_report", "Back a report", show=False),
-        Binding("g,f12", "go_to", "Go to", key_display="g"),
-        Binding("t", "focus_timeline", "Timeline", show=False),
-        Binding("e,f10", "explain", "Explain", key_display="e"),
-        Binding("a", "edit_alpha", "Alpha", key_display="a", show=False),  # in a field, Tab gets there
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
-        # Last in the footer: on a narrow terminal it is the one that gets cut.
-        Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
-        Binding("escape", "leave_field", "Leave field", show=False),
-        Binding("z,f11", "cycle_cost_view", "Cost view", show=False),
-        Binding("c", "toggle_surface", "Surface", show=False),
-        Binding("m", "toggle_pin", "Pin run", show=False),
-        Binding("P", "toggle_projector", "Projector", show=False),
-    ]
+    BINDINGS = MAIN_SCREEN
+    COMMANDS = App.COMMANDS | {NanoNeuronCommands}
 
     def __init__(
         self,
@@ -170,6 +147,8 @@ class NanoNeuronApp(App[None]):
     # -- layout ---------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The breakpoints now, while the screen is empty: set later, they would restyle every pane.
+        self.screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
         yield TooSmall(id="too-small")
         yield Static(id="title")
         with Horizontal(id="main"):
@@ -196,16 +175,7 @@ class NanoNeuronApp(App[None]):
     def on_mount(self) -> None:
         self._paint_the_first_frame_once()
         stop_blinking(self.screen)
-        form = self.query_one("#hyperparameters")
-        form.border_title = "Hyperparameters"
-        form.border_subtitle = "Enter applies · Esc leaves"
-        self.query_one("#prediction").border_title = "Ask it"
         self.screen.set_class(self._projector, "-projector")
-        self.query_one("#lesson-pane").border_title = "Epoch explained"
-        self.query_one("#lesson-pane").border_subtitle = "e: full screen"
-        self.query_one("#recent-epochs").border_title = "The epochs so far (data units; dW, dB the trainer's)"
-        self.query_one("#guide").border_title = "Reading the screen"
-        self.query_one("#guide").border_subtitle = "? or F1: help"
         self._show_data_labels()
         self._event_loop = asyncio.get_running_loop()
         if self.session_file is not None:
@@ -225,7 +195,6 @@ class NanoNeuronApp(App[None]):
         paints it again: the first frame would cross an SSH link several
         times. Apply the breakpoints now, and hold painting until that second
         layout (FIRST_FRAME_WAIT at most)."""
-        self.screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
         self._first_frame.enter_context(self.batch_update())
         self.screen.screen_layout_refresh_signal.subscribe(self, self._paint_first_frame)
         self.set_timer(FIRST_FRAME_WAIT, self._paint_first_frame)
@@ -237,6 +206,16 @@ class NanoNeuronApp(App[None]):
         self.screen.screen_layout_refresh_signal.unsubscribe(self)
         self._first_frame.close()
         self.screen.refresh()  # everything held back, in one paint
+        self._import_plotext_then_plot()
+
+    @work(thread=True, group="plotext")
+    def _import_plotext_then_plot(self) -> None:
+        import_plotext()
+        self.post_message(PlotextImported())  # never blocks, even if the app is leaving
+
+    def on_plotext_imported(self, _: PlotextImported) -> None:
+        for plot in self.query(PlotWidget):
+            plot.release()
 
     # -- saving and leaving ---------------------------------------------------------
 
@@ -540,10 +519,7 @@ class NanoNeuronApp(App[None]):
         self.query_one("#title", Static).update(
             f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b{normalized}"
         )
-        # The title line is hidden on short terminals; the pane says it too.
-        formula = f"{data.y_label} = w·{data.x_label} + b"
-        normalized = " (x normalized)" if data.spec.normalize else ""
-        self.query_one("#readouts").border_title = f"Neuron: {formula}{normalized}"
+        self.query_one(Readouts).name_the_data(data)
         self.query_one(PredictionBox).set_unit(data.x_label)
 
     def action_cycle_cost_view(self) -> None:
@@ -650,47 +626,6 @@ class NanoNeuronApp(App[None]):
         self._act(lambda: self.session.update(**{message.name: message.value}))
         if message.name in ("w0", "b0", "seed"):
             self.notify("The new start takes effect when you reset (r or F9).")
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for title, help_text, action in (
-            ("Run or pause", "Start training, or pause it (space, F5)", self.action_toggle_run),
-            ("Step one epoch", "Pause and train one epoch (s, F6)", self.action_step),
-            ("Step one report", "Pause and train to the next report (n, F7)", self.action_step_report),
-            ("Fast-forward to the end", "Train as fast as possible to the last epoch (f, F8)",
-             self.action_fast_forward),
-            ("Back one epoch", "Pause and go back one epoch, exactly (b, shift+F6)", self.action_back),
-            ("Back one report", "Pause and go back to the previous multiple of N (B, shift+F7)",
-             self.action_back_report),
-            ("Go to an epoch", "Pause and jump to any epoch of the run, exactly (g, F12)", self.action_go_to),
-            ("Scrub the timeline", "Focus the timeline: ←/→ a report, shift+←/→ an epoch, PgUp/PgDn a tenth (t)",
-             self.action_focus_timeline),
-            ("Reset", "Back to epoch 0 with the same initial w and b (r, F9)", self.action_reset),
-            ("New random start", "Back to epoch 0 with a new random w and b (R, F4)", self.action_new_start),
-            ("Ask for a prediction", "Focus the prediction box (p, F3)", self.action_ask),
-            ("Choose data", "Preset or CSV, noise, train/test split, normalization (d, F2)", self.action_choose_data),
-            ("Save model", "Save w, b, the epoch and the hyperparameters as JSON", self.action_save_model),
-            ("Load model", "Carry on from a model saved as JSON", self.action_load_model),
-            ("Export cost history", "Write the cost of every epoch of the run so far as CSV",
-             self.action_export_history),
-            ("Cost plot: next view", "Whole run, first epochs, recent window or follow (z, F11)",
-             self.action_cycle_cost_view),
-            ("Cost surface", "The cost over (w, b) and the path down it; narrow terminals swap it in (c)",
-             self.action_toggle_surface),
-            ("Pin or unpin this run", "Keep this run as a faint ghost to compare the next one with (m)",
-             self.action_toggle_pin),
-            ("Projector mode", "w, b and the cost in large digits (P, --projector)", self.action_toggle_projector),
-            ("Fit view: residual sticks", "Show y − ŷ for a few points, what the cost squares",
-             self.action_toggle_residuals),
-            # The palette lists commands alphabetically; these titles sort after its first screenful.
-            ("Lesson: epoch explained", "The seven functions with this epoch's numbers (e, F10)",
-             self.action_explain),
-            ("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through",
-             self.action_lesson_mode),
-            ("Jump to alpha", "Focus the learning rate field (a)", self.action_edit_alpha),
-            ("Help", "What every readout means and every key does (?, F1)", self.action_help),
-        ):
-            yield SystemCommand(title, help_text, action)
 
 
 def size_classes(size, horizontal: list[tuple[int, str]], vertical: list[tuple[int, str]]) -> set[str]:

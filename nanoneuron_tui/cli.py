@@ -281,8 +281,9 @@ class Report:
         if self.last.test_cost is not None:
             lines.append(f"Cost on new testing data: {js_number(self.last.test_cost)}")
         unit = self.data.x_label if self.data.x_label.startswith("°") else f" {self.data.x_label}"
+        thinks = f'NanoNeuron "thinks" that {js_number(self.x)}{unit} in {self.data.y_name} is: '
         lines += [
-            f'NanoNeuron "thinks" that {js_number(self.x)}{unit} in {self.data.y_name} is: {js_number(self.prediction)}',
+            thinks + js_number(self.prediction),
             ("Correct answer is: " if self.data.rule else "The least-squares line says: ") + js_number(self.correct),
         ]
         return "\n".join(lines)

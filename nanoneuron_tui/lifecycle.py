@@ -41,12 +41,12 @@ HANGUP_CHECK = 0.5  # seconds between looks at the terminal, for a hang-up that 
 # bracketed paste, focus events, in-band resize; line wrap and the cursor back;
 # the alternate screen left.
 TERMINAL_RESET = (
-    "\x1b[<u"
-    "\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?1016l"
-    "\x1b[?2004l\x1b[?1004l\x1b[?2048l"
-    "\x1b[?7h\x1b[?25h"
-    "\x1b[?1049l"
-).encode()
+    b"\x1b[<u"
+    b"\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?1016l"
+    b"\x1b[?2004l\x1b[?1004l\x1b[?2048l"
+    b"\x1b[?7h\x1b[?25h"
+    b"\x1b[?1049l"
+)
 
 
 def signal_name(signum: int) -> str:

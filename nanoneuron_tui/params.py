@@ -25,7 +25,7 @@ DEFAULT_PREDICT = 70.0
 DEFAULT_PACE = 20.0  # reports per second
 
 
-def _number(text: str, what: str, limit: float = MAX_MAGNITUDE) -> float:
+def _parsed_number(text: str, what: str, limit: float = MAX_MAGNITUDE) -> float:
     text = str(text).strip()
     if not text:
         raise ValueError(f"{what} is empty")
@@ -44,7 +44,7 @@ def _number(text: str, what: str, limit: float = MAX_MAGNITUDE) -> float:
 
 
 def _count(text: str, what: str, limit: int = MAX_EPOCHS) -> int:
-    value = _number(text, what, limit=math.inf)
+    value = _parsed_number(text, what, limit=math.inf)
     if value != int(value):
         raise ValueError(f"{what} must be a whole number, not {numbers.quoted(str(text).strip())}")
     if value < 1:
@@ -60,7 +60,7 @@ def parse_epochs(text: str) -> int:
 
 def parse_epoch(text: str) -> int:
     """An epoch to go to: 0 (the start) or more."""
-    value = _number(text, "epoch", limit=math.inf)
+    value = _parsed_number(text, "epoch", limit=math.inf)
     if value != int(value) or value < 0:
         raise ValueError(f"epoch must be a whole number, 0 or more, not {numbers.quoted(str(text).strip())}")
     if value > MAX_EPOCHS:
@@ -73,22 +73,22 @@ def parse_every(text: str) -> int:
 
 
 def parse_alpha(text: str) -> float:
-    value = _number(text, "alpha")
+    value = _parsed_number(text, "alpha")
     if value <= 0:
         raise ValueError("alpha must be greater than 0")
     return value
 
 
 def parse_weight(text: str, what: str = "w") -> float:
-    return _number(text, what)
+    return _parsed_number(text, what)
 
 
 def parse_x(text: str, what: str = "x") -> float:
-    return _number(text, what)
+    return _parsed_number(text, what)
 
 
 def parse_seed(text: str) -> int:
-    value = _number(text, "seed")
+    value = _parsed_number(text, "seed")
     if value != int(value) or value < 0:
         raise ValueError("seed must be a whole number, 0 or more")
     return int(value)
@@ -98,7 +98,7 @@ def parse_pace(text: str) -> float | None:
     """Reports per second, or None for "max" (as fast as the machine goes)."""
     if str(text).strip().lower() in ("max", ""):
         return None
-    value = _number(text, "pace")
+    value = _parsed_number(text, "pace")
     if value <= 0:
         raise ValueError('pace must be reports per second (above 0) or "max"')
     if value > 1000:
@@ -107,21 +107,21 @@ def parse_pace(text: str) -> float | None:
 
 
 def parse_noise(text: str) -> float:
-    value = _number(text, "noise")
+    value = _parsed_number(text, "noise")
     if value < 0:
         raise ValueError("noise is a standard deviation: 0 or more")
     return value
 
 
 def parse_test_ratio(text: str) -> float:
-    value = _number(text, "test ratio")
+    value = _parsed_number(text, "test ratio")
     if not 0 <= value <= 0.9:
         raise ValueError("test ratio must be from 0 to 0.9 (the share of points held out)")
     return value
 
 
 def parse_fps(text: str) -> float:
-    value = _number(text, "fps")
+    value = _parsed_number(text, "fps")
     if not 0.5 <= value <= 60:
         raise ValueError("fps must be between 0.5 and 60")
     return value
@@ -137,7 +137,7 @@ def parse_size(text: str) -> int:
     unit = text[len(digits):]
     if unit not in _SIZE_UNITS:
         raise ValueError(f"size {numbers.quoted(text)} is not understood: use a number with KB, MB, GB or TB")
-    value = _number(digits, "size", limit=1e18) * _SIZE_UNITS[unit]
+    value = _parsed_number(digits, "size", limit=1e18) * _SIZE_UNITS[unit]
     if value < 1:
         raise ValueError("size must be at least 1 byte")
     return int(value)

@@ -9,7 +9,6 @@ one clear sentence, and nothing is changed.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import json
 import math
@@ -178,7 +177,7 @@ def _fail(path: object, what: str) -> PersistError:
     return PersistError(f"{path} is damaged: {what}")
 
 
-def _number(value: Any, path: object, name: str, low: float = -math.inf,
+def _checked_number(value: Any, path: object, name: str, low: float = -math.inf,
             magnitude: float = MAX_NEURON) -> float:
     """A finite JSON number within ``magnitude`` (checked before converting: 10**400 is an int)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -252,10 +251,11 @@ def _data_spec(saved: Any, path: object) -> DataSpec:
         return DataSpec(
             preset=preset,
             csv=csv_path,
-            noise=params.parse_noise(repr(_number(saved.get("noise", 0.0), path, "noise",
+            noise=params.parse_noise(repr(_checked_number(saved.get("noise", 0.0), path, "noise",
                                                   magnitude=params.MAX_MAGNITUDE))),
             noise_seed=_whole(saved.get("noise_seed", 0), path, "noise_seed", 0, 2**63),
-            test_ratio=None if ratio is None else params.parse_test_ratio(repr(_number(ratio, path, "test_ratio"))),
+            test_ratio=(None if ratio is None
+                        else params.parse_test_ratio(repr(_checked_number(ratio, path, "test_ratio")))),
             split_seed=_whole(saved.get("split_seed", 0), path, "split_seed", 0, 2**63),
             normalize=normalize,
         )
@@ -397,13 +397,13 @@ def _run(saved: Any, path: object) -> dict[str, Any]:
         raise _fail(path, "the run's starting neuron is malformed")
     first_epoch = _whole(saved.get("first_epoch"), path, "the run's first epoch")
     return {
-        "w0": _number(saved.get("w0"), path, "initial w", magnitude=params.MAX_MAGNITUDE),
-        "b0": _number(saved.get("b0"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
+        "w0": _checked_number(saved.get("w0"), path, "initial w", magnitude=params.MAX_MAGNITUDE),
+        "b0": _checked_number(saved.get("b0"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
         "first_epoch": first_epoch,
         # The trainer's units: standardized x scales w by up to MAX_MAGNITUDE.
-        "start": [_number(start[0], path, "the starting w", magnitude=MAX_NEURON * params.MAX_MAGNITUDE),
-                  _number(start[1], path, "the starting b", magnitude=MAX_NEURON * params.MAX_MAGNITUDE)],
-        "start_cost": _number(saved.get("start_cost"), path, "the starting cost", low=0.0,
+        "start": [_checked_number(start[0], path, "the starting w", magnitude=MAX_NEURON * params.MAX_MAGNITUDE),
+                  _checked_number(start[1], path, "the starting b", magnitude=MAX_NEURON * params.MAX_MAGNITUDE)],
+        "start_cost": _checked_number(saved.get("start_cost"), path, "the starting cost", low=0.0,
                               magnitude=sys.float_info.max),
         "segments": _segments(saved.get("segments"), path, first_epoch),
     }
@@ -416,11 +416,11 @@ def _run_of_version_1(saved: dict[str, Any], path: object, alpha: float) -> tupl
         raise _fail(path, "the initial w and b are missing")
     epoch = _whole(saved.get("epoch"), path, "epoch")
     run = {
-        "w0": _number(init.get("w"), path, "initial w", magnitude=params.MAX_MAGNITUDE),
-        "b0": _number(init.get("b"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
+        "w0": _checked_number(init.get("w"), path, "initial w", magnitude=params.MAX_MAGNITUDE),
+        "b0": _checked_number(init.get("b"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
         "first_epoch": epoch,
-        "start": [_number(saved.get("w"), path, "w"), _number(saved.get("b"), path, "b")],
-        "start_cost": _number(saved.get("start_cost"), path, "the starting cost", low=0.0,
+        "start": [_checked_number(saved.get("w"), path, "w"), _checked_number(saved.get("b"), path, "b")],
+        "start_cost": _checked_number(saved.get("start_cost"), path, "the starting cost", low=0.0,
                               magnitude=sys.float_info.max),
         "segments": [{"start": epoch, "alpha": alpha}],
     }
@@ -478,11 +478,11 @@ class SavedModel:
             name = described.get("name", "") if isinstance(described, dict) else ""
             name = "" if not isinstance(name, str) else name[:80]
         return cls(
-            w=_number(saved.get("w"), path, "w"),
-            b=_number(saved.get("b"), path, "b"),
+            w=_checked_number(saved.get("w"), path, "w"),
+            b=_checked_number(saved.get("b"), path, "b"),
             epoch=_whole(saved.get("epoch"), path, "epoch"),
-            w0=_number(init.get("w"), path, "initial w", magnitude=params.MAX_MAGNITUDE),
-            b0=_number(init.get("b"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
+            w0=_checked_number(init.get("w"), path, "initial w", magnitude=params.MAX_MAGNITUDE),
+            b0=_checked_number(init.get("b"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
             hyper=params.Hyperparameters(**_hyperparameters(saved.get("hyperparameters"), path)),
             data=data,
             data_name=name,

@@ -35,7 +35,8 @@ class State(StrEnum):
 
 
 def sample_epochs(first: int, last: int, count: int = HISTORY_POINTS) -> list[int]:
-    """Up to ``count`` epochs spread evenly from ``first`` to ``last``, both included: every epoch while there are few."""
+    """Up to ``count`` epochs spread evenly from ``first`` to ``last``, both included:
+    every epoch while there are few."""
     span = last - first
     if span < count:
         return list(range(first, last + 1))

@@ -8,26 +8,14 @@ from textual.widgets import Input, Static
 
 from nanoneuron_tui import persist
 from nanoneuron_tui.app import NanoNeuronApp
+from nanoneuron_tui.bindings import key_name, keys_of
+from nanoneuron_tui.commands import PALETTE
 from nanoneuron_tui.session import Session, State
 from nanoneuron_tui.widgets.data_dialog import DataDialog, PlainCheckbox
 from nanoneuron_tui.widgets.help import GuidePane, HelpScreen, help_text, keys, next_report_epoch, readouts
 from nanoneuron_tui.widgets.prediction import answer_lines
 from nanoneuron_tui.widgets.readouts import ROWS, readout_lines
 from tests.helpers import make_app, wait_for
-
-KEY_NAMES = {"space": "space", "question_mark": "?", "escape": "Esc", "ctrl+p": "ctrl+p"}
-
-
-def key_name(key: str) -> str:
-    """A binding's key as the help writes it: F5, shift+F6, ?."""
-    modifier, _, base = key.rpartition("+")
-    if base.startswith("f") and base[1:].isdigit():
-        return f"{modifier}+{base.upper()}" if modifier else base.upper()
-    return KEY_NAMES.get(key, key)
-
-
-def key_names(binding_keys: str) -> list[str]:
-    return [key_name(key) for key in binding_keys.split(",")]
 
 
 def view_at(epoch: int, **hyper):
@@ -41,8 +29,18 @@ def test_every_key_of_the_app_is_in_the_help():
     listed = [key.split() for key, _ in keys(view_at(0))]
     every_listed = {name for names in listed for name in names}
     for binding in NanoNeuronApp.BINDINGS:
-        for name in key_names(binding.key):
-            assert name in every_listed, f"{name} ({binding.action}) is not in the help"
+        for key in binding.key.split(","):
+            assert key_name(key) in every_listed, f"{key} ({binding.action}) is not in the help"
+    assert ["ctrl+q"] in listed  # Textual's own quit key
+
+
+@pytest.mark.unit
+def test_keys_are_written_as_people_write_them():
+    assert [key_name(key) for key in ("f5", "shift+f6", "question_mark", "escape", "space", "ctrl+p", "R")] == [
+        "F5", "shift+F6", "?", "Esc", "space", "ctrl+p", "R"]
+    assert keys_of("back") == "b shift+F6" and keys_of("help") == "? F1"
+    with pytest.raises(KeyError):
+        keys_of("no_such_action")
 
 
 @pytest.mark.unit
@@ -216,3 +214,11 @@ def test_the_help_speaks_of_the_current_data(tmp_path):
     text = help_text(session.view()).plain
     assert "[b]size" in text  # a header is text, never markup
     assert "least-squares line" in text
+
+
+@pytest.mark.unit
+def test_palette_help_names_the_keys_from_the_bindings():
+    help_of = {command.action: command.help for command in PALETTE}
+    assert help_of["step"] == "Pause and train one epoch (s, F6)"
+    assert help_of["back"].endswith("(b, shift+F6)")
+    assert "(" not in help_of["save_model"]  # no key: the palette is the way

@@ -215,8 +215,9 @@ def test_no_color_is_monochrome_and_still_legible(terminal, tmp_path):
     term.record(record)
     term.wait_for("paused")
     term.keys("f")
-    screen = term.wait_for("diverged at epoch")
-    assert "━ train" in screen and "· test" in screen  # series told apart by shape, not colour
+    term.wait_for("diverged at epoch")
+    # Series told apart by shape, not colour (the plots draw a moment after the first frame).
+    term.wait_until(lambda screen: "━ train" in screen and "· test" in screen, "the cost plot's legend never showed")
     term.wait_for("converges")  # the one divergence notice, on the cost plot's edge
     for code in sgr_colours(recorded(record, b"diverged")):
         parts = code.split(b";")

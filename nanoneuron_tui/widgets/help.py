@@ -16,9 +16,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from nanoneuron_tui.bindings import keys_of
 from nanoneuron_tui.session import State, View
 from nanoneuron_tui.widgets.quiet_static import QuietStatic
-from nanoneuron_tui.widgets.readouts import number
+from nanoneuron_tui.widgets.readouts import readout_number
 
 
 def next_report_epoch(view: View) -> int:
@@ -32,28 +33,32 @@ def keys(view: View) -> list[tuple[str, str]]:
     every = view.hyper.every
     running = view.state is State.RUNNING
     return [
-        ("space F5", ("pause training" if running else "run training")
+        (keys_of("toggle_run"), ("pause training" if running else "run training")
          + ": the first epochs play one at a time, then faster and faster"),
-        ("s F6", "pause, then train exactly one epoch (+1)"),
-        ("n F7", f"pause, then train to the next multiple of N = {every:,} (+N, to {next_report_epoch(view):,})"),
-        ("f F8", f"run as fast as possible to the last epoch ({view.epochs:,})"),
-        ("b shift+F6", "pause and go back one epoch, exactly as training got there"),
-        ("B shift+F7", f"pause and go back to the previous multiple of N = {every:,}"),
-        ("g F12", "go to any epoch of the run"),
-        ("t", "the timeline: ←/→ a report, shift+←/→ an epoch, PgUp/PgDn a tenth"),
-        ("r F9", "back to epoch 0 with the same initial w and b"),
-        ("R F4", "back to epoch 0 with a new random initial w and b"),
-        ("e F10", "Epoch explained: the seven functions with this epoch's numbers (e or Esc returns)"),
-        ("a", "jump to the alpha field (Tab moves on through the hyperparameters; in a field, Tab gets there)"),
-        ("z F11", "cost plot view: follow (default), whole run, first epochs, recent"),
-        ("c", "the cost surface in place of the cost plot and fit view (below 150 columns)"),
-        ("m", "pin this run as a faint ghost to compare the next one with; again to unpin"),
-        ("P", "projector mode: w, b and the cost in large digits"),
-        ("p F3", "type a value into the Ask pane"),
-        ("d F2", "choose the data: preset or CSV file, noise, test split, normalization"),
-        ("Esc", "leave a field (the letter keys work again)"),
-        ("? F1", "this help (?, F1 or Esc closes it)"),
-        ("ctrl+p", "command palette: every action by name, plus save, load, export, screenshot"),
+        (keys_of("step"), "pause, then train exactly one epoch (+1)"),
+        (keys_of("step_report"),
+         f"pause, then train to the next multiple of N = {every:,} (+N, to {next_report_epoch(view):,})"),
+        (keys_of("fast_forward"), f"run as fast as possible to the last epoch ({view.epochs:,})"),
+        (keys_of("back"), "pause and go back one epoch, exactly as training got there"),
+        (keys_of("back_report"), f"pause and go back to the previous multiple of N = {every:,}"),
+        (keys_of("go_to"), "go to any epoch of the run"),
+        (keys_of("focus_timeline"), "the timeline: ←/→ a report, shift+←/→ an epoch, PgUp/PgDn a tenth"),
+        (keys_of("reset"), "back to epoch 0 with the same initial w and b"),
+        (keys_of("new_start"), "back to epoch 0 with a new random initial w and b"),
+        (keys_of("explain"), "Epoch explained: the seven functions with this epoch's numbers (e or Esc returns)"),
+        (keys_of("edit_alpha"),
+         "jump to the alpha field (Tab moves on through the hyperparameters; in a field, Tab gets there)"),
+        (keys_of("cycle_cost_view"), "cost plot view: follow (default), whole run, first epochs, recent"),
+        (keys_of("toggle_surface"),
+         "the cost surface in place of the cost plot and fit view (below 150 columns)"),
+        (keys_of("toggle_pin"), "pin this run as a faint ghost to compare the next one with; again to unpin"),
+        (keys_of("toggle_projector"), "projector mode: w, b and the cost in large digits"),
+        (keys_of("ask"), "type a value into the Ask pane"),
+        (keys_of("choose_data"), "choose the data: preset or CSV file, noise, test split, normalization"),
+        (keys_of("leave_field"), "leave a field (the letter keys work again)"),
+        (keys_of("help"), "this help (?, F1 or Esc closes it)"),
+        (keys_of("command_palette"),
+         "command palette: every action by name, plus save, load, export, screenshot"),
         ("ctrl+q", "quit (the session is saved; nanoneuron --resume comes back to it)"),
     ]
 
@@ -63,7 +68,7 @@ def readouts(view: View) -> list[tuple[str, str]]:
     data = view.data
     x, y = data.x_label, data.y_label
     target_w, target_b = view.target
-    target = f"({number(target_w)}, {number(target_b)})"
+    target = f"({readout_number(target_w)}, {readout_number(target_b)})"
     source = "the rule" if data.rule else "the least-squares line (no rule is known for this data)"
     return [
         ("epoch", "epochs done: how many times w and b have been adjusted, of the run's total"),
@@ -74,8 +79,8 @@ def readouts(view: View) -> list[tuple[str, str]]:
                  "It falls as the line fits"),
         ("test", "the same cost on the test points, which the neuron never trains on: "
                  "does it generalize?"),
-        ("target", f"how far (w, b) is from the target {target}: √((w − {number(target_w)})² + "
-                   f"(b − {number(target_b)})²), in the units of w and b, not of {y}"),
+        ("target", f"how far (w, b) is from the target {target}: √((w − {readout_number(target_w)})² + "
+                   f"(b − {readout_number(target_b)})²), in the units of w and b, not of {y}"),
         ("status", "paused, running, finished, or diverged (alpha too large: the cost exploded)"),
         ("epochs", "how many epochs the run has; raising it lets a finished run go on"),
         ("alpha", "the learning rate: how big each step is. Too large and it diverges"),
@@ -161,6 +166,9 @@ class HelpScreen(ModalScreen[None]):
 
 class GuidePane(VerticalScroll):
     """The same help as a pane, on terminals tall enough to keep it in view."""
+
+    BORDER_TITLE = "Reading the screen"
+    BORDER_SUBTITLE = "? or F1: help"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

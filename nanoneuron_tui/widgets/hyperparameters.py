@@ -46,6 +46,8 @@ FIELDS = (
 
 
 class HyperparameterForm(Vertical):
+    BORDER_TITLE = "Hyperparameters"
+    BORDER_SUBTITLE = "Enter applies · Esc leaves"  # or, while a field is wrong, what is wrong
     class Applied(Message):
         """A field holds a new valid value: the session should take it."""
 
@@ -118,7 +120,7 @@ class HyperparameterForm(Vertical):
         if self._problems:
             self.border_subtitle = f"[b]{glyphs.FAIL} {next(iter(self._problems.values()))}[/]"
         else:
-            self.border_subtitle = "Enter applies · Esc leaves"
+            self.border_subtitle = self.BORDER_SUBTITLE
 
     def _apply(self, field_input: Input) -> None:
         field = self._field(field_input)

@@ -141,6 +141,7 @@ class RecentEpochs(QuietStatic):
     As many columns as the pane has room for, in this order.
     """
 
+    BORDER_TITLE = "The epochs so far (data units; dW, dB the trainer's)"
     COLUMNS = ("w", "b", "cost", "dW", "dB")
     EPOCH_WIDTH, WIDTH = 9, 12
 
@@ -176,6 +177,9 @@ class RecentEpochs(QuietStatic):
 
 class LessonPane(VerticalScroll):
     """The explanation as a pane of the main screen, on terminals wide enough for it."""
+
+    BORDER_TITLE = "Epoch explained"
+    BORDER_SUBTITLE = "e: full screen"
 
     def compose(self) -> ComposeResult:
         yield EpochExplainedView(id="lesson-pane-text", classes="lesson-text")

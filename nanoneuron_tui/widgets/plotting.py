@@ -9,7 +9,6 @@ plot that looks the same sends nothing over the wire.
 from __future__ import annotations
 
 import math
-import sys
 import threading
 import time
 
@@ -57,6 +56,20 @@ def linear_ticks(low: float, high: float, count: int) -> tuple[list[float], list
     first = math.ceil(low / step) * step
     positions = [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
     return positions, [short_number(p) for p in positions]
+
+
+_PLOTEXT_IMPORTED = threading.Event()
+
+
+def import_plotext() -> None:
+    """Import plotext, after which the plots draw.
+
+    Importing it builds its documentation (about 0.2 s): the app does it in a
+    thread once its first frame is out, so the frame is not kept waiting and
+    keys work meanwhile."""
+    import plotext  # noqa: F401
+
+    _PLOTEXT_IMPORTED.set()
 
 
 def draw(width: int, height: int, paint) -> Text:
@@ -138,7 +151,6 @@ class PlotWidget(Widget):
         self._picture: Text = Text()
         self._last_rebuild = -math.inf
         self._deferred = None
-        self._first_frame_out = False
         self._lines: list[Text] = []  # the picture's lines, to find what changed
         self._drawn_size: tuple[int, int] | None = None
         self._titles: tuple[str, str] | None = None
@@ -177,11 +189,8 @@ class PlotWidget(Widget):
         width, height = self.content_size
         if self._inputs is None or width < 12 or height < 4:
             return
-        if self.needs_plotext and "plotext" not in sys.modules and not self._first_frame_out:
-            # Importing plotext takes a while: let the first frame reach the screen first.
-            self._first_frame_out = True
-            self.call_after_refresh(self._rebuild)
-            return
+        if self.needs_plotext and not _PLOTEXT_IMPORTED.is_set():
+            return  # drawn once the app has imported plotext (see import_plotext)
         inputs, picture_key = self._inputs, self.picture_key(self._inputs)
         key = (width, height, picture_key)
         if key == self._key:
@@ -204,6 +213,11 @@ class PlotWidget(Widget):
                 # Only the cells that changed go to the terminal: a growing path or a
                 # moving line is a few cells, not the whole plot.
                 self.refresh(*changed_regions(old_lines, self._lines))
+
+    def release(self) -> None:
+        """Draw from now on, importing plotext first if need be."""
+        import_plotext()
+        self._rebuild()
 
     def picture_key(self, inputs: object) -> object:
         """What the picture depends on; equal keys mean no rebuild."""

@@ -10,7 +10,7 @@ from textual.widgets import Input, Label, Static
 from nanoneuron_tui import glyphs
 from nanoneuron_tui.params import MAX_FIELD_CHARS, parse_x
 from nanoneuron_tui.session import View
-from nanoneuron_tui.widgets.readouts import number
+from nanoneuron_tui.widgets.readouts import readout_number
 
 
 def answer_lines(guess: str, error: str, truth: str, correct: str, unit: str, width: int) -> str:
@@ -28,6 +28,8 @@ def answer_lines(guess: str, error: str, truth: str, correct: str, unit: str, wi
 
 
 class PredictionBox(Vertical):
+    BORDER_TITLE = "Ask it"
+
     def __init__(self, celsius: float = 70.0, **kwargs) -> None:
         super().__init__(**kwargs)
         self._view: View | None = None
@@ -68,8 +70,8 @@ class PredictionBox(Vertical):
             guess, correct = view.predict(x), view.correct(x)
             # Without a known rule, the best any line can say stands in for "correct".
             truth = "correct" if view.data.rule else "best line"
-            answer = answer_lines(number(guess), f"{guess - correct:+.3g}", truth, number(correct), y_unit,
-                                  width=self.query_one("#answer", Static).size.width or 34)
+            answer = answer_lines(readout_number(guess), f"{guess - correct:+.3g}", truth, readout_number(correct),
+                                  y_unit, width=self.query_one("#answer", Static).size.width or 34)
         answer_widget = self.query_one("#answer", Static)
         if answer_widget.content != answer:  # unchanged text sends nothing to the terminal
             answer_widget.update(answer, layout=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Label
 
@@ -19,15 +18,14 @@ def big_number(value: float) -> str:
 class Projector(Horizontal):
     """Three big readouts side by side; a quantity is redrawn only when its text changes."""
 
-    def compose(self) -> ComposeResult:
-        for name in QUANTITIES:
-            with Vertical(classes="projector-cell"):
-                yield Label(name, classes="projector-label")
-                yield Digits("", id=f"big-{name}")
-
     def show(self, view: View) -> None:
-        for name, value in zip(QUANTITIES, (view.w, view.b, view.cost)):
+        texts = {name: big_number(value) for name, value in zip(QUANTITIES, (view.w, view.b, view.cost))}
+        if not self.children:
+            # Built when first shown, not at launch: most sessions never use it.
+            self.mount_all(Vertical(Label(name, classes="projector-label"), Digits(texts[name], id=f"big-{name}"),
+                                    classes="projector-cell") for name in QUANTITIES)
+            return
+        for name, text in texts.items():
             digits = self.query_one(f"#big-{name}", Digits)
-            text = big_number(value)
             if digits.value != text:
                 digits.update(text)

@@ -1,23 +1,25 @@
 """What the neuron knows right now, and how far it is from the truth.
 
-One line per readout, each its own widget: only lines whose text changed are
-redrawn, which keeps a slow link quiet.
+One line per readout: only lines whose text changed are redrawn, which keeps
+a slow link quiet.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Static
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
 
 from nanoneuron_tui import glyphs
+from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.session import State, View
 
 ROWS = ("epoch", "w", "b", "dW dB", "cost", "target", "status")
 
 
-def number(value: float | None, digits: int = 7) -> str:
+def readout_number(value: float | None, digits: int = 7) -> str:
     """At least six significant digits, never wider than a readout column."""
     if value is None:
         return "-"
@@ -42,34 +44,54 @@ def readout_lines(view: View) -> dict[str, str | Text]:
     target_w, target_b = view.target
     return {
         "epoch": f"{view.epoch:,} / {view.epochs:,}",
-        "w": f"{number(view.w)}  ({glyphs.ARROW} {number(target_w)})",
-        "b": f"{number(view.b)}  ({glyphs.ARROW} {number(target_b)})",
-        "dW dB": f"{number(view.dW, 4)}  {number(view.dB, 4)}",
-        "cost": f"{number(view.cost, 4)}  test {number(view.test_cost, 4)}",
+        "w": f"{readout_number(view.w)}  ({glyphs.ARROW} {readout_number(target_w)})",
+        "b": f"{readout_number(view.b)}  ({glyphs.ARROW} {readout_number(target_b)})",
+        "dW dB": f"{readout_number(view.dW, 4)}  {readout_number(view.dB, 4)}",
+        "cost": f"{readout_number(view.cost, 4)}  test {readout_number(view.test_cost, 4)}",
         # The distance of (w, b) from the target line's (w, b): not degrees, not the cost.
-        "target": f"({number(target_w, 4)}, {number(target_b, 4)}), {number(view.distance_to_target, 4)} away",
+        "target": f"({readout_number(target_w, 4)}, {readout_number(target_b, 4)}), "
+                  f"{readout_number(view.distance_to_target, 4)} away",
         "status": status_text(view),
     }
 
 
-class Readouts(Vertical):
-    def compose(self) -> ComposeResult:
-        for row in ROWS:
-            with Horizontal(classes="readout"):
-                yield Label(row, classes="readout-label")
-                yield Static(id=f"readout-{row.replace(' ', '-')}", classes="readout-value")
+class Readouts(Widget):
+    """The readouts, a line each, drawn line by line: a line whose text is unchanged is not redrawn."""
+
+    BORDER_TITLE = "Neuron"
+    LABEL_WIDTH = 7
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._values: dict[str, str | Text] = dict.fromkeys(ROWS, "")
+
+    def name_the_data(self, data: DataSet) -> None:
+        """The formula with the data's units on the pane's edge (the title line is hidden on short terminals)."""
+        normalized = " (x normalized)" if data.spec.normalize else ""
+        self.border_title = f"Neuron: {data.y_label} = w·{data.x_label} + b{normalized}"
 
     def show(self, view: View) -> None:
-        for row, text in readout_lines(view).items():
-            value = self.query_one(f"#readout-{row.replace(' ', '-')}", Static)
-            if value.content != text:  # an unchanged line sends nothing to the terminal
-                value.update(text, layout=False)
+        for y, (row, value) in enumerate(readout_lines(view).items()):
+            if self._values[row] != value:  # an unchanged line sends nothing to the terminal
+                self._values[row] = value
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(ROWS)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y >= len(ROWS):
+            return Strip.blank(width)
+        row = ROWS[y]
+        line = Text.assemble((f"{row:<{self.LABEL_WIDTH}}", "bold"), self._values[row], no_wrap=True, end="")
+        line.truncate(width)
+        # Through Textual's own content, so colours and the theme's text colour are as in any other pane.
+        segments = Content.from_rich_text(line).render_segments(self.visual_style)
+        return Strip(segments).extend_cell_length(width, self.rich_style)
 
     @property
     def text(self) -> str:
         """The readouts as plain lines, as a person reads them."""
-        lines = []
-        for row in ROWS:
-            content = self.query_one(f"#readout-{row.replace(' ', '-')}", Static).content
-            lines.append(f"{row} {content.plain if isinstance(content, Text) else content}")
-        return "\n".join(lines)
+        return "\n".join(f"{row} {value.plain if isinstance(value, Text) else value}"
+                         for row, value in self._values.items())

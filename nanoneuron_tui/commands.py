@@ -1,0 +1,70 @@
+"""The command palette (ctrl+p): every action by name, with the keys that also do it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from nanoneuron_tui.bindings import MAIN_SCREEN, keys_of
+
+
+@dataclass(frozen=True)
+class Command:
+    title: str
+    meaning: str
+    action: str  # an action of the app: the method action_<action>
+
+    @property
+    def help(self) -> str:
+        """What it does, and its keys if it has any (taken from the bindings, never written twice)."""
+        bound = any(binding.action == self.action for binding in MAIN_SCREEN)
+        return f"{self.meaning} ({keys_of(self.action).replace(' ', ', ')})" if bound else self.meaning
+
+
+PALETTE = (
+    Command("Run or pause", "Start training, or pause it", "toggle_run"),
+    Command("Step one epoch", "Pause and train one epoch", "step"),
+    Command("Step one report", "Pause and train to the next report", "step_report"),
+    Command("Fast-forward to the end", "Train as fast as possible to the last epoch", "fast_forward"),
+    Command("Back one epoch", "Pause and go back one epoch, exactly", "back"),
+    Command("Back one report", "Pause and go back to the previous multiple of N", "back_report"),
+    Command("Go to an epoch", "Pause and jump to any epoch of the run, exactly", "go_to"),
+    Command("Scrub the timeline", "Focus the timeline: ←/→ a report, shift+←/→ an epoch, PgUp/PgDn a tenth",
+            "focus_timeline"),
+    Command("Reset", "Back to epoch 0 with the same initial w and b", "reset"),
+    Command("New random start", "Back to epoch 0 with a new random w and b", "new_start"),
+    Command("Ask for a prediction", "Focus the prediction box", "ask"),
+    Command("Choose data", "Preset or CSV, noise, train/test split, normalization", "choose_data"),
+    Command("Save model", "Save w, b, the epoch and the hyperparameters as JSON", "save_model"),
+    Command("Load model", "Carry on from a model saved as JSON", "load_model"),
+    Command("Export cost history", "Write the cost of every epoch of the run so far as CSV", "export_history"),
+    Command("Cost plot: next view", "Whole run, first epochs, recent window or follow", "cycle_cost_view"),
+    Command("Cost surface", "The cost over (w, b) and the path down it; narrow terminals swap it in",
+            "toggle_surface"),
+    Command("Pin or unpin this run", "Keep this run as a faint ghost to compare the next one with", "toggle_pin"),
+    Command("Projector mode", "w, b and the cost in large digits (also --projector)", "toggle_projector"),
+    Command("Fit view: residual sticks", "Show y − ŷ for a few points, what the cost squares", "toggle_residuals"),
+    Command("Lesson: epoch explained", "The seven functions with this epoch's numbers", "explain"),
+    Command("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", "lesson_mode"),
+    Command("Jump to alpha", "Focus the learning rate field", "edit_alpha"),
+    Command("Help", "What every readout means and every key does", "help"),
+)
+
+
+class NanoNeuronCommands(Provider):
+    """The app's actions, listed when the palette opens and matched as the user types."""
+
+    def _run(self, command: Command):
+        return partial(self.app.run_action, command.action)
+
+    async def discover(self) -> Hits:
+        for command in PALETTE:
+            yield DiscoveryHit(command.title, self._run(command), help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in PALETTE:
+            if (score := matcher.match(command.title)) > 0:
+                yield Hit(score, matcher.highlight(command.title), self._run(command), help=command.help)
