@@ -576,3 +576,33 @@ def test_a_higher_layer_wins_a_cell_and_a_marker_wins_over_dots():
     canvas.dot(600, 600, 0)  # off the canvas: ignored
     (runs,) = canvas.lines()
     assert runs == [(chr(0x2800 + 16), "high"), ("●", "mark"), (" ", "")]
+
+
+# -- reading plotext's output --------------------------------------------------------------------
+
+from rich.style import Style  # noqa: E402
+
+from nanoneuron_tui.widgets.plotting import _decoded, cell_styles, plotext_text  # noqa: E402
+
+
+def styled_cells(text: Text) -> list[tuple[str, Style | None]]:
+    return [(char, Style.combine(styles) if styles else None) for char, styles in zip(text.plain, cell_styles(text))]
+
+
+@pytest.mark.unit
+def test_plotexts_output_reads_as_richs_decoder_reads_it_without_backgrounds():
+    ansi = ("\x1b[0m ┌──┐\x1b[0m\n\x1b[0m9┤\x1b[38;5;39m▖\x1b[0m\x1b[1;38;5;208m·\x1b[0m│\x1b[0m\n"
+            "\x1b[48;5;233m\x1b[38;5;170m━━\x1b[0m x")
+    ours = plotext_text(ansi)
+    assert ours.plain == " ┌──┐\n9┤▖·│\n━━ x"
+    assert styled_cells(ours) == styled_cells(_decoded(ansi))
+    assert styled_cells(ours)[8] == ("▖", Style(color="color(39)"))
+    assert styled_cells(ours)[9] == ("·", Style(color="color(208)", bold=True))
+    assert all(style is None or style.bgcolor is None for _, style in styled_cells(ours))
+
+
+@pytest.mark.unit
+def test_codes_plotext_never_writes_go_to_richs_decoder():
+    ansi = "\x1b[3mitalic\x1b[0m plain"
+    assert styled_cells(plotext_text(ansi)) == styled_cells(_decoded(ansi))
+    assert styled_cells(plotext_text(ansi))[0] == ("i", Style(italic=True))
