@@ -74,6 +74,17 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("nanoneuron_tui/core/trainer.py", "`not rest + sum((self._term(k, s) for k in growing)) <= bound` → "
                                        "`rest + sum((self._term(k, s) for k in growing)) > bound` (differs for NaN)"):
         "as above: never NaN",
+    # A line number narrows an entry to that line (the same edit elsewhere is another matter).
+    ("nanoneuron_tui/core/run.py:96", "slice upper `index + 1` → `index + 1 + 1`"):
+        "the segment after `index` begins after the epoch (bisect_right), so `s.start < epoch` drops it anyway",
+    ("nanoneuron_tui/core/run.py:96", "`1` → `2`"):
+        "the same slice bound as above (`index:index + 1`)",
+    ("nanoneuron_tui/core/run.py:104", "`0` → `-1`"):
+        "a run given its segments takes its alpha from them; the `alpha` argument is not read",
+    ("nanoneuron_tui/core/run.py:173", "delete `return None`"):
+        "the last statement of the function: without it, it returns None all the same",
+    ("nanoneuron_tui/core/run.py:186", "`self.diverged_at < goal` → `self.diverged_at <= goal`"):
+        "when the blow-up is at the goal, both branches return the goal (a run never diverges before it begins)",
 }
 
 
@@ -92,7 +103,8 @@ class Mutant:
 
     @property
     def equivalent(self) -> str | None:
-        return EQUIVALENT.get((self.path, self.description))
+        return EQUIVALENT.get((f"{self.path}:{self.line}", self.description)) or EQUIVALENT.get(
+            (self.path, self.description))
 
     def source(self, original: str) -> str:
         tree = ast.parse(original)

@@ -193,8 +193,8 @@ class NanoNeuronApp(App[None]):
         """Textual paints the screen as it starts, lays it out again when the
         terminal's size reaches it (applying the breakpoints only then), and
         paints it again: the first frame would cross an SSH link several
-        times. Apply the breakpoints now, and hold painting until that second
-        layout (FIRST_FRAME_WAIT at most)."""
+        times. Hold painting until that second layout (FIRST_FRAME_WAIT at
+        most); the breakpoints are applied in compose."""
         self._first_frame.enter_context(self.batch_update())
         self.screen.screen_layout_refresh_signal.subscribe(self, self._paint_first_frame)
         self.set_timer(FIRST_FRAME_WAIT, self._paint_first_frame)

@@ -449,3 +449,12 @@ async def test_lesson_mode_from_the_palette_starts_over_with_the_explanation_in_
         await pilot.press("a")  # to alpha, from the explanation
         assert not isinstance(app.screen, LessonScreen)
         assert app.focused is app.query_one("#field-alpha", Input)
+
+
+@pytest.mark.e2e
+def test_the_plots_are_drawn_behind_a_lesson_opened_at_the_start(terminal):
+    # The plots draw once plotext is imported, after the first frame: the lesson screen is on top by then.
+    term = terminal("--lesson", "--seed", "1")
+    term.wait_for("Epoch 0 of 70,000")
+    term.keys("Escape")
+    term.wait_until(lambda screen: screen.count("└┬") >= 2, "the cost plot and the fit view were never drawn")

@@ -15,7 +15,7 @@ from nanoneuron_tui.core.neuron import (
     forward_propagation,
     train_model,
 )
-from nanoneuron_tui.core.run import DIVERGENCE_FACTOR, Run
+from nanoneuron_tui.core.run import DIVERGENCE_FACTOR, Run, stable_alpha_advice
 from nanoneuron_tui.core.trainer import Descent, max_stable_alpha, modes
 from tests.helpers import REFERENCE, close
 
@@ -423,3 +423,35 @@ def test_a_blow_up_a_hair_above_the_edge_is_found_where_walking_finds_it():
     run = Run(data, 0.5, 0.5, max_stable_alpha(data.train) * 1.000004)
     descent = Descent(data.train, 0.5, 0.5, run.alpha)
     assert run.diverged_at == walk_to_divergence(descent, run.divergence_limit, 900_000) == 864974
+
+
+def test_a_run_rebuilt_from_segments_judges_divergence_from_its_first_segment():
+    data = celsius_to_fahrenheit_data()
+    changed = Run(data, 0.3, 0.7, 0.0005).with_alpha(10, 0.0001)
+    rebuilt = Run(data, 0.3, 0.7, 0.0005, segments=changed.segments)
+    assert rebuilt.start_cost == rebuilt.cost(0) == changed.cost(0)
+    assert rebuilt.start_cost != rebuilt.cost(10)
+
+
+def test_an_alpha_change_before_a_late_beginning_takes_effect_where_the_run_begins():
+    data = celsius_to_fahrenheit_data()
+    start = Run(data, 0.3, 0.7, 0.0005).trained_neuron(100)
+    later = Run(data, 0.3, 0.7, 0.0005, first_epoch=100, start=start).with_alpha(50, 0.0001)
+    assert [(s.start, s.alpha) for s in later.segments] == [(100, 0.0001)]
+    assert later.trained_neuron(100) == start
+
+
+def test_the_stable_alpha_advice_names_the_limit():
+    assert stable_alpha_advice(0.000609237) == "alpha below 0.000609 converges"
+
+
+def test_before_its_first_segment_a_run_reports_its_first_alpha():
+    data = celsius_to_fahrenheit_data()
+    start = Run(data, 0.3, 0.7, 0.0005).trained_neuron(100)
+    run = Run(data, 0.3, 0.7, 0.0005, first_epoch=100, start=start).with_alpha(200, 0.0001)
+    assert [run.alpha_at(epoch) for epoch in (0, 99, 100, 199, 200)] == [0.0005] * 4 + [0.0001]
+
+
+def test_a_run_advises_the_largest_stable_alpha_of_its_data():
+    run = Run(celsius_to_fahrenheit_data(), 0.3, 0.7, 0.0005)
+    assert run.alpha_advice == stable_alpha_advice(run.max_stable_alpha) == "alpha below 0.000609 converges"
