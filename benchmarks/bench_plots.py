@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nanoneuron_tui.core.data import DataSpec, build_data  # noqa: E402
 from nanoneuron_tui.core.run import Run  # noqa: E402
 from nanoneuron_tui.widgets.cost_plot import CostCurves, CostPlot, CostView, cost_key  # noqa: E402
-from nanoneuron_tui.widgets.cost_surface import GUTTER, surface_key, surface_picture  # noqa: E402
+from nanoneuron_tui.widgets.cost_surface import GUTTER, contour_layer, surface_key, surface_picture  # noqa: E402
 from nanoneuron_tui.widgets.fit_view import FitView, fit_key  # noqa: E402
 from nanoneuron_tui.widgets.plotting import draw  # noqa: E402
 from tests.terminal import Terminal, installed_nanoneuron  # noqa: E402
@@ -67,6 +67,7 @@ def plot_makers(run: Run, epoch: int):
         return draw(WIDTH, HEIGHT, lambda figure: FitView().paint(figure, None, key, WIDTH, HEIGHT))
 
     def cost_surface():
+        contour_layer.cache_clear()  # from scratch: the contours too
         key = surface_key(run, epoch, WIDTH - GUTTER, HEIGHT - 3)
         return surface_picture(key, WIDTH, HEIGHT)
 

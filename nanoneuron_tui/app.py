@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import exit_codes, glyphs, persist
+from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist
 from nanoneuron_tui.bindings import MAIN_SCREEN
 from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
@@ -130,6 +130,7 @@ class NanoNeuronApp(App[None]):
         projector: bool = False,
     ) -> None:
         super().__init__()
+        partial_updates.install()  # a repaint of part of a line sends only that part
         # Served to a stranger (`nanoneuron serve`): every typed file name stays in this directory.
         self.confine = confine
         # Calm over a slow link: nothing moves unless training moves it.
@@ -391,7 +392,7 @@ class NanoNeuronApp(App[None]):
         self.query_one(PredictionBox).show(view)
         self.query_one(HyperparameterForm).show(view.hyper)
         self.query_one(Timeline).show(view)
-        self._show_lesson(view)
+        self._show_lesson(view, urgent)
         guide = self.query_one(GuidePane)
         if guide.display:  # tall terminals only: a new text lays the whole screen out again
             guide.show(view)
@@ -419,7 +420,7 @@ class NanoNeuronApp(App[None]):
         if self.is_running:  # not while shutting down: the panes may be gone
             self.render_view()
 
-    def _show_lesson(self, view: View) -> None:
+    def _show_lesson(self, view: View, urgent: bool = True) -> None:
         """Explain the epoch on screen wherever the explanation is in sight (only there: it has a cost)."""
         pane_shown = self.size.width >= WIDE  # the stylesheet shows it from there
         places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
@@ -432,9 +433,9 @@ class NanoNeuronApp(App[None]):
         lesson = explain_epoch(view.data, moment.w_trained, moment.b_trained, moment.alpha)
         before = self._lesson_before(view)
         for place in places:
-            place.show(lesson, view.epoch, view.epochs, before, diverged=view.state is State.DIVERGED)
+            place.show(lesson, view.epoch, view.epochs, before, diverged=view.state is State.DIVERGED, urgent=urgent)
         if pane_shown:
-            self.query_one(RecentEpochs).show(view)
+            self.query_one(RecentEpochs).show(view, urgent)
 
     def _lesson_before(self, view: View) -> EpochExplained | None:
         """The epoch before, explained, when the last move was one step forward (s, or a slow frame)."""
@@ -521,8 +522,9 @@ class NanoNeuronApp(App[None]):
             self.post_message(Trained(session.view()))
         if not beat.running or target >= playback.handover:
             return None
-        # Wake for the next epoch, or the next frame when epochs come faster than frames.
-        session.wait_for_change(min(self.frame_interval, playback.wait(time.monotonic(), session.epoch)))
+        # Wake for the next epoch, or the next frame when epochs come faster than frames: never
+        # sooner than a frame (a key press wakes it at once anyway).
+        session.wait_for_change(max(self.frame_interval, playback.wait(time.monotonic(), session.epoch)))
         return playback
 
     # -- actions --------------------------------------------------------------

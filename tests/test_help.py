@@ -117,7 +117,7 @@ async def test_tall_terminals_keep_the_guide_in_view():
         assert not app.query_one(GuidePane).display
         await pilot.resize_terminal(120, 40)
         await wait_for(pilot, lambda: app.query_one(GuidePane).display)
-        guide = app.query_one("#guide-text", Static)
+        guide = app.query_one("#guide-text")  # a QuietStatic: its .content is the text on show
         await wait_for(pilot, lambda: "dW dB" in guide.content.plain)
 
 

@@ -533,6 +533,30 @@ def dots_of(canvas: DotCanvas, layer: int) -> set[tuple[int, int]]:
 
 
 @pytest.mark.unit
+def test_many_dots_at_once_are_the_same_as_one_at_a_time():
+    xs = [0, 1, 1, 5, 7, 7, -1, 8, 3, 2]
+    ys = [0, 0, 3, 4, 7, 7, 2, 1, -5, 8]  # repeats, and dots off a canvas of 8 x 8 dots
+    one_by_one, at_once = DotCanvas(4, 2, ["a"]), DotCanvas(4, 2, ["a"])
+    for x, y in zip(xs, ys):
+        one_by_one.dot(x, y, 0)
+    at_once.dots(xs, ys, 0)
+    assert at_once.layer_bits(0) == one_by_one.layer_bits(0)
+    assert dots_of(at_once, 0) == {(0, 0), (1, 0), (1, 3), (5, 4), (7, 7)}
+
+
+@pytest.mark.unit
+def test_a_layer_kept_aside_draws_the_same_when_put_back():
+    canvas = DotCanvas(3, 2, ["a", "b"])
+    canvas.line((0, 0), (5, 7), 0)
+    kept = canvas.layer_bits(0)
+    fresh = DotCanvas(3, 2, ["a", "b"])
+    fresh.set_layer_bits(0, kept)
+    assert fresh.lines() == canvas.lines()
+    with pytest.raises(ValueError):
+        fresh.set_layer_bits(1, kept + b"\0")
+
+
+@pytest.mark.unit
 def test_a_line_of_dots_has_no_gaps_and_ends_where_asked():
     canvas = DotCanvas(4, 2, ["a"])
     canvas.line((0, 0), (7, 5), 0)
@@ -552,3 +576,33 @@ def test_a_higher_layer_wins_a_cell_and_a_marker_wins_over_dots():
     canvas.dot(600, 600, 0)  # off the canvas: ignored
     (runs,) = canvas.lines()
     assert runs == [(chr(0x2800 + 16), "high"), ("●", "mark"), (" ", "")]
+
+
+# -- reading plotext's output --------------------------------------------------------------------
+
+from rich.style import Style  # noqa: E402
+
+from nanoneuron_tui.widgets.plotting import _decoded, cell_styles, plotext_text  # noqa: E402
+
+
+def styled_cells(text: Text) -> list[tuple[str, Style | None]]:
+    return [(char, Style.combine(styles) if styles else None) for char, styles in zip(text.plain, cell_styles(text))]
+
+
+@pytest.mark.unit
+def test_plotexts_output_reads_as_richs_decoder_reads_it_without_backgrounds():
+    ansi = ("\x1b[0m ┌──┐\x1b[0m\n\x1b[0m9┤\x1b[38;5;39m▖\x1b[0m\x1b[1;38;5;208m·\x1b[0m│\x1b[0m\n"
+            "\x1b[48;5;233m\x1b[38;5;170m━━\x1b[0m x")
+    ours = plotext_text(ansi)
+    assert ours.plain == " ┌──┐\n9┤▖·│\n━━ x"
+    assert styled_cells(ours) == styled_cells(_decoded(ansi))
+    assert styled_cells(ours)[8] == ("▖", Style(color="color(39)"))
+    assert styled_cells(ours)[9] == ("·", Style(color="color(208)", bold=True))
+    assert all(style is None or style.bgcolor is None for _, style in styled_cells(ours))
+
+
+@pytest.mark.unit
+def test_codes_plotext_never_writes_go_to_richs_decoder():
+    ansi = "\x1b[3mitalic\x1b[0m plain"
+    assert styled_cells(plotext_text(ansi)) == styled_cells(_decoded(ansi))
+    assert styled_cells(plotext_text(ansi))[0] == ("i", Style(italic=True))

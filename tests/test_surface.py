@@ -13,6 +13,7 @@ from nanoneuron_tui.core.surface import (
     DENSE_EPOCHS,
     CostSurface,
     Window,
+    contour_dots,
     contour_levels,
     contour_points,
     descent_path,
@@ -203,3 +204,23 @@ def test_square_window_gives_both_axes_one_scale_per_pixel():
 def test_window_ignores_a_blown_up_point():
     window = window_around([(1.0, 1.0), (2.0, 2.0), (math.inf, math.nan)])
     assert all(math.isfinite(edge) for edge in window)
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_contour_dots_are_the_dots_of_every_levels_contour_points(normalize):
+    """The numpy path draws exactly the dots the one-crossing-at-a-time reference finds."""
+    data = build_data(DataSpec(normalize=normalize))
+    surface = CostSurface(data.training_fits[0])
+    w, b = surface.lowest
+    window = Window(w - 1.3, w + 0.9, b - 40.0, b + 25.0)
+    levels = contour_levels(surface, window)
+    width, height = 2 * 61, 4 * 17
+    expected = []
+    for level in levels:
+        for point_w, point_b in contour_points(surface, level, window, width, height):
+            expected.append((int((point_w - window.w_low) * (width / (window.w_high - window.w_low))),
+                             int((window.b_high - point_b) * (height / (window.b_high - window.b_low)))))
+    xs, ys = contour_dots(surface, levels, window, width, height)
+    assert len(expected) > 100
+    assert sorted(zip(xs, ys)) == sorted(expected)
+    assert contour_dots(surface, (), window, width, height) == ([], [])

@@ -136,6 +136,43 @@ def contour_points(surface: CostSurface, level: float, window: Window,
     return points
 
 
+def contour_dots(surface: CostSurface, levels: Iterable[float], window: Window,
+                 width: int, height: int) -> tuple[list[int], list[int]]:
+    """Every contour of ``levels`` as dots on a ``width`` x ``height`` grid over ``window``
+    (x to the right, y down): ``contour_points`` for all levels at once, with numpy.
+
+    The same crossings through the same pixel centres, so the same dots; a
+    screenful of contours is a few array operations instead of tens of
+    thousands of Python calls.
+    """
+    import numpy as np  # imported here: the headless trainer never draws a surface
+
+    fit = surface.fit
+    w_low, w_high, b_low, b_high = window
+    gap = np.asarray(list(levels), dtype=float)[:, None] - fit.residual_cost  # one row per level
+    if gap.size == 0:
+        return [], []
+    ws = w_low + (w_high - w_low) * (np.arange(width) + 0.5) / width
+    bs = b_low + (b_high - b_low) * (np.arange(height) + 0.5) / height
+    dw = ws - fit.w_best
+    db = bs - fit.b_best
+    curvature = fit.x_variance + fit.x_mean**2  # mean(x²)
+    with np.errstate(invalid="ignore"):  # a negative room is a line that misses the contour: NaN, dropped
+        half_b = np.sqrt(2 * gap - fit.x_variance * dw * dw)  # levels x columns
+        half_w = np.sqrt(curvature * 2 * gap - fit.x_variance * db * db) / curvature  # levels x rows
+    centre_b = fit.b_best - fit.x_mean * dw
+    centre_w = fit.w_best - fit.x_mean * db / curvature
+    points_w = [np.broadcast_to(ws, half_b.shape)] * 2 + [centre_w - half_w, centre_w + half_w]
+    points_b = [centre_b - half_b, centre_b + half_b] + [np.broadcast_to(bs, half_w.shape)] * 2
+    w = np.concatenate([p.ravel() for p in points_w])
+    b = np.concatenate([p.ravel() for p in points_b])
+    inside = (w >= w_low) & (w <= w_high) & (b >= b_low) & (b <= b_high)  # NaN is never inside
+    w, b = w[inside], b[inside]
+    xs = ((w - w_low) * (width / (w_high - w_low))).astype(int)
+    ys = ((b_high - b) * (height / (b_high - b_low))).astype(int)
+    return xs.tolist(), ys.tolist()
+
+
 def path_epochs(first: int, last: int) -> tuple[int, ...]:
     """Which epochs of a run from ``first`` to ``last`` the descent path shows.
 

@@ -10,12 +10,13 @@ widget turns its numbers into braille dots.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 from rich.text import Span, Text
 
 from nanoneuron_tui.core.data import DataSet
-from nanoneuron_tui.core.surface import CostSurface, Window, contour_levels, contour_points, descent_path, window_around
+from nanoneuron_tui.core.surface import CostSurface, Window, contour_dots, contour_levels, descent_path, window_around
 from nanoneuron_tui.widgets.plotting import (
     GHOST_COLOUR,
     GHOST_HEX,
@@ -153,12 +154,7 @@ def surface_picture(key: SurfaceKey, width: int, height: int) -> Text:
     columns, rows = width - GUTTER, height - 3
     canvas = DotCanvas(columns, rows, LAYER_STYLES)
     window = key.window
-    # Contour crossings to dots, inline: they are the most numerous thing drawn.
-    w_scale = canvas.width / (window.w_high - window.w_low)
-    b_scale = canvas.height / (window.b_high - window.b_low)
-    for level in key.levels:
-        for w, b in contour_points(key.surface, level, window, canvas.width, canvas.height):
-            canvas.dot(int((w - window.w_low) * w_scale), int((window.b_high - b) * b_scale), CONTOURS)
+    canvas.set_layer_bits(CONTOURS, contour_layer(key.surface, window, key.levels, columns, rows))
     for layer, path in ((GHOST, key.ghost_path), (PATH, key.path)):
         if len(path) == 1:
             canvas.dot(*path[0], layer)
@@ -204,6 +200,19 @@ def surface_picture(key: SurfaceKey, width: int, height: int) -> Text:
     add(b_name.rjust(GUTTER - 1) + "└" + "".join(axis) + "\n")
     add(w_name.rjust(GUTTER - 1) + " " + "".join(labels[:columns]))
     return Text("".join(parts), spans=spans, no_wrap=True, end="")
+
+
+@lru_cache(maxsize=8)
+def contour_layer(surface: CostSurface, window: Window, levels: tuple[float, ...], columns: int, rows: int) -> bytes:
+    """The contours' dots on a canvas of ``columns`` x ``rows`` cells.
+
+    They are the most numerous thing drawn, and depend only on the data and
+    the window: while the path grows inside a window that stays put, every
+    frame reuses them.
+    """
+    canvas = DotCanvas(columns, rows, [""])
+    canvas.dots(*contour_dots(surface, levels, window, canvas.width, canvas.height), 0)
+    return canvas.layer_bits(0)
 
 
 def _ticks_by_row(low: float, high: float, rows: int) -> dict[int, str]:

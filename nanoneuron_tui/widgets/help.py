@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from nanoneuron_tui.bindings import keys_of
 from nanoneuron_tui.session import State, View
+from nanoneuron_tui.widgets.quiet_static import QuietStatic
 from nanoneuron_tui.widgets.readouts import readout_number
 
 
@@ -174,10 +175,10 @@ class GuidePane(VerticalScroll):
         self._shown: Text | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="guide-text")
+        yield QuietStatic(id="guide-text")  # only the lines that change are repainted
 
     def show(self, view: View) -> None:
         text = help_text(view, name_width=0)
         if text != self._shown:  # unchanged text sends nothing to the terminal
             self._shown = text
-            self.query_one("#guide-text", Static).update(text)
+            self.query_one("#guide-text", QuietStatic).update(text)

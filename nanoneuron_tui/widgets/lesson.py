@@ -13,16 +13,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from nanoneuron_tui.core.lesson import EpochExplained, Section, figure
 from nanoneuron_tui.core.run import DIVERGENCE_FACTOR
 from nanoneuron_tui.session import View
+from nanoneuron_tui.widgets.quiet_static import QuietStatic
 
 NAME_STYLE = "bold"
 CODE_STYLE = "italic #5fafd7"  # italic says "code" even without colour
 CHANGED_STYLE = "bold underline"
 NEW_STYLE = "reverse"
+# While training runs at speed, each frame jumps many epochs: twenty numbers changing several
+# times a second can be read by nobody, yet cross the link every time. So the explanation and
+# the epochs so far change at most this often then; a step, a key, the end show at once.
+AT_SPEED_INTERVAL = 1.0
 
 
 def _tokens(line: str) -> list[str]:
@@ -107,18 +112,21 @@ def lesson_text(lesson: EpochExplained, epoch: int, epochs: int, before: EpochEx
     return text
 
 
-class EpochExplainedView(Static):
+class EpochExplainedView(QuietStatic):
     """The explanation itself; ``show`` gives it the numbers."""
 
-    lesson: EpochExplained | None = None  # the numbers on show
+    lesson: EpochExplained | None = None  # the numbers last given (at speed, on screen within a second)
     before: EpochExplained | None = None
 
     def show(self, lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None,
-             diverged: bool = False) -> None:
+             diverged: bool = False, urgent: bool = True) -> None:
+        """``urgent``: a key, not a training report. A report of one step (``before``) is shown
+        at once too: the slow start is there to be read epoch by epoch."""
         self.lesson, self.before = lesson, before
         text = lesson_text(lesson, epoch, epochs, before, diverged)
         if self.content != text:  # unchanged text sends nothing to the terminal
-            self.update(text)
+            at_speed = not (urgent or before is not None or diverged)
+            self.update(text, at_most_every=AT_SPEED_INTERVAL if at_speed else 0.0)
 
     @property
     def text(self) -> str:
@@ -127,7 +135,7 @@ class EpochExplainedView(Static):
         return content.plain if isinstance(content, Text) else str(content)
 
 
-class RecentEpochs(Static):
+class RecentEpochs(QuietStatic):
     """The epochs up to the one on screen, one a row: w's zig-zag and the falling cost, as numbers.
 
     As many columns as the pane has room for, in this order.
@@ -138,13 +146,17 @@ class RecentEpochs(Static):
     EPOCH_WIDTH, WIDTH = 9, 12
 
     _view: View | None = None
+    _shown_epoch: int | None = None
 
     def on_resize(self) -> None:
         if self._view is not None:  # as many rows as now fit
             self.show(self._view)
 
-    def show(self, view: View) -> None:
-        self._view = view
+    def show(self, view: View, urgent: bool = True) -> None:
+        """``urgent``: a key, not a training report; reports of more than one epoch are paced."""
+        stepped = self._shown_epoch is not None and view.epoch - self._shown_epoch == 1
+        at_speed = not (urgent or stepped)
+        self._view, self._shown_epoch = view, view.epoch
         rows = max(1, self.content_size.height - 1)
         fit = (self.content_size.width - self.EPOCH_WIDTH) // self.WIDTH
         columns = self.COLUMNS[: max(1, fit)]
@@ -160,7 +172,7 @@ class RecentEpochs(Static):
                                                                        for c in columns),
                         style=NAME_STYLE if epoch == last else "")
         if self.content != text:  # unchanged text sends nothing to the terminal
-            self.update(text)
+            self.update(text, at_most_every=AT_SPEED_INTERVAL if at_speed else 0.0)
 
 
 class LessonPane(VerticalScroll):

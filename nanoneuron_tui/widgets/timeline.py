@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from nanoneuron_tui.session import View
-from nanoneuron_tui.widgets.plotting import short_number
+from nanoneuron_tui.widgets.plotting import changed_regions, short_number
 
 
 class Span(NamedTuple):
@@ -93,9 +93,17 @@ class Timeline(Widget, can_focus=True):
 
     def show(self, view: View) -> None:
         span = span_of(view)
-        if span != self.span:
-            self.span = span
+        if span == self.span:
+            return
+        old, self.span = self.span, span
+        width = self.content_size.width
+        if old is None or not width:
             self.refresh()
+            return
+        # While training, the marker moves a few cells at most: only those cells go to the terminal.
+        before, after = timeline_text(old, width, self.has_focus), timeline_text(span, width, self.has_focus)
+        if regions := changed_regions([before], [after]):
+            self.refresh(*regions)
 
     def render(self) -> Text:
         if self.span is None:

@@ -1,0 +1,148 @@
+"""Screen updates that send less: cropped at both ends, and styles sent as changes.
+
+Two things Textual 8.2.8 does that cost bytes over a slow link:
+
+- When a widget repaints part of a line, it writes that line from the
+  widget's left edge to the end of the change (``ChopsUpdate`` crops only the
+  right end; its own comment says "TODO: crop to x extents"). A number that
+  changes at the end of a 120-column line of the lesson, or a dot at the right
+  of a plot, resends everything to its left.
+- Every run of text is written with its whole style and a reset after it
+  (``\\x1b[1;4;38;5;253;48;5;233m2.62\\x1b[0m``), even when the next run differs
+  only by an underline. On a screen of numbers that is more than half the bytes.
+
+``install`` replaces the two methods that turn an update into bytes with ones
+that crop both ends and, within a line, send only what changes from one
+style to the next (``\\x1b[24m`` to end an underline). What the terminal shows
+is the same, cell for cell (the tests replay both outputs through an SGR
+interpreter). Textual is pinned exactly, so the methods replaced are known.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.control import Control
+from textual._compositor import ChopsUpdate
+from textual.strip import Strip
+
+_textual_chops = ChopsUpdate.render_segments
+
+RESET = "\x1b[0m"
+# The code that switches each attribute off (bold and dim share one); others need a reset.
+_OFF = {"1": "22", "2": "22", "3": "23", "4": "24", "5": "25", "6": "25", "7": "27", "8": "28", "9": "29"}
+
+
+def _parts(ansi: str) -> tuple[frozenset[str], str | None, str | None]:
+    """An SGR parameter string split into (attributes, foreground, background)."""
+    tokens = ansi.split(";") if ansi else []
+    attributes, foreground, background = set(), None, None
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token in ("38", "48"):  # 38;5;n or 38;2;r;g;b (48 for the background)
+            size = 3 if tokens[index + 1] == "5" else 5
+            group = ";".join(tokens[index: index + size])
+            if token == "38":
+                foreground = group
+            else:
+                background = group
+            index += size
+            continue
+        number = int(token)
+        if 30 <= number <= 37 or 90 <= number <= 97:
+            foreground = token
+        elif 40 <= number <= 47 or 100 <= number <= 107:
+            background = token
+        else:
+            attributes.add(token)
+        index += 1
+    return frozenset(attributes), foreground, background
+
+
+@lru_cache(maxsize=4096)
+def transition(before: str, after: str) -> str:
+    """The escape sequence that takes the terminal from SGR state ``before`` to ``after``
+    ("" is the reset state): only what changes, or a reset and the whole of ``after``
+    when something must be switched off."""
+    if before == after:
+        return ""
+    if not after:
+        return RESET
+    if not before:
+        return f"\x1b[{after}m"
+    old_attributes, old_foreground, old_background = _parts(before)
+    attributes, foreground, background = _parts(after)
+    dropped = old_attributes - attributes
+    if not dropped <= _OFF.keys() or (old_foreground and not foreground) or (old_background and not background):
+        return f"\x1b[0;{after}m"
+    codes = sorted({_OFF[code] for code in dropped}, key=int)
+    # 22 ends bold and dim together: whichever stays is switched on again.
+    kept_on = old_attributes & attributes & {"1", "2"} if "22" in codes else set()
+    codes += sorted((attributes - old_attributes) | kept_on, key=int)
+    if foreground != old_foreground:
+        codes.append(foreground)
+    if background != old_background:
+        codes.append(background)
+    return f"\x1b[{';'.join(codes)}m" if codes else ""
+
+
+def render_strip(strip: Strip, console: Console) -> str:
+    """A strip's text and styles as escape sequences, starting and ending in the reset state."""
+    color_system = console._color_system or ColorSystem.TRUECOLOR
+    sequences: list[str] = []
+    append = sequences.append
+    state = ""
+    for text, style, _ in strip:
+        if not text:
+            continue
+        if style is None:
+            append(transition(state, ""))
+            append(text)
+            state = ""
+            continue
+        if style._link:  # a hyperlink is opened and closed around its text: Textual's own way
+            append(transition(state, ""))
+            append(Strip.render_style(style, text, color_system))
+            state = ""
+            continue
+        ansi = style._ansi if style._ansi is not None else Strip.render_ansi(style, color_system)
+        append(transition(state, ansi))
+        append(text)
+        state = ansi
+    append(transition(state, ""))
+    return "".join(sequences)
+
+
+def _single_width(strip: Strip) -> bool:
+    # Cropping inside a double-width character would draw half of it: such lines keep Textual's way.
+    return strip.cell_length == len(strip.text)
+
+
+def render_chops(self: ChopsUpdate, console: Console) -> str:
+    """A partial update: each piece of a line cropped to the span that changed."""
+    sequences: list[str] = []
+    append = sequences.append
+    last_y = self.spans[-1][0]
+    for y, x1, x2 in self.spans:
+        for end, (x, strip) in zip(self.chop_ends[y], self.chops[y].items()):
+            if strip is None or x >= x2 or end <= x1:
+                continue
+            start = max(x, x1) if _single_width(strip) else x
+            append(Control.move_to(start, y).segment.text)
+            append(render_strip(strip.crop(start - x, min(end, x2) - x), console))
+        if y != last_y:
+            append("\n")
+    return "".join(sequences)
+
+
+def install() -> None:
+    """Send every update of this process the lean way (calling it again changes nothing)."""
+    ChopsUpdate.render_segments = render_chops  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    """Back to Textual's own (tests compare the two)."""
+    ChopsUpdate.render_segments = _textual_chops  # type: ignore[method-assign]
