@@ -181,6 +181,9 @@ def test_epoch_ticks_read_well_at_any_scale():
     assert epoch_ticks(0, 70_000, 4)[1] == ["0", "20k", "40k", "60k"]
     positions, _ = epoch_ticks(0, 2, 10)  # never a fractional epoch
     assert positions == [0, 1, 2]
+    # Deep into a long run, the recent window's ticks still tell each other apart.
+    assert epoch_ticks(20_346_000, 20_346_060, 3)[1] == ["20.346M", "20.34602M", "20.34604M", "20.34606M"]
+    assert epoch_ticks(1_999_990, 2_000_010, 3)[1] == ["1.99999M", "2M", "2.00001M"]
 
 
 @pytest.mark.unit

@@ -21,7 +21,7 @@ from nanoneuron_tui.widgets.plotting import (
     PlotWidget,
     marker,
     nice_step,
-    short_number,
+    tick_labels,
 )
 
 SMALLEST_COST = 1e-300  # a cost of exactly 0 still needs a place on a log axis
@@ -93,7 +93,7 @@ def epoch_ticks(low: int, high: int, count: int) -> tuple[list[float], list[str]
     step = max(1.0, nice_step(high - low, count))
     first = math.ceil(low / step) * step
     positions = [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
-    return positions, [short_number(p) for p in positions]
+    return positions, tick_labels(positions, step)
 
 
 def y_range(*curves: tuple[float, ...]) -> tuple[int, int]:

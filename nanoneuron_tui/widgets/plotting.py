@@ -46,19 +46,37 @@ def nice_step(span: float, count: int) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 
+_SUFFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
 def short_number(value: float) -> str:
     """Tick labels that fit: 70000 -> 70k, 1500000 -> 1.5M."""
-    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+    for size, suffix in _SUFFIXES:
         if abs(value) >= size:
             return f"{value / size:g}{suffix}"
     return f"{value:g}"
+
+
+def tick_labels(positions: list[float], step: float) -> list[str]:
+    """Short labels (70k, 1.5M), with as many decimals as it takes to tell neighbours apart:
+    ticks 20 epochs apart near epoch 20,346,000 read 20.34602M, 20.34604M, not 20.346M thrice."""
+    labels = [short_number(p) for p in positions]
+    if len(set(labels)) == len(labels):
+        return labels
+    precise = []
+    for position in positions:
+        size, suffix = next(((s, x) for s, x in _SUFFIXES if abs(position) >= s), (1.0, ""))
+        decimals = max(0, -math.floor(math.log10(step / size)))
+        text = f"{position / size:.{decimals}f}"
+        precise.append((text.rstrip("0").rstrip(".") if "." in text else text) + suffix)
+    return precise
 
 
 def linear_ticks(low: float, high: float, count: int) -> tuple[list[float], list[str]]:
     step = nice_step(high - low, count)
     first = math.ceil(low / step) * step
     positions = [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
-    return positions, [short_number(p) for p in positions]
+    return positions, tick_labels(positions, step)
 
 
 _PLOTEXT_IMPORTED = threading.Event()
