@@ -105,8 +105,9 @@ def keys_on_the_default_run() -> dict[str, float]:
 def key_to_paused_at_max_pace() -> float:
     term = Terminal([installed_nanoneuron(), *SEED, "--pace", "max", "--epochs", "1000000000", "--run"])
     try:
-        term.wait_until(lambda screen: "running" in screen and epoch_on(screen) > 1_000_000,
-                        "max pace never got going", timeout=30)
+        term.wait_until(
+            lambda screen: "running" in screen and epoch_on(screen) > 1_000_000, "max pace never got going", timeout=30
+        )
         start = time.monotonic()
         term.keys("Space")
         return seen(term, has("paused")) - start
@@ -141,8 +142,12 @@ def headless_train() -> tuple[float, dict[str, float]]:
         start = time.monotonic()
         subprocess.run(command, capture_output=True, check=True)
         times.append(time.monotonic() - start)
-    traced = subprocess.run([sys.executable, "-X", "importtime", "-m", "nanoneuron_tui", "train", *SEED],
-                            capture_output=True, text=True, check=True)
+    traced = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "nanoneuron_tui", "train", *SEED],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     # "import time: self [us] | cumulative | name": the nesting is in the name's indentation.
     cumulative = {}
     for line in traced.stderr.splitlines():
@@ -161,8 +166,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--launch-only", action="store_true", help="only the launch against the minimal app")
     args = parser.parse_args()
-    print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f} at the start")
+    print(
+        f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f} at the start"
+    )
     # As after any first run: the package's bytecode is up to date (with PYTHONDONTWRITEBYTECODE
     # set, an edited module would otherwise be compiled again at every launch).
     compileall.compile_dir(Path(__file__).resolve().parent.parent / "nanoneuron_tui", quiet=1)
@@ -171,9 +178,11 @@ def main() -> None:
         times = launches(args.repeats, size)
         ours, minimal = statistics.median(times["ours"]), statistics.median(times["minimal"])
         plots = statistics.median(times["ours, plots drawn"])
-        print(f"launch to first full frame at {size[0]}x{size[1]} (median of {args.repeats}, alternately): "
-              f"ours {ms(ours)}, minimal Textual app {ms(minimal)}: {ours / minimal:.2f}x; "
-              f"plots drawn at {ms(plots)} ({plots / minimal:.2f}x)")
+        print(
+            f"launch to first full frame at {size[0]}x{size[1]} (median of {args.repeats}, alternately): "
+            f"ours {ms(ours)}, minimal Textual app {ms(minimal)}: {ours / minimal:.2f}x; "
+            f"plots drawn at {ms(plots)} ({plots / minimal:.2f}x)"
+        )
     if args.launch_only:
         return
 
@@ -188,8 +197,10 @@ def main() -> None:
 
     whole, imports = headless_train()
     costs = ", ".join(f"{name} {ms(cost)}" for name, cost in imports.items()) or "none of them"
-    print(f"nanoneuron train, whole process (median of 10): {ms(whole)}; "
-          f"imported though not needed (persist, json, tempfile): {costs}")
+    print(
+        f"nanoneuron train, whole process (median of 10): {ms(whole)}; "
+        f"imported though not needed (persist, json, tempfile): {costs}"
+    )
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

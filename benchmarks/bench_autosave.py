@@ -44,8 +44,10 @@ def main() -> None:
     trained.step(70_000)
     for name, session in (("fresh session", fresh), ("trained 70,000 epochs", trained)):
         times, size = seconds_per_save(session, args.repeat)
-        print(f"{name:24} {size / 1000:7.1f} KB   save median {statistics.median(times) * 1000:6.2f} ms, "
-              f"worst {max(times) * 1000:6.2f} ms ({args.repeat} saves)")
+        print(
+            f"{name:24} {size / 1000:7.1f} KB   save median {statistics.median(times) * 1000:6.2f} ms, "
+            f"worst {max(times) * 1000:6.2f} ms ({args.repeat} saves)"
+        )
 
 
 if __name__ == "__main__":

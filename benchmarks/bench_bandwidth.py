@@ -64,8 +64,11 @@ def record_default_run(size: tuple[int, int], env: dict[str, str]) -> Recording:
         try:
             term.record(record)
             term.launch()
-            term.wait_until(lambda screen: "paused" in screen and screen.count("└┬") >= 2,
-                            "the first frame never showed both plots", timeout=30)
+            term.wait_until(
+                lambda screen: "paused" in screen and screen.count("└┬") >= 2,
+                "the first frame never showed both plots",
+                timeout=30,
+            )
             start_up = quiet(record)
             start = time.monotonic()
             term.keys("Space")
@@ -81,8 +84,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"{platform.node()}: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start; "
-          f"medians of {args.repeats}")
+    print(
+        f"{platform.node()}: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start; "
+        f"medians of {args.repeats}"
+    )
     for where, env in (("ssh", SSH), ("local", {})):
         rates, totals = {}, {}
         for size in ((80, 24), (160, 48)):
@@ -91,11 +96,15 @@ def main() -> None:
             rate = rates[size] = statistics.median(r.per_second for r in runs)
             total = statistics.median(r.start_up + r.run for r in runs)
             totals[size] = statistics.median(r.with_start_up for r in runs)
-            print(f"{where:5} {size[0]}x{size[1]}: start-up {start_up / 1024:.1f} KB, "
-                  f"training {rate / 1024:.1f} KB/s over {statistics.median(r.seconds for r in runs):.1f} s, "
-                  f"launch to finished {total / 1024:.1f} KB = {totals[size] / 1024:.1f} KB/s with the start-up")
-        print(f"{where:5} 160x48 / 80x24: {rates[(160, 48)] / rates[(80, 24)]:.2f}x while training, "
-              f"{totals[(160, 48)] / totals[(80, 24)]:.2f}x with the start-up")
+            print(
+                f"{where:5} {size[0]}x{size[1]}: start-up {start_up / 1024:.1f} KB, "
+                f"training {rate / 1024:.1f} KB/s over {statistics.median(r.seconds for r in runs):.1f} s, "
+                f"launch to finished {total / 1024:.1f} KB = {totals[size] / 1024:.1f} KB/s with the start-up"
+            )
+        print(
+            f"{where:5} 160x48 / 80x24: {rates[(160, 48)] / rates[(80, 24)]:.2f}x while training, "
+            f"{totals[(160, 48)] / totals[(80, 24)]:.2f}x with the start-up"
+        )
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

@@ -96,8 +96,9 @@ def run(code: str, *args: object) -> list[float]:
     # One BLAS thread: its spinning threads would make the reference's dot products
     # crawl on a busy machine, flattering nanoneuron (which does not use BLAS).
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    result = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
-                            check=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True, env=env
+    )
     return [float(value) for value in result.stdout.split()]
 
 
@@ -143,22 +144,30 @@ def main() -> None:
             numbers = rows * 16
             (ours, ours_memory), (theirs, theirs_memory) = side_by_side(options.repeats, path, rows)
             results[rows] = ours
-            print(f"{rows:>11,} rows ({path.stat().st_size / 1e6:,.0f} MB, numbers {numbers / 1e6:,.0f} MB): "
-                  f"nanoneuron {ours:.3f} s, pandas+numpy {theirs:.3f} s, ratio {ours / theirs:.2f}; "
-                  f"peak memory above the start {ours_memory / 1e6:,.0f} MB = {ours_memory / numbers:.2f}x numbers "
-                  f"(pandas+numpy {theirs_memory / 1e6:,.0f} MB = {theirs_memory / numbers:.2f}x)")
+            print(
+                f"{rows:>11,} rows ({path.stat().st_size / 1e6:,.0f} MB, numbers {numbers / 1e6:,.0f} MB): "
+                f"nanoneuron {ours:.3f} s, pandas+numpy {theirs:.3f} s, ratio {ours / theirs:.2f}; "
+                f"peak memory above the start {ours_memory / 1e6:,.0f} MB = {ours_memory / numbers:.2f}x numbers "
+                f"(pandas+numpy {theirs_memory / 1e6:,.0f} MB = {theirs_memory / numbers:.2f}x)"
+            )
             if rows == options.rows[0]:
                 big, small = epoch_ratio(path)
-                print(f"{'':>11} per epoch: {big * 1e9:.0f} ns on this file, {small * 1e9:.0f} ns on the "
-                      f"article's 100 points (ratio {big / small:.2f})")
+                print(
+                    f"{'':>11} per epoch: {big * 1e9:.0f} ns on this file, {small * 1e9:.0f} ns on the "
+                    f"article's 100 points (ratio {big / small:.2f})"
+                )
             path.unlink()
     sizes = sorted(results)
     if len(sizes) > 1:
         low, high = sizes[0], sizes[-1]
-        print(f"time per row, {high:,} rows against {low:,}: "
-              f"{(results[high] / high) / (results[low] / low):.2f} (1.00 is linear)")
-    print(f"importing numpy and polars (paid at the first file read, not at start-up): "
-          f"{min(run(IMPORT_COST)[0] for _ in range(3)):.2f} s")
+        print(
+            f"time per row, {high:,} rows against {low:,}: "
+            f"{(results[high] / high) / (results[low] / low):.2f} (1.00 is linear)"
+        )
+    print(
+        f"importing numpy and polars (paid at the first file read, not at start-up): "
+        f"{min(run(IMPORT_COST)[0] for _ in range(3)):.2f} s"
+    )
     print(json.dumps({"rows": {str(k): v for k, v in results.items()}}))
 
 

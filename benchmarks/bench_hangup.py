@@ -46,9 +46,15 @@ def trial(read: float, stall: float) -> tuple[bool, float, str]:
     """One hang-up: (passed, seconds from close to exit, what happened)."""
     with tempfile.TemporaryDirectory() as folder:
         state = Path(folder) / "session.json"
-        app = PtyApp("--run", "--epochs", "100000000", "--state", str(state),
-                     env={"SSH_CONNECTION": "192.0.2.1 50000 192.0.2.2 22", "XDG_STATE_HOME": folder},
-                     keep_slave=False)
+        app = PtyApp(
+            "--run",
+            "--epochs",
+            "100000000",
+            "--state",
+            str(state),
+            env={"SSH_CONNECTION": "192.0.2.1 50000 192.0.2.2 22", "XDG_STATE_HOME": folder},
+            keep_slave=False,
+        )
         try:
             time.sleep(read)
             app.stop_reading()
@@ -65,9 +71,11 @@ def trial(read: float, stall: float) -> tuple[bool, float, str]:
             except persist.PersistError:
                 saved = False
             passed = app.gone and took <= PROMISE and saved
-            note = f"{shown:,} bytes read; {'blocked' if blocked else 'not blocked'} at the close, " \
-                   f"{'saved' if saved else 'NOT SAVED'}, " \
-                   f"{'gone' if app.gone else 'STILL RUNNING: ' + threads(app.pid)}"
+            note = (
+                f"{shown:,} bytes read; {'blocked' if blocked else 'not blocked'} at the close, "
+                f"{'saved' if saved else 'NOT SAVED'}, "
+                f"{'gone' if app.gone else 'STILL RUNNING: ' + threads(app.pid)}"
+            )
             return passed, took, note
         finally:
             app.close()
@@ -94,9 +102,11 @@ def main() -> None:
     for number, (passed, took, note) in enumerate(results, 1):
         print(f"trial {number:2}: {'pass' if passed else 'FAIL'}  gone {took:.3f} s after the close; {note}")
     times = [took for _, took, _ in results]
-    print(f"\n{sum(p for p, _, _ in results)}/{len(results)} trials gone within {PROMISE:g} s with the session "
-          f"saved ({args.busy} busy loops, {args.parallel} at once, stall {args.stall:g} s); "
-          f"close to exit: median {statistics.median(times):.3f} s, max {max(times):.3f} s")
+    print(
+        f"\n{sum(p for p, _, _ in results)}/{len(results)} trials gone within {PROMISE:g} s with the session "
+        f"saved ({args.busy} busy loops, {args.parallel} at once, stall {args.stall:g} s); "
+        f"close to exit: median {statistics.median(times):.3f} s, max {max(times):.3f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -49,11 +49,16 @@ def main() -> None:
     total = statistics.median(run[1] for run in runs)
     shown_all = all(all(t == t for t in run[0]) for run in runs)  # no NaN: every early epoch was on screen
     plan = Curve(70_000)
-    print(f"epochs 1..{FIRST} appeared at (s after Space, median of {TRIES}): "
-          + ", ".join(f"{t:.2f}" for t in firsts) + f"; every one of them shown: {shown_all}")
+    print(
+        f"epochs 1..{FIRST} appeared at (s after Space, median of {TRIES}): "
+        + ", ".join(f"{t:.2f}" for t in firsts)
+        + f"; every one of them shown: {shown_all}"
+    )
     print("planned: " + ", ".join(f"{plan.time_of(e):.2f}" for e in range(1, FIRST + 1)))
-    print(f"whole 70,000-epoch run: {total:.1f} s from Space to 70,000 on screen "
-          f"(planned {playback_seconds(plan, 1000 * 20):.1f} s)")
+    print(
+        f"whole 70,000-epoch run: {total:.1f} s from Space to 70,000 on screen "
+        f"(planned {playback_seconds(plan, 1000 * 20):.1f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -77,8 +77,10 @@ def plot_makers(run: Run, epoch: int):
 def drawing(repeat: int) -> None:
     import plotext  # noqa: F401  (the app pays for this once, after its first frame)
 
-    print(f"Drawing each plot at {WIDTH}x{HEIGHT}: wall best / median, CPU median of {repeat} draws "
-          f"(target: under 25 ms); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"Drawing each plot at {WIDTH}x{HEIGHT}: wall best / median, CPU median of {repeat} draws "
+        f"(target: under 25 ms); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     for normalize in (False, True):
         data = build_data(DataSpec(normalize=normalize))
         run = Run(data, *SEED, 0.1 if normalize else 0.0005)
@@ -140,8 +142,10 @@ def steady_rate(size: tuple[int, int], env: dict[str, str], seconds: float = 6.0
 
 
 def bandwidth() -> None:
-    print("Bytes to the terminal, default run (70,000 epochs, --run), launch to 'finished' "
-          "(targets: at most 16 KB/s at 80x24, at most 1.5x that at 160x48)")
+    print(
+        "Bytes to the terminal, default run (70,000 epochs, --run), launch to 'finished' "
+        "(targets: at most 16 KB/s at 80x24, at most 1.5x that at 160x48)"
+    )
     ssh = {"SSH_CONNECTION": "127.0.0.1 50000 127.0.0.1 22"}
     for where, env in (("local", {}), ("ssh", ssh)):
         rates = {}
@@ -149,12 +153,16 @@ def bandwidth() -> None:
             total, seconds = recorded_run(size, env)
             rates[size] = total / seconds
             startup, _ = recorded_run(size, env, run=False)
-            print(f"  {where:5} {size[0]}x{size[1]}: {total / 1024:6.1f} KB in {seconds:4.1f} s = "
-                  f"{rates[size] / 1024:5.1f} KB/s (start-up alone, paused: {startup / 1024:5.1f} KB)")
+            print(
+                f"  {where:5} {size[0]}x{size[1]}: {total / 1024:6.1f} KB in {seconds:4.1f} s = "
+                f"{rates[size] / 1024:5.1f} KB/s (start-up alone, paused: {startup / 1024:5.1f} KB)"
+            )
         print(f"  {where:5} 160x48 / 80x24: {rates[(160, 48)] / rates[(80, 24)]:.2f}x")
         small, large = steady_rate((80, 24), env), steady_rate((160, 48), env)
-        print(f"  {where:5} training at a steady pace (start-up left out): 80x24 {small / 1024:.1f} KB/s, "
-              f"160x48 {large / 1024:.1f} KB/s ({large / small:.2f}x)")
+        print(
+            f"  {where:5} training at a steady pace (start-up left out): 80x24 {small / 1024:.1f} KB/s, "
+            f"160x48 {large / 1024:.1f} KB/s ({large / small:.2f}x)"
+        )
 
 
 def main() -> None:

@@ -62,10 +62,17 @@ class Client:
     async def connect(self, port: int) -> float:
         """Connect; seconds until the app's first full frame (its status line) arrives."""
         started = time.perf_counter()
-        self.conn = await asyncssh.connect("127.0.0.1", port, username=self.name, password="-", known_hosts=None,
-                                           client_keys=None, agent_path=None, config=None)
-        self.process = await self.conn.create_process(term_type="xterm-256color", term_size=(80, 24),
-                                                      encoding=None)
+        self.conn = await asyncssh.connect(
+            "127.0.0.1",
+            port,
+            username=self.name,
+            password="-",
+            known_hosts=None,
+            client_keys=None,
+            agent_path=None,
+            config=None,
+        )
+        self.process = await self.conn.create_process(term_type="xterm-256color", term_size=(80, 24), encoding=None)
         self.reader = asyncio.create_task(self._read())
         await self.wait_for(b"paused", 0)
         return time.perf_counter() - started
@@ -121,8 +128,9 @@ async def measure(levels: list[int], window: float) -> list[dict]:
             newcomers = [Client(f"s{n:03d}") for n in range(len(clients), level)]
             for client in newcomers:
                 home = user_directory(state, User(client.name))
-                persist.save_session(Session(Hyperparameters(epochs=MAX_EPOCHS, pace=None, w0=0.5, b0=0.5)),
-                                     home / "session.json")
+                persist.save_session(
+                    Session(Hyperparameters(epochs=MAX_EPOCHS, pace=None, w0=0.5, b0=0.5)), home / "session.json"
+                )
             launches = await asyncio.gather(*(c.connect(port) for c in newcomers))
             await asyncio.gather(*(c.press(b" ", b"running") for c in newcomers))
             clients += newcomers
@@ -145,16 +153,21 @@ async def measure(levels: list[int], window: float) -> list[dict]:
             for client in clients[:10]:
                 keys.append(await client.press(b" ", b"paused"))
                 await client.press(b" ", b"running")
-            results.append({
-                "sessions": level, "launch_s": statistics.median(launches),
-                "rss_mb": statistics.median(rss), "cpu_core": statistics.mean(cpu),
-                "bytes_per_s": statistics.mean(rates),
-                "frames_per_s": statistics.mean(frames for frames, _ in shown) / window,
-                "epochs_per_s": statistics.median(epochs for _, epochs in shown) / window,
-                "server_core": server_cpu,
-                "key_median_ms": statistics.median(keys) * 1000, "key_worst_ms": max(keys) * 1000,
-                "load": os.getloadavg()[0],
-            })
+            results.append(
+                {
+                    "sessions": level,
+                    "launch_s": statistics.median(launches),
+                    "rss_mb": statistics.median(rss),
+                    "cpu_core": statistics.mean(cpu),
+                    "bytes_per_s": statistics.mean(rates),
+                    "frames_per_s": statistics.mean(frames for frames, _ in shown) / window,
+                    "epochs_per_s": statistics.median(epochs for _, epochs in shown) / window,
+                    "server_core": server_cpu,
+                    "key_median_ms": statistics.median(keys) * 1000,
+                    "key_worst_ms": max(keys) * 1000,
+                    "load": os.getloadavg()[0],
+                }
+            )
             print_row(results[-1])
     finally:
         for client in clients:
@@ -164,10 +177,13 @@ async def measure(levels: list[int], window: float) -> list[dict]:
 
 
 def print_row(row: dict) -> None:
-    print(f"{row['sessions']:>8} {row['launch_s']:>9.2f} s {row['rss_mb']:>7.1f} MB {row['cpu_core'] * 100:>8.1f} % "
-          f"{row['bytes_per_s'] / 1024:>8.1f} KB/s {row['frames_per_s']:>6.1f} {row['epochs_per_s'] / 1e6:>7.2f} M "
-          f"{row['server_core'] * 100:>6.1f} % "
-          f"{row['key_median_ms']:>8.0f} ms {row['key_worst_ms']:>8.0f} ms {row['load']:>6.1f}", flush=True)
+    print(
+        f"{row['sessions']:>8} {row['launch_s']:>9.2f} s {row['rss_mb']:>7.1f} MB {row['cpu_core'] * 100:>8.1f} % "
+        f"{row['bytes_per_s'] / 1024:>8.1f} KB/s {row['frames_per_s']:>6.1f} {row['epochs_per_s'] / 1e6:>7.2f} M "
+        f"{row['server_core'] * 100:>6.1f} % "
+        f"{row['key_median_ms']:>8.0f} ms {row['key_worst_ms']:>8.0f} ms {row['load']:>6.1f}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -177,15 +193,21 @@ def main() -> None:
     args = parser.parse_args()
     levels = sorted({int(n) for n in args.levels.split(",")})
     print(f"{os.cpu_count()} cores; every session trains at max pace; key = space -> 'paused' on screen")
-    print(f"{'sessions':>8} {'launch':>11} {'RSS/app':>10} {'CPU/app':>10} {'bytes/app':>13} {'fps':>6} "
-          f"{'epochs/s':>9} {'server':>8} {'key med':>11} {'key worst':>11} {'load':>6}")
+    print(
+        f"{'sessions':>8} {'launch':>11} {'RSS/app':>10} {'CPU/app':>10} {'bytes/app':>13} {'fps':>6} "
+        f"{'epochs/s':>9} {'server':>8} {'key med':>11} {'key worst':>11} {'load':>6}"
+    )
     results = asyncio.run(measure(levels, args.window))
     holding = [r["sessions"] for r in results if r["key_worst_ms"] < KEY_BUDGET * 1000]
     baseline = results[0]
-    print(f"key to screen, {results[-1]['sessions']} sessions vs {baseline['sessions']}: "
-          f"{results[-1]['key_median_ms'] / baseline['key_median_ms']:.1f}x the median")
-    print(f"largest class measured with every key under {KEY_BUDGET * 1000:.0f} ms: "
-          f"{max(holding) if holding else 'none'} sessions")
+    print(
+        f"key to screen, {results[-1]['sessions']} sessions vs {baseline['sessions']}: "
+        f"{results[-1]['key_median_ms'] / baseline['key_median_ms']:.1f}x the median"
+    )
+    print(
+        f"largest class measured with every key under {KEY_BUDGET * 1000:.0f} ms: "
+        f"{max(holding) if holding else 'none'} sessions"
+    )
 
 
 if __name__ == "__main__":

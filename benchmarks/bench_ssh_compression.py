@@ -57,8 +57,22 @@ def start_sshd(folder: Path) -> tuple[subprocess.Popen, list[str]]:
             return False
 
     poll(listening, timeout=10, interval=0.1, what="sshd to listen")
-    ssh = ["ssh", "-v", "-t", "-p", str(port), "-i", str(folder / "client"), "-o", "StrictHostKeyChecking=no",
-           "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "root@127.0.0.1"]
+    ssh = [
+        "ssh",
+        "-v",
+        "-t",
+        "-p",
+        str(port),
+        "-i",
+        str(folder / "client"),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "root@127.0.0.1",
+    ]
     return server, ssh
 
 
@@ -69,8 +83,11 @@ def received_bytes(ssh: list[str], compress: bool, seconds: float, folder: Path)
         link.wait_for("running", timeout=30)
         time.sleep(seconds)
         link.send(b"\x11")  # ctrl+q
-        found = poll(lambda: re.search(r"Transferred: sent (\d+), received (\d+) bytes", link.text()),
-                     timeout=30, what="ssh's byte count")
+        found = poll(
+            lambda: re.search(r"Transferred: sent (\d+), received (\d+) bytes", link.text()),
+            timeout=30,
+            what="ssh's byte count",
+        )
         return int(found.group(2))
     finally:
         link.close()

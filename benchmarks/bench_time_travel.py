@@ -66,8 +66,10 @@ def main() -> None:
     pairs = [back_and_go_to() for _ in range(TRIES)]
     back = statistics.median(p[0] for p in pairs)
     go = statistics.median(p[1] for p in pairs)
-    print(f"go to epoch 20,000 (Enter in the prompt) to the epoch on screen: {go * 1000:.0f} ms; "
-          f"b (back one epoch) to the epoch on screen: {back * 1000:.0f} ms (medians of {TRIES})")
+    print(
+        f"go to epoch 20,000 (Enter in the prompt) to the epoch on screen: {go * 1000:.0f} ms; "
+        f"b (back one epoch) to the epoch on screen: {back * 1000:.0f} ms (medians of {TRIES})"
+    )
 
 
 if __name__ == "__main__":

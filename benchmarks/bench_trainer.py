@@ -102,13 +102,17 @@ def main() -> None:
 
     literal = best_of(1, literal_default_run)
     fast = best_of(5, train_to(EPOCHS))
-    print(f"(a) seed run, {EPOCHS:,} epochs: literal train_model {literal:.3f} s, "
-          f"run model {fast * 1e6:.0f} µs -> {literal / fast:,.0f}x faster")
+    print(
+        f"(a) seed run, {EPOCHS:,} epochs: literal train_model {literal:.3f} s, "
+        f"run model {fast * 1e6:.0f} µs -> {literal / fast:,.0f}x faster"
+    )
 
     engine = {epochs: best_of(20, train_to(epochs)) for epochs in (70_000, 7_000_000, 1_000_000_000)}
-    print("(b) engine alone, to the end of a run: "
-          + ", ".join(f"{epochs:,} epochs {seconds * 1e6:.0f} µs" for epochs, seconds in engine.items())
-          + f" -> 1e9 / 7e4 = {engine[1_000_000_000] / engine[70_000]:.2f}x")
+    print(
+        "(b) engine alone, to the end of a run: "
+        + ", ".join(f"{epochs:,} epochs {seconds * 1e6:.0f} µs" for epochs, seconds in engine.items())
+        + f" -> 1e9 / 7e4 = {engine[1_000_000_000] / engine[70_000]:.2f}x"
+    )
 
     data = celsius_to_fahrenheit_data()
     alpha = max_stable_alpha(data.train) * 1.00001  # a hair too large: blows up late
@@ -118,21 +122,27 @@ def main() -> None:
     walked = walk_to_divergence(Descent(data.train, 0.5, 0.5, alpha), diverging.divergence_limit)
     walking = time.perf_counter() - start
     assert walked == diverging.diverged_at
-    print(f"(c) finding the blow-up at epoch {walked:,} (alpha a hair too large): bisection {found * 1e6:.0f} µs, "
-          f"walking every epoch {walking:.2f} s (same epoch)")
+    print(
+        f"(c) finding the blow-up at epoch {walked:,} (alpha a hair too large): bisection {found * 1e6:.0f} µs, "
+        f"walking every epoch {walking:.2f} s (same epoch)"
+    )
 
     small, large = per_epoch_seconds(100), per_epoch_seconds(1_000_000)
-    print(f"(d) each epoch's cost (--history): {small * 1e9:.0f} ns at 100 points, {large * 1e9:.0f} ns at "
-          f"1,000,000 points (ratio {large / small:.2f})")
+    print(
+        f"(d) each epoch's cost (--history): {small * 1e9:.0f} ns at 100 points, {large * 1e9:.0f} ns at "
+        f"1,000,000 points (ratio {large / small:.2f})"
+    )
 
     train = [sys.executable, "-m", "nanoneuron_tui", "train", "--w0", str(W0), "--b0", str(B0)]
     commands = {"70000": [*train, "--epochs", "70000"], "1e9": [*train, "--epochs", "1000000000"]}
     if args.original and shutil.which("node"):
         commands["node"] = ["node", str(args.original)]
     whole = median_alternating(commands)
-    line = (f"(e) whole `nanoneuron train` process (median of 7, alternating): --epochs 70000 "
-            f"{whole['70000'] * 1000:.0f} ms, --epochs 1000000000 {whole['1e9'] * 1000:.0f} ms "
-            f"-> {whole['1e9'] / whole['70000']:.2f}x")
+    line = (
+        f"(e) whole `nanoneuron train` process (median of 7, alternating): --epochs 70000 "
+        f"{whole['70000'] * 1000:.0f} ms, --epochs 1000000000 {whole['1e9'] * 1000:.0f} ms "
+        f"-> {whole['1e9'] / whole['70000']:.2f}x"
+    )
     if "node" in whole:
         line += f"; original NanoNeuron.js under node: {whole['node'] * 1000:.0f} ms"
     print(line)

@@ -62,29 +62,46 @@ DEFAULT_TARGETS = list(TESTS_FOR)[:4]
 # Mutants that cannot change behaviour, each with the reason. Keyed by the label's
 # file and description (not the line, which moves as the code does).
 EQUIVALENT: dict[tuple[str, str], str] = {
-    ("nanoneuron_tui/core/neuron.py", "`x < 100` → `x <= 100`"):
-        "x steps through half degrees (0.5, 1.5, ...): it is never exactly 100",
-    ("nanoneuron_tui/core/trainer.py", "`a >= d` → `a > d`"):
-        "when a == d both formulas give the same eigenvector, at most with its sign flipped, which cancels",
-    ("nanoneuron_tui/core/trainer.py", "`t < end` → `t <= end`"):
-        "the next segment starts from the neuron at `end`, so it finds the same cost there itself",
-    ("nanoneuron_tui/core/trainer.py", "`not self.cost(t) <= limit` → `self.cost(t) > limit` (differs for NaN)"):
-        "from a finite starting cost, the cost is a sum of finite non-negative parts times powers,"
-        " and 0 * inf is kept out: never NaN",
-    ("nanoneuron_tui/core/trainer.py", "`not rest + sum((self._term(k, s) for k in growing)) <= bound` → "
-                                       "`rest + sum((self._term(k, s) for k in growing)) > bound` (differs for NaN)"):
-        "as above: never NaN",
+    (
+        "nanoneuron_tui/core/neuron.py",
+        "`x < 100` → `x <= 100`",
+    ): "x steps through half degrees (0.5, 1.5, ...): it is never exactly 100",
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`a >= d` → `a > d`",
+    ): "when a == d both formulas give the same eigenvector, at most with its sign flipped, which cancels",
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`t < end` → `t <= end`",
+    ): "the next segment starts from the neuron at `end`, so it finds the same cost there itself",
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`not self.cost(t) <= limit` → `self.cost(t) > limit` (differs for NaN)",
+    ): "from a finite starting cost, the cost is a sum of finite non-negative parts times powers,"
+    " and 0 * inf is kept out: never NaN",
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`not rest + sum((self._term(k, s) for k in growing)) <= bound` → "
+        "`rest + sum((self._term(k, s) for k in growing)) > bound` (differs for NaN)",
+    ): "as above: never NaN",
     # A line number narrows an entry to that line (the same edit elsewhere is another matter).
-    ("nanoneuron_tui/core/run.py:96", "slice upper `index + 1` → `index + 1 + 1`"):
-        "the segment after `index` begins after the epoch (bisect_right), so `s.start < epoch` drops it anyway",
-    ("nanoneuron_tui/core/run.py:96", "`1` → `2`"):
-        "the same slice bound as above (`index:index + 1`)",
-    ("nanoneuron_tui/core/run.py:104", "`0` → `-1`"):
-        "a run given its segments takes its alpha from them; the `alpha` argument is not read",
-    ("nanoneuron_tui/core/run.py:173", "delete `return None`"):
-        "the last statement of the function: without it, it returns None all the same",
-    ("nanoneuron_tui/core/run.py:186", "`self.diverged_at < goal` → `self.diverged_at <= goal`"):
-        "when the blow-up is at the goal, both branches return the goal (a run never diverges before it begins)",
+    (
+        "nanoneuron_tui/core/run.py:96",
+        "slice upper `index + 1` → `index + 1 + 1`",
+    ): "the segment after `index` begins after the epoch (bisect_right), so `s.start < epoch` drops it anyway",
+    ("nanoneuron_tui/core/run.py:96", "`1` → `2`"): "the same slice bound as above (`index:index + 1`)",
+    (
+        "nanoneuron_tui/core/run.py:104",
+        "`0` → `-1`",
+    ): "a run given its segments takes its alpha from them; the `alpha` argument is not read",
+    (
+        "nanoneuron_tui/core/run.py:173",
+        "delete `return None`",
+    ): "the last statement of the function: without it, it returns None all the same",
+    (
+        "nanoneuron_tui/core/run.py:186",
+        "`self.diverged_at < goal` → `self.diverged_at <= goal`",
+    ): "when the blow-up is at the goal, both branches return the goal (a run never diverges before it begins)",
 }
 
 
@@ -104,7 +121,8 @@ class Mutant:
     @property
     def equivalent(self) -> str | None:
         return EQUIVALENT.get((f"{self.path}:{self.line}", self.description)) or EQUIVALENT.get(
-            (self.path, self.description))
+            (self.path, self.description)
+        )
 
     def source(self, original: str) -> str:
         tree = ast.parse(original)
@@ -115,11 +133,32 @@ class Mutant:
 
 # -- the mutations -------------------------------------------------------------------------
 
-BOUNDARY = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
-            ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+BOUNDARY = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+}
 COMPLEMENT = {ast.LtE: ast.Gt, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE}
-DELETABLE = (ast.Assign, ast.AugAssign, ast.Expr, ast.Return, ast.Raise, ast.If, ast.For, ast.While,
-             ast.With, ast.Assert, ast.Try)
+DELETABLE = (
+    ast.Assign,
+    ast.AugAssign,
+    ast.Expr,
+    ast.Return,
+    ast.Raise,
+    ast.If,
+    ast.For,
+    ast.While,
+    ast.With,
+    ast.Assert,
+    ast.Try,
+)
 
 
 def _short(node: ast.AST, limit: int = 60) -> str:
@@ -141,8 +180,11 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
-    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
         and isinstance(statement.value.value, str)
+    )
 
 
 def _annotation_nodes(tree: ast.AST) -> set[int]:
@@ -160,21 +202,27 @@ def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST]
     if isinstance(node, ast.Compare):
         for k, op in enumerate(node.ops):
             if type(op) in BOUNDARY:
+
                 def flip(tree, n, k=k):
                     n.ops[k] = BOUNDARY[type(n.ops[k])]()
+
                 mutated = copy.deepcopy(node)
                 flip(None, mutated)
                 yield f"`{_short(node)}` → `{_short(mutated)}`", flip, node
 
     elif isinstance(node, ast.Constant) and type(node.value) is int:
         for step in (1, -1):
+
             def move(tree, n, step=step):
                 n.value += step
+
             yield f"`{node.value}` → `{node.value + step}`", move, node
 
     elif isinstance(node, ast.Constant) and type(node.value) is bool:
+
         def negate(tree, n):
             n.value = not n.value
+
         yield f"`{node.value}` → `{not node.value}`", negate, node
 
     elif isinstance(node, ast.Slice):
@@ -183,41 +231,56 @@ def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST]
             if bound is None or isinstance(bound, ast.Constant):
                 continue  # a constant bound is moved as a constant
             for op, sign in ((ast.Add, "+"), (ast.Sub, "-")):
+
                 def shift(tree, n, field=field, op=op):
                     setattr(n, field, ast.BinOp(getattr(n, field), op(), ast.Constant(1)))
+
                 yield f"slice {field} `{_short(bound)}` → `{_short(bound)} {sign} 1`", shift, bound
 
     elif isinstance(node, ast.BoolOp):
         other = ast.Or if isinstance(node.op, ast.And) else ast.And
+
         def swap(tree, n, other=other):
             n.op = other()
+
         yield f"`{_short(node)}`: `{type(node.op).__name__.lower()}` → `{other.__name__.lower()}`", swap, node
 
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+
         def drop(tree, n):
             _replace(tree, n, n.operand)
+
         yield f"`{_short(node)}` → `{_short(node.operand)}`", drop, node
         operand = node.operand
         if isinstance(operand, ast.Compare) and len(operand.ops) == 1 and type(operand.ops[0]) in COMPLEMENT:
+
             def complement(tree, n):
                 compare = n.operand
                 compare.ops = [COMPLEMENT[type(compare.ops[0])]()]
                 _replace(tree, n, compare)
+
             mutated = copy.deepcopy(operand)
             mutated.ops = [COMPLEMENT[type(operand.ops[0])]()]
             yield f"`{_short(node)}` → `{_short(mutated)}` (differs for NaN)", complement, node
 
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max"):
         other_name = "max" if node.func.id == "min" else "min"
+
         def swap_name(tree, n, other_name=other_name):
             n.func.id = other_name
+
         yield f"`{_short(node)}`: `{node.func.id}` → `{other_name}`", swap_name, node
 
-    elif isinstance(node, ast.Return) and isinstance(node.value, ast.Compare | ast.BoolOp | ast.UnaryOp) \
-            and (not isinstance(node.value, ast.UnaryOp) or isinstance(node.value.op, ast.Not)):
+    elif (
+        isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Compare | ast.BoolOp | ast.UnaryOp)
+        and (not isinstance(node.value, ast.UnaryOp) or isinstance(node.value.op, ast.Not))
+    ):
         for constant in (True, False):
+
             def constant_return(tree, n, constant=constant):
                 n.value = ast.Constant(constant)
+
             yield f"`{_short(node)}` → `return {constant}`", constant_return, node
 
     for field in ("body", "orelse", "finalbody"):
@@ -226,8 +289,10 @@ def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST]
             continue
         for k, statement in enumerate(statements):
             if isinstance(statement, DELETABLE) and not _is_docstring(statement):
+
                 def delete(tree, n, field=field, k=k):
                     getattr(n, field)[k] = ast.Pass()
+
                 yield f"delete `{_short(statement)}`", delete, statement
 
 
@@ -244,6 +309,7 @@ def mutants_of(path: str) -> list[Mutant]:
 
 
 # -- running the tests -----------------------------------------------------------------------
+
 
 def make_copy(into: Path) -> None:
     """The package and the tests, without compiled files (a stale .pyc would hide a mutant)."""
@@ -273,8 +339,11 @@ def start_tests(workdir: Path, tests: list[str], coverage_of: list[str] | None =
         else:
             import coverage
 
-            recorder = coverage.Coverage(data_file=str(workdir / ".coverage"), config_file=False,
-                                         include=[str(workdir / path) for path in coverage_of])
+            recorder = coverage.Coverage(
+                data_file=str(workdir / ".coverage"),
+                config_file=False,
+                include=[str(workdir / path) for path in coverage_of],
+            )
             recorder.set_option("run:dynamic_context", "test_function")
             timer = Durations()
             recorder.start()
@@ -358,8 +427,17 @@ class TestMap:
 
 
 # Third-party modules the tests import (the conftest imports the app): imported once, here.
-HEAVY_IMPORTS = ("pytest", "textual.app", "textual.widgets", "textual.containers", "textual.screen",
-                 "textual.worker", "rich.text", "plotext", "numpy")
+HEAVY_IMPORTS = (
+    "pytest",
+    "textual.app",
+    "textual.widgets",
+    "textual.containers",
+    "textual.screen",
+    "textual.worker",
+    "rich.text",
+    "plotext",
+    "numpy",
+)
 
 
 def prepare_parent(examples: int) -> None:
@@ -391,8 +469,9 @@ def tests_at(revision: str) -> set[str]:
 
     ids: set[str] = set()
     for test_file in dict.fromkeys(f for files in TESTS_FOR.values() for f in files):
-        shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:{test_file}"],
-                               capture_output=True, text=True)
+        shown = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{revision}:{test_file}"], capture_output=True, text=True
+        )
         if shown.returncode == 0:
             ids |= set(test_ids(test_file, shown.stdout).values())
     return ids
@@ -414,21 +493,31 @@ class Tally:
         counts = {outcome: len(mutants) for outcome, mutants in self.outcomes.items()}
         total = sum(counts.values())
         counted = total - counts["equivalent"]
-        return (f"{total} mutants: {counts['killed']} killed, {counts['timeout']} timed out, "
-                f"{counts['survived']} survived, {counts['equivalent']} equivalent (not counted); "
-                f"survival rate {counts['survived']}/{counted} = {100 * counts['survived'] / max(counted, 1):.1f}%")
+        return (
+            f"{total} mutants: {counts['killed']} killed, {counts['timeout']} timed out, "
+            f"{counts['survived']} survived, {counts['equivalent']} equivalent (not counted); "
+            f"survival rate {counts['survived']}/{counted} = {100 * counts['survived'] / max(counted, 1):.1f}%"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("targets", nargs="*", metavar="FILE",
-                        help=f"files to mutate, of: {' '.join(TESTS_FOR)} (default: the first four)")
+    parser.add_argument(
+        "targets",
+        nargs="*",
+        metavar="FILE",
+        help=f"files to mutate, of: {' '.join(TESTS_FOR)} (default: the first four)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--match", default="", help="only mutants whose label contains this text")
-    parser.add_argument("--examples", type=int, default=25,
-                        help="at most this many examples per hypothesis test (default 25)")
-    parser.add_argument("--before", metavar="REVISION",
-                        help="also give the survival rate with only the tests that existed at this git revision")
+    parser.add_argument(
+        "--examples", type=int, default=25, help="at most this many examples per hypothesis test (default 25)"
+    )
+    parser.add_argument(
+        "--before",
+        metavar="REVISION",
+        help="also give the survival rate with only the tests that existed at this git revision",
+    )
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     args = parser.parse_args()
     args.targets = args.targets or DEFAULT_TARGETS
@@ -460,8 +549,11 @@ def main() -> int:
             print(f"the tests fail without any mutant ({' '.join(all_tests)}): fix them first")
             return 1
         tests_map = TestMap(workdirs[0])
-        print(f"{len(mutants)} mutants of {', '.join(args.targets)}; tests pass unmutated "
-              f"in {time.monotonic() - started:.0f} s", flush=True)
+        print(
+            f"{len(mutants)} mutants of {', '.join(args.targets)}; tests pass unmutated "
+            f"in {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
 
         def stages(mutant: Mutant) -> list[list[str]]:
             """The tests to run, in turn: with --before, the old tests first, then only if

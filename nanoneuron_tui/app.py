@@ -316,8 +316,15 @@ class NanoNeuronApp(App[None]):
         def save(path: Path) -> None:
             try:
                 view = self.session.view()
-                persist.save_model(path, w=view.w, b=view.b, epoch=view.epoch,
-                                   init=(view.w0, view.b0), hyper=view.hyper, data=view.data)
+                persist.save_model(
+                    path,
+                    w=view.w,
+                    b=view.b,
+                    epoch=view.epoch,
+                    init=(view.w0, view.b0),
+                    hyper=view.hyper,
+                    data=view.data,
+                )
             except persist.PersistError as problem:
                 self.notify(str(problem), severity="error")
             else:
@@ -381,11 +388,19 @@ class NanoNeuronApp(App[None]):
         pinned = view.pinned if view.pinned is not None and view.pinned.run.data.spec == view.data.spec else None
         ghost_label = f"pinned alpha {pinned.alpha:g}" if pinned else None
         note = f"[b]{glyphs.FAIL} {view.run.alpha_advice}[/]" if view.state is State.DIVERGED else ""
-        self.query_one(CostPlot).show(curves_of(
-            view, pinned and (pinned.run.cost, pinned.run.first_epoch, pinned.epoch), ghost_label, note,
-            f"alpha {view.hyper.alpha:g}" if pinned else "train"), urgent)
-        self.query_one(FitView).show(view.data, (view.w, view.b), pinned and pinned.run.neuron(pinned.epoch),
-                                     ghost_label, urgent)
+        self.query_one(CostPlot).show(
+            curves_of(
+                view,
+                pinned and (pinned.run.cost, pinned.run.first_epoch, pinned.epoch),
+                ghost_label,
+                note,
+                f"alpha {view.hyper.alpha:g}" if pinned else "train",
+            ),
+            urgent,
+        )
+        self.query_one(FitView).show(
+            view.data, (view.w, view.b), pinned and pinned.run.neuron(pinned.epoch), ghost_label, urgent
+        )
         self.query_one(CostSurfaceView).show(view.run, view.epoch, pinned and Ghost(pinned.run, pinned.epoch), urgent)
         if self.screen.has_class("-projector"):
             self.query_one(Projector).show(view)
@@ -471,8 +486,7 @@ class NanoNeuronApp(App[None]):
                 was_running = True
                 hyper = session.hyper
                 if not session.fast_forward and hyper.pace is not None:
-                    playback = Playback.begin(time.monotonic(), session.epoch, hyper.epochs,
-                                              hyper.every * hyper.pace)
+                    playback = Playback.begin(time.monotonic(), session.epoch, hyper.epochs, hyper.every * hyper.pace)
             if playback is not None and not session.fast_forward:
                 playback = self._play(playback)
                 last_post = time.monotonic()
@@ -617,8 +631,9 @@ class NanoNeuronApp(App[None]):
         if pinned is None:
             self.notify("Unpinned: the ghost run is gone.", timeout=3)
         else:
-            self.notify(f"Pinned this run (alpha {pinned.alpha:g}) as a ghost: change alpha, r, and compare.",
-                        timeout=4)
+            self.notify(
+                f"Pinned this run (alpha {pinned.alpha:g}) as a ghost: change alpha, r, and compare.", timeout=4
+            )
 
     def action_toggle_projector(self) -> None:
         showing = not self.screen.has_class("-projector")
@@ -660,8 +675,9 @@ class NanoNeuronApp(App[None]):
             self.action_explain()
         self.notify("Lesson: s steps one epoch, space plays the first epochs one by one, e returns.")
 
-    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
-                           time_format: str | None = None) -> str | None:
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
         """Save an SVG of the screen where the user is, and say where: a served user's own
         folder, else the working directory (or the state directory if that fails)."""
         if self.is_web:
@@ -694,8 +710,9 @@ class NanoNeuronApp(App[None]):
                 continue
             self.call_from_thread(self.notify, f"Saved the screenshot to {target}", title="Screenshot")
             return
-        self.call_from_thread(self.notify, "Could not save the screenshot: " + "; ".join(problems),
-                              title="Screenshot", severity="error")
+        self.call_from_thread(
+            self.notify, "Could not save the screenshot: " + "; ".join(problems), title="Screenshot", severity="error"
+        )
 
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)
@@ -725,21 +742,32 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
-def run_app(session: Session, *, session_file: SessionFile, watch: SignalWatch,
-            run: bool = False, lesson: bool = False, fps: float | None = None, ascii_only: bool = False,
-            confine: Path | None = None, projector: bool = False) -> int:
+def run_app(
+    session: Session,
+    *,
+    session_file: SessionFile,
+    watch: SignalWatch,
+    run: bool = False,
+    lesson: bool = False,
+    fps: float | None = None,
+    ascii_only: bool = False,
+    confine: Path | None = None,
+    projector: bool = False,
+) -> int:
     """Show ``session`` until the user quits, a signal stops it or the terminal goes; the exit code."""
     term = os.environ.get("TERM")
     if problem := glyphs.cannot_draw(term):
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return exit_codes.USAGE
     glyphs.use_ascii(ascii_only or glyphs.needs_ascii(term))
-    app = NanoNeuronApp(session, run=run, lesson=lesson, fps=fps, session_file=session_file, confine=confine,
-                        projector=projector)
+    app = NanoNeuronApp(
+        session, run=run, lesson=lesson, fps=fps, session_file=session_file, confine=confine, projector=projector
+    )
     session_file.started_with(session)
     watch.attach(save=lambda: session_file.save_for_exit(session), leave=app.leave_soon)
-    autosaver = Autosaver(session, lambda: session_file.save(session),
-                          report=lambda problem: setattr(app, "save_problem", problem))
+    autosaver = Autosaver(
+        session, lambda: session_file.save(session), report=lambda problem: setattr(app, "save_problem", problem)
+    )
     autosaver.start()
     app.run()
     watch.terminal_restored()

@@ -87,40 +87,99 @@ def _add_training_flags(parser: argparse.ArgumentParser, inherit: bool = False) 
         return argparse.SUPPRESS if inherit else value
 
     group = parser.add_argument_group("training")
-    group.add_argument("--epochs", type=_checked(params.parse_epochs), default=default(params.DEFAULT_EPOCHS),
-                       help=f"how many times to adjust w and b (default {params.DEFAULT_EPOCHS})")
-    group.add_argument("--alpha", type=_checked(params.parse_alpha), default=default(params.DEFAULT_ALPHA),
-                       help=f"learning rate: the size of each adjustment (default {params.DEFAULT_ALPHA})")
-    group.add_argument("--w0", type=_checked(lambda t: params.parse_weight(t, "w0")), default=default(None),
-                       help="initial w (default: random in [0, 1))")
-    group.add_argument("--b0", type=_checked(lambda t: params.parse_weight(t, "b0")), default=default(None),
-                       help="initial b (default: random in [0, 1))")
-    group.add_argument("--seed", type=_checked(params.parse_seed), default=default(None),
-                       help="seed for the random initial w and b, to repeat a run")
+    group.add_argument(
+        "--epochs",
+        type=_checked(params.parse_epochs),
+        default=default(params.DEFAULT_EPOCHS),
+        help=f"how many times to adjust w and b (default {params.DEFAULT_EPOCHS})",
+    )
+    group.add_argument(
+        "--alpha",
+        type=_checked(params.parse_alpha),
+        default=default(params.DEFAULT_ALPHA),
+        help=f"learning rate: the size of each adjustment (default {params.DEFAULT_ALPHA})",
+    )
+    group.add_argument(
+        "--w0",
+        type=_checked(lambda t: params.parse_weight(t, "w0")),
+        default=default(None),
+        help="initial w (default: random in [0, 1))",
+    )
+    group.add_argument(
+        "--b0",
+        type=_checked(lambda t: params.parse_weight(t, "b0")),
+        default=default(None),
+        help="initial b (default: random in [0, 1))",
+    )
+    group.add_argument(
+        "--seed",
+        type=_checked(params.parse_seed),
+        default=default(None),
+        help="seed for the random initial w and b, to repeat a run",
+    )
     data = parser.add_argument_group("data")
-    data.add_argument("--preset", choices=sorted(PRESETS), default=default(None),
-                      help="a linear unit conversion to learn (default c2f: the article's Celsius to Fahrenheit)")
-    data.add_argument("--data", metavar="FILE.csv", default=default(None),
-                      help="learn from your own data: two numeric columns x,y, header optional")
-    data.add_argument("--noise", type=_checked(params.parse_noise), default=default(0.0), metavar="SIGMA",
-                      help="add Gaussian noise of this standard deviation to y")
-    data.add_argument("--noise-seed", type=_checked(params.parse_seed), default=default(0), metavar="S",
-                      help="seed for the noise, to repeat it (default 0)")
-    data.add_argument("--test-ratio", type=_checked(params.parse_test_ratio), default=default(None), metavar="R",
-                      help="hold out this share of the points, shuffled, for testing "
-                           "(default: the preset's fixed split; 0.2 for a file)")
-    data.add_argument("--split-seed", type=_checked(params.parse_seed), default=default(0), metavar="S",
-                      help="seed for the shuffle before the split (default 0)")
-    data.add_argument("--normalize", action="store_true", default=default(False),
-                      help="train on standardized x (w and b are still shown in the data's units)")
+    data.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default=default(None),
+        help="a linear unit conversion to learn (default c2f: the article's Celsius to Fahrenheit)",
+    )
+    data.add_argument(
+        "--data",
+        metavar="FILE.csv",
+        default=default(None),
+        help="learn from your own data: two numeric columns x,y, header optional",
+    )
+    data.add_argument(
+        "--noise",
+        type=_checked(params.parse_noise),
+        default=default(0.0),
+        metavar="SIGMA",
+        help="add Gaussian noise of this standard deviation to y",
+    )
+    data.add_argument(
+        "--noise-seed",
+        type=_checked(params.parse_seed),
+        default=default(0),
+        metavar="S",
+        help="seed for the noise, to repeat it (default 0)",
+    )
+    data.add_argument(
+        "--test-ratio",
+        type=_checked(params.parse_test_ratio),
+        default=default(None),
+        metavar="R",
+        help="hold out this share of the points, shuffled, for testing "
+        "(default: the preset's fixed split; 0.2 for a file)",
+    )
+    data.add_argument(
+        "--split-seed",
+        type=_checked(params.parse_seed),
+        default=default(0),
+        metavar="S",
+        help="seed for the shuffle before the split (default 0)",
+    )
+    data.add_argument(
+        "--normalize",
+        action="store_true",
+        default=default(False),
+        help="train on standardized x (w and b are still shown in the data's units)",
+    )
 
 
 def data_from_args(args: argparse.Namespace) -> DataSet:
     """The data set the flags describe; raises DataError with one clear line."""
-    return build_data(DataSpec(
-        preset=args.preset or "c2f", csv=args.data, noise=args.noise, noise_seed=args.noise_seed,
-        test_ratio=args.test_ratio, split_seed=args.split_seed, normalize=args.normalize,
-    ))
+    return build_data(
+        DataSpec(
+            preset=args.preset or "c2f",
+            csv=args.data,
+            noise=args.noise,
+            noise_seed=args.noise_seed,
+            test_ratio=args.test_ratio,
+            split_seed=args.split_seed,
+            normalize=args.normalize,
+        )
+    )
 
 
 def data_for_model(args: argparse.Namespace, model: SavedModel | None) -> DataSet:
@@ -147,25 +206,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_training_flags(parser)
     app = parser.add_argument_group("app")
-    app.add_argument("--every", type=_checked(params.parse_every), default=params.DEFAULT_EVERY,
-                     help="epochs between screen updates (default %(default)s)")
-    app.add_argument("--pace", type=_checked(params.parse_pace), default=params.DEFAULT_PACE,
-                     help='reports per second, or "max" (default 20)')
+    app.add_argument(
+        "--every",
+        type=_checked(params.parse_every),
+        default=params.DEFAULT_EVERY,
+        help="epochs between screen updates (default %(default)s)",
+    )
+    app.add_argument(
+        "--pace",
+        type=_checked(params.parse_pace),
+        default=params.DEFAULT_PACE,
+        help='reports per second, or "max" (default 20)',
+    )
     app.add_argument("--run", action="store_true", help="start training at once instead of paused")
-    app.add_argument("--lesson", action="store_true",
-                     help="a classroom start: Epoch explained open, paused at epoch 0, "
-                          "the same start for everyone (seed 1) unless --w0, --b0 or --seed say otherwise")
-    app.add_argument("--resume", action="store_true",
-                     help="carry on where the last session stopped (saved on quit and on hang-up)")
-    app.add_argument("--state", metavar="FILE",
-                     help="the session file to save to and resume from (default: the platform's state directory)")
+    app.add_argument(
+        "--lesson",
+        action="store_true",
+        help="a classroom start: Epoch explained open, paused at epoch 0, "
+        "the same start for everyone (seed 1) unless --w0, --b0 or --seed say otherwise",
+    )
+    app.add_argument(
+        "--resume", action="store_true", help="carry on where the last session stopped (saved on quit and on hang-up)"
+    )
+    app.add_argument(
+        "--state",
+        metavar="FILE",
+        help="the session file to save to and resume from (default: the platform's state directory)",
+    )
     app.add_argument("--load-model", metavar="FILE", help="start from a model saved as JSON")
-    app.add_argument("--fps", type=_checked(params.parse_fps), default=None,
-                     help="screen updates per second while training (default 8, or 4 over SSH)")
-    app.add_argument("--ascii", action="store_true",
-                     help="draw with plain ASCII only (automatic with TERM=linux, the Linux console)")
-    app.add_argument("--projector", action="store_true",
-                     help="show w, b and the cost in large digits (needs about 150 columns)")
+    app.add_argument(
+        "--fps",
+        type=_checked(params.parse_fps),
+        default=None,
+        help="screen updates per second while training (default 8, or 4 over SSH)",
+    )
+    app.add_argument(
+        "--ascii", action="store_true", help="draw with plain ASCII only (automatic with TERM=linux, the Linux console)"
+    )
+    app.add_argument(
+        "--projector", action="store_true", help="show w, b and the cost in large digits (needs about 150 columns)"
+    )
     # Set by `nanoneuron serve` for each client: typed file names stay inside this directory.
     app.add_argument("--confine", metavar="DIR", help=argparse.SUPPRESS)
 
@@ -176,21 +256,40 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train NanoNeuron headless and print what the original program prints.",
     )
     _add_training_flags(train, inherit=True)
-    train.add_argument("--every", dest="progress_every", type=_checked(params.parse_every), default=None,
-                       help="print a progress line (to stderr) every N epochs")
-    train.add_argument("--predict", type=_checked(lambda t: params.parse_x(t, "X")),
-                       default=params.DEFAULT_PREDICT, metavar="X",
-                       help="the x to ask about at the end, in the data's units (default 70)")
+    train.add_argument(
+        "--every",
+        dest="progress_every",
+        type=_checked(params.parse_every),
+        default=None,
+        help="print a progress line (to stderr) every N epochs",
+    )
+    train.add_argument(
+        "--predict",
+        type=_checked(lambda t: params.parse_x(t, "X")),
+        default=params.DEFAULT_PREDICT,
+        metavar="X",
+        help="the x to ask about at the end, in the data's units (default 70)",
+    )
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    train.add_argument("--history", metavar="FILE.csv",
-                       help="write the cost of every epoch to this CSV file (epoch,cost); "
-                            "- streams it to standard output (the report then goes to standard error)")
-    train.add_argument("--history-limit", type=_checked(params.parse_size), default=None, metavar="SIZE",
-                       help="refuse a --history file larger than this (default 1GB; e.g. 5GB, 200MB)")
-    train.add_argument("--save-model", metavar="FILE",
-                       help="save the trained model (w, b, epoch, hyperparameters) as JSON")
+    train.add_argument(
+        "--history",
+        metavar="FILE.csv",
+        help="write the cost of every epoch to this CSV file (epoch,cost); "
+        "- streams it to standard output (the report then goes to standard error)",
+    )
+    train.add_argument(
+        "--history-limit",
+        type=_checked(params.parse_size),
+        default=None,
+        metavar="SIZE",
+        help="refuse a --history file larger than this (default 1GB; e.g. 5GB, 200MB)",
+    )
+    train.add_argument(
+        "--save-model", metavar="FILE", help="save the trained model (w, b, epoch, hyperparameters) as JSON"
+    )
     serve = commands.add_parser(
-        "serve", add_help=False,
+        "serve",
+        add_help=False,
         help="serve the app to a class: `serve ssh` (an SSH server) or `serve web` (a browser tab each)",
     )
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
@@ -241,8 +340,10 @@ class Report:
 
     def as_json(self) -> dict[str, object]:
         # JSON has no inf or NaN; a number that overflowed is reported as null.
-        return {key: (None if isinstance(value, float) and not math.isfinite(value) else value)
-                for key, value in self._fields().items()}
+        return {
+            key: (None if isinstance(value, float) and not math.isfinite(value) else value)
+            for key, value in self._fields().items()
+        }
 
     def _fields(self) -> dict[str, object]:
         return {
@@ -344,8 +445,9 @@ def train_headless(args: argparse.Namespace) -> int:
     last = run.at(end)
     if args.save_model:
         try:
-            persist.save_model(args.save_model, w=last.w, b=last.b, epoch=last.epoch, init=(run.w0, run.b0),
-                               hyper=hyper, data=data)
+            persist.save_model(
+                args.save_model, w=last.w, b=last.b, epoch=last.epoch, init=(run.w0, run.b0), hyper=hyper, data=data
+            )
         except persist.PersistError as problem:
             return _error(problem)
 
@@ -374,8 +476,13 @@ def build_session(args: argparse.Namespace) -> Session:
         return persist.load_session(args.state_path)
     model = persist.load_model(args.load_model) if args.load_model else None
     hyper = params.Hyperparameters(
-        epochs=args.epochs, alpha=args.alpha, every=args.every, w0=args.w0, b0=args.b0,
-        seed=LESSON_SEED if args.lesson and args.seed is None else args.seed, pace=args.pace,
+        epochs=args.epochs,
+        alpha=args.alpha,
+        every=args.every,
+        w0=args.w0,
+        b0=args.b0,
+        seed=LESSON_SEED if args.lesson and args.seed is None else args.seed,
+        pace=args.pace,
     )
     session = Session(hyper, data_for_model(args, model))
     if model is not None:
@@ -408,20 +515,56 @@ def open_app(args: argparse.Namespace) -> int:
         return _error(problem)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
-    return run_app(session, session_file=session_file, watch=watch, run=args.run, lesson=args.lesson,
-                   fps=args.fps, ascii_only=args.ascii, projector=args.projector,
-                   confine=Path(args.confine) if args.confine else None)
+    return run_app(
+        session,
+        session_file=session_file,
+        watch=watch,
+        run=args.run,
+        lesson=args.lesson,
+        fps=args.fps,
+        ascii_only=args.ascii,
+        projector=args.projector,
+        confine=Path(args.confine) if args.confine else None,
+    )
 
 
-DATA_FLAGS = {"preset": "--preset", "data": "--data", "noise": "--noise", "noise_seed": "--noise-seed",
-              "test_ratio": "--test-ratio", "split_seed": "--split-seed", "normalize": "--normalize"}
-HYPERPARAMETER_FLAGS = {"epochs": "--epochs", "alpha": "--alpha", "w0": "--w0", "b0": "--b0", "seed": "--seed",
-                        "every": "--every", "pace": "--pace"}
-APP_FLAGS = {"every": "--every", "pace": "--pace", "run": "--run", "resume": "--resume", "state": "--state",
-             "load_model": "--load-model", "fps": "--fps", "lesson": "--lesson", "projector": "--projector",
-             "ascii": "--ascii"}
-FILE_FLAGS = {"data": "--data", "state": "--state", "load_model": "--load-model",
-              "history": "--history", "save_model": "--save-model"}
+DATA_FLAGS = {
+    "preset": "--preset",
+    "data": "--data",
+    "noise": "--noise",
+    "noise_seed": "--noise-seed",
+    "test_ratio": "--test-ratio",
+    "split_seed": "--split-seed",
+    "normalize": "--normalize",
+}
+HYPERPARAMETER_FLAGS = {
+    "epochs": "--epochs",
+    "alpha": "--alpha",
+    "w0": "--w0",
+    "b0": "--b0",
+    "seed": "--seed",
+    "every": "--every",
+    "pace": "--pace",
+}
+APP_FLAGS = {
+    "every": "--every",
+    "pace": "--pace",
+    "run": "--run",
+    "resume": "--resume",
+    "state": "--state",
+    "load_model": "--load-model",
+    "fps": "--fps",
+    "lesson": "--lesson",
+    "projector": "--projector",
+    "ascii": "--ascii",
+}
+FILE_FLAGS = {
+    "data": "--data",
+    "state": "--state",
+    "load_model": "--load-model",
+    "history": "--history",
+    "save_model": "--save-model",
+}
 
 
 def conflict(args: argparse.Namespace) -> str | None:
@@ -444,8 +587,10 @@ def conflict(args: argparse.Namespace) -> str | None:
     if args.resume:
         for dest, flag in {"load_model": "--load-model", **DATA_FLAGS, **HYPERPARAMETER_FLAGS}.items():
             if given(args, dest):
-                return (f"--resume carries on the saved session with its own data and settings, "
-                        f"so {flag} would be ignored: drop one of them")
+                return (
+                    f"--resume carries on the saved session with its own data and settings, "
+                    f"so {flag} would be ignored: drop one of them"
+                )
     return None
 
 

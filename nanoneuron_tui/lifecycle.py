@@ -105,7 +105,7 @@ class Terminal:
 def _write_all(fd: int, data: bytes) -> None:
     with contextlib.suppress(OSError):
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
 
 
 def say(line: str) -> None:

@@ -134,7 +134,7 @@ def parse_size(text: str) -> int:
     """A file size: bytes, or a number with KB, MB, GB or TB (powers of ten): 500MB, 2GB."""
     text = str(text).strip().upper()
     digits = text.rstrip("KMGTB")
-    unit = text[len(digits):]
+    unit = text[len(digits) :]
     if unit not in _SIZE_UNITS:
         raise ValueError(f"size {numbers.quoted(text)} is not understood: use a number with KB, MB, GB or TB")
     value = _parsed_number(digits, "size", limit=1e18) * _SIZE_UNITS[unit]

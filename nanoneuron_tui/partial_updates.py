@@ -44,7 +44,7 @@ def _parts(ansi: str) -> tuple[frozenset[str], str | None, str | None]:
         token = tokens[index]
         if token in ("38", "48"):  # 38;5;n or 38;2;r;g;b (48 for the background)
             size = 3 if tokens[index + 1] == "5" else 5
-            group = ";".join(tokens[index: index + size])
+            group = ";".join(tokens[index : index + size])
             if token == "38":
                 foreground = group
             else:

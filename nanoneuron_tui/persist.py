@@ -177,8 +177,9 @@ def _fail(path: object, what: str) -> PersistError:
     return PersistError(f"{path} is damaged: {what}")
 
 
-def _checked_number(value: Any, path: object, name: str, low: float = -math.inf,
-            magnitude: float = MAX_NEURON) -> float:
+def _checked_number(
+    value: Any, path: object, name: str, low: float = -math.inf, magnitude: float = MAX_NEURON
+) -> float:
     """A finite JSON number within ``magnitude`` (checked before converting: 10**400 is an int)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(path, f"{name} is not a number")
@@ -251,11 +252,13 @@ def _data_spec(saved: Any, path: object) -> DataSpec:
         return DataSpec(
             preset=preset,
             csv=csv_path,
-            noise=params.parse_noise(repr(_checked_number(saved.get("noise", 0.0), path, "noise",
-                                                  magnitude=params.MAX_MAGNITUDE))),
+            noise=params.parse_noise(
+                repr(_checked_number(saved.get("noise", 0.0), path, "noise", magnitude=params.MAX_MAGNITUDE))
+            ),
             noise_seed=_whole(saved.get("noise_seed", 0), path, "noise_seed", 0, 2**63),
-            test_ratio=(None if ratio is None
-                        else params.parse_test_ratio(repr(_checked_number(ratio, path, "test_ratio")))),
+            test_ratio=(
+                None if ratio is None else params.parse_test_ratio(repr(_checked_number(ratio, path, "test_ratio")))
+            ),
             split_seed=_whole(saved.get("split_seed", 0), path, "split_seed", 0, 2**63),
             normalize=normalize,
         )
@@ -283,8 +286,9 @@ class SavedSession:
     @classmethod
     def of(cls, session) -> SavedSession:
         """What ``session`` saves (checked like a file, so what is saved can be loaded)."""
-        return cls.from_document({"format": SESSION_FORMAT, "version": SESSION_VERSION,
-                                  "session": session.to_dict()}, "the session")
+        return cls.from_document(
+            {"format": SESSION_FORMAT, "version": SESSION_VERSION, "session": session.to_dict()}, "the session"
+        )
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -316,8 +320,7 @@ class SavedSession:
             epoch = _whole(saved.get("epoch"), path, "epoch")
             if epoch < run["first_epoch"]:
                 raise _fail(path, "the epoch is before the run began")
-        return cls(hyper, _data_spec(saved.get("data"), path), run, epoch, state,
-                   _pinned(saved.get("pinned"), path))
+        return cls(hyper, _data_spec(saved.get("data"), path), run, epoch, state, _pinned(saved.get("pinned"), path))
 
     def restore(self, path: object):
         """The session, paused where it was (its data read again); PersistError if it cannot be."""
@@ -401,10 +404,13 @@ def _run(saved: Any, path: object) -> dict[str, Any]:
         "b0": _checked_number(saved.get("b0"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
         "first_epoch": first_epoch,
         # The trainer's units: standardized x scales w by up to MAX_MAGNITUDE.
-        "start": [_checked_number(start[0], path, "the starting w", magnitude=MAX_NEURON * params.MAX_MAGNITUDE),
-                  _checked_number(start[1], path, "the starting b", magnitude=MAX_NEURON * params.MAX_MAGNITUDE)],
-        "start_cost": _checked_number(saved.get("start_cost"), path, "the starting cost", low=0.0,
-                              magnitude=sys.float_info.max),
+        "start": [
+            _checked_number(start[0], path, "the starting w", magnitude=MAX_NEURON * params.MAX_MAGNITUDE),
+            _checked_number(start[1], path, "the starting b", magnitude=MAX_NEURON * params.MAX_MAGNITUDE),
+        ],
+        "start_cost": _checked_number(
+            saved.get("start_cost"), path, "the starting cost", low=0.0, magnitude=sys.float_info.max
+        ),
         "segments": _segments(saved.get("segments"), path, first_epoch),
     }
 
@@ -420,8 +426,9 @@ def _run_of_version_1(saved: dict[str, Any], path: object, alpha: float) -> tupl
         "b0": _checked_number(init.get("b"), path, "initial b", magnitude=params.MAX_MAGNITUDE),
         "first_epoch": epoch,
         "start": [_checked_number(saved.get("w"), path, "w"), _checked_number(saved.get("b"), path, "b")],
-        "start_cost": _checked_number(saved.get("start_cost"), path, "the starting cost", low=0.0,
-                              magnitude=sys.float_info.max),
+        "start_cost": _checked_number(
+            saved.get("start_cost"), path, "the starting cost", low=0.0, magnitude=sys.float_info.max
+        ),
         "segments": [{"start": epoch, "alpha": alpha}],
     }
     return run, epoch
@@ -490,8 +497,13 @@ class SavedModel:
 
     def as_dict(self) -> dict[str, Any]:
         """What ``Session.adopt_model`` takes."""
-        return {"w": self.w, "b": self.b, "epoch": self.epoch, "init": {"w": self.w0, "b": self.b0},
-                "hyperparameters": dataclasses.asdict(self.hyper)}
+        return {
+            "w": self.w,
+            "b": self.b,
+            "epoch": self.epoch,
+            "init": {"w": self.w0, "b": self.b0},
+            "hyperparameters": dataclasses.asdict(self.hyper),
+        }
 
     def data_mismatch(self, current: DataSpec) -> str | None:
         """Why this model does not belong to ``current`` data, in words; None if it does."""
@@ -501,11 +513,27 @@ class SavedModel:
         return f"the model was trained on {what}, other data than this"
 
 
-def save_model(path: str | os.PathLike[str], *, w: float, b: float, epoch: int,
-               init: tuple[float, float], hyper: params.Hyperparameters, data=None) -> None:
+def save_model(
+    path: str | os.PathLike[str],
+    *,
+    w: float,
+    b: float,
+    epoch: int,
+    init: tuple[float, float],
+    hyper: params.Hyperparameters,
+    data=None,
+) -> None:
     """A neuron: w, b, the epoch, the hyperparameters that got it there and (a DataSet) its data."""
-    SavedModel(w=w, b=b, epoch=epoch, w0=init[0], b0=init[1], hyper=hyper,
-               data=None if data is None else data.spec, data_name="" if data is None else data.name).save(path)
+    SavedModel(
+        w=w,
+        b=b,
+        epoch=epoch,
+        w0=init[0],
+        b0=init[1],
+        hyper=hyper,
+        data=None if data is None else data.spec,
+        data_name="" if data is None else data.name,
+    ).save(path)
 
 
 def load_model(path: str | os.PathLike[str]) -> SavedModel:

@@ -244,14 +244,18 @@ class Session:
                 "run": self._run.to_dict(),
                 "epoch": self._epoch,
                 "state": State.PAUSED.value if self._state is State.RUNNING else self._state.value,
-                "pinned": None if self._pinned is None else {
-                    "run": self._pinned.run.to_dict(), "epoch": self._pinned.epoch,
+                "pinned": None
+                if self._pinned is None
+                else {
+                    "run": self._pinned.run.to_dict(),
+                    "epoch": self._pinned.epoch,
                 },
             }
 
     @classmethod
-    def restore(cls, hyper: Hyperparameters, data: DataSet, run: Run, epoch: int,
-                pinned: Pinned | None = None) -> Session:
+    def restore(
+        cls, hyper: Hyperparameters, data: DataSet, run: Run, epoch: int, pinned: Pinned | None = None
+    ) -> Session:
         """A session standing at ``epoch`` of ``run`` (checked by persist.py); it comes back paused."""
         session = cls(hyper, data)
         with session._lock:
@@ -401,8 +405,7 @@ class Session:
                 return Beat(at_report=False, running=False, pace=None)
             every, fast = self._hyper.every, self._fast_forward
             self._advance(self._hyper.epochs if fast else every - self._epoch % every)
-            return Beat(at_report=True, running=self._state is State.RUNNING,
-                        pace=None if fast else self._hyper.pace)
+            return Beat(at_report=True, running=self._state is State.RUNNING, pace=None if fast else self._hyper.pace)
 
     def train_to(self, epoch: int) -> Beat:
         """Train on up to ``epoch`` (never past the goal or a blow-up), if running: paced playback."""

@@ -157,11 +157,15 @@ class SessionFile:
         """What a person should know at start: whose file this is, and a saved session waiting."""
         notes = []
         if self.displaced is not None:
-            notes.append(f"{self.displaced}: this session saves to {self.path.name} instead "
-                         f"({resume_command(self.path)} resumes it).")
+            notes.append(
+                f"{self.displaced}: this session saves to {self.path.name} instead "
+                f"({resume_command(self.path)} resumes it)."
+            )
         if self.found_saved:
-            notes.append(f"A saved session is waiting: quit and run {resume_command(self.path)} to carry it on. "
-                         f"Once this session is saved, that one is kept as {previous_path(self.path).name}.")
+            notes.append(
+                f"A saved session is waiting: quit and run {resume_command(self.path)} to carry it on. "
+                f"Once this session is saved, that one is kept as {previous_path(self.path).name}."
+            )
         return notes
 
 
@@ -210,8 +214,11 @@ def remove_orphan_temporaries(path: Path, older_than: float = ORPHAN_AGE) -> lis
                 continue
             with contextlib.suppress(OSError):
                 info = entry.stat(follow_symlinks=False)
-                if (entry.is_file(follow_symlinks=False) and info.st_uid == os.geteuid()
-                        and now - info.st_mtime > older_than):
+                if (
+                    entry.is_file(follow_symlinks=False)
+                    and info.st_uid == os.geteuid()
+                    and now - info.st_mtime > older_than
+                ):
                     os.unlink(entry.path)
                     removed.append(Path(entry.path))
     return removed
@@ -230,9 +237,16 @@ class Autosaver:
     the session.
     """
 
-    def __init__(self, session, save: Callable[[], object], *, interval: float = AUTOSAVE_INTERVAL,
-                 poll: float = 0.25, report: Callable[[str], object] = lambda problem: None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        session,
+        save: Callable[[], object],
+        *,
+        interval: float = AUTOSAVE_INTERVAL,
+        poll: float = 0.25,
+        report: Callable[[str], object] = lambda problem: None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.session = session
         self.save = save
         self.interval = interval

@@ -40,8 +40,14 @@ class PtyApp:
     """``nanoneuron *args`` (or any ``command``) with a pseudo-terminal of ``size`` as its
     controlling terminal."""
 
-    def __init__(self, *args: str, size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None,
-                 keep_slave: bool = True, command: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        *args: str,
+        size: tuple[int, int] = (80, 24),
+        env: dict[str, str] | None = None,
+        keep_slave: bool = True,
+        command: list[str] | None = None,
+    ) -> None:
         if shutil.which("setsid") is None:
             pytest.skip("setsid (util-linux) is needed to give the app a controlling terminal")
         self.master, slave = os.openpty()
@@ -53,7 +59,11 @@ class PtyApp:
         # so closing our end hangs it up as a dropped SSH connection does.
         self.process = subprocess.Popen(
             ["setsid", "-c", *(command or [installed_nanoneuron()]), *args],
-            stdin=slave, stdout=slave, stderr=slave, env=environment, close_fds=True,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=environment,
+            close_fds=True,
         )
         self.pid = self.process.pid
         # Keeping our own descriptor of the terminal lets us read its settings after the app

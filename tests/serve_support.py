@@ -75,8 +75,9 @@ class Student:
     reader: asyncio.Task | None = None
 
     @classmethod
-    async def arrive(cls, port: int, username: str = "alice", size=(80, 24), term="xterm-256color",
-                     env=None, **options) -> Student:
+    async def arrive(
+        cls, port: int, username: str = "alice", size=(80, 24), term="xterm-256color", env=None, **options
+    ) -> Student:
         conn = await connect(port, username, **options)
         process = await conn.create_process(term_type=term, term_size=size, encoding=None, env=env or {})
         student = cls(conn, process)
@@ -178,8 +179,18 @@ class ServerProcess:
         self.state_dir = tmp_path / "state"
         self.log = tmp_path / "server.log"
         self.process = subprocess.Popen(
-            [installed_nanoneuron(), "serve", "ssh", "--port", str(self.port), "--state-dir", str(self.state_dir),
-             *flags], stdout=subprocess.DEVNULL, stderr=self.log.open("w"),
+            [
+                installed_nanoneuron(),
+                "serve",
+                "ssh",
+                "--port",
+                str(self.port),
+                "--state-dir",
+                str(self.state_dir),
+                *flags,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log.open("w"),
         )
         deadline = time.monotonic() + 60
         while "listening on" not in self.text():

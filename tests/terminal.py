@@ -36,8 +36,13 @@ class Terminal:
     With ``gated=True`` the command waits until ``launch()``, so that a
     recording (``record()``) or a clock can start before its first byte."""
 
-    def __init__(self, command: list[str], size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None,
-                 gated: bool = False):
+    def __init__(
+        self,
+        command: list[str],
+        size: tuple[int, int] = (80, 24),
+        env: dict[str, str] | None = None,
+        gated: bool = False,
+    ):
         if shutil.which("tmux") is None:
             pytest.skip("tmux is not installed (apt-get install tmux)")
         self.socket = f"/tmp/nanoneuron-test-{uuid.uuid4().hex[:8]}.sock"
@@ -55,8 +60,19 @@ class Terminal:
         # exit status with it. A lone Escape reaches the app at once, as in a plain terminal.
         config = Path(self.state_home) / "tmux.conf"
         config.write_text("set -g remain-on-exit on\nset -s escape-time 0\n")
-        self.tmux("-f", str(config), "new-session", "-d", "-s", self.session, "-x", str(cols), "-y", str(rows),
-                  f"TERM=xterm-256color {shell}")
+        self.tmux(
+            "-f",
+            str(config),
+            "new-session",
+            "-d",
+            "-s",
+            self.session,
+            "-x",
+            str(cols),
+            "-y",
+            str(rows),
+            f"TERM=xterm-256color {shell}",
+        )
 
     def launch(self) -> None:
         """Start the command of a gated terminal."""
@@ -103,8 +119,9 @@ class Terminal:
         """Poll the screen until ``text`` is on it; returns that screen."""
         return self.wait_until(lambda screen: text in screen, f"{text!r} never appeared", timeout)
 
-    def wait_until(self, condition: Callable[[str], object], what: str = "the condition never held",
-                   timeout: float = 10.0) -> str:
+    def wait_until(
+        self, condition: Callable[[str], object], what: str = "the condition never held", timeout: float = 10.0
+    ) -> str:
         """Poll the screen until ``condition(screen)`` holds; returns that screen."""
         deadline = time.monotonic() + timeout
         while True:

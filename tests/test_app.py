@@ -33,7 +33,6 @@ def answer_text(app: NanoNeuronApp) -> str:
     return plain(app.query_one("#answer").content)
 
 
-
 async def test_starts_paused_at_epoch_0_showing_the_random_neuron():
     app = make_app(w0=None, b0=None, seed=3)
     async with app.run_test(size=SIZE) as pilot:
@@ -203,8 +202,15 @@ async def test_every_field_rejects_bad_values_and_never_touches_the_neuron(field
         assert app.session.view().epoch == before.epoch
         # A good value clears the mark.
         box.focus()
-        box.value = {"epochs": "5000", "alpha": "0.0004", "every": "10", "pace": "max",
-                     "w0": "0.5", "b0": "0.5", "seed": "9"}[field]
+        box.value = {
+            "epochs": "5000",
+            "alpha": "0.0004",
+            "every": "10",
+            "pace": "max",
+            "w0": "0.5",
+            "b0": "0.5",
+            "seed": "9",
+        }[field]
         await pilot.press("enter")
         assert not box.has_class("-invalid")
         assert field not in form.problems
@@ -327,7 +333,7 @@ async def test_command_palette_offers_every_action():
         # Ours first, in their order, then Textual's own: the same list at every opening.
         titles = [title for title, _, _ in NanoNeuronCommands(app.screen).entries()]
         assert titles[: len(PALETTE)] == [command.title for command in PALETTE]
-        assert {"Keys", "Quit", "Screenshot", "Theme"} <= set(titles[len(PALETTE):])
+        assert {"Keys", "Quit", "Screenshot", "Theme"} <= set(titles[len(PALETTE) :])
         await pilot.press("ctrl+p")
         await pilot.press(*"Step one epoch")
         await pilot.pause(0.3)

@@ -34,8 +34,19 @@ def test_json_report_has_every_key():
     result = nanoneuron(*SEED_RUN, "--json", "--predict", "100")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert {"cost_before", "cost_after", "w", "b", "test_cost", "celsius", "prediction",
-            "correct", "epochs_run", "status", "diverged_at"} <= report.keys()
+    assert {
+        "cost_before",
+        "cost_after",
+        "w",
+        "b",
+        "test_cost",
+        "celsius",
+        "prediction",
+        "correct",
+        "epochs_run",
+        "status",
+        "diverged_at",
+    } <= report.keys()
     assert close(report["w"], REFERENCE["w"]) and close(report["b"], REFERENCE["b"])
     assert close(report["cost_after"], REFERENCE["cost_last"])
     assert close(report["test_cost"], REFERENCE["test_cost"])
@@ -95,8 +106,9 @@ def test_bad_arguments_give_one_clear_line_and_exit_2(args, words):
 
 def test_history_csv_has_every_epoch(tmp_path):
     path = tmp_path / "history.csv"
-    result = nanoneuron("train", "--w0", "0.5", "--b0", "0.5", "--epochs", "2500", "--every", "1000",
-                        "--history", str(path))
+    result = nanoneuron(
+        "train", "--w0", "0.5", "--b0", "0.5", "--epochs", "2500", "--every", "1000", "--history", str(path)
+    )
     assert result.returncode == 0, result.stderr
     with path.open() as file:
         rows = list(csv.reader(file))
@@ -149,8 +161,9 @@ def test_save_model_after_training(tmp_path):
 
 
 def test_negative_numbers_in_any_spelling_are_values_not_flags():
-    result = nanoneuron("train", "--w0", "-1e5", "--b0", "-.5", "--epochs", "1", "--alpha", "1e-9", "--json",
-                        "--predict", "-4e1")
+    result = nanoneuron(
+        "train", "--w0", "-1e5", "--b0", "-.5", "--epochs", "1", "--alpha", "1e-9", "--json", "--predict", "-4e1"
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert (report["w0"], report["b0"], report["x"]) == (-1e5, -0.5, -40)
@@ -216,8 +229,13 @@ def test_conflicting_flags_are_one_line_and_exit_2(args, words):
 def test_flags_given_once_are_not_conflicts():
     from nanoneuron_tui.cli import build_parser, conflict
 
-    for args in (["--resume", "--run", "--fps", "4"], ["--resume", "--state", "s.json"], ["--preset", "c2f"],
-                 ["train", "--every", "5", "--history", "-"], ["--epochs", "5", "train"]):
+    for args in (
+        ["--resume", "--run", "--fps", "4"],
+        ["--resume", "--state", "s.json"],
+        ["--preset", "c2f"],
+        ["train", "--every", "5", "--history", "-"],
+        ["--epochs", "5", "train"],
+    ):
         assert conflict(build_parser().parse_args(args)) is None, args
 
 
@@ -236,13 +254,27 @@ def test_a_model_alone_brings_its_data(tmp_path):
     from nanoneuron_tui.cli import build_parser, data_for_model
 
     model_path = tmp_path / "km.json"
-    assert nanoneuron("train", "--preset", "km2mi", "--normalize", "--alpha", "0.1", "--epochs", "50",
-                      "--save-model", str(model_path)).returncode == 0
+    assert (
+        nanoneuron(
+            "train",
+            "--preset",
+            "km2mi",
+            "--normalize",
+            "--alpha",
+            "0.1",
+            "--epochs",
+            "50",
+            "--save-model",
+            str(model_path),
+        ).returncode
+        == 0
+    )
     model = persist.load_model(model_path)
     data = data_for_model(build_parser().parse_args(["--load-model", str(model_path)]), model)
     assert data.name == "Kilometres to miles" and data.spec.normalize
-    same = data_for_model(build_parser().parse_args(["--load-model", str(model_path), "--preset", "km2mi",
-                                                     "--normalize"]), model)
+    same = data_for_model(
+        build_parser().parse_args(["--load-model", str(model_path), "--preset", "km2mi", "--normalize"]), model
+    )
     assert same.spec == model.data
 
 
@@ -287,7 +319,11 @@ def test_progress_lines_follow_every_without_walking_every_epoch():
     result = nanoneuron("train", "--w0", "0.5", "--b0", "0.5", "--epochs", "1e9", "--every", "2.5e8")
     assert result.returncode == 0
     assert [line.split()[1] for line in result.stderr.splitlines()] == [
-        "250000000/1000000000", "500000000/1000000000", "750000000/1000000000", "1000000000/1000000000"]
+        "250000000/1000000000",
+        "500000000/1000000000",
+        "750000000/1000000000",
+        "1000000000/1000000000",
+    ]
 
 
 # -- from the mutation check (README, "Mutation check"): behaviours no test above pinned down --

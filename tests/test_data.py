@@ -175,8 +175,10 @@ def test_normalized_training_agrees_with_the_literal_port_on_standardized_x():
     view = session.view()
     final_cost = LineFit.of(xs, list(data.y_train)).cost(model.w, model.b)
     assert view.train_history[1] == pytest.approx([*literal, final_cost], rel=1e-9)
-    assert (view.w, view.b) == (pytest.approx(data.from_training(model.w, model.b)[0], rel=1e-9),
-                                pytest.approx(data.from_training(model.w, model.b)[1], rel=1e-9))
+    assert (view.w, view.b) == (
+        pytest.approx(data.from_training(model.w, model.b)[0], rel=1e-9),
+        pytest.approx(data.from_training(model.w, model.b)[1], rel=1e-9),
+    )
 
 
 # -- the CLI -------------------------------------------------------------------------------
@@ -184,13 +186,37 @@ def test_normalized_training_agrees_with_the_literal_port_on_standardized_x():
 
 @pytest.mark.unit
 def test_train_reports_the_data_it_used(tmp_path):
-    result = nanoneuron("train", "--preset", "km2mi", "--noise", "0.5", "--noise-seed", "2", "--test-ratio", "0.3",
-                        "--normalize", "--alpha", "0.5", "--epochs", "200", "--seed", "1", "--json", "--predict", "10")
+    result = nanoneuron(
+        "train",
+        "--preset",
+        "km2mi",
+        "--noise",
+        "0.5",
+        "--noise-seed",
+        "2",
+        "--test-ratio",
+        "0.3",
+        "--normalize",
+        "--alpha",
+        "0.5",
+        "--epochs",
+        "200",
+        "--seed",
+        "1",
+        "--json",
+        "--predict",
+        "10",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     data = report["data"]
     assert (data["name"], data["x"], data["y"], data["train_size"], data["test_size"]) == (
-        "Kilometres to miles", "km", "mi", 140, 60)
+        "Kilometres to miles",
+        "km",
+        "mi",
+        140,
+        60,
+    )
     assert data["normalized"] and data["noise"] == 0.5 and data["test_ratio"] == 0.3
     assert data["target"] == {"w": 0.621371, "b": 0.0, "kind": "rule"}
     assert report["correct"] == pytest.approx(6.21371)
@@ -200,10 +226,11 @@ def test_train_reports_the_data_it_used(tmp_path):
 @pytest.mark.unit
 def test_train_on_a_csv_file(tmp_path):
     path = write(tmp_path, "hours,score\n1,52\n2,55\n3,61\n4,64\n5,70\n6,71\n7,77\n8,80\n9,86\n10,88\n")
-    result = nanoneuron("train", "--data", str(path), "--normalize", "--alpha", "0.3", "--epochs", "500",
-                        "--predict", "11")
+    result = nanoneuron(
+        "train", "--data", str(path), "--normalize", "--alpha", "0.3", "--epochs", "500", "--predict", "11"
+    )
     assert result.returncode == 0, result.stderr
-    assert "NanoNeuron \"thinks\" that 11 hours in score is:" in result.stdout
+    assert 'NanoNeuron "thinks" that 11 hours in score is:' in result.stdout
     assert "The least-squares line says:" in result.stdout
 
 
@@ -370,7 +397,7 @@ from nanoneuron_tui.core import csv_data  # noqa: E402
 CELL = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.floats(min_value=-1e16, max_value=1e16).map(lambda v: f"{v:.17g}"),
-    st.integers(-10**17, 10**17).map(str),
+    st.integers(-(10**17), 10**17).map(str),
     st.text(alphabet="0123456789.eE+- _", min_size=0, max_size=8),
     st.text(max_size=4),
 )
@@ -420,8 +447,9 @@ def test_a_plain_file_never_takes_the_careful_way(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_data, "CHUNK_BYTES", 4096)  # many chunks, each through the fast way
     path = write(tmp_path, "km,miles\n" + "".join(f"{i * 0.37!r},{i * 0.229!r}\n" for i in range(20_000)))
     careful = csv_data._careful_rows
-    monkeypatch.setattr(csv_data, "_careful_rows",
-                        lambda chunk, where, line: careful(chunk, where, line) if line == 1 else refuse())
+    monkeypatch.setattr(
+        csv_data, "_careful_rows", lambda chunk, where, line: careful(chunk, where, line) if line == 1 else refuse()
+    )
     data = build_data(DataSpec(csv=str(path), test_ratio=0.25))
     assert len(data.x_train) + len(data.x_test) == 20_000 and (data.x_label, data.y_label) == ("km", "miles")
 
@@ -464,8 +492,12 @@ def test_the_split_is_exact_seeded_and_keeps_every_row(tmp_path):
     assert list(first.x_test) == list(again.x_test) != list(other.x_test)
     assert sorted(list(first.x_train) + list(first.x_test)) == list(range(1000))
     assert all(y == -x for x, y in zip(first.x_train, first.y_train))  # rows stay whole
-    assert isinstance(first.x_train[0], float) and first.bounds == (min(first.x_train), max(first.x_train),
-                                                                     min(first.y_train), max(first.y_train))
+    assert isinstance(first.x_train[0], float) and first.bounds == (
+        min(first.x_train),
+        max(first.x_train),
+        min(first.y_train),
+        max(first.y_train),
+    )
 
 
 @pytest.mark.unit
@@ -493,8 +525,10 @@ def test_a_load_can_be_cancelled_between_chunks(tmp_path, monkeypatch):
 
 @pytest.mark.unit
 def test_the_headless_start_does_not_import_the_csv_libraries():
-    code = ("import sys; from nanoneuron_tui.cli import main; main(['train', '--epochs', '5', '--preset', 'km2mi']);"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'polars', 'pandas', 'pyarrow')))")
+    code = (
+        "import sys; from nanoneuron_tui.cli import main; main(['train', '--epochs', '5', '--preset', 'km2mi']);"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'polars', 'pandas', 'pyarrow')))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
 

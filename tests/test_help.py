@@ -37,7 +37,14 @@ def test_every_key_of_the_app_is_in_the_help():
 @pytest.mark.unit
 def test_keys_are_written_as_people_write_them():
     assert [key_name(key) for key in ("f5", "shift+f6", "question_mark", "escape", "space", "ctrl+p", "R")] == [
-        "F5", "shift+F6", "?", "Esc", "space", "ctrl+p", "R"]
+        "F5",
+        "shift+F6",
+        "?",
+        "Esc",
+        "space",
+        "ctrl+p",
+        "R",
+    ]
     assert keys_of("back") == "b shift+F6" and keys_of("help") == "? F1"
     with pytest.raises(KeyError):
         keys_of("no_such_action")

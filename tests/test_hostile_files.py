@@ -28,8 +28,15 @@ HANG = 30
 
 
 def nanoneuron(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nanoneuron_tui", *args], capture_output=True, text=True,
-                          timeout=HANG, stdin=subprocess.DEVNULL, cwd=cwd, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "nanoneuron_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=HANG,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -49,8 +56,9 @@ def fifo(tmp_path) -> Path:
 
 def saved_model(path: Path, preset: str = "c2f") -> Path:
     data = build_data(DataSpec(preset=preset))
-    persist.save_model(path, w=1.7, b=30.0, epoch=500, init=(0.5, 0.5), hyper=Hyperparameters(w0=0.5, b0=0.5),
-                       data=data)
+    persist.save_model(
+        path, w=1.7, b=30.0, epoch=500, init=(0.5, 0.5), hyper=Hyperparameters(w0=0.5, b0=0.5), data=data
+    )
     return path
 
 
@@ -159,8 +167,9 @@ def test_devices_are_refused_without_reading_them():
 
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG,
-                            preexec_fn=little_memory)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG, preexec_fn=little_memory
+    )
     lines = result.stdout.splitlines()
     assert len(lines) == 3 and all("device" in line for line in lines), result.stdout + result.stderr
 

@@ -138,8 +138,14 @@ def test_a_key_line_that_is_not_there_is_an_error_not_a_guess():
 def test_each_function_is_a_section_under_its_own_name():
     lesson = explain_epoch(C2F, 0.5, 0.5, 0.0005)
     names = [section.name for section in lesson.sections]
-    assert names == ["the data", "predict", "prediction_cost", "forward_propagation",
-                     "backward_propagation", "train_model"]
+    assert names == [
+        "the data",
+        "predict",
+        "prediction_cost",
+        "forward_propagation",
+        "backward_propagation",
+        "train_model",
+    ]
     for name in names[1:]:
         assert hasattr(neuron, name) or hasattr(neuron.NanoNeuron, name)
     assert lesson.section("the data").code == code_of("celsius_to_fahrenheit")
@@ -179,8 +185,9 @@ def test_every_prediction_and_cost_line_checks_out(w, b):
 @pytest.mark.unit
 def test_cancellation_gets_the_digits_it_needs():
     # Old and new far apart in size: 7 digits of old would not determine 7 of new.
-    (old, alpha, gradient), new = checked((3.6399481, 0.0005, -7277.2), 3.6399481 + 0.0005 * -7277.2,
-                                          lambda o, a, g: o + a * g)
+    (old, alpha, gradient), new = checked(
+        (3.6399481, 0.0005, -7277.2), 3.6399481 + 0.0005 * -7277.2, lambda o, a, g: o + a * g
+    )
     assert_checks_out(Decimal(old) + Decimal(alpha) * Decimal(gradient), new)
     assert len(old.replace(".", "").lstrip("0")) > 7
 
@@ -338,8 +345,7 @@ async def test_the_explanation_follows_training_and_survives_divergence():
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.press("e", "space")
         await wait_for(pilot, lambda: app.session.state is State.DIVERGED)
-        await wait_for(pilot, lambda: shown(app).lesson is not None
-                       and shown(app).lesson.w == app.session.view().w)
+        await wait_for(pilot, lambda: shown(app).lesson is not None and shown(app).lesson.w == app.session.view().w)
         view = app.session.view()
         assert_displays(shown(app), shown(app).lesson)
         assert f"Epoch {view.diverged_at}" in shown(app).text
@@ -442,8 +448,14 @@ async def test_lesson_mode_from_the_palette_starts_over_with_the_explanation_in_
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("s", "s", "s")
         app.action_lesson_mode()
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.query(EpochExplainedView)
-                       and shown(app).lesson is not None)
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, LessonScreen)
+                and app.screen.query(EpochExplainedView)
+                and shown(app).lesson is not None
+            ),
+        )
         assert app.session.view().epoch == 0 and app.session.state is State.PAUSED
         assert "Epoch 0 of 70,000" in shown(app).text
         await pilot.press("a")  # to alpha, from the explanation

@@ -37,8 +37,9 @@ def test_explained_view_diverged_at_60x20(snap_compare):
 
     async def run_before(pilot):
         await pilot.press("e", "f")
-        await wait_for(pilot, lambda: app.session.state is State.DIVERGED
-                       and app._shown_version == app.session.view().version)
+        await wait_for(
+            pilot, lambda: app.session.state is State.DIVERGED and app._shown_version == app.session.view().version
+        )
 
     assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
 

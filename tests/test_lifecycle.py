@@ -194,8 +194,7 @@ sys.exit(0)
 
 @pytest.mark.e2e
 def test_a_terminal_that_hangs_up_without_a_sighup_still_stops_the_process():
-    ended = subprocess.run([sys.executable, "-c", HUNG_UP_WITHOUT_SIGHUP], capture_output=True, text=True,
-                           timeout=60)
+    ended = subprocess.run([sys.executable, "-c", HUNG_UP_WITHOUT_SIGHUP], capture_output=True, text=True, timeout=60)
     assert ended.returncode == 128 + signal.SIGHUP, ended.stderr
     assert "stopped by SIGHUP" in ended.stderr
 
@@ -326,8 +325,10 @@ def test_a_saved_session_waiting_is_announced_with_how_to_resume_it(tmp_path):
 def test_the_default_session_file_resumes_with_the_plain_command(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert session_file.resume_command(persist.default_state_path()) == "nanoneuron --resume"
-    assert session_file.resume_command(tmp_path / "my session.json") == \
-        f"nanoneuron --resume --state '{tmp_path}/my session.json'"
+    assert (
+        session_file.resume_command(tmp_path / "my session.json")
+        == f"nanoneuron --resume --state '{tmp_path}/my session.json'"
+    )
 
 
 # -- orphans --------------------------------------------------------------------------------------------------
@@ -356,8 +357,15 @@ def test_only_old_orphans_of_our_own_pattern_are_removed(tmp_path):
     young = tmp_path / ".session.json.zz9zz9zz.tmp"
     young.write_text("a save in progress")
     aged(young, 5)
-    others = [tmp_path / name for name in (".session.json.tmp", ".other.json.abcdefgh.tmp",
-                                           ".session.json.abcdefghi.tmp", "session.json.abcdefgh.tmp")]
+    others = [
+        tmp_path / name
+        for name in (
+            ".session.json.tmp",
+            ".other.json.abcdefgh.tmp",
+            ".session.json.abcdefghi.tmp",
+            "session.json.abcdefgh.tmp",
+        )
+    ]
     for other in others:
         other.write_text("not ours")
         aged(other, 120)
@@ -501,13 +509,41 @@ async def test_the_app_leaves_with_the_code_it_is_given_from_any_thread():
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("character, ascii_text", [
-    ("⠁", "'"), ("⠘", "'"), ("⡀", "."), ("⢠", "."), ("⣿", ":"), ("⠉", "'"),
-    ("▘", "'"), ("▗", "."), ("▞", ":"), ("▀", "'"), ("▄", "."), ("█", "#"),
-    ("─", "-"), ("━", "="), ("│", "|"), ("╭", "+"), ("┼", "+"), ("╯", "+"),
-    ("␣", "_"), ("❚", "|"), ("▶", ">"), ("✓", "*"), ("✗", "x"), ("→", ">"), ("·", "."), ("°", "o"),
-    ("é", "e"), ("中", "??"), ("\u0301", ""), ("a", "a"),
-])
+@pytest.mark.parametrize(
+    "character, ascii_text",
+    [
+        ("⠁", "'"),
+        ("⠘", "'"),
+        ("⡀", "."),
+        ("⢠", "."),
+        ("⣿", ":"),
+        ("⠉", "'"),
+        ("▘", "'"),
+        ("▗", "."),
+        ("▞", ":"),
+        ("▀", "'"),
+        ("▄", "."),
+        ("█", "#"),
+        ("─", "-"),
+        ("━", "="),
+        ("│", "|"),
+        ("╭", "+"),
+        ("┼", "+"),
+        ("╯", "+"),
+        ("␣", "_"),
+        ("❚", "|"),
+        ("▶", ">"),
+        ("✓", "*"),
+        ("✗", "x"),
+        ("→", ">"),
+        ("·", "."),
+        ("°", "o"),
+        ("é", "e"),
+        ("中", "??"),
+        ("\u0301", ""),
+        ("a", "a"),
+    ],
+)
 def test_each_character_becomes_ascii_of_its_width(character, ascii_text):
     assert glyphs.ascii_for(character) == ascii_text
 
@@ -527,10 +563,21 @@ def test_control_segments_pass_untouched():
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("term, ascii_only", [
-    ("linux", True), ("linux-16color", True), ("vt100", True), ("vt220", True), ("LINUX", True),
-    ("xterm-256color", False), ("linuxish", False), ("screen", False), ("", False), (None, False),
-])
+@pytest.mark.parametrize(
+    "term, ascii_only",
+    [
+        ("linux", True),
+        ("linux-16color", True),
+        ("vt100", True),
+        ("vt220", True),
+        ("LINUX", True),
+        ("xterm-256color", False),
+        ("linuxish", False),
+        ("screen", False),
+        ("", False),
+        (None, False),
+    ],
+)
 def test_which_terminals_get_ascii(term, ascii_only):
     assert glyphs.needs_ascii(term) is ascii_only
 

@@ -15,6 +15,7 @@ from tests.helpers import REFERENCE, close
 
 pytestmark = pytest.mark.unit
 
+
 def test_reproduces_the_original_run():
     model = NanoNeuron(REFERENCE["w0"], REFERENCE["b0"])
     x_train, y_train, x_test, y_test = generate_data_sets()

@@ -55,8 +55,9 @@ def test_model_round_trip_and_carry_on(tmp_path):
     session = trained_session()
     view = session.view()
     path = tmp_path / "model.json"
-    persist.save_model(path, w=view.w, b=view.b, epoch=view.epoch, init=(view.w0, view.b0), hyper=view.hyper,
-                       data=view.data)
+    persist.save_model(
+        path, w=view.w, b=view.b, epoch=view.epoch, init=(view.w0, view.b0), hyper=view.hyper, data=view.data
+    )
     model = persist.load_model(path)
     other = Session()
     other.adopt_model(model.as_dict())
@@ -146,10 +147,12 @@ HOSTILE_EDITS = {
     "segment alpha zero": lambda d: d["session"]["run"]["segments"][0].__setitem__("alpha", 0),
     "no segments": lambda d: d["session"]["run"].__setitem__("segments", []),
     "epoch before the run": lambda d: d["session"]["run"].update(
-        first_epoch=700, segments=[{"start": 700, "alpha": 1e-4}]),
+        first_epoch=700, segments=[{"start": 700, "alpha": 1e-4}]
+    ),
     "negative cost": lambda d: d["session"]["run"].__setitem__("start_cost", -1.0),
     "giant run": lambda d: d["session"]["run"]["segments"].extend(
-        {"start": 10 + i, "alpha": 1e-4 * (1 + i % 2)} for i in range(200_000)),
+        {"start": 10 + i, "alpha": 1e-4 * (1 + i % 2)} for i in range(200_000)
+    ),
     "list for hyperparameters": lambda d: d["session"].__setitem__("hyperparameters", [1, 2]),
 }
 
@@ -199,16 +202,43 @@ def test_a_resumed_run_rewinds_to_epoch_0_exactly(tmp_path):
 @pytest.mark.unit
 def test_a_version_1_session_still_loads_where_it_stood(tmp_path):
     path = tmp_path / "old.json"
-    path.write_text(json.dumps({"format": "nanoneuron-session", "version": 1, "session": {
-        "hyperparameters": {"epochs": 70000, "alpha": 0.0005, "every": 1000, "w0": 0.9492, "b0": 0.457,
-                            "seed": None, "pace": 20.0},
-        "data": {"preset": "c2f", "csv": None, "noise": 0.0, "noise_seed": 0, "test_ratio": None,
-                 "split_seed": 0, "normalize": False},
-        "init": {"w": 0.9492, "b": 0.457}, "epoch": 1401, "w": 1.9, "b": 20.5, "start_cost": 3014.3,
-        "diverged_at": None, "state": "paused",
-        "train_history": {"capacity": 4096, "stride": 1, "epochs": [0], "costs": [3014.3], "last": None},
-        "test_history": {"capacity": 4096, "stride": 1, "epochs": [], "costs": [], "last": None},
-    }}))
+    path.write_text(
+        json.dumps(
+            {
+                "format": "nanoneuron-session",
+                "version": 1,
+                "session": {
+                    "hyperparameters": {
+                        "epochs": 70000,
+                        "alpha": 0.0005,
+                        "every": 1000,
+                        "w0": 0.9492,
+                        "b0": 0.457,
+                        "seed": None,
+                        "pace": 20.0,
+                    },
+                    "data": {
+                        "preset": "c2f",
+                        "csv": None,
+                        "noise": 0.0,
+                        "noise_seed": 0,
+                        "test_ratio": None,
+                        "split_seed": 0,
+                        "normalize": False,
+                    },
+                    "init": {"w": 0.9492, "b": 0.457},
+                    "epoch": 1401,
+                    "w": 1.9,
+                    "b": 20.5,
+                    "start_cost": 3014.3,
+                    "diverged_at": None,
+                    "state": "paused",
+                    "train_history": {"capacity": 4096, "stride": 1, "epochs": [0], "costs": [3014.3], "last": None},
+                    "test_history": {"capacity": 4096, "stride": 1, "epochs": [], "costs": [], "last": None},
+                },
+            }
+        )
+    )
     session = persist.load_session(path)
     view = session.view()
     assert (view.epoch, view.w, view.b) == (1401, 1.9, 20.5)
@@ -230,8 +260,16 @@ from tests.helpers import make_app, wait_for  # noqa: E402
 
 
 def a_model(**changes) -> persist.SavedModel:
-    settings_ = dict(w=1.7, b=30.5, epoch=1200, w0=0.5, b0=0.25, hyper=Hyperparameters(w0=0.5, b0=0.25, seed=None),
-                     data=DataSpec(preset="c2f"), data_name="Celsius to Fahrenheit")
+    settings_ = dict(
+        w=1.7,
+        b=30.5,
+        epoch=1200,
+        w0=0.5,
+        b0=0.25,
+        hyper=Hyperparameters(w0=0.5, b0=0.25, seed=None),
+        data=DataSpec(preset="c2f"),
+        data_name="Celsius to Fahrenheit",
+    )
     return persist.SavedModel(**{**settings_, **changes})
 
 
@@ -309,10 +347,16 @@ MODELS = st.builds(
     epoch=st.integers(0, params.MAX_EPOCHS),
     w0=FINITE,
     b0=FINITE,
-    hyper=st.builds(Hyperparameters, epochs=st.integers(1, params.MAX_EPOCHS), alpha=st.floats(1e-12, 10),
-                    every=st.integers(1, 10**6), w0=st.one_of(st.none(), FINITE), b0=st.one_of(st.none(), FINITE),
-                    seed=st.one_of(st.none(), st.integers(0, 2**31)),
-                    pace=st.one_of(st.none(), st.floats(0.01, 1000))),
+    hyper=st.builds(
+        Hyperparameters,
+        epochs=st.integers(1, params.MAX_EPOCHS),
+        alpha=st.floats(1e-12, 10),
+        every=st.integers(1, 10**6),
+        w0=st.one_of(st.none(), FINITE),
+        b0=st.one_of(st.none(), FINITE),
+        seed=st.one_of(st.none(), st.integers(0, 2**31)),
+        pace=st.one_of(st.none(), st.floats(0.01, 1000)),
+    ),
     data=SPECS,
     data_name=st.text(max_size=30),
 )
@@ -330,13 +374,18 @@ def test_every_model_saved_loads_back_the_same(tmp_path, model):
 def mutations():
     """Small hostile edits of a JSON document: types, values, deletions, nesting."""
     values = st.one_of(
-        st.none(), st.booleans(), st.integers(-(10**400), 10**400), st.floats(allow_nan=False),
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**400), 10**400),
+        st.floats(allow_nan=False),
         st.sampled_from([1e300, -1e308, 1e-320, 0, -1, 2**63, "", "c2f", "paused", "diverged"]),
-        st.text(max_size=5), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(),
-                                                                                   max_size=2),
+        st.text(max_size=5),
+        st.lists(st.integers(), max_size=3),
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
     )
-    return st.lists(st.tuples(st.sampled_from(["set", "delete", "nest"]), st.integers(0, 10**6), values),
-                    min_size=1, max_size=4)
+    return st.lists(
+        st.tuples(st.sampled_from(["set", "delete", "nest"]), st.integers(0, 10**6), values), min_size=1, max_size=4
+    )
 
 
 def mutate(document, edits):
@@ -445,7 +494,8 @@ HOSTILE_SESSIONS = {
     "a state that is a list": lambda d: d["session"].__setitem__("state", ["paused"]),
     "a segment before the run": lambda d: d["session"]["run"]["segments"].insert(0, {"start": 0, "alpha": 0.1}),
     "segments out of order": lambda d: d["session"]["run"]["segments"].extend(
-        [{"start": 9, "alpha": 0.0001}, {"start": 5, "alpha": 0.0002}]),
+        [{"start": 9, "alpha": 0.0001}, {"start": 5, "alpha": 0.0002}]
+    ),
     "a negative starting cost": lambda d: d["session"]["run"].__setitem__("start_cost", -1.0),
     "a NaN alpha": lambda d: d["session"]["run"]["segments"][0].__setitem__("alpha", float("nan")),
     "a data file that is gone": lambda d: d["session"]["data"].__setitem__("csv", "/nonexistent/data.csv"),
@@ -464,14 +514,17 @@ def test_hostile_sessions_are_refused_in_one_line(tmp_path, name):
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
 
 
-ACTIONS = st.lists(st.one_of(
-    st.tuples(st.just("step"), st.integers(1, 5000)),
-    st.tuples(st.just("back"), st.integers(1, 3000)),
-    st.tuples(st.just("go_to"), st.integers(0, 80_000)),
-    st.tuples(st.just("alpha"), st.sampled_from([0.0001, 0.0005, 0.0006, 0.001, 0.01])),
-    st.tuples(st.just("epochs"), st.integers(1, 90_000)),
-    st.tuples(st.just("run"), st.just(0)),
-), max_size=8)
+ACTIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("step"), st.integers(1, 5000)),
+        st.tuples(st.just("back"), st.integers(1, 3000)),
+        st.tuples(st.just("go_to"), st.integers(0, 80_000)),
+        st.tuples(st.just("alpha"), st.sampled_from([0.0001, 0.0005, 0.0006, 0.001, 0.01])),
+        st.tuples(st.just("epochs"), st.integers(1, 90_000)),
+        st.tuples(st.just("run"), st.just(0)),
+    ),
+    max_size=8,
+)
 
 
 def act(session: Session, actions) -> None:
@@ -492,8 +545,14 @@ def act(session: Session, actions) -> None:
 
 @pytest.mark.unit
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(preset=st.sampled_from(sorted(PRESETS)), normalize=st.booleans(), ratio=st.one_of(st.none(), st.floats(0, 0.9)),
-       w0=st.floats(-1e3, 1e3), b0=st.floats(-1e3, 1e3), actions=ACTIONS)
+@given(
+    preset=st.sampled_from(sorted(PRESETS)),
+    normalize=st.booleans(),
+    ratio=st.one_of(st.none(), st.floats(0, 0.9)),
+    w0=st.floats(-1e3, 1e3),
+    b0=st.floats(-1e3, 1e3),
+    actions=ACTIONS,
+)
 def test_every_session_saved_loads_back_the_same(tmp_path, preset, normalize, ratio, w0, b0, actions):
     data = build_data(DataSpec(preset=preset, normalize=normalize, test_ratio=ratio))
     session = Session(Hyperparameters(w0=w0, b0=b0, alpha=0.0005 if not normalize else 0.5), data)
@@ -510,8 +569,9 @@ def test_every_session_saved_loads_back_the_same(tmp_path, preset, normalize, ra
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=mutations())
 def test_a_mutated_session_loads_and_runs_or_fails_in_one_line(tmp_path, edits):
-    session = Session(Hyperparameters(w0=0.3, b0=0.7, alpha=0.0005, epochs=5000),
-                      build_data(DataSpec(preset="km2mi", test_ratio=0.3)))
+    session = Session(
+        Hyperparameters(w0=0.3, b0=0.7, alpha=0.0005, epochs=5000), build_data(DataSpec(preset="km2mi", test_ratio=0.3))
+    )
     session.step(700)
     session.update(alpha=0.0004)
     session.step(300)
@@ -525,8 +585,13 @@ def test_a_mutated_session_loads_and_runs_or_fails_in_one_line(tmp_path, edits):
         return
     view = restored.view()
     assert math.isfinite(view.cost) or restored.state is State.DIVERGED
-    for action in (lambda: restored.step(3), lambda: restored.back(2), lambda: restored.go_to(0),
-                   restored.step_report, lambda: restored.update(alpha=0.0003)):
+    for action in (
+        lambda: restored.step(3),
+        lambda: restored.back(2),
+        lambda: restored.go_to(0),
+        restored.step_report,
+        lambda: restored.update(alpha=0.0003),
+    ):
         action()
         restored.view()
     persist.save_session(restored, tmp_path / "again.json")
@@ -537,8 +602,9 @@ EDGE_SESSIONS = {
     "diverged": lambda: _acted(Session(Hyperparameters(w0=0.3, b0=0.7, alpha=0.001)), [("step", 200)]),
     "finished": lambda: _acted(Session(Hyperparameters(w0=0.3, b0=0.7, epochs=50)), [("step", 80)]),
     "a neuron far out": lambda: _acted(Session(Hyperparameters(w0=-1e15, b0=1e15, alpha=1e-9)), [("step", 3)]),
-    "alpha changed twice": lambda: _acted(Session(Hyperparameters(w0=0.3, b0=0.7)),
-                                          [("step", 100), ("alpha", 0.0001), ("step", 100), ("alpha", 0.0003)]),
+    "alpha changed twice": lambda: _acted(
+        Session(Hyperparameters(w0=0.3, b0=0.7)), [("step", 100), ("alpha", 0.0001), ("step", 100), ("alpha", 0.0003)]
+    ),
 }
 
 

@@ -27,11 +27,13 @@ def make_app(normalize: bool = False, projector: bool = False, **hyper) -> NanoN
 
 def settled(app: NanoNeuronApp):
     """The screen shows the session's latest view, every visible plot drawn, no toast over them."""
+
     def check() -> bool:
         if app._shown_version != app.session.view().version:
             return False
         plots = [plot for plot in app.query(PlotWidget) if plot.display and plot.content_size.width]
         return all(plot.drawn and plot._deferred is None for plot in plots)
+
     return check
 
 

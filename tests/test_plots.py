@@ -119,6 +119,8 @@ def seed_curves(alpha: float, epoch: int, goal: int = 70_000) -> CostCurves:
     """The cost plot's inputs for the seed start, paused at ``epoch``."""
     run = Run(ARTICLE_DATA, *SEED_NEURON, alpha)
     return CostCurves(run.cost, None, run.first_epoch, epoch, run.last_epoch(goal), stepping=True)
+
+
 PIXELS = 2 * COLUMNS
 
 
@@ -327,11 +329,15 @@ def shown(app, widget_type) -> bool:
 
 def drawn_for_latest(app):
     """Every plot on screen shows the session's latest view."""
+
     def check() -> bool:
-        plots = [p for p in (app.query_one(CostPlotWidget), app.query_one(FitViewWidget),
-                             app.query_one(CostSurfaceView)) if p.region.area > 0]
-        return app._shown_version == app.session.view().version and all(
-            p.drawn and p._deferred is None for p in plots)
+        plots = [
+            p
+            for p in (app.query_one(CostPlotWidget), app.query_one(FitViewWidget), app.query_one(CostSurfaceView))
+            if p.region.area > 0
+        ]
+        return app._shown_version == app.session.view().version and all(p.drawn and p._deferred is None for p in plots)
+
     return check
 
 
@@ -348,7 +354,11 @@ async def test_z_cycles_the_cost_views_and_the_title_names_each():
             await wait_for(pilot, drawn_for_latest(app))
             titles.append(str(plot.border_title))
         assert [t.split("·")[1].strip() for t in titles] == [
-            "whole run", "first epochs", "recent", "first epochs (auto)"]
+            "whole run",
+            "first epochs",
+            "recent",
+            "first epochs (auto)",
+        ]
         await pilot.press("f11")  # the function key does the same, even from a field
         assert plot.view is CostView.WHOLE
 
@@ -527,8 +537,16 @@ def dots_of(canvas: DotCanvas, layer: int) -> set[tuple[int, int]]:
         for text, _ in runs:
             for char in text:
                 bits = ord(char) - 0x2800 if "\u2800" <= char <= "\u28ff" else 0
-                for (dx, dy), bit in {(0, 0): 1, (0, 1): 2, (0, 2): 4, (1, 0): 8, (1, 1): 16, (1, 2): 32,
-                                      (0, 3): 64, (1, 3): 128}.items():
+                for (dx, dy), bit in {
+                    (0, 0): 1,
+                    (0, 1): 2,
+                    (0, 2): 4,
+                    (1, 0): 8,
+                    (1, 1): 16,
+                    (1, 2): 32,
+                    (0, 3): 64,
+                    (1, 3): 128,
+                }.items():
                     if bits & bit:
                         found.add((2 * column + dx, 4 * row + dy))
                 column += 1
@@ -594,8 +612,10 @@ def styled_cells(text: Text) -> list[tuple[str, Style | None]]:
 
 @pytest.mark.unit
 def test_plotexts_output_reads_as_richs_decoder_reads_it_without_backgrounds():
-    ansi = ("\x1b[0m ┌──┐\x1b[0m\n\x1b[0m9┤\x1b[38;5;39m▖\x1b[0m\x1b[1;38;5;208m·\x1b[0m│\x1b[0m\n"
-            "\x1b[48;5;233m\x1b[38;5;170m━━\x1b[0m x")
+    ansi = (
+        "\x1b[0m ┌──┐\x1b[0m\n\x1b[0m9┤\x1b[38;5;39m▖\x1b[0m\x1b[1;38;5;208m·\x1b[0m│\x1b[0m\n"
+        "\x1b[48;5;233m\x1b[38;5;170m━━\x1b[0m x"
+    )
     ours = plotext_text(ansi)
     assert ours.plain == " ┌──┐\n9┤▖·│\n━━ x"
     assert styled_cells(ours) == styled_cells(_decoded(ansi))

@@ -65,6 +65,7 @@ def test_changed_lines_gives_one_region_per_changed_line():
 @pytest.mark.unit
 def test_a_style_run_that_grows_by_a_cell_repaints_that_cell_not_the_run():
     """The timeline: the bold part grows and the marker moves one cell; nothing else changes."""
+
     def timeline(cursor: int) -> Text:
         text = Text()
         text.append("━" * cursor, style="bold")
@@ -229,8 +230,6 @@ async def test_at_speed_the_explanation_changes_at_most_once_a_second_but_steps_
 # -- styles sent as changes -----------------------------------------------------------------------
 
 
-
-
 def screen_cells(output: str) -> list[tuple[str, tuple]]:
     """Replay escape sequences as a terminal would: each character with the SGR state it is drawn in."""
     state: dict[str, object] = {"attributes": frozenset(), "fg": None, "bg": None}
@@ -248,7 +247,7 @@ def screen_cells(output: str) -> list[tuple[str, tuple]]:
             token = tokens[index]
             if token in ("38", "48"):
                 size = 3 if tokens[index + 1] == "5" else 5
-                state["fg" if token == "38" else "bg"] = ";".join(tokens[index: index + size])
+                state["fg" if token == "38" else "bg"] = ";".join(tokens[index : index + size])
                 index += size
                 continue
             number = int(token)

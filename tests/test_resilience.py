@@ -128,8 +128,6 @@ async def test_ctrl_q_while_training_at_max_pace_saves_and_exits(tmp_path):
 # -- in a real terminal ----------------------------------------------------------------
 
 
-
-
 @pytest.mark.e2e
 @pytest.mark.parametrize("how", ["sighup", "terminal closed"])
 def test_hang_up_saves_and_exits(terminal, tmp_path, how):
@@ -173,8 +171,14 @@ def test_resume_brings_back_exactly_where_it_was(terminal, tmp_path):
 @pytest.mark.e2e
 def test_the_app_starts_from_a_saved_model(terminal, tmp_path):
     model = tmp_path / "model.json"
-    persist.save_model(model, w=1.75, b=30.5, epoch=12345, init=(0.1, 0.2),
-                       hyper=Hyperparameters(epochs=50000, alpha=0.0004, w0=0.1, b0=0.2))
+    persist.save_model(
+        model,
+        w=1.75,
+        b=30.5,
+        epoch=12345,
+        init=(0.1, 0.2),
+        hyper=Hyperparameters(epochs=50000, alpha=0.0004, w0=0.1, b0=0.2),
+    )
     screen = terminal("--load-model", str(model)).wait_for("paused")
     assert epoch_on(screen) == 12345
     assert re.search(r"│ w\s+1\.75\s", screen) and re.search(r"│ b\s+30\.5\s", screen)
@@ -225,6 +229,8 @@ def test_no_color_is_monochrome_and_still_legible(terminal, tmp_path):
             if part in (b"38", b"48") and parts[i + 1] == b"5":
                 index = int(parts[i + 2])
                 # Greys only: the 256-colour grey ramp, black, white, or the greys of the cube.
-                assert index in (0, 7, 8, 15, 16, 231) or 232 <= index <= 255 or (
-                    16 <= index <= 231 and len({(index - 16) // 36, (index - 16) // 6 % 6, (index - 16) % 6}) == 1
+                assert (
+                    index in (0, 7, 8, 15, 16, 231)
+                    or 232 <= index <= 255
+                    or (16 <= index <= 231 and len({(index - 16) // 36, (index - 16) // 6 % 6, (index - 16) % 6}) == 1)
                 ), code

@@ -28,6 +28,7 @@ def password_file(tmp_path):
 def test_sigterm_hangs_up_every_session_each_saves_and_the_log_tells_who(tmp_path, password_file):
     server = ServerProcess(tmp_path, "--password-file", str(password_file), "--failed-auth-delay", "0.1")
     try:
+
         async def classroom():
             with pytest.raises(asyncssh.PermissionDenied):
                 await connect(server.port, "mallory", password="guess-" + PASSWORD)
@@ -77,13 +78,21 @@ def test_bad_setups_are_one_line_and_exit_2(tmp_path):
         (["--authorized-keys", str(tmp_path / "missing")], "cannot read authorized keys"),
         (["--open", "--max-sessions", "0"], "must be positive"),
     ):
-        result = subprocess.run([installed_nanoneuron(), "serve", "ssh", "--state-dir", str(tmp_path), *flags],
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [installed_nanoneuron(), "serve", "ssh", "--state-dir", str(tmp_path), *flags],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 2 and words in result.stderr
         assert result.stderr.count("\n") == 1
     empty = tmp_path / "empty"
     empty.write_text("")
-    result = subprocess.run([installed_nanoneuron(), "serve", "ssh", "--password-file", str(empty)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [installed_nanoneuron(), "serve", "ssh", "--password-file", str(empty)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "empty" in result.stderr
     assert not os.path.exists(tmp_path / "host_key")  # nothing is made for a server that never starts

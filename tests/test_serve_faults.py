@@ -107,8 +107,9 @@ async def test_200_connect_disconnect_cycles_leave_nothing_behind(tmp_path):
 
         for batch in range(20):
             await asyncio.gather(*(cycle(batch * 10 + n) for n in range(10)))
-        await until(lambda: served.server.classroom.count == 0 and not served.server.connections, 60,
-                    "every session to end")
+        await until(
+            lambda: served.server.classroom.count == 0 and not served.server.connections, 60, "every session to end"
+        )
         await until(lambda: not probe_children(), 30, "every program to exit")
         await until(lambda: len(open_fds()) <= len(fds_before), 30, "file descriptors to be closed")
         assert not [target for target in open_fds().values() if target == "/dev/ptmx"]

@@ -20,8 +20,10 @@ from tests.serve_support import Student, serving, until
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize(("class_size", "fps"), [(0, 4), (1, 4), (15, 4), (16, 3.75), (20, 3), (30, 2),
-                                                 (40, 1.5), (60, 1), (64, 1), (500, 1)])
+@pytest.mark.parametrize(
+    ("class_size", "fps"),
+    [(0, 4), (1, 4), (15, 4), (16, 3.75), (20, 3), (30, 2), (40, 1.5), (60, 1), (64, 1), (500, 1)],
+)
 def test_each_app_gets_an_equal_share_of_the_class_frames(class_size, fps):
     assert frame_rate(class_size) == fps
 

@@ -22,11 +22,24 @@ def ssh_command(port: int, *extra: str) -> list[str]:
             pytest.fail("the OpenSSH client must be installed in CI (.ci/run installs it)")
         pytest.skip("the OpenSSH client is not installed (apt-get install openssh-client)")
     return [
-        "ssh", "-F", "/dev/null", "-p", str(port),
-        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-p",
+        str(port),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
         # No key and no agent: the student is known by name alone, as in a classroom.
-        "-o", "PubkeyAuthentication=no", "-o", "IdentityAgent=none",
-        *extra, "student@127.0.0.1",
+        "-o",
+        "PubkeyAuthentication=no",
+        "-o",
+        "IdentityAgent=none",
+        *extra,
+        "student@127.0.0.1",
     ]
 
 
@@ -48,8 +61,11 @@ def test_a_student_trains_drops_the_link_and_resumes(server):
         first.wait_until(lambda screen: epoch_on(screen) > 0, "training never got past epoch 0", timeout=30)
         first.resize(120, 40)
         # The app redraws at the new size: its panes reach the right edge.
-        first.wait_until(lambda screen: max(len(line.rstrip()) for line in screen.splitlines()) > 100,
-                         "the app never drew at 120 columns", timeout=30)
+        first.wait_until(
+            lambda screen: max(len(line.rstrip()) for line in screen.splitlines()) > 100,
+            "the app never drew at 120 columns",
+            timeout=30,
+        )
         first.keys("Space")
         first.wait_for("paused", timeout=30)
         shown = epoch_on(first.screen())
@@ -74,13 +90,16 @@ def test_a_student_trains_drops_the_link_and_resumes(server):
 
 
 def test_commands_and_no_terminal_are_refused(server):
-    exec_attempt = subprocess.run(ssh_command(server.port, "-T") + ["cat", "/etc/passwd"],
-                                  capture_output=True, text=True, timeout=60)
+    exec_attempt = subprocess.run(
+        ssh_command(server.port, "-T") + ["cat", "/etc/passwd"], capture_output=True, text=True, timeout=60
+    )
     assert exec_attempt.returncode != 0 and "root:" not in exec_attempt.stdout
-    no_terminal = subprocess.run(ssh_command(server.port, "-T"), capture_output=True, text=True, timeout=60,
-                                 stdin=subprocess.DEVNULL)
+    no_terminal = subprocess.run(
+        ssh_command(server.port, "-T"), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
     assert no_terminal.returncode == 1 and "ssh -t" in no_terminal.stdout
-    sftp = subprocess.run(ssh_command(server.port, "-s") + ["sftp"], capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL)
+    sftp = subprocess.run(
+        ssh_command(server.port, "-s") + ["sftp"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
     assert sftp.returncode != 0
     assert not apps_serving(server.state_dir)

@@ -42,20 +42,23 @@ def test_names_inside_the_directory_are_kept(home, typed):
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("typed, why", [
-    ("/etc/passwd", "absolute"),
-    ("/tmp/model.json", "absolute"),
-    ("~/model.json", "absolute"),
-    ("~bob/secret.json", "absolute"),
-    ("../bob/secret.json", "'..'"),
-    ("inner/../../bob/secret.json", "'..'"),
-    ("inner/..", "'..'"),
-    ("out/secret.json", "outside"),
-    ("out", "outside"),
-    ("", "give a file name"),
-    ("   ", "give a file name"),
-    ("a\0b", "not a file name"),
-])
+@pytest.mark.parametrize(
+    "typed, why",
+    [
+        ("/etc/passwd", "absolute"),
+        ("/tmp/model.json", "absolute"),
+        ("~/model.json", "absolute"),
+        ("~bob/secret.json", "absolute"),
+        ("../bob/secret.json", "'..'"),
+        ("inner/../../bob/secret.json", "'..'"),
+        ("inner/..", "'..'"),
+        ("out/secret.json", "outside"),
+        ("out", "outside"),
+        ("", "give a file name"),
+        ("   ", "give a file name"),
+        ("a\0b", "not a file name"),
+    ],
+)
 def test_every_way_out_is_refused_with_one_line(home, typed, why):
     with pytest.raises(ConfinementError) as refused:
         confined(home, typed)

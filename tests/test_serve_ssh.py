@@ -66,8 +66,16 @@ async def test_resizes_reach_the_program_and_absurd_sizes_are_clamped(tmp_path):
 async def test_only_term_lang_and_lc_variables_are_accepted(tmp_path):
     async with serving(tmp_path, probe=True) as served:
         student = await Student.arrive(
-            served.port, env={"LANG": "fr_FR.UTF-8", "LC_TIME": "C", "PATH": "/evil", "LD_PRELOAD": "/tmp/x.so",
-                              "TEXTUAL_SCREENSHOT": "1", "LC_ALL": "$(reboot)"})
+            served.port,
+            env={
+                "LANG": "fr_FR.UTF-8",
+                "LC_TIME": "C",
+                "PATH": "/evil",
+                "LD_PRELOAD": "/tmp/x.so",
+                "TEXTUAL_SCREENSHOT": "1",
+                "LC_ALL": "$(reboot)",
+            },
+        )
         start, _ = await student.probe_event("start")
         env = start["env"]
         assert env["LANG"] == "fr_FR.UTF-8" and env["LC_TIME"] == "C"
@@ -107,8 +115,10 @@ async def test_port_agent_and_x11_forwarding_are_refused(tmp_path, unused_tcp_po
         await student.probe_event("start")
         channel = student.process.channel
         assert await channel._make_request(b"auth-agent-req@openssh.com") is False
-        assert await channel._make_request(
-            b"x11-req", b"\0", String("MIT-MAGIC-COOKIE-1"), String("00" * 16), b"\0\0\0\0") is False
+        assert (
+            await channel._make_request(b"x11-req", b"\0", String("MIT-MAGIC-COOKIE-1"), String("00" * 16), b"\0\0\0\0")
+            is False
+        )
         conn.close()
         await student.leave()
 

@@ -36,6 +36,7 @@ async def until(condition, timeout=60.0, what="the condition"):
 async def visit(port: int, tabs: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
+
         async def page():
             try:
                 async with http.get(base + "/") as response:
@@ -81,7 +82,9 @@ def test_a_browser_tab_gets_its_own_confined_app(tmp_path):
     port = free_port()
     server = subprocess.Popen(
         [installed_nanoneuron(), "serve", "web", "--port", str(port), "--state-dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         asyncio.run(visit(port, tmp_path / "web"))

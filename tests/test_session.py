@@ -319,8 +319,7 @@ def test_a_model_is_adopted_in_the_data_units_even_when_training_normalized():
     s = Session(Hyperparameters(w0=0.5, b0=0.5), data)
     s.step(5)
     hyper = Hyperparameters(epochs=500, alpha=0.1, every=50, w0=0.25, b0=0.75)
-    s.adopt_model({"w": 1.7, "b": 30.0, "epoch": 200, "init": {"w": 0.25, "b": 0.75},
-                   "hyperparameters": asdict(hyper)})
+    s.adopt_model({"w": 1.7, "b": 30.0, "epoch": 200, "init": {"w": 0.25, "b": 0.75}, "hyperparameters": asdict(hyper)})
     view = s.view()
     assert view.epoch == 200 and s.state is State.PAUSED and s.hyper == hyper
     assert view.w == pytest.approx(1.7, rel=1e-12) and view.b == pytest.approx(30.0, rel=1e-12)

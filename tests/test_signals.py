@@ -57,8 +57,12 @@ def saved_view(path):
 
 
 def gone_in_time(app: PtyApp, since: float) -> None:
-    poll(lambda: app.gone, timeout=GONE_WITHIN - (time.monotonic() - since), interval=0.01,
-         what=f"the app to exit within {GONE_WITHIN} s")
+    poll(
+        lambda: app.gone,
+        timeout=GONE_WITHIN - (time.monotonic() - since),
+        interval=0.01,
+        what=f"the app to exit within {GONE_WITHIN} s",
+    )
 
 
 def text_after_leaving(output: str) -> list[str]:
@@ -95,8 +99,7 @@ def blocked_for_a_second(app: PtyApp) -> bool:
 
 
 def wait_until_stuck(app: PtyApp) -> None:
-    poll(lambda: blocked_for_a_second(app), timeout=60, interval=0.1,
-         what="the app's main loop to block on its output")
+    poll(lambda: blocked_for_a_second(app), timeout=60, interval=0.1, what="the app's main loop to block on its output")
 
 
 def stall_then_hang_up(app: PtyApp) -> tuple[float, float]:
@@ -187,9 +190,19 @@ def test_a_stop_signal_before_any_change_keeps_the_saved_session(pty_app, tmp_pa
 def test_headless_training_stopped_by_a_signal_leaves_no_file_and_no_traceback(tmp_path, signum):
     history = tmp_path / "big.csv"
     process = subprocess.Popen(
-        [installed_nanoneuron(), "train", "--epochs", "100000000", "--history", str(history),
-         "--history-limit", "20GB"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            installed_nanoneuron(),
+            "train",
+            "--epochs",
+            "100000000",
+            "--history",
+            str(history),
+            "--history-limit",
+            "20GB",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         poll(lambda: list(tmp_path.glob(".big.csv.*.tmp")), timeout=20, what="the history's temporary file")
@@ -231,8 +244,9 @@ def test_a_second_instance_says_who_holds_the_session_and_saves_elsewhere(pty_ap
     first = pty_app(*SEED, "--state", str(state))
     first.wait_for("paused", timeout=20)
 
-    resumed = subprocess.run([installed_nanoneuron(), "--resume", "--state", str(state)],
-                             capture_output=True, text=True, timeout=30)
+    resumed = subprocess.run(
+        [installed_nanoneuron(), "--resume", "--state", str(state)], capture_output=True, text=True, timeout=30
+    )
     assert resumed.returncode == 2
     assert f"in use by nanoneuron (pid {first.pid})" in resumed.stderr
     assert "session-2.json" in resumed.stderr and len(resumed.stderr.splitlines()) == 1
@@ -273,8 +287,9 @@ def test_the_replaced_session_is_kept_as_prev(pty_app, tmp_path):
 
 @pytest.mark.parametrize("how", [{"args": ["--ascii"]}, {"env": {"TERM": "linux"}}])
 def test_an_ascii_terminal_gets_ascii_only(pty_app, tmp_path, how):
-    app = pty_app(*SEED, "--alpha", "0.001", "--state", str(tmp_path / "s.json"), *how.get("args", []),
-                  env=how.get("env"))
+    app = pty_app(
+        *SEED, "--alpha", "0.001", "--state", str(tmp_path / "s.json"), *how.get("args", []), env=how.get("env")
+    )
     app.wait_for("paused", timeout=20)
     app.send(b"f")  # runs to divergence: plots, warnings, the status mark
     app.wait_for("diverged", timeout=20)
@@ -291,8 +306,13 @@ def test_an_ascii_terminal_gets_ascii_only(pty_app, tmp_path, how):
 
 
 def test_a_dumb_terminal_is_refused_in_one_line(tmp_path):
-    refused = subprocess.run([installed_nanoneuron()], capture_output=True, text=True, timeout=30,
-                             env={**os.environ, "TERM": "dumb", "XDG_STATE_HOME": str(tmp_path)})
+    refused = subprocess.run(
+        [installed_nanoneuron()],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "TERM": "dumb", "XDG_STATE_HOME": str(tmp_path)},
+    )
     assert refused.returncode == 2
     assert refused.stdout == "" and len(refused.stderr.splitlines()) == 1
     assert "TERM=dumb" in refused.stderr and "nanoneuron train" in refused.stderr

@@ -68,9 +68,21 @@ def sshd(tmp_path):
                 cannot_run(f"sshd did not start: {server.stderr.read()[-500:]}")
             time.sleep(0.1)
     ssh = [
-        "ssh", "-t", "-p", str(port), "-i", str(keys / "client"),
-        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "root@127.0.0.1",
+        "ssh",
+        "-t",
+        "-p",
+        str(port),
+        "-i",
+        str(keys / "client"),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "BatchMode=yes",
+        "root@127.0.0.1",
     ]
     yield ssh
     server.terminate()
@@ -93,7 +105,6 @@ def remote_processes(state: str) -> list[int]:
     return found
 
 
-
 def test_train_over_ssh_drop_the_link_and_resume(sshd, tmp_path):
     state = tmp_path / "remote-session.json"
     app = f"{installed_nanoneuron()} --state {state}"
@@ -103,8 +114,12 @@ def test_train_over_ssh_drop_the_link_and_resume(sshd, tmp_path):
         term.keys("n")
         term.wait_for("1,000 / 70,000")
         term.keys("Space")
-        seen = epoch_on(term.wait_until(lambda screen: "running" in screen and epoch_on(screen) > 1000,
-                                        "training never moved on from epoch 1,000"))
+        seen = epoch_on(
+            term.wait_until(
+                lambda screen: "running" in screen and epoch_on(screen) > 1000,
+                "training never moved on from epoch 1,000",
+            )
+        )
         assert remote_processes(str(state)), "the app should be running on the far side"
         # The link drops: the ssh client dies without a word.
         os.kill(term.pid, signal.SIGKILL)

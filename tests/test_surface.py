@@ -42,8 +42,6 @@ def literal_path(w: float, b: float, alpha: float, epochs: int) -> list[tuple[fl
     return path
 
 
-
-
 def close(a: float, b: float, rel: float = 1e-9, abs_: float = 1e-9) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
 
@@ -218,8 +216,12 @@ def test_contour_dots_are_the_dots_of_every_levels_contour_points(normalize):
     expected = []
     for level in levels:
         for point_w, point_b in contour_points(surface, level, window, width, height):
-            expected.append((int((point_w - window.w_low) * (width / (window.w_high - window.w_low))),
-                             int((window.b_high - point_b) * (height / (window.b_high - window.b_low)))))
+            expected.append(
+                (
+                    int((point_w - window.w_low) * (width / (window.w_high - window.w_low))),
+                    int((window.b_high - point_b) * (height / (window.b_high - window.b_low))),
+                )
+            )
     xs, ys = contour_dots(surface, levels, window, width, height)
     assert len(expected) > 100
     assert sorted(zip(xs, ys)) == sorted(expected)

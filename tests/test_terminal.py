@@ -28,8 +28,10 @@ def test_learn_pause_step_fast_forward_predict_reset(terminal):
     term.wait_for(f"{stopped + 1:,} / 70,000")
     term.keys("f")
     # A frame reaches the terminal in several writes: wait for the whole of it.
-    screen = term.wait_until(lambda screen: "finished" in screen and "70,000 / 70,000" in screen,
-                             "the run never showed finished at epoch 70,000")
+    screen = term.wait_until(
+        lambda screen: "finished" in screen and "70,000 / 70,000" in screen,
+        "the run never showed finished at epoch 70,000",
+    )
     assert "1.800066" in screen  # w after the seed run
 
     term.keys("p")

@@ -156,4 +156,4 @@ def test_timeline_marks_the_cursor_alpha_changes_and_a_blow_up():
     bar = line[2:-4]
     assert bar.index("●") == column_of(span, 50, len(bar))
     assert bar[column_of(span, 20, len(bar))] == "┼" and bar[-1] == "✗"
-    assert set(bar[: bar.index("●")]) <= {"━", "┼"} and "━" not in bar[bar.index("●"):]
+    assert set(bar[: bar.index("●")]) <= {"━", "┼"} and "━" not in bar[bar.index("●") :]

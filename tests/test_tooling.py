@@ -14,7 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "nanoneuron_tui" / "core"
 # What the core must never reach for: the layers above it and the UI libraries.
 ABOVE_THE_CORE = {
-    "nanoneuron_tui.session", "nanoneuron_tui.app", "nanoneuron_tui.widgets", "textual", "rich", "plotext",
+    "nanoneuron_tui.session",
+    "nanoneuron_tui.app",
+    "nanoneuron_tui.widgets",
+    "textual",
+    "rich",
+    "plotext",
 }
 
 
@@ -28,6 +33,13 @@ def tool(name: str) -> str:
 
 def test_ruff_finds_nothing():
     result = subprocess.run([tool("ruff"), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_code_is_formatted_by_ruff():
+    result = subprocess.run(
+        [tool("ruff"), "format", "--check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -68,7 +80,9 @@ def test_the_import_check_sees_lazy_and_relative_imports(tmp_path):
     # inside a function and a relative import out of the package must be seen.
     probe = tmp_path / "nanoneuron_tui" / "core" / "probe.py"
     probe.parent.mkdir(parents=True)
-    probe.write_text("from .. import session\nfrom .data import DataSet\n\n"
-                     "def later():\n    import textual.app\n    from ..widgets import readouts\n")
+    probe.write_text(
+        "from .. import session\nfrom .data import DataSet\n\n"
+        "def later():\n    import textual.app\n    from ..widgets import readouts\n"
+    )
     found = imported_modules(probe, root=tmp_path)
     assert {"nanoneuron_tui.session", "nanoneuron_tui.core.data", "textual.app", "nanoneuron_tui.widgets"} <= found

@@ -313,6 +313,7 @@ def test_changing_alpha_back_where_it_changed_leaves_one_segment():
     assert [(s.start, s.alpha) for s in first.segments] == [(0, 0.0003)]
     assert first.neuron(0) == run.neuron(0)
 
+
 # -- from the mutation check (README, "Mutation check"): behaviours no test above pinned down --
 
 

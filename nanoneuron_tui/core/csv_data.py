@@ -100,8 +100,8 @@ class _Growing:
                 grown = np.empty(capacity)
                 grown[: self.size] = getattr(self, name)[: self.size]
                 setattr(self, name, grown)
-        self.x[self.size:end] = xs
-        self.y[self.size:end] = ys
+        self.x[self.size : end] = xs
+        self.y[self.size : end] = ys
         self.size = end
 
 
@@ -115,7 +115,7 @@ def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]) -> C
         if cancelled():
             raise LoadCancelled
         if line == 1 and chunk.startswith(_BOM):
-            chunk = chunk[len(_BOM):]
+            chunk = chunk[len(_BOM) :]
         if rows is None:  # guess the row count from the first chunk's line length, generously
             bytes_per_line = len(chunk) // max(1, chunk.count(b"\n"))
             rows = _Growing(size // max(1, bytes_per_line) * 5 // 4 + 1024)
@@ -230,8 +230,10 @@ def _value(cell: str, path: object, number: int) -> float:
     if not math.isfinite(value):
         raise DataError(f"{path}, line {number}: {quoted(cell)} is not a finite number")
     if abs(value) > MAX_MAGNITUDE:
-        raise DataError(f"{path}, line {number}: {quoted(cell)} is beyond ±{MAX_MAGNITUDE:g}, "
-                        "the largest size NanoNeuron works with")
+        raise DataError(
+            f"{path}, line {number}: {quoted(cell)} is beyond ±{MAX_MAGNITUDE:g}, "
+            "the largest size NanoNeuron works with"
+        )
     return value
 
 

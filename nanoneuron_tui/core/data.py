@@ -64,8 +64,7 @@ class LineFit:
         return cls.from_sums(count, x_mean, y_mean, sxx, sxy, residual)
 
     @classmethod
-    def from_sums(cls, count: int, x_mean: float, y_mean: float, sxx: float, sxy: float,
-                  residual: float) -> LineFit:
+    def from_sums(cls, count: int, x_mean: float, y_mean: float, sxx: float, sxy: float, residual: float) -> LineFit:
         """From the sums over deviations from the means: sxx = Σ(x - x̄)², sxy = Σ(x - x̄)(y - ȳ),
         and residual = Σ(y - ȳ - w_best·(x - x̄))², the best line's squared errors."""
         # With a single distinct x no slope is best; 0 keeps cost() right.
@@ -300,7 +299,7 @@ def build_data(spec: DataSpec = DataSpec(), cancelled: Callable[[], bool] = lamb
         x_train, y_train, x_test, y_test = _split(xs, ys, spec.test_ratio, spec.split_seed)
     elif spec.noise:
         noisy = _noisy(y_train + y_test, spec.noise, spec.noise_seed)
-        y_train, y_test = noisy[: len(y_train)], noisy[len(y_train):]
+        y_train, y_test = noisy[: len(y_train)], noisy[len(y_train) :]
     return DataSet(
         name=preset.name,
         x_label=preset.x_label,
@@ -321,13 +320,16 @@ def _file_data(spec: DataSpec, cancelled: Callable[[], bool]) -> DataSet:
     spec = replace(spec, csv=path)
     columns = csv_data.read_csv(path, cancelled)
     x_label, y_label = columns.x_label, columns.y_label
-    parts = csv_data.split(columns, 0.2 if spec.test_ratio is None else spec.test_ratio,
-                           spec.split_seed, spec.noise, spec.noise_seed)
+    parts = csv_data.split(
+        columns, 0.2 if spec.test_ratio is None else spec.test_ratio, spec.split_seed, spec.noise, spec.noise_seed
+    )
     del columns  # the table itself; the split holds copies of what is kept
     w_best, b_best = parts.train.w_best, parts.train.b_best
     if not (abs(w_best) <= MAX_MAGNITUDE and abs(b_best) <= MAX_MAGNITUDE):
-        raise DataError(f"{path}: the best line through the training points (w {w_best:.3g}, b {b_best:.3g}) "
-                        f"is beyond ±{MAX_MAGNITUDE:g}; are the x values almost all the same?")
+        raise DataError(
+            f"{path}: the best line through the training points (w {w_best:.3g}, b {b_best:.3g}) "
+            f"is beyond ±{MAX_MAGNITUDE:g}; are the x values almost all the same?"
+        )
     return DataSet(
         name=Path(path).name,
         x_label=x_label,

@@ -102,9 +102,7 @@ def figure(value: float | None, significant: int = SIGNIFICANT) -> str:
     return _text(_rounded(value, significant), keep_zeros=False)
 
 
-def checked(
-    operands: Sequence[float], result: float, combine: Callable[..., Decimal]
-) -> tuple[list[str], str]:
+def checked(operands: Sequence[float], result: float, combine: Callable[..., Decimal]) -> tuple[list[str], str]:
     """Operands and result as text, with digits enough that ``combine(operands) = result``
     checks out at the result's last digit.
 
@@ -227,8 +225,16 @@ def explain_epoch(data: DataSet, w: float, b: float, alpha: float) -> EpochExpla
     prime = "′" if scaling else ""
     updates = (_update(f"w{prime}", w, alpha, dW, w_next), _update(f"b{prime}", b, alpha, dB, b_next))
     lesson: dict[str, Any] = dict(
-        w=w, b=b, alpha=alpha, normalized=scaling is not None, samples=tuple(samples),
-        cost=cost, dW=dW, dB=dB, w_next=w_next, b_next=b_next,
+        w=w,
+        b=b,
+        alpha=alpha,
+        normalized=scaling is not None,
+        samples=tuple(samples),
+        cost=cost,
+        dW=dW,
+        dB=dB,
+        w_next=w_next,
+        b_next=b_next,
         cost_next=fit.cost(w_next, b_next) if math.isfinite(w_next) and math.isfinite(b_next) else math.inf,
         updates=updates,
     )
@@ -247,62 +253,97 @@ def _prediction_cost(y: float, prediction: float) -> float:
 
 
 def _update(name: str, old: float, alpha: float, gradient: float, new: float) -> Update:
-    (old_text, alpha_text, gradient_text), new_text = checked(
-        (old, alpha, gradient), new, lambda o, a, g: o + a * g
-    )
+    (old_text, alpha_text, gradient_text), new_text = checked((old, alpha, gradient), new, lambda o, a, g: o + a * g)
     text = f"{name} {ARROW} {old_text} + {alpha_text} × {_parenthesized(gradient_text)} = {new_text}"
     return Update(name, old, alpha, gradient, new, text)
 
 
 def _prediction_line(sample: Sample, w: float, b: float) -> str:
-    (w_text, x_text, b_text), y_hat = checked(
-        (w, sample.x_trained, b), sample.prediction, lambda w, x, b: w * x + b
-    )
+    (w_text, x_text, b_text), y_hat = checked((w, sample.x_trained, b), sample.prediction, lambda w, x, b: w * x + b)
     return f"ŷ({x_text}) = {w_text} × {_parenthesized(x_text)} {_plus(b_text)} = {y_hat}"
 
 
 def _cost_line(sample: Sample) -> str:
-    (y_text, y_hat_text), cost = checked(
-        (sample.y, sample.prediction), sample.cost, lambda y, p: (y - p) ** 2 / 2
-    )
+    (y_text, y_hat_text), cost = checked((sample.y, sample.prediction), sample.cost, lambda y, p: (y - p) ** 2 / 2)
     return f"({y_text} {_minus(y_hat_text)})² / 2 = {cost}"
 
 
-def _sections(data: DataSet, *, w: float, b: float, alpha: float, normalized: bool, samples: tuple[Sample, ...],
-              cost: float, dW: float, dB: float, w_next: float, b_next: float, cost_next: float,
-              updates: tuple[Update, Update], w_data: float, b_data: float, w_next_data: float,
-              b_next_data: float) -> tuple[Section, ...]:
+def _sections(
+    data: DataSet,
+    *,
+    w: float,
+    b: float,
+    alpha: float,
+    normalized: bool,
+    samples: tuple[Sample, ...],
+    cost: float,
+    dW: float,
+    dB: float,
+    w_next: float,
+    b_next: float,
+    cost_next: float,
+    updates: tuple[Update, Update],
+    w_data: float,
+    b_data: float,
+    w_next_data: float,
+    b_next_data: float,
+) -> tuple[Section, ...]:
     prime = "′" if normalized else ""
     count = len(data.x_train)
     sections = [_data_section(data)]
-    sections.append(Section(
-        "predict", f"ŷ = w{prime}·x{prime} + b{prime}", code_of("predict"),
-        tuple(_prediction_line(sample, w, b) for sample in samples),
-    ))
-    sections.append(Section(
-        "prediction_cost", "(y − ŷ)² / 2", code_of("prediction_cost"),
-        tuple(_cost_line(sample) for sample in samples),
-    ))
-    sections.append(Section("forward_propagation", "the mean cost", code_of("forward_propagation"), (
-        f"cost = mean of (y − ŷ)² / 2 over all {count:,} training points = {figure(cost)}",
-    )))
+    sections.append(
+        Section(
+            "predict",
+            f"ŷ = w{prime}·x{prime} + b{prime}",
+            code_of("predict"),
+            tuple(_prediction_line(sample, w, b) for sample in samples),
+        )
+    )
+    sections.append(
+        Section(
+            "prediction_cost",
+            "(y − ŷ)² / 2",
+            code_of("prediction_cost"),
+            tuple(_cost_line(sample) for sample in samples),
+        )
+    )
+    sections.append(
+        Section(
+            "forward_propagation",
+            "the mean cost",
+            code_of("forward_propagation"),
+            (f"cost = mean of (y − ŷ)² / 2 over all {count:,} training points = {figure(cost)}",),
+        )
+    )
     gradient_lines = [f"dW = mean((y − ŷ)·x{prime}) = {figure(dW)}    dB = mean(y − ŷ) = {figure(dB)}"]
     if not (math.isfinite(dW) and math.isfinite(dB)):
         gradient_lines.append("They no longer fit in a number: alpha was too large and every step overshot.")
-    sections.append(Section(
-        "backward_propagation", "downhill: add them", code_of("backward_propagation"),
-        tuple(gradient_lines),
-    ))
+    sections.append(
+        Section(
+            "backward_propagation",
+            "downhill: add them",
+            code_of("backward_propagation"),
+            tuple(gradient_lines),
+        )
+    )
     train_lines = [update.text for update in updates]
     train_lines.append(f"cost {figure(cost)} → {figure(cost_next)} after this step")
     sections.append(Section("train_model", "one step", code_of("train_model"), tuple(train_lines)))
     if normalized:
         scaling = data.scaling
         assert scaling is not None  # normalized data has one
-        sections.append(Section("in the data's units", "what w′, b′ mean for x", (), (
-            f"w = w′ / {figure(scaling.std)} = {figure(w_data)} → {figure(w_next_data)}",
-            f"b = b′ − w′ · {figure(scaling.mean)} / {figure(scaling.std)} = {figure(b_data)} → {figure(b_next_data)}",
-        )))
+        sections.append(
+            Section(
+                "in the data's units",
+                "what w′, b′ mean for x",
+                (),
+                (
+                    f"w = w′ / {figure(scaling.std)} = {figure(w_data)} → {figure(w_next_data)}",
+                    f"b = b′ − w′ · {figure(scaling.mean)} / {figure(scaling.std)} = "
+                    f"{figure(b_data)} → {figure(b_next_data)}",
+                ),
+            )
+        )
     return tuple(sections)
 
 
@@ -340,8 +381,10 @@ def _describe(data: DataSet) -> Section:
     if spec.noise:
         lines.append(f"Noise: Gaussian, σ = {figure(spec.noise)} on {y} (seed {spec.noise_seed})")
     if data.scaling:
-        lines.append(f"x is standardized: x′ = (x − {figure(data.scaling.mean)}) / {figure(data.scaling.std)}; "
-                     f"the neuron learns ŷ = w′·x′ + b′")
+        lines.append(
+            f"x is standardized: x′ = (x − {figure(data.scaling.mean)}) / {figure(data.scaling.std)}; "
+            f"the neuron learns ŷ = w′·x′ + b′"
+        )
     return Section("the data", summary, code, tuple(lines))
 
 

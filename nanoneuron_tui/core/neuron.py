@@ -67,9 +67,7 @@ def prediction_cost(y: float, prediction: float) -> float:
     return (y - prediction) ** 2 / 2
 
 
-def forward_propagation(
-    model: NanoNeuron, x_train: list[float], y_train: list[float]
-) -> tuple[list[float], float]:
+def forward_propagation(model: NanoNeuron, x_train: list[float], y_train: list[float]) -> tuple[list[float], float]:
     """Predict every example and measure the average cost of those predictions."""
     m = len(x_train)
     predictions: list[float] = []
@@ -83,9 +81,7 @@ def forward_propagation(
     return predictions, cost
 
 
-def backward_propagation(
-    predictions: list[float], x_train: list[float], y_train: list[float]
-) -> tuple[float, float]:
+def backward_propagation(predictions: list[float], x_train: list[float], y_train: list[float]) -> tuple[float, float]:
     """Which way, and how far, should w and b move to lower the cost?
 
     dW and dB are the average of (y - prediction) * x and of (y - prediction):

@@ -59,9 +59,18 @@ def stable_alpha_advice(limit: float) -> str:
 
 
 class Run:
-    def __init__(self, data: DataSet, w0: float, b0: float, alpha: float, *,
-                 first_epoch: int = 0, start: tuple[float, float] | None = None,
-                 start_cost: float | None = None, segments: tuple[Segment, ...] | None = None) -> None:
+    def __init__(
+        self,
+        data: DataSet,
+        w0: float,
+        b0: float,
+        alpha: float,
+        *,
+        first_epoch: int = 0,
+        start: tuple[float, float] | None = None,
+        start_cost: float | None = None,
+        segments: tuple[Segment, ...] | None = None,
+    ) -> None:
         """A run from the neuron (w0, b0), in the data's units, at epoch 0.
 
         A run may also begin later, at ``first_epoch``, with the neuron ``start``
@@ -93,7 +102,7 @@ class Run:
             epoch = min(epoch, self.diverged_at)
         index = self._segment_index(epoch)
         # The segments that began before ``epoch`` stay; one that begins there is replaced.
-        kept = self.segments[:index] + tuple(s for s in self.segments[index:index + 1] if s.start < epoch)
+        kept = self.segments[:index] + tuple(s for s in self.segments[index : index + 1] if s.start < epoch)
         if kept and kept[-1].alpha == alpha:
             segments = kept  # the alpha in force already: nothing new begins
         else:
@@ -101,8 +110,15 @@ class Run:
         return self if segments == self.segments else self._with_segments(segments)
 
     def _with_segments(self, segments: tuple[Segment, ...]) -> Run:
-        return Run(self.data, self.w0, self.b0, segments[0].alpha, first_epoch=self.first_epoch,
-                   start_cost=self.start_cost, segments=segments)
+        return Run(
+            self.data,
+            self.w0,
+            self.b0,
+            segments[0].alpha,
+            first_epoch=self.first_epoch,
+            start_cost=self.start_cost,
+            segments=segments,
+        )
 
     # -- where the neuron is ---------------------------------------------------------
 
@@ -146,10 +162,16 @@ class Run:
         w, b = self.data.from_training(w_trained, b_trained)
         dW, dB = self.train_fit.gradient(w_trained, b_trained)
         return Moment(
-            epoch=epoch, w=w, b=b, w_trained=w_trained, b_trained=b_trained,
+            epoch=epoch,
+            w=w,
+            b=b,
+            w_trained=w_trained,
+            b_trained=b_trained,
             cost=self.cost(epoch),
             test_cost=self.test_fit.cost(w_trained, b_trained) if self.test_fit else None,
-            dW=dW, dB=dB, alpha=self.alpha_at(epoch),
+            dW=dW,
+            dB=dB,
+            alpha=self.alpha_at(epoch),
         )
 
     def costs(self, first: int, stop: int) -> Iterator[float]:
@@ -207,8 +229,15 @@ class Run:
         """The inverse of ``to_dict``; the caller has checked the types, and that the
         segments start at ``first_epoch`` in increasing order."""
         first, *later = saved["segments"]
-        run = cls(data, saved["w0"], saved["b0"], first["alpha"], first_epoch=saved["first_epoch"],
-                  start=tuple(saved["start"]), start_cost=saved["start_cost"])
+        run = cls(
+            data,
+            saved["w0"],
+            saved["b0"],
+            first["alpha"],
+            first_epoch=saved["first_epoch"],
+            start=tuple(saved["start"]),
+            start_cost=saved["start_cost"],
+        )
         for segment in later:
             run = run.with_alpha(segment["start"], segment["alpha"])
         return run

@@ -117,8 +117,9 @@ def contour_levels(surface: CostSurface, window: Window, per_decade: int = 2, de
     return tuple(surface.residual + excess for excess in excesses)
 
 
-def contour_points(surface: CostSurface, level: float, window: Window,
-                   columns: int, rows: int) -> list[tuple[float, float]]:
+def contour_points(
+    surface: CostSurface, level: float, window: Window, columns: int, rows: int
+) -> list[tuple[float, float]]:
     """Points of the contour ``cost = level`` inside ``window``, where it crosses a grid of
     ``columns`` vertical and ``rows`` horizontal lines (through pixel centres).
 
@@ -136,8 +137,9 @@ def contour_points(surface: CostSurface, level: float, window: Window,
     return points
 
 
-def contour_dots(surface: CostSurface, levels: Iterable[float], window: Window,
-                 width: int, height: int) -> tuple[list[int], list[int]]:
+def contour_dots(
+    surface: CostSurface, levels: Iterable[float], window: Window, width: int, height: int
+) -> tuple[list[int], list[int]]:
     """Every contour of ``levels`` as dots on a ``width`` x ``height`` grid over ``window``
     (x to the right, y down): ``contour_points`` for all levels at once, with numpy.
 
@@ -204,8 +206,9 @@ def descent_path(neuron_at: Callable[[int], Point], first: int, last: int) -> tu
     return tuple(neuron_at(epoch) for epoch in path_epochs(first, last))
 
 
-def window_around(points: Iterable[tuple[float, float]], margin: float = 0.08,
-                  square_pixels: tuple[int, int] | None = None) -> Window:
+def window_around(
+    points: Iterable[tuple[float, float]], margin: float = 0.08, square_pixels: tuple[int, int] | None = None
+) -> Window:
     """The smallest window holding ``points``, with a ``margin`` share of room on each side.
 
     With ``square_pixels`` = (columns, rows) of pixels, w and b get the same

@@ -26,8 +26,14 @@ UNREADABLE_PAUSE = 3.0  # seconds to read why a saved session could not be resum
 
 
 def app_arguments(directory: Path, resume: bool, fps: str | None = None) -> list[str]:
-    return ["--confine", str(directory), "--state", str(directory / SESSION_FILE),
-            *(["--resume"] if resume else []), *(["--fps", fps] if fps else [])]
+    return [
+        "--confine",
+        str(directory),
+        "--state",
+        str(directory / SESSION_FILE),
+        *(["--resume"] if resume else []),
+        *(["--fps", fps] if fps else []),
+    ]
 
 
 def run_app(directory: Path, fps: str | None = None) -> int:
@@ -88,8 +94,9 @@ def main(argv: list[str]) -> int:
         finally:
             # Nobody can come back to a closed tab: its files go with it.
             shutil.rmtree(tab, ignore_errors=True)
-    raise SystemExit("usage: python -m nanoneuron_tui.serve.child ssh DIR [FPS [FPS_FILE]] | web PARENT "
-                     f"(not {argv!r})")
+    raise SystemExit(
+        f"usage: python -m nanoneuron_tui.serve.child ssh DIR [FPS [FPS_FILE]] | web PARENT (not {argv!r})"
+    )
 
 
 if __name__ == "__main__":

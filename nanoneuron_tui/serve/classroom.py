@@ -49,11 +49,11 @@ class Classroom:
             mine = self._seats[seat.user]
             overflow = len(mine) + 1 - self.max_per_user
             if overflow <= 0 and self.count >= self.max_sessions:
-                return (f"The class is full: {self.max_sessions} sessions are running. "
-                        "Try again in a minute.")
-            replaced = mine[:max(overflow, 0)]
-            await asyncio.gather(*(old.end(f"This session continues in a new connection from {seat.address}.")
-                                   for old in replaced))
+                return f"The class is full: {self.max_sessions} sessions are running. Try again in a minute."
+            replaced = mine[: max(overflow, 0)]
+            await asyncio.gather(
+                *(old.end(f"This session continues in a new connection from {seat.address}.") for old in replaced)
+            )
             for old in replaced:
                 self.leave(old)
             if self.closing:

@@ -24,6 +24,7 @@ def _positive(kind):
         if value <= 0:
             raise argparse.ArgumentTypeError(f"must be positive, not {text}")
         return value
+
     return parse
 
 
@@ -37,40 +38,74 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nanoneuron serve", description="Serve the app to a class.")
     kinds = parser.add_subparsers(dest="kind", required=True, metavar="{ssh,web}")
 
-    ssh = kinds.add_parser("ssh", help="an SSH server whose only program is the app",
-                           description="An SSH server whose only program is the app: "
-                                       "students type `ssh -p PORT name@host`.")
+    ssh = kinds.add_parser(
+        "ssh",
+        help="an SSH server whose only program is the app",
+        description="An SSH server whose only program is the app: students type `ssh -p PORT name@host`.",
+    )
     ssh.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     ssh.add_argument("--port", type=int, default=2222, help="port (default %(default)s)")
-    ssh.add_argument("--state-dir", type=Path, default=None,
-                     help="where each user's directory and the host key live (default: the platform's state directory)")
-    ssh.add_argument("--host-key", type=Path, default=None,
-                     help="the server's private host key (default STATE_DIR/host_key; made on first start)")
+    ssh.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="where each user's directory and the host key live (default: the platform's state directory)",
+    )
+    ssh.add_argument(
+        "--host-key",
+        type=Path,
+        default=None,
+        help="the server's private host key (default STATE_DIR/host_key; made on first start)",
+    )
     auth = ssh.add_mutually_exclusive_group()
-    auth.add_argument("--authorized-keys", type=Path, metavar="FILE",
-                      help="let in the holders of these public keys (the default mode; "
-                           "default file ~/.ssh/authorized_keys)")
-    auth.add_argument("--password-file", type=Path, metavar="FILE",
-                      help="let in anyone who types the class password on this file's first line")
+    auth.add_argument(
+        "--authorized-keys",
+        type=Path,
+        metavar="FILE",
+        help="let in the holders of these public keys (the default mode; default file ~/.ssh/authorized_keys)",
+    )
+    auth.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="FILE",
+        help="let in anyone who types the class password on this file's first line",
+    )
     auth.add_argument("--open", action="store_true", help="let anyone in (a key, if offered, keeps students apart)")
     ssh.add_argument("--max-sessions", type=_positive(int), default=64, help="sessions at once (default %(default)s)")
-    ssh.add_argument("--max-per-user", type=_positive(int), default=1,
-                     help="sessions per user at once; one more takes over the oldest (default %(default)s)")
-    ssh.add_argument("--idle-timeout", type=_positive(float), default=7200.0, metavar="SECONDS",
-                     help="close a session after this long without a key press (default 2 h)")
+    ssh.add_argument(
+        "--max-per-user",
+        type=_positive(int),
+        default=1,
+        help="sessions per user at once; one more takes over the oldest (default %(default)s)",
+    )
+    ssh.add_argument(
+        "--idle-timeout",
+        type=_positive(float),
+        default=7200.0,
+        metavar="SECONDS",
+        help="close a session after this long without a key press (default 2 h)",
+    )
     # For tests and the benchmark: how fast a silent client is noticed.
     ssh.add_argument("--keepalive", type=_positive(float), default=9.0, help=argparse.SUPPRESS)
     ssh.add_argument("--failed-auth-delay", type=float, default=2.0, help=argparse.SUPPRESS)
 
-    web = kinds.add_parser("web", help="a web server: one app per browser tab (no authentication)",
-                           description="Serve the app in the browser with textual-serve, one process per tab. "
-                                       "There is no authentication: put it behind a reverse proxy that has some.")
+    web = kinds.add_parser(
+        "web",
+        help="a web server: one app per browser tab (no authentication)",
+        description="Serve the app in the browser with textual-serve, one process per tab. "
+        "There is no authentication: put it behind a reverse proxy that has some.",
+    )
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     web.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
-    web.add_argument("--state-dir", type=Path, default=None,
-                     help="where each tab's directory lives while it is open (default: the platform's state directory)")
-    web.add_argument("--public-url", default=None,
-                     help="the URL browsers reach the server at, if a proxy stands in front of it")
+    web.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="where each tab's directory lives while it is open (default: the platform's state directory)",
+    )
+    web.add_argument(
+        "--public-url", default=None, help="the URL browsers reach the server at, if a proxy stands in front of it"
+    )
     return parser
 
 
@@ -106,11 +141,17 @@ def serve_ssh(args: argparse.Namespace, state_dir: Path) -> int:
         print(f"nanoneuron serve: error: cannot use the host key {host_key_path}: {problem}", file=sys.stderr)
         return EXIT_USAGE
     settings = ServeSettings(
-        state_dir=state_dir, policy=policy, max_sessions=args.max_sessions, max_per_user=args.max_per_user,
-        idle_timeout=args.idle_timeout, keepalive_interval=args.keepalive, failed_auth_delay=args.failed_auth_delay,
+        state_dir=state_dir,
+        policy=policy,
+        max_sessions=args.max_sessions,
+        max_per_user=args.max_per_user,
+        idle_timeout=args.idle_timeout,
+        keepalive_interval=args.keepalive,
+        failed_auth_delay=args.failed_auth_delay,
     )
-    print(f"host key {host_key_path} ({'made now' if made else 'loaded'}): {host_key.get_fingerprint()}",
-          file=sys.stderr)
+    print(
+        f"host key {host_key_path} ({'made now' if made else 'loaded'}): {host_key.get_fingerprint()}", file=sys.stderr
+    )
     return asyncio.run(_run_ssh(settings, host_key, args.host, args.port))
 
 
@@ -122,12 +163,12 @@ async def _run_ssh(settings, host_key, host: str, port: int) -> int:
     try:
         port = await server.start(host, port)
     except OSError as problem:
-        print(f"nanoneuron serve: error: cannot listen on {host}:{port}: {problem.strerror or problem}",
-              file=sys.stderr)
+        print(
+            f"nanoneuron serve: error: cannot listen on {host}:{port}: {problem.strerror or problem}", file=sys.stderr
+        )
         return EXIT_USAGE
     if settings.policy.mode == OPEN:
-        print("\033[1mOPEN: anyone who can reach this port gets a session, no password asked.\033[0m",
-              file=sys.stderr)
+        print("\033[1mOPEN: anyone who can reach this port gets a session, no password asked.\033[0m", file=sys.stderr)
     log(f"listening on {host}:{port} ({settings.policy.mode}); students type: ssh -p {port} NAME@{host}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -27,8 +27,9 @@ from nanoneuron_tui.serve.frame_rate import SharedFrameRate
 from nanoneuron_tui.serve.identity import User, user_directory
 from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
 
-NEEDS_PTY = ("nanoneuron is an interactive app and needs a terminal: "
-             "connect with `ssh -t -p PORT name@host` and no command.")
+NEEDS_PTY = (
+    "nanoneuron is an interactive app and needs a terminal: connect with `ssh -t -p PORT name@host` and no command."
+)
 ACCEPTED_ENV = re.compile(r"TERM|LANG|LC_[A-Z_]{1,32}")
 SAFE_VALUE = re.compile(r"[A-Za-z0-9@%+=:,./_-]{1,128}")
 SAFE_TERM = re.compile(r"[A-Za-z0-9._+-]{1,64}")
@@ -52,8 +53,16 @@ class ServeSettings:
     # The app for one client, given its directory, its frame rate and the file where the class's
     # frame rate is kept (tests may run something else).
     app_command: Callable[[Path, float, Path], Sequence[str]] = field(
-        default=lambda home, fps, shared_fps: [sys.executable, "-m", "nanoneuron_tui.serve.child", "ssh", str(home),
-                                               f"{fps:g}", str(shared_fps)])
+        default=lambda home, fps, shared_fps: [
+            sys.executable,
+            "-m",
+            "nanoneuron_tui.serve.child",
+            "ssh",
+            str(home),
+            f"{fps:g}",
+            str(shared_fps),
+        ]
+    )
 
 
 def log(message: str) -> None:
@@ -66,11 +75,15 @@ def duration(seconds: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def app_environment(client_env: dict[str, str], term: str, peer: tuple[str, int], local: tuple[str, int],
-                    home: Path) -> dict[str, str]:
+def app_environment(
+    client_env: dict[str, str], term: str, peer: tuple[str, int], local: tuple[str, int], home: Path
+) -> dict[str, str]:
     """The app's whole environment: the server's PATH, the client's terminal and language, nothing else."""
-    env = {key: value for key, value in client_env.items()
-           if ACCEPTED_ENV.fullmatch(key) and key != "TERM" and SAFE_VALUE.fullmatch(value)}
+    env = {
+        key: value
+        for key, value in client_env.items()
+        if ACCEPTED_ENV.fullmatch(key) and key != "TERM" and SAFE_VALUE.fullmatch(value)
+    }
     env.update(
         PATH=os.environ.get("PATH", "/usr/bin:/bin"),
         HOME=str(home),
@@ -202,15 +215,20 @@ class ServedSession(asyncssh.SSHServerSession):
         if self._client_gone or self._end_reason:  # gone, or ended, while we waited
             self._close(1, self._end_reason)
             return
-        env = app_environment(self.channel.get_environment(), self.term, self.connection.peer,
-                              self.connection.local, home)
+        env = app_environment(
+            self.channel.get_environment(), self.term, self.connection.peer, self.connection.local, home
+        )
         # The class shares the CPU: the more students, the fewer frames each app draws.
         frames = self.server.frame_rate
         fps = frames.publish(self.server.classroom.count)
         try:
             self.program = PtyProgram(
-                self.server.settings.app_command(home, fps, frames.path), env=env, cwd=home, size=self.size,
-                on_output=self._send, on_input_drained=self.channel.resume_reading,
+                self.server.settings.app_command(home, fps, frames.path),
+                env=env,
+                cwd=home,
+                size=self.size,
+                on_output=self._send,
+                on_input_drained=self.channel.resume_reading,
             )
         except OSError as problem:
             log(f"cannot start the app for {self.user}: {problem}")
@@ -250,8 +268,11 @@ class ServedSession(asyncssh.SSHServerSession):
         if quiet < timeout:
             self._idle_timer = asyncio.get_running_loop().call_later(timeout - quiet, self._watch_idle)
             return
-        self._hang_up = asyncio.get_running_loop().create_task(self.end(
-            f"Closed after {duration(timeout)} without a key press. Your session is saved: connect again to resume."))
+        self._hang_up = asyncio.get_running_loop().create_task(
+            self.end(
+                f"Closed after {duration(timeout)} without a key press. Your session is saved: connect again to resume."
+            )
+        )
 
 
 class ClientConnection(asyncssh.SSHServer):
@@ -369,13 +390,22 @@ class NanoNeuronSSHServer:
         """Listen; return the port (useful when ``port`` is 0)."""
         settings = self.settings
         self.acceptor = await asyncssh.create_server(
-            lambda: ClientConnection(self), host, port,
+            lambda: ClientConnection(self),
+            host,
+            port,
             server_host_keys=[self.host_key],
-            encoding=None, line_editor=False, allow_pty=True,
-            agent_forwarding=False, x11_forwarding=False, allow_scp=False, sftp_factory=None,
-            keepalive_interval=settings.keepalive_interval, keepalive_count_max=settings.keepalive_count_max,
+            encoding=None,
+            line_editor=False,
+            allow_pty=True,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            allow_scp=False,
+            sftp_factory=None,
+            keepalive_interval=settings.keepalive_interval,
+            keepalive_count_max=settings.keepalive_count_max,
             login_timeout=settings.login_timeout,
-            config=None, rdns_lookup=False,
+            config=None,
+            rdns_lookup=False,
         )
         return self.acceptor.sockets[0].getsockname()[1]
 

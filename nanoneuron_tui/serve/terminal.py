@@ -32,8 +32,9 @@ DEFAULT_SIZE = (80, 24)
 # PTY its controlling terminal (then a resize sends it SIGWINCH, and should the server
 # die, the kernel hangs it up), then exec. Python's preexec_fn could do this, but
 # forking a threaded server and running Python code before exec is not safe.
-TAKE_TERMINAL = ("import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
-                 "os.execvp(sys.argv[1], sys.argv[1:])")
+TAKE_TERMINAL = (
+    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execvp(sys.argv[1], sys.argv[1:])"
+)
 
 
 def clamp_size(columns: int, rows: int) -> tuple[int, int]:
@@ -66,8 +67,13 @@ class PtyProgram:
             self._set_size(*size)
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", TAKE_TERMINAL, *argv],
-                stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=dict(env),
-                start_new_session=True, close_fds=True,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                cwd=cwd,
+                env=dict(env),
+                start_new_session=True,
+                close_fds=True,
             )
         except BaseException:
             os.close(self.master)

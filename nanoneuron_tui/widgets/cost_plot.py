@@ -60,8 +60,7 @@ def round_down(span: float) -> int:
     return size
 
 
-def x_range(view: CostView, first: int, epoch: int, end: int, stepping: bool,
-            pixels: int) -> tuple[CostView, int, int]:
+def x_range(view: CostView, first: int, epoch: int, end: int, stepping: bool, pixels: int) -> tuple[CostView, int, int]:
     """Which epochs the x axis spans, and the view that chose them (``follow`` resolved).
 
     ``first`` is the run's first epoch, ``epoch`` the latest drawn, ``end`` the
@@ -135,8 +134,13 @@ class CostCurves(NamedTuple):
     label: str = "train"  # what the legend calls the training cost (its alpha, beside a pinned run)
 
 
-def curves_of(view: View, ghost: tuple[Callable[[int], float], int, int] | None = None,
-              ghost_label: str | None = None, note: str = "", label: str = "train") -> CostCurves:
+def curves_of(
+    view: View,
+    ghost: tuple[Callable[[int], float], int, int] | None = None,
+    ghost_label: str | None = None,
+    note: str = "",
+    label: str = "train",
+) -> CostCurves:
     """The cost plot's inputs from a session view (and a pinned run's costs)."""
     run = view.run
     return CostCurves(

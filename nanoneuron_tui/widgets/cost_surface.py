@@ -132,8 +132,7 @@ def surface_key(run: RunLike, epoch: int, columns: int, rows: int, ghost: Ghost 
     # on each axis, points REACH times further from the best than the start are left out.
     reach_w = REACH * max(abs(start[0] - best[0]), 1e-3 * abs(best[0]), 1e-9)
     reach_b = REACH * max(abs(start[1] - best[1]), 1e-3 * abs(best[1]), 1e-9)
-    near = [(w, b) for w, b in (*path, *ghost_path)
-            if abs(w - best[0]) <= reach_w and abs(b - best[1]) <= reach_b]
+    near = [(w, b) for w, b in (*path, *ghost_path) if abs(w - best[0]) <= reach_w and abs(b - best[1]) <= reach_b]
     window = window_around([best, start, *near], square_pixels=(width, height) if standardized else None)
     return SurfaceKey(
         surface=surface,
@@ -194,8 +193,8 @@ def surface_picture(key: SurfaceKey, width: int, height: int) -> Text:
         if 0 <= column < columns:
             axis[column] = "┬"
             start = max(0, min(column - len(label) // 2, columns - len(label)))
-            if all(c == " " for c in labels[max(0, start - 1): start + len(label) + 1]):
-                labels[start: start + len(label)] = label
+            if all(c == " " for c in labels[max(0, start - 1) : start + len(label) + 1]):
+                labels[start : start + len(label)] = label
     w_name, b_name = ("w′", "b′") if key.standardized else ("w", "b")
     add(b_name.rjust(GUTTER - 1) + "└" + "".join(axis) + "\n")
     add(w_name.rjust(GUTTER - 1) + " " + "".join(labels[:columns]))
@@ -241,8 +240,10 @@ class CostSurfaceView(PlotWidget):
     def titles_for(self, key: SurfaceKey) -> tuple[str, str]:
         plane = "(w′, b′): x standardized" if key.standardized else "(w, b)"
         ghost = f" [#{GHOST_HEX}]○ pinned[/]" if key.ghost_path else ""
-        return (f"Cost over {plane}",
-                f"[#ffd700]+ best[/] [#d75fd7]● now[/] [#0087ff]⠉ path[/]{ghost} [#5f875f]⠉ contours[/]")
+        return (
+            f"Cost over {plane}",
+            f"[#ffd700]+ best[/] [#d75fd7]● now[/] [#0087ff]⠉ path[/]{ghost} [#5f875f]⠉ contours[/]",
+        )
 
     def build(self, width: int, height: int, key: SurfaceKey, inputs: object = None) -> Text:
         return surface_picture(key, width, height)

@@ -62,19 +62,32 @@ class DataDialog(ModalScreen[DataSet | None]):
                 yield Label("preset", classes="field-label")
                 yield Select(
                     [(f"{preset.name} ({preset.x_label} → {preset.y_label})", key) for key, preset in PRESETS.items()],
-                    value=spec.preset, allow_blank=False, id="data-preset", compact=True,
+                    value=spec.preset,
+                    allow_blank=False,
+                    id="data-preset",
+                    compact=True,
                 )
             with Horizontal(classes="field"):
                 yield Label("or CSV file", classes="field-label")
-                yield Input(value=spec.csv or "", placeholder="x,y rows; blank for the preset", id="data-csv",
-                            max_length=params.MAX_PATH_CHARS)
+                yield Input(
+                    value=spec.csv or "",
+                    placeholder="x,y rows; blank for the preset",
+                    id="data-csv",
+                    max_length=params.MAX_PATH_CHARS,
+                )
             for field_id, (label, parse, placeholder) in FIELDS.items():
                 with Horizontal(classes="field"):
                     yield Label(label, classes="field-label")
-                    yield Input(value=values[field_id], placeholder=placeholder, max_length=params.MAX_FIELD_CHARS,
-                                validators=[Parses(parse)], id=f"data-{field_id}")
-            yield PlainCheckbox("normalize x: train on (x − mean) / std", value=spec.normalize,
-                           id="data-normalize", compact=True)
+                    yield Input(
+                        value=values[field_id],
+                        placeholder=placeholder,
+                        max_length=params.MAX_FIELD_CHARS,
+                        validators=[Parses(parse)],
+                        id=f"data-{field_id}",
+                    )
+            yield PlainCheckbox(
+                "normalize x: train on (x − mean) / std", value=spec.normalize, id="data-normalize", compact=True
+            )
             yield Static(id="data-message")
             with Horizontal(id="data-buttons"):
                 yield Button("Use this data", variant="primary", id="data-apply", compact=True)

@@ -60,8 +60,9 @@ def spaced(xs, ys, count: int) -> Points:
     return tuple(xs[i] for i in picked), tuple(ys[i] for i in picked)
 
 
-def visible_segment(w: float, b: float, x_range: tuple[float, float],
-                    y_range: tuple[float, float]) -> tuple[float, float] | None:
+def visible_segment(
+    w: float, b: float, x_range: tuple[float, float], y_range: tuple[float, float]
+) -> tuple[float, float] | None:
     """The x interval over which the line ``w*x + b`` lies inside the chart, or None."""
     (x_low, x_high), (y_low, y_high) = x_range, y_range
     if not (math.isfinite(w) and math.isfinite(b)):
@@ -94,9 +95,15 @@ def _segment(w: float, b: float, x_range, y_range, pixel) -> Segment | None:
     return tuple((round(x / x_pixel), round((w * x + b) / y_pixel)) for x in span)
 
 
-def fit_key(data: DataSet, neuron: tuple[float, float], width: int, height: int,
-            ghost: tuple[float, float] | None = None, residuals: bool = False,
-            points: tuple[Points, Points] | None = None) -> FitKey:
+def fit_key(
+    data: DataSet,
+    neuron: tuple[float, float],
+    width: int,
+    height: int,
+    ghost: tuple[float, float] | None = None,
+    residuals: bool = False,
+    points: tuple[Points, Points] | None = None,
+) -> FitKey:
     """The fit picture of the neuron ``(w, b)`` (data units) on a plot of ``width`` x ``height`` cells."""
     train, test = points or data_points(data, width)
     x_low, x_high, data_low, data_high = _bounds(data)
@@ -144,8 +151,10 @@ def _bounds(data: DataSet) -> tuple[float, float, float, float]:
 
 def fit_legend(ghost_label: str | None = None) -> str:
     ghost = f" [#{GHOST_HEX}]━ {ghost_label}[/]" if ghost_label else ""
-    return (f"[#808080]{TRAIN_GLYPH} train[/] [#ff8700]{TEST_GLYPH} test[/] "
-            f"[#d75fd7]━ neuron[/] [#ffd700]{TARGET_GLYPH}{TARGET_GLYPH} target[/]{ghost}")
+    return (
+        f"[#808080]{TRAIN_GLYPH} train[/] [#ff8700]{TEST_GLYPH} test[/] "
+        f"[#d75fd7]━ neuron[/] [#ffd700]{TARGET_GLYPH}{TARGET_GLYPH} target[/]{ghost}"
+    )
 
 
 class FitView(PlotWidget):
@@ -154,8 +163,14 @@ class FitView(PlotWidget):
         self.residuals = False  # sticks from a few points to the line: y − ŷ, what the cost squares
         self._points_of: tuple[DataSet, int, tuple[Points, Points]] | None = None
 
-    def show(self, data: DataSet, neuron: tuple[float, float], ghost: tuple[float, float] | None = None,
-             ghost_label: str | None = None, urgent: bool = False) -> None:
+    def show(
+        self,
+        data: DataSet,
+        neuron: tuple[float, float],
+        ghost: tuple[float, float] | None = None,
+        ghost_label: str | None = None,
+        urgent: bool = False,
+    ) -> None:
         """Draw the neuron ``(w, b)`` on ``data``, and a pinned run's neuron ``ghost`` beside it."""
         self.plot((data, neuron, ghost, ghost_label), urgent)
 

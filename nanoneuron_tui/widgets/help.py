@@ -33,11 +33,16 @@ def keys(view: View) -> list[tuple[str, str]]:
     every = view.hyper.every
     running = view.state is State.RUNNING
     return [
-        (keys_of("toggle_run"), ("pause training" if running else "run training")
-         + ": the first epochs play one at a time, then faster and faster"),
+        (
+            keys_of("toggle_run"),
+            ("pause training" if running else "run training")
+            + ": the first epochs play one at a time, then faster and faster",
+        ),
         (keys_of("step"), "pause, then train exactly one epoch (+1)"),
-        (keys_of("step_report"),
-         f"pause, then train to the next multiple of N = {every:,} (+N, to {next_report_epoch(view):,})"),
+        (
+            keys_of("step_report"),
+            f"pause, then train to the next multiple of N = {every:,} (+N, to {next_report_epoch(view):,})",
+        ),
         (keys_of("fast_forward"), f"run as fast as possible to the last epoch ({view.epochs:,})"),
         (keys_of("back"), "pause and go back one epoch, exactly as training got there"),
         (keys_of("back_report"), f"pause and go back to the previous multiple of N = {every:,}"),
@@ -46,19 +51,19 @@ def keys(view: View) -> list[tuple[str, str]]:
         (keys_of("reset"), "back to epoch 0 with the same initial w and b"),
         (keys_of("new_start"), "back to epoch 0 with a new random initial w and b"),
         (keys_of("explain"), "Epoch explained: the seven functions with this epoch's numbers (e or Esc returns)"),
-        (keys_of("edit_alpha"),
-         "jump to the alpha field (Tab moves on through the hyperparameters; in a field, Tab gets there)"),
+        (
+            keys_of("edit_alpha"),
+            "jump to the alpha field (Tab moves on through the hyperparameters; in a field, Tab gets there)",
+        ),
         (keys_of("cycle_cost_view"), "cost plot view: follow (default), whole run, first epochs, recent"),
-        (keys_of("toggle_surface"),
-         "the cost surface in place of the cost plot and fit view (below 150 columns)"),
+        (keys_of("toggle_surface"), "the cost surface in place of the cost plot and fit view (below 150 columns)"),
         (keys_of("toggle_pin"), "pin this run as a faint ghost to compare the next one with; again to unpin"),
         (keys_of("toggle_projector"), "projector mode: w, b and the cost in large digits"),
         (keys_of("ask"), "type a value into the Ask pane"),
         (keys_of("choose_data"), "choose the data: preset or CSV file, noise, test split, normalization"),
         (keys_of("leave_field"), "leave a field (the letter keys work again)"),
         (keys_of("help"), "this help (?, F1 or Esc closes it)"),
-        (keys_of("command_palette"),
-         "command palette: every action by name, plus save, load, export, screenshot"),
+        (keys_of("command_palette"), "command palette: every action by name, plus save, load, export, screenshot"),
         ("ctrl+q", "quit (the session is saved; nanoneuron --resume comes back to it)"),
     ]
 
@@ -73,26 +78,35 @@ def readouts(view: View) -> list[tuple[str, str]]:
     return [
         ("epoch", "epochs done: how many times w and b have been adjusted, of the run's total"),
         ("w  b", f"the neuron: it predicts {y} as w·{x} + b. (→ …) is where they should end up: {source}"),
-        ("dW dB", "the step backward_propagation proposes next: the means of (y − ŷ)·x and of (y − ŷ). "
-                  "They point downhill; each epoch adds alpha × dW to w and alpha × dB to b"),
-        ("cost", "forward_propagation: the mean of (y − ŷ)² / 2 over the training points. "
-                 "It falls as the line fits"),
-        ("test", "the same cost on the test points, which the neuron never trains on: "
-                 "does it generalize?"),
-        ("target", f"how far (w, b) is from the target {target}: √((w − {readout_number(target_w)})² + "
-                   f"(b − {readout_number(target_b)})²), in the units of w and b, not of {y}"),
+        (
+            "dW dB",
+            "the step backward_propagation proposes next: the means of (y − ŷ)·x and of (y − ŷ). "
+            "They point downhill; each epoch adds alpha × dW to w and alpha × dB to b",
+        ),
+        ("cost", "forward_propagation: the mean of (y − ŷ)² / 2 over the training points. It falls as the line fits"),
+        ("test", "the same cost on the test points, which the neuron never trains on: does it generalize?"),
+        (
+            "target",
+            f"how far (w, b) is from the target {target}: √((w − {readout_number(target_w)})² + "
+            f"(b − {readout_number(target_b)})²), in the units of w and b, not of {y}",
+        ),
         ("status", "paused, running, finished, or diverged (alpha too large: the cost exploded)"),
         ("epochs", "how many epochs the run has; raising it lets a finished run go on"),
         ("alpha", "the learning rate: how big each step is. Too large and it diverges"),
         ("report every", "N: while running, the screen shows every N-th epoch; n steps to the next multiple"),
         ("reports/s", "how many reports a second while running, or max for as fast as possible"),
         ("initial w, b, seed", "where training starts; a change waits for r. Blank is random, from the seed"),
-        ("Ask it", f"type {x}: → is the neuron's prediction, correct is the rule's, "
-                   f"error is prediction − correct, in {y}"),
+        (
+            "Ask it",
+            f"type {x}: → is the neuron's prediction, correct is the rule's, error is prediction − correct, in {y}",
+        ),
         ("Cost (log)", "the training cost of every epoch (line) and the test cost (dots), on a log scale"),
         ("Fit", f"the training points and the neuron's line: {y} against {x}"),
-        ("Epoch explained", "predict, prediction_cost, forward_propagation, backward_propagation and "
-                            "train_model with this epoch's numbers; check them by hand"),
+        (
+            "Epoch explained",
+            "predict, prediction_cost, forward_propagation, backward_propagation and "
+            "train_model with this epoch's numbers; check them by hand",
+        ),
     ]
 
 

@@ -48,6 +48,7 @@ FIELDS = (
 class HyperparameterForm(Vertical):
     BORDER_TITLE = "Hyperparameters"
     BORDER_SUBTITLE = "Enter applies · Esc leaves"  # or, while a field is wrong, what is wrong
+
     class Applied(Message):
         """A field holds a new valid value: the session should take it."""
 

@@ -58,9 +58,13 @@ def step_line(before: EpochExplained, after: EpochExplained) -> Text:
     """The step just taken: w, b and the cost before → after, the changed digits reversed."""
     prime = "′" if after.normalized else ""
     text = Text()
-    for i, (name, old, new) in enumerate((
-        (f"w{prime}", before.w, after.w), (f"b{prime}", before.b, after.b), ("cost", before.cost, after.cost),
-    )):
+    for i, (name, old, new) in enumerate(
+        (
+            (f"w{prime}", before.w, after.w),
+            (f"b{prime}", before.b, after.b),
+            ("cost", before.cost, after.cost),
+        )
+    ):
         if i:
             text.append(" · ")
         old_text, new_text = figure(old), figure(new)
@@ -93,8 +97,9 @@ def section_text(section: Section, before: Section | None) -> Text:
     return text
 
 
-def lesson_text(lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None,
-                diverged: bool = False) -> Text:
+def lesson_text(
+    lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None, diverged: bool = False
+) -> Text:
     """The whole explanation: a heading, the last step if there was one, each function in turn."""
     text = Text.assemble((f"Epoch {epoch:,}", NAME_STYLE), f" of {epochs:,} · alpha {figure(lesson.alpha)} · ")
     if diverged:
@@ -118,8 +123,15 @@ class EpochExplainedView(QuietStatic):
     lesson: EpochExplained | None = None  # the numbers last given (at speed, on screen within a second)
     before: EpochExplained | None = None
 
-    def show(self, lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None,
-             diverged: bool = False, urgent: bool = True) -> None:
+    def show(
+        self,
+        lesson: EpochExplained,
+        epoch: int,
+        epochs: int,
+        before: EpochExplained | None,
+        diverged: bool = False,
+        urgent: bool = True,
+    ) -> None:
         """``urgent``: a key, not a training report. A report of one step (``before``) is shown
         at once too: the slow start is there to be read epoch by epoch."""
         self.lesson, self.before = lesson, before
@@ -162,15 +174,17 @@ class RecentEpochs(QuietStatic):
         columns = self.COLUMNS[: max(1, fit)]
         run, last = view.run, view.epoch
         first = max(run.first_epoch, last - rows + 1)
-        text = Text(f"{'epoch':>{self.EPOCH_WIDTH - 2}}  " + "".join(f"{c:<{self.WIDTH}}" for c in columns),
-                    style="bold")
+        text = Text(
+            f"{'epoch':>{self.EPOCH_WIDTH - 2}}  " + "".join(f"{c:<{self.WIDTH}}" for c in columns), style="bold"
+        )
         for epoch in range(first, last + 1):
             moment = run.at(epoch)
             values = dict(w=moment.w, b=moment.b, cost=moment.cost, dW=moment.dW, dB=moment.dB)
             text.append("\n")
-            text.append(f"{epoch:>{self.EPOCH_WIDTH - 2},}  " + "".join(f"{figure(values[c]):<{self.WIDTH}}"
-                                                                       for c in columns),
-                        style=NAME_STYLE if epoch == last else "")
+            text.append(
+                f"{epoch:>{self.EPOCH_WIDTH - 2},}  " + "".join(f"{figure(values[c]):<{self.WIDTH}}" for c in columns),
+                style=NAME_STYLE if epoch == last else "",
+            )
         if self.content != text:  # unchanged text sends nothing to the terminal
             self.update(text, at_most_every=AT_SPEED_INTERVAL if at_speed else 0.0)
 

@@ -131,7 +131,7 @@ def plotext_text(ansi: str) -> Text:
     colour: int | None = None
     bold = False
     for match in _SGR.finditer(ansi):
-        chunk = ansi[position: match.start()]
+        chunk = ansi[position : match.start()]
         if chunk:
             parts.append(chunk)
             if colour is not None or bold:
@@ -146,7 +146,7 @@ def plotext_text(ansi: str) -> Text:
                 colour, bold = None, False
             elif code == "1":
                 bold = True
-            elif code in ("38", "48") and codes[index + 1: index + 2] == ["5"] and index + 2 < len(codes):
+            elif code in ("38", "48") and codes[index + 1 : index + 2] == ["5"] and index + 2 < len(codes):
                 if code == "38":
                     colour = int(codes[index + 2])
                 index += 2  # a background is dropped
@@ -166,7 +166,8 @@ def _decoded(ansi: str) -> Text:
     text = Text.from_ansi(ansi, no_wrap=True, end="")
     text.spans = [
         Span(span.start, span.end, Style(color=span.style.color, bold=span.style.bold))
-        if isinstance(span.style, Style) and span.style.bgcolor is not None else span
+        if isinstance(span.style, Style) and span.style.bgcolor is not None
+        else span
         for span in text.spans
     ]
     return text
@@ -413,7 +414,7 @@ class DotCanvas:
         style_of = np.where(top >= 0, top, len(self.styles))
         for (column, row), (text, layer, style) in self._glyphs.items():
             if layer >= top[row, column]:
-                chars[row] = chars[row][:column] + text + chars[row][column + 1:]
+                chars[row] = chars[row][:column] + text + chars[row][column + 1 :]
                 style_of[row, column] = len(styles)
                 styles.append(style)
         lines = []

@@ -39,8 +39,13 @@ class PredictionBox(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(self._unit, classes="field-label", id="ask-unit")
-            yield Input(value=f"{self._start:g}", placeholder="a temperature", id="ask", select_on_focus=False,
-                        max_length=MAX_FIELD_CHARS)
+            yield Input(
+                value=f"{self._start:g}",
+                placeholder="a temperature",
+                id="ask",
+                select_on_focus=False,
+                max_length=MAX_FIELD_CHARS,
+            )
         yield Static(id="answer")
 
     def set_unit(self, unit: str) -> None:
@@ -70,8 +75,14 @@ class PredictionBox(Vertical):
             guess, correct = view.predict(x), view.correct(x)
             # Without a known rule, the best any line can say stands in for "correct".
             truth = "correct" if view.data.rule else "best line"
-            answer = answer_lines(readout_number(guess), f"{guess - correct:+.3g}", truth, readout_number(correct),
-                                  y_unit, width=self.query_one("#answer", Static).size.width or 34)
+            answer = answer_lines(
+                readout_number(guess),
+                f"{guess - correct:+.3g}",
+                truth,
+                readout_number(correct),
+                y_unit,
+                width=self.query_one("#answer", Static).size.width or 34,
+            )
         answer_widget = self.query_one("#answer", Static)
         if answer_widget.content != answer:  # unchanged text sends nothing to the terminal
             answer_widget.update(answer, layout=False)

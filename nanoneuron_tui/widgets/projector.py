@@ -22,8 +22,14 @@ class Projector(Horizontal):
         texts = {name: big_number(value) for name, value in zip(QUANTITIES, (view.w, view.b, view.cost))}
         if not self.children:
             # Built when first shown, not at launch: most sessions never use it.
-            self.mount_all(Vertical(Label(name, classes="projector-label"), Digits(texts[name], id=f"big-{name}"),
-                                    classes="projector-cell") for name in QUANTITIES)
+            self.mount_all(
+                Vertical(
+                    Label(name, classes="projector-label"),
+                    Digits(texts[name], id=f"big-{name}"),
+                    classes="projector-cell",
+                )
+                for name in QUANTITIES
+            )
             return
         for name, text in texts.items():
             digits = self.query_one(f"#big-{name}", Digits)

@@ -50,7 +50,7 @@ def readout_lines(view: View) -> dict[str, str | Text]:
         "cost": f"{readout_number(view.cost, 4)}  test {readout_number(view.test_cost, 4)}",
         # The distance of (w, b) from the target line's (w, b): not degrees, not the cost.
         "target": f"({readout_number(target_w, 4)}, {readout_number(target_b, 4)}), "
-                  f"{readout_number(view.distance_to_target, 4)} away",
+        f"{readout_number(view.distance_to_target, 4)} away",
         "status": status_text(view),
     }
 
@@ -93,5 +93,6 @@ class Readouts(Widget):
     @property
     def text(self) -> str:
         """The readouts as plain lines, as a person reads them."""
-        return "\n".join(f"{row} {value.plain if isinstance(value, Text) else value}"
-                         for row, value in self._values.items())
+        return "\n".join(
+            f"{row} {value.plain if isinstance(value, Text) else value}" for row, value in self._values.items()
+        )

@@ -33,8 +33,14 @@ class Span(NamedTuple):
 def span_of(view: View) -> Span:
     run = view.run
     goal = run.last_epoch(view.epochs)
-    return Span(run.first_epoch, goal, view.epoch, view.hyper.every,
-                tuple(s.start for s in run.segments[1:]), run.diverged_at == goal)
+    return Span(
+        run.first_epoch,
+        goal,
+        view.epoch,
+        view.hyper.every,
+        tuple(s.start for s in run.segments[1:]),
+        run.diverged_at == goal,
+    )
 
 
 def column_of(span: Span, epoch: int, width: int) -> int:
@@ -60,7 +66,7 @@ def timeline_text(span: Span, width: int, focused: bool = False) -> Text:
     text = Text(f"{left} ", style="dim")
     text.append("".join(cells[:cursor]), style="bold")
     text.append(cells[cursor], style="bold reverse" if focused else "bold")
-    text.append("".join(cells[cursor + 1:]), style="dim")
+    text.append("".join(cells[cursor + 1 :]), style="dim")
     text.append(f" {right}", style="dim")
     return text
 
