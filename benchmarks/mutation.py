@@ -59,50 +59,68 @@ TESTS_FOR = {
 }
 DEFAULT_TARGETS = list(TESTS_FOR)[:4]
 
-# Mutants that cannot change behaviour, each with the reason. Keyed by the label's
-# file and description (not the line, which moves as the code does).
-EQUIVALENT: dict[tuple[str, str], str] = {
+# Mutants that cannot change behaviour, each with the reason: (file, description,
+# a piece of the mutated code or None for anywhere in the file, reason). Not keyed
+# by line number, which moves as the code does.
+EQUIVALENT: list[tuple[str, str, str | None, str]] = [
     (
         "nanoneuron_tui/core/neuron.py",
         "`x < 100` → `x <= 100`",
-    ): "x steps through half degrees (0.5, 1.5, ...): it is never exactly 100",
+        None,
+        "x steps through half degrees (0.5, 1.5, ...): it is never exactly 100",
+    ),
     (
         "nanoneuron_tui/core/trainer.py",
         "`a >= d` → `a > d`",
-    ): "when a == d both formulas give the same eigenvector, at most with its sign flipped, which cancels",
+        None,
+        "when a == d both formulas give the same eigenvector, at most with its sign flipped, which cancels",
+    ),
     (
         "nanoneuron_tui/core/trainer.py",
         "`t < end` → `t <= end`",
-    ): "the next segment starts from the neuron at `end`, so it finds the same cost there itself",
+        None,
+        "the next segment starts from the neuron at `end`, so it finds the same cost there itself",
+    ),
     (
         "nanoneuron_tui/core/trainer.py",
         "`not self.cost(t) <= limit` → `self.cost(t) > limit` (differs for NaN)",
-    ): "from a finite starting cost, the cost is a sum of finite non-negative parts times powers,"
-    " and 0 * inf is kept out: never NaN",
+        None,
+        "from a finite starting cost, the cost is a sum of finite non-negative parts times powers,"
+        " and 0 * inf is kept out: never NaN",
+    ),
     (
         "nanoneuron_tui/core/trainer.py",
         "`not rest + sum((self._term(k, s) for k in growing)) <= bound` → "
         "`rest + sum((self._term(k, s) for k in growing)) > bound` (differs for NaN)",
-    ): "as above: never NaN",
-    # A line number narrows an entry to that line (the same edit elsewhere is another matter).
+        None,
+        "as above: never NaN",
+    ),
     (
-        "nanoneuron_tui/core/run.py:96",
+        "nanoneuron_tui/core/run.py",
         "slice upper `index + 1` → `index + 1 + 1`",
-    ): "the segment after `index` begins after the epoch (bisect_right), so `s.start < epoch` drops it anyway",
-    ("nanoneuron_tui/core/run.py:96", "`1` → `2`"): "the same slice bound as above (`index:index + 1`)",
+        "self.segments[index : index + 1]",
+        "the segment after `index` begins after the epoch (bisect_right), so `s.start < epoch` drops it anyway",
+    ),
+    ("nanoneuron_tui/core/run.py", "`1` → `2`", "self.segments[index : index + 1]", "the same slice bound as above"),
     (
-        "nanoneuron_tui/core/run.py:104",
+        "nanoneuron_tui/core/run.py",
         "`0` → `-1`",
-    ): "a run given its segments takes its alpha from them; the `alpha` argument is not read",
+        "segments[0].alpha",
+        "a run given its segments takes its alpha from them; the `alpha` argument is not read",
+    ),
     (
-        "nanoneuron_tui/core/run.py:173",
+        "nanoneuron_tui/core/run.py",
         "delete `return None`",
-    ): "the last statement of the function: without it, it returns None all the same",
+        "in diverged_at: ",
+        "the last statement of diverged_at: without it, it returns None all the same",
+    ),
     (
-        "nanoneuron_tui/core/run.py:186",
+        "nanoneuron_tui/core/run.py",
         "`self.diverged_at < goal` → `self.diverged_at <= goal`",
-    ): "when the blow-up is at the goal, both branches return the goal (a run never diverges before it begins)",
-}
+        None,
+        "when the blow-up is at the goal, both branches return the goal (a run never diverges before it begins)",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -113,6 +131,7 @@ class Mutant:
     end_line: int  # the lines whose code changes: line..end_line
     description: str
     apply: Callable[[ast.AST, ast.AST], None]  # (tree, node) -> None, edits the tree in place
+    code: str  # where it is and what it changes: "in FUNCTION: " and the lines, as written
 
     @property
     def label(self) -> str:
@@ -120,9 +139,10 @@ class Mutant:
 
     @property
     def equivalent(self) -> str | None:
-        return EQUIVALENT.get((f"{self.path}:{self.line}", self.description)) or EQUIVALENT.get(
-            (self.path, self.description)
-        )
+        for path, description, where, reason in EQUIVALENT:
+            if (path, description) == (self.path, self.description) and (where is None or where in self.code):
+                return reason
+        return None
 
     def source(self, original: str) -> str:
         tree = ast.parse(original)
@@ -297,14 +317,24 @@ def _mutations(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST, ast.AST]
 
 
 def mutants_of(path: str) -> list[Mutant]:
-    tree = ast.parse((ROOT / path).read_text())
+    text = (ROOT / path).read_text()
+    lines = text.splitlines()
+    tree = ast.parse(text)
     skip = _annotation_nodes(tree)
+    function_of = {}  # id(node) -> the name of the function it is in
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(function):
+                function_of[id(inner)] = function.name  # the innermost is walked last
     found = []
     for index, node in enumerate(ast.walk(tree)):
         if id(node) in skip:
             continue
         for description, apply, changed in _mutations(node):
-            found.append(Mutant(path, index, changed.lineno, changed.end_lineno, description, apply))
+            code = f"in {function_of.get(id(changed), '')}: " + "\n".join(
+                lines[changed.lineno - 1 : changed.end_lineno]
+            )
+            found.append(Mutant(path, index, changed.lineno, changed.end_lineno, description, apply, code))
     return sorted(found, key=lambda m: (m.line, m.index))
 
 
