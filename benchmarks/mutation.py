@@ -64,6 +64,40 @@ DEFAULT_TARGETS = list(TESTS_FOR)[:4]
 # by line number, which moves as the code does.
 EQUIVALENT: list[tuple[str, str, str | None, str]] = [
     (
+        "nanoneuron_tui/session.py",
+        "`0` → `1`",
+        "self._version = 0",
+        "versions are only compared with each other, and the app's first shown version is below any",
+    ),
+    ("nanoneuron_tui/session.py", "`0` → `-1`", "self._version = 0", "as above"),
+    ("nanoneuron_tui/session.py", "`1` → `2`", "self._version += 1", "as above: only the order counts"),
+    (
+        "nanoneuron_tui/session.py",
+        "delete `if self._state in (State.FINISHED, State.DIVERGED):     ret…`",
+        "in _advance: ",
+        "the move would be clamped to the same epoch and state; it only costs one more redraw",
+    ),
+    ("nanoneuron_tui/session.py", "delete `return`", "in _advance: ", "as above"),
+    (
+        "nanoneuron_tui/session.py",
+        "delete `return None`",
+        "in start: ",
+        "the last statement of start: without it, it returns None all the same",
+    ),
+    (
+        "nanoneuron_tui/session.py",
+        "delete `if self._state is not State.RUNNING:     self._state = Stat…`",
+        "in _move_to: ",
+        "every caller that can leave finished or diverged sets paused itself first (go_to, _start, update);"
+        " kept as the invariant that the state matches the epoch",
+    ),
+    (
+        "nanoneuron_tui/session.py",
+        "delete `self._state = State.PAUSED`",
+        "in _move_to: ",
+        "as above",
+    ),
+    (
         "nanoneuron_tui/core/neuron.py",
         "`x < 100` → `x <= 100`",
         None,

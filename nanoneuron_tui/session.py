@@ -193,8 +193,7 @@ class Session:
         if run is None:
             run = Run(self._data, *hyper.initial_neuron(), hyper.alpha)
         self._run = run
-        self._fast_forward = False
-        self._state = State.PAUSED
+        self._state = State.PAUSED  # which also ends a fast-forward (_move_to)
         self._move_to(run.first_epoch if epoch is None else epoch)
 
     def _move_to(self, epoch: int) -> None:

@@ -355,3 +355,61 @@ def test_a_view_and_a_beat_are_snapshots_nobody_can_change():
     s.pause()
     idle = s.train_towards_report()
     assert (idle.at_report, idle.running, idle.pace) == (False, False, None)  # the worker goes back to waiting
+
+
+def test_a_pinned_run_keeps_its_alpha_and_goes_with_a_change_of_data():
+    s = session(alpha=0.0005)
+    s.step(10)
+    pinned = s.toggle_pin()
+    assert s.pinned is pinned and pinned.alpha == 0.0005 and pinned.epoch == 10
+    s.update(alpha=0.0003)
+    assert s.pinned.alpha == 0.0005  # the ghost keeps the alpha it ran with
+    s.use_data(build_data(DataSpec(preset="km2mi")))
+    assert s.pinned is None  # other data, other axes
+
+
+def test_a_restored_session_keeps_its_pin():
+    s = session()
+    s.step(5)
+    pinned = s.toggle_pin()
+    restored = Session.restore(s.hyper, s.data, s.run, 5, pinned=pinned)
+    assert restored.pinned is pinned and restored.epoch == 5
+
+
+def test_the_test_history_is_the_test_cost_at_the_sampled_epochs():
+    s = session()
+    s.step(20)
+    epochs, costs = s.view().test_history
+    assert epochs == s.view().train_history[0] and epochs[-1] == 20
+    assert costs == [s.run.test_cost(epoch) for epoch in epochs]
+
+
+def test_every_move_is_a_new_version():
+    s = session(epochs=30)
+    versions = [s.view().version]
+    for move in (lambda: s.step(3), lambda: s.back(), lambda: s.go_to(12), lambda: s.go_to(30)):
+        move()
+        versions.append(s.view().version)
+    assert versions == sorted(set(versions))  # each move a newer view: the screen follows
+    s.step(5)
+    assert s.state is State.FINISHED and s.epoch == 30
+
+
+def test_training_never_goes_backwards():
+    s = session()
+    s.step(10)
+    s.step(0)
+    s.step(-3)
+    assert s.epoch == 10
+
+
+def test_a_lower_alpha_one_epoch_before_the_blow_up_goes_on_past_it():
+    s = session(alpha=0.001)
+    s.go_to(70_000)
+    assert s.state is State.DIVERGED
+    blow_up = s.epoch
+    s.back()
+    s.update(alpha=0.0005)
+    assert s.state is State.PAUSED and s.epoch == blow_up - 1
+    s.step(2)
+    assert s.state is State.PAUSED and s.epoch == blow_up + 1
