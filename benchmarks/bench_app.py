@@ -90,7 +90,7 @@ def keys_on_the_default_run() -> dict[str, float]:
         start = time.monotonic()
         term.keys("Space")
         figures["space to running"] = seen(term, has("running")) - start
-        term.wait_until(lambda screen: epoch_on(screen) >= 10_000, "training never reached epoch 10,000")
+        term.wait_until(lambda screen: epoch_on(screen) >= 10_000, "training never reached epoch 10,000", timeout=60)
         start = time.monotonic()
         term.keys("Space")
         figures["space to paused, mid-run"] = seen(term, has("paused")) - start

@@ -38,7 +38,7 @@ from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
 from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, LessonScreen, RecentEpochs
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
-from nanoneuron_tui.widgets.plotting import PlotWidget, import_plotext
+from nanoneuron_tui.widgets.plotting import PlotWidget, import_plotting
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.projector import Projector
 from nanoneuron_tui.widgets.readouts import Readouts
@@ -77,8 +77,8 @@ class FrameRateGranted(Message):
         self.fps = fps
 
 
-class PlotextImported(Message):
-    """The plots can draw (plotext is imported in a thread, after the first frame)."""
+class PlottingImported(Message):
+    """The plots can draw (plotext and numpy are imported in a thread, after the first frame)."""
 
 
 class TooSmall(Static):
@@ -251,14 +251,14 @@ class NanoNeuronApp(App[None]):
         self.screen.screen_layout_refresh_signal.unsubscribe(self)
         self._first_frame.close()
         self.screen.refresh()  # everything held back, in one paint
-        self._import_plotext_then_plot()
+        self._import_plotting_then_plot()
 
     @work(thread=True, group="plotext")
-    def _import_plotext_then_plot(self) -> None:
-        import_plotext()
-        self.post_message(PlotextImported())  # never blocks, even if the app is leaving
+    def _import_plotting_then_plot(self) -> None:
+        import_plotting()
+        self.post_message(PlottingImported())  # never blocks, even if the app is leaving
 
-    def on_plotext_imported(self, _: PlotextImported) -> None:
+    def on_plotting_imported(self, _: PlottingImported) -> None:
         for plot in self.query(PlotWidget):
             plot.release()
 

@@ -79,18 +79,19 @@ def linear_ticks(low: float, high: float, count: int) -> tuple[list[float], list
     return positions, tick_labels(positions, step)
 
 
-_PLOTEXT_IMPORTED = threading.Event()
+_PLOTTING_IMPORTED = threading.Event()
 
 
-def import_plotext() -> None:
-    """Import plotext, after which the plots draw.
+def import_plotting() -> None:
+    """Import what the plots draw with, after which they draw: plotext (which builds its
+    documentation as it is imported, about 0.2 s) and numpy, for the cost surface (0.1 s).
 
-    Importing it builds its documentation (about 0.2 s): the app does it in a
-    thread once its first frame is out, so the frame is not kept waiting and
-    keys work meanwhile."""
+    The app does it in a thread once its first frame is out, so the frame is not kept
+    waiting and keys work meanwhile."""
+    import numpy  # noqa: F401
     import plotext  # noqa: F401
 
-    _PLOTEXT_IMPORTED.set()
+    _PLOTTING_IMPORTED.set()
 
 
 def draw(width: int, height: int, paint) -> Text:
@@ -236,9 +237,6 @@ class PlotWidget(Widget):
         self._drawn_size: tuple[int, int] | None = None
         self._titles: tuple[str, str] | None = None
 
-    # Whether this plot draws with plotext (a plot that paints cells itself does not).
-    needs_plotext = True
-
     @property
     def drawn(self) -> bool:
         """A picture is on screen (tests wait for it)."""
@@ -270,8 +268,8 @@ class PlotWidget(Widget):
         width, height = self.content_size
         if self._inputs is None or width < 12 or height < 4:
             return
-        if self.needs_plotext and not _PLOTEXT_IMPORTED.is_set():
-            return  # drawn once the app has imported plotext (see import_plotext)
+        if not _PLOTTING_IMPORTED.is_set():
+            return  # drawn once the app has imported what plots draw with (see import_plotting)
         inputs, picture_key = self._inputs, self.picture_key(self._inputs)
         key = (width, height, picture_key)
         if key == self._key:
@@ -296,8 +294,8 @@ class PlotWidget(Widget):
                 self.refresh(*changed_regions(old_lines, self._lines))
 
     def release(self) -> None:
-        """Draw from now on, importing plotext first if need be."""
-        import_plotext()
+        """Draw from now on, importing what plots draw with first if need be."""
+        import_plotting()
         self._rebuild()
 
     def picture_key(self, inputs: object) -> object:
