@@ -413,3 +413,12 @@ def test_a_lower_alpha_one_epoch_before_the_blow_up_goes_on_past_it():
     assert s.state is State.PAUSED and s.epoch == blow_up - 1
     s.step(2)
     assert s.state is State.PAUSED and s.epoch == blow_up + 1
+
+
+def test_each_report_the_worker_trains_is_a_new_version():
+    s = session(every=100)
+    s.start()
+    before = s.view().version
+    beat = s.train_towards_report()
+    assert beat.at_report and beat.running and s.epoch == 100
+    assert s.view().version > before  # the screen learns of the report
