@@ -13,7 +13,7 @@ from nanoneuron_tui.app import NanoNeuronApp
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.paths import ConfinementError, confined
 from nanoneuron_tui.session import Session
-from tests.helpers import SEED_START, wait_for
+from tests.helpers import SEED_START, Notifications, wait_for
 
 
 @pytest.fixture
@@ -89,10 +89,6 @@ async def type_path(pilot, app, action: str, typed: str) -> None:
     await pilot.pause()
 
 
-def messages(app) -> list[str]:
-    return [notification.message for notification in app._notifications]
-
-
 def files_outside(tmp_path, home) -> set[str]:
     return {str(p) for p in tmp_path.rglob("*") if home not in p.parents and p != home}
 
@@ -101,12 +97,14 @@ def files_outside(tmp_path, home) -> set[str]:
 async def test_save_load_and_export_refuse_every_way_out(home, tmp_path):
     before = files_outside(tmp_path, home)
     app = served_app(home)
-    async with app.run_test(size=(100, 32)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(100, 32), message_hook=notes) as pilot:
         for action in ("save_model", "export_history", "load_model"):
             for typed in ("/tmp/escape.json", "../bob/secret.json", "out/secret.json", "~/x.json"):
-                app.clear_notifications()
+                notes.messages.clear()
                 await type_path(pilot, app, action, typed)
-                [refusal] = messages(app)
+                await wait_for(pilot, lambda: notes.messages)  # the refusal may come from a thread
+                [refusal] = notes.messages
                 assert typed in refusal and ("outside" in refusal or "absolute" in refusal or "'..'" in refusal)
         assert files_outside(tmp_path, home) == before
         assert json.loads((tmp_path / "users" / "bob" / "secret.json").read_text()) == {}
@@ -114,25 +112,27 @@ async def test_save_load_and_export_refuse_every_way_out(home, tmp_path):
         # Names inside work as ever.
         await pilot.press("s")
         await type_path(pilot, app, "save_model", "inner/model.json")
+        await wait_for(pilot, lambda: (home / "inner" / "model.json").exists())
         assert persist.load_model(home / "inner" / "model.json").epoch == 1
         await type_path(pilot, app, "export_history", "history.csv")
-        await wait_for(pilot, lambda: any("rows of cost history" in m for m in messages(app)))
+        await wait_for(pilot, lambda: notes.any("rows of cost history"))
         assert (home / "history.csv").read_text().startswith("epoch,")
         await type_path(pilot, app, "load_model", "shortcut/model.json")
-        assert any("Loaded the model" in m for m in messages(app))
+        await wait_for(pilot, lambda: notes.any("Loaded the model"))
 
 
 @pytest.mark.app
 async def test_a_screenshot_stays_in_the_directory(home, tmp_path):
     app = served_app(home)
-    async with app.run_test(size=(100, 32)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(100, 32), message_hook=notes) as pilot:
         app.deliver_screenshot()
         await wait_for(pilot, lambda: list(home.glob("*.svg")))
         assert app.deliver_screenshot("x.svg", "/tmp") is None
         assert app.deliver_screenshot("../escape.svg") is None
-        await pilot.pause()
+        refusals = lambda: sum("outside" in m or "absolute" in m or "'..'" in m for m in notes.messages)  # noqa: E731
+        await wait_for(pilot, lambda: refusals() == 2)
         assert not list(tmp_path.rglob("escape.svg")) and not os.path.exists("/tmp/x.svg")
-        assert sum("outside" in m or "absolute" in m or "'..'" in m for m in messages(app)) == 2
 
 
 @pytest.mark.app
