@@ -15,7 +15,7 @@ from nanoneuron_tui.widgets.data_dialog import DataDialog, PlainCheckbox
 from nanoneuron_tui.widgets.help import GuidePane, HelpScreen, help_text, keys, next_report_epoch, readouts
 from nanoneuron_tui.widgets.prediction import answer_lines
 from nanoneuron_tui.widgets.readouts import ROWS, readout_lines
-from tests.helpers import make_app, wait_for
+from tests.helpers import Notifications, make_app, wait_for
 
 
 def view_at(epoch: int, **hyper):
@@ -183,12 +183,13 @@ async def test_the_normalize_checkbox_is_empty_when_off():
 async def test_a_screenshot_goes_where_the_user_is_and_says_so(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         app.deliver_screenshot()
-        await wait_for(pilot, lambda: any("Saved the screenshot" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: notes.any("Saved the screenshot"))
         saved = list(tmp_path.glob("nanoneuron-*.svg"))
         assert len(saved) == 1 and saved[0].read_text().startswith("<svg")
-        assert any(str(saved[0]) in n.message for n in app._notifications)
+        assert notes.any(str(saved[0]))
 
 
 @pytest.mark.app
@@ -199,15 +200,16 @@ async def test_a_screenshot_falls_back_to_the_state_directory_then_says_why(tmp_
     state = tmp_path / "state"
     monkeypatch.setattr(persist, "default_state_path", lambda: state / "session.json")
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         app.deliver_screenshot(filename="shot.svg")
-        await wait_for(pilot, lambda: any("Saved the screenshot" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: notes.any("Saved the screenshot"))
         assert (state / "shot.svg").read_text().startswith("<svg")
         (state / "again.svg").mkdir()
         (here / "again.svg").mkdir()
         app.deliver_screenshot(filename="again.svg")
-        await wait_for(pilot, lambda: any("Could not save" in n.message for n in app._notifications))
-        failure = next(n.message for n in app._notifications if "Could not save" in n.message)
+        await wait_for(pilot, lambda: notes.any("Could not save"))
+        failure = next(message for message in notes.messages if "Could not save" in message)
         assert "Is a directory" in failure and str(here / "again.svg") in failure and str(state) in failure
 
 

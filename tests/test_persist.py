@@ -256,7 +256,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from nanoneuron_tui import params  # noqa: E402
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSpec, build_data  # noqa: E402
-from tests.helpers import make_app, wait_for  # noqa: E402
+from tests.helpers import Notifications, make_app, wait_for  # noqa: E402
 
 
 def a_model(**changes) -> persist.SavedModel:
@@ -446,14 +446,14 @@ async def test_the_app_loads_a_model_with_its_data_and_says_so(tmp_path):
     path = tmp_path / "km.json"
     a_model(w=0.62, b=0.01, epoch=40, data=DataSpec(preset="km2mi"), data_name="Kilometres to miles").save(path)
     app = make_app()
-    async with app.run_test(size=(100, 32)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(100, 32), message_hook=notes) as pilot:
         app.run_worker(lambda: app._load_model(path), thread=True)
         await wait_for(pilot, lambda: app.session.data.name == "Kilometres to miles")
         await wait_for(pilot, lambda: app.session.view().epoch == 40)
         view = app.session.view()
         assert (view.w, view.b) == (pytest.approx(0.62), pytest.approx(0.01))
-        said = lambda: any("trained on Kilometres to miles" in str(n.message) for n in app._notifications)  # noqa: E731
-        await wait_for(pilot, said)
+        await wait_for(pilot, lambda: notes.any("trained on Kilometres to miles"))
 
 
 @pytest.mark.app
@@ -463,12 +463,13 @@ async def test_the_app_refuses_a_model_from_a_fifo_and_stays_live(tmp_path):
     fifo = tmp_path / "model.json"
     os.mkfifo(fifo)
     app = make_app()
-    async with app.run_test(size=(100, 32)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(100, 32), message_hook=notes) as pilot:
         app.action_load_model()
         await pilot.pause()
         app.screen.query_one("#path").value = str(fifo)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any("FIFO" in str(n.message) for n in app._notifications))
+        await wait_for(pilot, lambda: notes.any("FIFO"))
         await pilot.press("s")
         await wait_for(pilot, lambda: app.session.view().epoch == 1)
 
