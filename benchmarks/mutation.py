@@ -85,19 +85,6 @@ EQUIVALENT: list[tuple[str, str, str | None, str]] = [
         "the last statement of start: without it, it returns None all the same",
     ),
     (
-        "nanoneuron_tui/session.py",
-        "delete `if self._state is not State.RUNNING:     self._state = Stat…`",
-        "in _move_to: ",
-        "every caller that can leave finished or diverged sets paused itself first (go_to, _start, update);"
-        " kept as the invariant that the state matches the epoch",
-    ),
-    (
-        "nanoneuron_tui/session.py",
-        "delete `self._state = State.PAUSED`",
-        "in _move_to: ",
-        "as above",
-    ),
-    (
         "nanoneuron_tui/core/neuron.py",
         "`x < 100` → `x <= 100`",
         None,

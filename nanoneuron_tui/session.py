@@ -346,8 +346,7 @@ class Session:
         """Pause and stand at ``epoch``, exactly as training got (or gets) there; clamped to the run."""
         with self._lock:
             self.pause()
-            self._state = State.PAUSED
-            self._move_to(epoch)
+            self._move_to(epoch)  # which settles the state there: paused, unless finished or diverged
 
     def run_to_end(self) -> None:
         with self._lock:

@@ -13,7 +13,7 @@ from nanoneuron_tui.core.neuron import NanoNeuron, forward_propagation, train_mo
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.core.trainer import max_stable_alpha
 from nanoneuron_tui.params import Hyperparameters
-from nanoneuron_tui.session import Session, State, sample_epochs
+from nanoneuron_tui.session import Beat, Session, State, sample_epochs
 
 pytestmark = pytest.mark.unit
 
@@ -422,3 +422,48 @@ def test_each_report_the_worker_trains_is_a_new_version():
     beat = s.train_towards_report()
     assert beat.at_report and beat.running and s.epoch == 100
     assert s.view().version > before  # the screen learns of the report
+
+
+def test_paced_playback_trains_to_the_epoch_due_only_while_running():
+    s = session(every=100, pace=20)
+    assert s.train_to(5) == Beat(at_report=False, running=False, pace=None) and s.epoch == 0
+    s.start()
+    assert s.train_to(5) == Beat(at_report=True, running=True, pace=20) and s.epoch == 5
+    s.go_to(69_990)
+    s.start()
+    assert s.train_to(80_000) == Beat(at_report=True, running=False, pace=20)  # the end stops it
+    assert s.epoch == 70_000 and s.state is State.FINISHED
+
+
+def test_a_report_is_not_trained_while_paused():
+    s = session(every=100)
+    assert s.train_towards_report() == Beat(at_report=False, running=False, pace=None)
+    assert s.epoch == 0
+
+
+def test_going_to_an_epoch_pauses_a_running_session():
+    s = session()
+    s.start()
+    s.go_to(250)
+    assert s.state is State.PAUSED and s.epoch == 250
+    s.run_to_end()
+    s.go_to(10)
+    assert s.state is State.PAUSED and not s.fast_forward
+
+
+def test_fast_forward_and_pinning_are_new_versions():
+    s = session()
+    for change in (s.run_to_end, s.toggle_pin, s.toggle_pin):
+        before = s.view().version
+        change()
+        assert s.view().version > before
+
+
+def test_more_epochs_after_the_end_go_on_from_there():
+    s = session(epochs=100)
+    s.go_to(100)
+    assert s.state is State.FINISHED
+    s.update(epochs=200)
+    assert s.state is State.PAUSED and s.epoch == 100
+    s.step(50)
+    assert s.epoch == 150
