@@ -377,9 +377,7 @@ class Session:
             self._hyper = replace(self._hyper, **changes).with_seed()
             if self._hyper.alpha != self._run.alpha_at(self._epoch):
                 self._run = self._run.with_alpha(self._epoch, self._hyper.alpha)
-            if self._state is State.FINISHED:
-                self._state = State.PAUSED
-            self._move_to(self._epoch)
+            self._move_to(self._epoch)  # finished, with more epochs now: paused, ready to go on
 
     # -- what the training thread does ----------------------------------------
 

@@ -467,3 +467,11 @@ def test_more_epochs_after_the_end_go_on_from_there():
     assert s.state is State.PAUSED and s.epoch == 100
     s.step(50)
     assert s.epoch == 150
+
+
+def test_a_change_while_running_keeps_it_running():
+    s = session()
+    s.start()
+    s.update(alpha=0.0004)
+    s.update(epochs=80_000)
+    assert s.state is State.RUNNING
