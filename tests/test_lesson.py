@@ -432,11 +432,16 @@ def test_e_then_s_s_in_a_real_terminal_shows_three_epochs_numbers(terminal):
     assert epochs[0].updates[0].text in screen and epochs[0].updates[1].text in screen
     for epoch in (1, 2):
         term.keys("s")
-        screen = term.wait_for(f"the last step, {epoch - 1} → {epoch}:")
         lesson, before = epochs[epoch], epochs[epoch - 1]
-        assert f"w {figure(before.w)} → {figure(lesson.w)}" in screen
-        assert lesson.updates[0].text in screen and lesson.updates[1].text in screen
-        assert lesson.section("predict").lines[1] in screen
+        shown = [
+            f"the last step, {epoch - 1} → {epoch}:",
+            f"w {figure(before.w)} → {figure(lesson.w)}",
+            lesson.updates[0].text,
+            lesson.updates[1].text,
+            lesson.section("predict").lines[1],
+        ]
+        # Only the changed cells are repainted, line by line: wait for all of them, not the first.
+        screen = term.wait_until(lambda screen: all(text in screen for text in shown), f"epoch {epoch} never showed")
     assert "w ← 1.388834 + 0.0005 × 2890.789" in screen  # the zig-zag: w falls back, then climbs
     term.keys("Escape")
     term.wait_for("status ❚❚ paused")
