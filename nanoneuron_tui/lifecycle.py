@@ -146,6 +146,9 @@ class SignalWatch:
         self.signum: int | None = None
         self.farewell = ""  # the one line to print on the way out
         self._terminal_restored = threading.Event()
+        # The app's thread and the watch's can both reach the end: the line is said once.
+        self._farewell_lock = threading.Lock()
+        self._farewell_said = False
 
     @property
     def code(self) -> int | None:
@@ -219,14 +222,23 @@ class SignalWatch:
 
     def _end_now(self) -> None:
         code = self.code or after_signal(signal.SIGTERM)
-        if not self._terminal_restored.is_set():
-            self.terminal.restore(self.line())
-        elif self._leave is None:
-            say(self.line())
+        if self._terminal_restored.is_set():
+            # The app left its screen but may not have said why yet (the deadline can fall
+            # between the two): the line must not be lost with the process.
+            self.say_farewell()
+        else:
+            self.terminal.restore(self.line() if self._take_the_farewell() else "")
         self._force_exit(code)
 
     def say_farewell(self) -> None:
-        say(self.line())
+        if self._take_the_farewell():
+            say(self.line())
+
+    def _take_the_farewell(self) -> bool:
+        """True for the one caller that is to say the line."""
+        with self._farewell_lock:
+            said, self._farewell_said = self._farewell_said, True
+            return not said
 
     def line(self) -> str:
         """The one line said on the way out."""

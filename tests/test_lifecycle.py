@@ -92,11 +92,30 @@ def test_after_a_hang_up_the_wait_for_the_app_is_short():
 
 
 @pytest.mark.unit
-def test_after_the_app_left_its_screen_the_watch_leaves_the_terminal_alone():
+def test_after_the_app_left_its_screen_the_watch_leaves_the_terminal_alone_but_still_says_why(capfd):
+    # The deadline can fall after the app restored the terminal and before it said its line.
     stop = Stop(exit_deadline=0.05)
     stop.watch.terminal_restored()
     stop.on(signal.SIGTERM)
     assert stop.exits == [143] and stop.terminal.restored_with == []
+    assert capfd.readouterr().err == "nanoneuron: stopped by SIGTERM; session saved\n"
+
+
+@pytest.mark.unit
+def test_the_line_is_said_once_when_the_app_and_the_deadline_both_reach_the_end(capfd):
+    stop = Stop(exit_deadline=0.05)
+    stop.watch.terminal_restored()
+    stop.on(signal.SIGINT)
+    stop.watch.say_farewell()  # the app's thread, arriving late
+    assert capfd.readouterr().err == "nanoneuron: stopped by SIGINT; session saved\n"
+
+
+@pytest.mark.unit
+def test_a_line_the_watch_restored_the_terminal_with_is_not_said_again(capfd):
+    stop = Stop(exit_deadline=0.05).on(signal.SIGTERM)
+    stop.watch.say_farewell()
+    assert stop.terminal.restored_with == ["nanoneuron: stopped by SIGTERM; session saved"]
+    assert capfd.readouterr().err == ""
 
 
 @pytest.mark.unit
