@@ -13,6 +13,7 @@ from nanoneuron_tui.app import NanoNeuronApp
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.paths import ConfinementError, confined
 from nanoneuron_tui.session import Session
+from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from tests.helpers import SEED_START, Notifications, wait_for
 
 
@@ -82,11 +83,13 @@ def served_app(home) -> NanoNeuronApp:
 
 async def type_path(pilot, app, action: str, typed: str) -> None:
     await app.run_action(action)
-    await pilot.pause()
-    prompt = app.screen.query_one("#path", Input)
-    prompt.value = typed
-    await pilot.press("enter")
-    await pilot.pause()
+    await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt) and app.screen.query("#path"))
+    prompt = app.screen
+    field = prompt.query_one("#path", Input)
+    field.value = typed
+    # Submitted as Enter would (pilot.press waits for the whole process to idle: seconds here).
+    await field.action_submit()
+    await wait_for(pilot, lambda: app.screen is not prompt)
 
 
 def files_outside(tmp_path, home) -> set[str]:
