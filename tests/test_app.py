@@ -139,7 +139,7 @@ async def test_p_focuses_the_prediction_box_and_escape_leaves_it():
 async def test_function_keys_work_while_a_field_has_focus():
     app = make_app(pace=2)
     async with app.run_test(size=SIZE) as pilot:
-        app.query_one("#field-alpha", Input).focus()
+        await focus(pilot, app.query_one("#field-alpha", Input))
         await pilot.press("f6")
         assert app.session.view().epoch == 1
         await pilot.press("f7")
@@ -155,11 +155,11 @@ async def test_function_keys_work_while_a_field_has_focus():
         assert app.session.view().w != w
         await pilot.press("f3")
         assert app.focused is app.query_one("#ask", Input)
-        app.query_one("#field-epochs", Input).focus()
+        await focus(pilot, app.query_one("#field-epochs", Input))
         await pilot.press("f8")
         await wait_for(pilot, lambda: app.session.state is State.FINISHED)
         # A letter typed into a field is text, not a command.
-        app.query_one("#field-alpha", Input).focus()
+        await focus(pilot, app.query_one("#field-alpha", Input))
         await pilot.press("s")
         assert app.session.view().epoch == 70000
         assert app.query_one("#field-alpha", Input).value.endswith("s")
@@ -186,7 +186,7 @@ async def test_every_field_rejects_bad_values_and_never_touches_the_neuron(field
         form = app.query_one(HyperparameterForm)
         box = app.query_one(f"#field-{field}", Input)
         for bad in BAD_VALUES[field]:
-            box.focus()
+            await focus(pilot, box)
             box.value = ""
             if bad:
                 await pilot.press(*bad)
@@ -201,7 +201,7 @@ async def test_every_field_rejects_bad_values_and_never_touches_the_neuron(field
         assert app.session.state is State.PAUSED
         assert app.session.view().epoch == before.epoch
         # A good value clears the mark.
-        box.focus()
+        await focus(pilot, box)
         box.value = {
             "epochs": "5000",
             "alpha": "0.0004",
@@ -243,7 +243,7 @@ async def test_epochs_extends_and_shortens_the_run():
         await pilot.press("f")
         await wait_for(pilot, lambda: app.session.state is State.FINISHED)
         box = app.query_one("#field-epochs", Input)
-        box.focus()
+        await focus(pilot, box)
         box.value = "5000"
         await pilot.press("enter", "escape")
         assert app.session.state is State.PAUSED
@@ -251,7 +251,7 @@ async def test_epochs_extends_and_shortens_the_run():
         await wait_for(pilot, lambda: app.session.state is State.FINISHED)
         assert app.session.view().epoch == 5000
         await pilot.press("r", "n", "n")
-        box.focus()
+        await focus(pilot, box)
         box.value = "1500"
         await pilot.press("enter")
         # The run now ends at epoch 1,500: the epoch on screen moves back to it.
@@ -263,7 +263,7 @@ async def test_a_new_init_waits_for_reset():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         box = app.query_one("#field-w0", Input)
-        box.focus()
+        await focus(pilot, box)
         box.value = "0.25"
         await pilot.press("enter", "escape")
         view = app.session.view()
@@ -314,10 +314,13 @@ async def test_divergence_stops_and_says_so_and_the_app_keeps_working():
         await pilot.press("space", "s")  # nothing to do, nothing breaks
         assert not notifications.any("iverge")
         box = app.query_one("#field-alpha", Input)
-        box.focus()
+        await focus(pilot, box)
         box.value = "0.0005"
-        await pilot.press("enter", "escape", "r", "n")
-        assert app.session.state is State.PAUSED and app.session.view().epoch == 1000
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.session.hyper.alpha == 0.0005)
+        await pilot.press("escape", "r", "n")
+        await wait_for(pilot, lambda: app.session.view().epoch == 1000)
+        assert app.session.state is State.PAUSED
 
 
 async def test_command_palette_offers_every_action():

@@ -266,7 +266,7 @@ async def test_every_field_is_capped_and_a_flood_of_text_gets_a_short_message():
     from textual.widgets import Input
 
     from nanoneuron_tui import params
-    from tests.helpers import make_app
+    from tests.helpers import focus, make_app
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -278,7 +278,7 @@ async def test_every_field_is_capped_and_a_flood_of_text_gets_a_short_message():
         assert all(field.max_length <= params.MAX_FIELD_CHARS for field in numeric)
         await pilot.press("escape")
         alpha = app.query_one("#field-alpha", Input)
-        alpha.focus()
+        await focus(pilot, alpha)
         alpha.value = ""
         await pilot.press(*["7"] * (params.MAX_FIELD_CHARS + 20))  # typing stops at the cap
         assert len(alpha.value) == params.MAX_FIELD_CHARS

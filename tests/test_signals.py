@@ -26,6 +26,9 @@ pytestmark = pytest.mark.e2e
 SEED = ["--w0", "0.9492", "--b0", "0.457"]
 LONG_RUN = ["--run", "--epochs", "100000000"]
 OVER_SSH = {"SSH_CONNECTION": "192.0.2.1 50000 192.0.2.2 22"}
+# The most bytes a second the app sends, so a terminal that stops reading is full in
+# seconds (at 80x24 and four frames a second it took twelve).
+FLOOD = dict(args=("--fps", "60", "--pace", "max"), size=(160, 48))
 GONE_WITHIN = 2.0  # seconds from a hang-up or a signal to the end of the process: the promise
 
 
@@ -34,8 +37,9 @@ def pty_app(tmp_path):
     """Start the installed nanoneuron in a pseudo-terminal: pty_app(*args, env=..., keep_slave=...)."""
     started = []
 
-    def start(*args, env=None, keep_slave=True):
-        app = PtyApp(*args, env={"XDG_STATE_HOME": str(tmp_path / "state"), **(env or {})}, keep_slave=keep_slave)
+    def start(*args, env=None, keep_slave=True, size=(80, 24)):
+        environment = {"XDG_STATE_HOME": str(tmp_path / "state"), **(env or {})}
+        app = PtyApp(*args, env=environment, keep_slave=keep_slave, size=size)
         started.append(app)
         return app
 
@@ -106,7 +110,7 @@ def stall_then_hang_up(app: PtyApp) -> tuple[float, float]:
     """Read the app's output a while, stop reading until its main loop is stuck behind the
     full terminal, then close the terminal. Returns when the hang-up happened (monotonic, wall)."""
     app.wait_for("running", timeout=20)
-    time.sleep(2.0)  # reading, as a person watching would
+    time.sleep(1.0)  # reading, as a person watching would
     app.stop_reading()
     # Stuck for sure: the terminal's buffer is full and the main thread sits on a lock
     # (Textual's full output queue).
@@ -120,7 +124,9 @@ def stall_then_hang_up(app: PtyApp) -> tuple[float, float]:
 @pytest.mark.parametrize("trial", range(int(os.environ.get("NANONEURON_STALL_TRIALS", "2"))))
 def test_a_hang_up_after_a_stalled_terminal_saves_and_exits(pty_app, tmp_path, trial):
     state = tmp_path / "session.json"
-    app = pty_app(*SEED, *LONG_RUN, "--state", str(state), env=OVER_SSH, keep_slave=False)
+    app = pty_app(
+        *SEED, *LONG_RUN, *FLOOD["args"], "--state", str(state), env=OVER_SSH, keep_slave=False, size=FLOOD["size"]
+    )
     hung_up, hung_up_wall = stall_then_hang_up(app)
     gone_in_time(app, hung_up)
     assert app.wait(5) == 128 + signal.SIGHUP
@@ -131,7 +137,7 @@ def test_a_hang_up_after_a_stalled_terminal_saves_and_exits(pty_app, tmp_path, t
 
 def test_sigterm_on_a_stalled_terminal_still_saves_exits_and_unraws_it(pty_app, tmp_path):
     state = tmp_path / "session.json"
-    app = pty_app(*SEED, *LONG_RUN, "--state", str(state), env=OVER_SSH)
+    app = pty_app(*SEED, *LONG_RUN, *FLOOD["args"], "--state", str(state), env=OVER_SSH, size=FLOOD["size"])
     app.wait_for("running", timeout=20)
     app.stop_reading()
     wait_until_stuck(app)

@@ -9,7 +9,7 @@ from nanoneuron_tui.core.neuron import NanoNeuron, train_model
 from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.readouts import Readouts
 from nanoneuron_tui.widgets.timeline import Span, Timeline, column_of, epoch_at, timeline_text
-from tests.helpers import make_app, wait_for
+from tests.helpers import focus, make_app, wait_for
 
 SIZE = (80, 24)
 
@@ -65,7 +65,7 @@ async def test_back_a_report_and_the_function_keys_work_from_a_field():
         await wait_for(pilot, lambda: shows_epoch(app, 501))
         await pilot.press("B")
         await wait_for(pilot, lambda: shows_epoch(app, 500))
-        app.query_one("#field-alpha").focus()
+        await focus(pilot, app.query_one("#field-alpha"))
         await pilot.press("shift+f7")
         await wait_for(pilot, lambda: shows_epoch(app, 250))
         await pilot.press("shift+f6")
@@ -118,7 +118,7 @@ async def test_rewinding_a_diverged_run_and_lowering_alpha_carries_on_from_there
         await wait_for(pilot, lambda: shows_epoch(app, blown_up - 2))
         assert app.session.state is State.PAUSED
         field = app.query_one("#field-alpha")
-        field.focus()
+        await focus(pilot, field)
         field.value = "0.0005"
         await pilot.press("enter", "escape")
         await wait_for(pilot, lambda: app.session.run.diverged_at is None)
