@@ -253,8 +253,12 @@ async def test_a_user_connecting_again_takes_over_their_session(tmp_path):
         await new.leave()
 
 
+# Counted from the connection: long enough for the app to start on a loaded machine.
+IDLE_TIMEOUT = 3.0
+
+
 async def test_an_idle_session_is_closed(tmp_path):
-    async with serving(tmp_path, probe=True, idle_timeout=1.0) as served:
+    async with serving(tmp_path, probe=True, idle_timeout=IDLE_TIMEOUT) as served:
         student = await Student.arrive(served.port)
         await student.probe_event("start")
         assert await student.ended() == 129
@@ -263,10 +267,10 @@ async def test_an_idle_session_is_closed(tmp_path):
 
 
 async def test_keys_keep_a_session_from_idling(tmp_path):
-    async with serving(tmp_path, probe=True, idle_timeout=1.5) as served:
+    async with serving(tmp_path, probe=True, idle_timeout=IDLE_TIMEOUT) as served:
         student = await Student.arrive(served.port)
         _, offset = await student.probe_event("start")
-        for _ in range(6):  # 3 s of typing, twice the idle timeout
+        for _ in range(round(2 * IDLE_TIMEOUT / 0.5)):  # typing for twice the idle timeout
             student.press(b"k")
             _, offset = await student.probe_event("keys", offset)
             await asyncio.sleep(0.5)
