@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import sys
 import time
@@ -13,7 +12,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist
@@ -36,6 +35,7 @@ from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
+from nanoneuron_tui.widgets.key_bar import KeyBar
 from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, LessonScreen, RecentEpochs
 from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.plotting import PlotWidget, import_plotting
@@ -50,7 +50,6 @@ TRAINING_BURST = 0.02  # seconds the trainer may hold the interpreter at a stret
 BREATHER = 0.01  # ...before it sleeps this long, so the event loop gets its turn
 MIN_SIZE = (60, 20)  # below this the panes cannot show their numbers
 WIDE = 150  # columns from which every plot and the lesson have room beside the others
-FIRST_FRAME_WAIT = 0.5  # seconds the first paint waits, at most, for the layout to settle
 # Served to a class (`nanoneuron serve ssh`): a file holding this app's share of the class's
 # frames a second, which the server lowers as the class grows (serve/frame_rate.py).
 FRAME_RATE_FILE_ENV = "NANONEURON_FRAME_RATE_FILE"
@@ -148,8 +147,6 @@ class NanoNeuronApp(App[None]):
         self._open_lesson = lesson
         # The run and epoch last explained, and whether a step forward led there.
         self._lesson_shown: tuple[Run, int, bool] | None = None
-        self._first_frame = contextlib.ExitStack()
-        self._first_frame_painted = False
         self._shown_version = -1
         self._shown_state: State | None = None
         self._guide_behind: View | None = None  # the view the hidden guide has not shown
@@ -210,10 +207,15 @@ class NanoNeuronApp(App[None]):
                     yield LessonPane(id="lesson-pane")
                     yield RecentEpochs(id="recent-epochs")
         yield Timeline(id="timeline")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        self._paint_the_first_frame_once()
+        # The plots need plotext and numpy (a quarter of a second to import): they are imported
+        # once the first frame is out, in a thread, and the plots draw then.
+        self.call_after_refresh(self._import_plotting_then_plot)
+        # Textual hides the (empty) notification rack only after the first frame, and that
+        # lays the whole screen out and sends it again: hidden now, it costs nothing.
+        self.screen.query("#textual-toastrack").set(display=False)  # absent when notifications are off
         stop_blinking(self.screen)
         self.screen.set_class(self._projector, "-projector")
         self._show_data_labels()
@@ -233,25 +235,6 @@ class NanoNeuronApp(App[None]):
             self._follow_frame_rate_file(Path(shared_frame_rate))
         if self._open_lesson:
             self.action_explain()
-
-    def _paint_the_first_frame_once(self) -> None:
-        """Textual paints the screen as it starts, lays it out again when the
-        terminal's size reaches it (applying the breakpoints only then), and
-        paints it again: the first frame would cross an SSH link several
-        times. Hold painting until that second layout (FIRST_FRAME_WAIT at
-        most); the breakpoints are applied in compose."""
-        self._first_frame.enter_context(self.batch_update())
-        self.screen.screen_layout_refresh_signal.subscribe(self, self._paint_first_frame)
-        self.set_timer(FIRST_FRAME_WAIT, self._paint_first_frame)
-
-    def _paint_first_frame(self, _: object = None) -> None:
-        if self._first_frame_painted:
-            return  # the layout signal can be queued more than once
-        self._first_frame_painted = True
-        self.screen.screen_layout_refresh_signal.unsubscribe(self)
-        self._first_frame.close()
-        self.screen.refresh()  # everything held back, in one paint
-        self._import_plotting_then_plot()
 
     @work(thread=True, group="plotext")
     def _import_plotting_then_plot(self) -> None:

@@ -13,11 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from nanoneuron_tui.core.lesson import EpochExplained, Section, figure
 from nanoneuron_tui.core.run import DIVERGENCE_FACTOR
 from nanoneuron_tui.session import View
+from nanoneuron_tui.widgets.key_bar import KeyBar
 from nanoneuron_tui.widgets.quiet_static import QuietStatic
 
 NAME_STYLE = "bold"
@@ -212,4 +212,4 @@ class LessonScreen(Screen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="lesson-scroll"):
             yield EpochExplainedView(id="lesson-screen-text", classes="lesson-text")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
