@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist
+from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup
 from nanoneuron_tui.bindings import MAIN_SCREEN
 from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
@@ -242,6 +242,7 @@ class NanoNeuronApp(App[None]):
         self.post_message(PlottingImported())  # never blocks, even if the app is leaving
 
     def on_plotting_imported(self, _: PlottingImported) -> None:
+        startup.resume_collection()  # the app is up
         for plot in self.query(PlotWidget):
             plot.release()
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nanoneuron_tui import exit_codes, lifecycle, params
+from nanoneuron_tui import exit_codes, lifecycle, params, startup
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.neuron import NanoNeuron
 from nanoneuron_tui.core.run import Moment, Run
@@ -494,6 +494,7 @@ def open_app(args: argparse.Namespace) -> int:
     # First of all, before any thread exists: stop signals go to the watch's own thread.
     watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())
     watch.start()
+    startup.hold_collection()  # until the app is up: the app resumes it
     from nanoneuron_tui import persist
     from nanoneuron_tui.session_file import SessionFile, SessionFileInUse, first_fresh_path
 

@@ -1,0 +1,46 @@
+"""The collector held off during the start, and given back once the app is up."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from nanoneuron_tui import startup
+from tests.helpers import make_app, wait_for
+
+
+@pytest.fixture
+def collector():
+    """Leave the collector as the test found it, frozen objects included."""
+    was_enabled = gc.isenabled()
+    yield
+    gc.unfreeze()
+    if was_enabled:
+        gc.enable()
+
+
+@pytest.mark.unit
+def test_held_then_resumed_the_start_is_frozen_out_of_later_passes(collector):
+    gc.unfreeze()
+    startup.hold_collection()
+    assert not gc.isenabled()
+    built_at_start = [[n] for n in range(1000)]  # containers the collector would walk
+    startup.resume_collection()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(built_at_start)
+
+
+@pytest.mark.unit
+def test_resuming_a_collection_never_held_freezes_nothing(collector):
+    gc.unfreeze()
+    startup.resume_collection()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+@pytest.mark.app
+async def test_the_app_gives_the_collector_back_once_its_plots_can_draw(collector):
+    startup.hold_collection()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: gc.isenabled())
