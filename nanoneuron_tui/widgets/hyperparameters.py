@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid
 from textual.message import Message
 from textual.validation import ValidationResult
 from textual.widgets import Input, Label
@@ -45,7 +45,7 @@ FIELDS = (
 )
 
 
-class HyperparameterForm(Vertical):
+class HyperparameterForm(Grid):
     BORDER_TITLE = "Hyperparameters"
     BORDER_SUBTITLE = "Enter applies · Esc leaves"  # or, while a field is wrong, what is wrong
 
@@ -63,18 +63,20 @@ class HyperparameterForm(Vertical):
         self._problems: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
+        # Label and field side by side in the form's two columns (a row container each
+        # would be seven more widgets to mount at every start).
         for field in FIELDS:
-            with Horizontal(classes="field"):
-                yield Label(field.label, classes="field-label")
-                yield Input(
-                    value=field.format(getattr(self._hyper, field.name)),
-                    placeholder=field.placeholder,
-                    validators=[Parses(field.parse)],
-                    validate_on=["changed", "submitted", "blur"],
-                    id=f"field-{field.name}",
-                    select_on_focus=False,
-                    max_length=params.MAX_FIELD_CHARS,
-                )
+            yield Label(field.label, classes="field-label")
+            yield Input(
+                value=field.format(getattr(self._hyper, field.name)),
+                placeholder=field.placeholder,
+                validators=[Parses(field.parse)],
+                validate_on=["changed", "submitted", "blur"],
+                id=f"field-{field.name}",
+                select_on_focus=False,
+                max_length=params.MAX_FIELD_CHARS,
+                classes="field-input",
+            )
 
     @property
     def problems(self) -> dict[str, str]:
