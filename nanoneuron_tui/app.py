@@ -30,14 +30,11 @@ from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
 from nanoneuron_tui.widgets.cost_surface import CostSurfaceView, Ghost
-from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
-from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
 from nanoneuron_tui.widgets.key_bar import KeyBar
 from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonPane, LessonScreen, RecentEpochs
-from nanoneuron_tui.widgets.path_prompt import PathPrompt
 from nanoneuron_tui.widgets.plotting import PlotWidget, import_plotting
 from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.projector import Projector
@@ -293,6 +290,8 @@ class NanoNeuronApp(App[None]):
                 self.notify(str(problem), severity="error")
             else:
                 then(chosen)
+
+        from nanoneuron_tui.widgets.path_prompt import PathPrompt  # the dialogs load when first opened
 
         self.push_screen(PathPrompt(title, default), answered)
 
@@ -562,6 +561,8 @@ class NanoNeuronApp(App[None]):
             if epoch is not None:
                 self._act(lambda: self.session.go_to(epoch))
 
+        from nanoneuron_tui.widgets.epoch_prompt import EpochPrompt
+
         view = self.session.view()
         self.push_screen(EpochPrompt(view.run.first_epoch, view.run.last_epoch(view.epochs)), chosen)
 
@@ -581,6 +582,8 @@ class NanoNeuronApp(App[None]):
         self.query_one("#ask", Input).focus()
 
     def action_choose_data(self) -> None:
+        from nanoneuron_tui.widgets.data_dialog import DataDialog, stability_note
+
         def chosen(data) -> None:
             if data is not None:
                 self._act(lambda: self.session.use_data(data))
