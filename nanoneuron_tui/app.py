@@ -214,6 +214,8 @@ class NanoNeuronApp(App[None]):
         # lays the whole screen out and sends it again: hidden now, it costs nothing.
         self.screen.query("#textual-toastrack").set(display=False)  # absent when notifications are off
         stop_blinking(self.screen)
+        # Back from a suspension the terminal may show anything: the next repaint sends it all.
+        self.app_resume_signal.subscribe(self, lambda _: partial_updates.forget(self.console))
         self.screen.set_class(self._projector, "-projector")
         self._show_data_labels()
         # The guide is fed only while on screen; once a taller terminal shows it, it catches up.
@@ -621,6 +623,10 @@ class NanoNeuronApp(App[None]):
             self.notify(
                 f"Pinned this run (alpha {pinned.alpha:g}) as a ghost: change alpha, r, and compare.", timeout=4
             )
+
+    def action_redraw(self) -> None:
+        partial_updates.forget(self.console)
+        self.screen.refresh()  # the whole screen, every line sent
 
     def action_toggle_projector(self) -> None:
         showing = not self.screen.has_class("-projector")

@@ -34,6 +34,7 @@ MAIN_SCREEN = [
     Binding("c", "toggle_surface", "Surface", show=False),
     Binding("m", "toggle_pin", "Pin run", show=False),
     Binding("P", "toggle_projector", "Projector", show=False),
+    Binding("ctrl+l", "redraw", "Redraw", show=False),
 ]
 
 _SPELLED = {"space": "space", "question_mark": "?", "escape": "Esc"}

@@ -53,6 +53,7 @@ PALETTE = (
     Command("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", "lesson_mode"),
     Command("Jump to alpha", "Focus the learning rate field", "edit_alpha"),
     Command("Help", "What every readout means and every key does", "help"),
+    Command("Redraw the screen", "Send the whole screen again, if the terminal shows it wrong", "redraw"),
 )
 
 

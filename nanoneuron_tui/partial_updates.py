@@ -16,19 +16,28 @@ that crop both ends and, within a line, send only what changes from one
 style to the next (``\\x1b[24m`` to end an underline). What the terminal shows
 is the same, cell for cell (the tests replay both outputs through an SGR
 interpreter). Textual is pinned exactly, so the methods replaced are known.
+
+A third: every layout (the first frame, a toast, a dialog closing) repaints
+the whole screen, and Textual lays a new screen out twice as it starts (each
+widget's first size asks for another layout). So this process keeps a copy of
+what it drew, line by line, and a full repaint sends only the lines that
+differ from it. The copy is forgotten when the size changes, when the app
+comes back from a suspension, and on ``forget`` (ctrl+l redraws everything).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.control import Control
-from textual._compositor import ChopsUpdate
+from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.strip import Strip
 
 _textual_chops = ChopsUpdate.render_segments
+_textual_layout = LayoutUpdate.render_segments
 
 RESET = "\x1b[0m"
 # The code that switches each attribute off (bold and dim share one); others need a reset.
@@ -121,8 +130,47 @@ def _single_width(strip: Strip) -> bool:
     return strip.cell_length == len(strip.text)
 
 
+class ScreenCopy:
+    """The lines of the terminal as this process last drew them; None where not known."""
+
+    def __init__(self) -> None:
+        self.size: tuple[int, int] | None = None
+        self.lines: list[Strip | None] = []
+
+    def forget(self) -> None:
+        self.size, self.lines = None, []
+
+    def drew_piece(self, y: int, x: int, piece: Strip) -> None:
+        """``piece`` was written from column ``x`` of line ``y``."""
+        if not 0 <= y < len(self.lines):
+            return
+        line = self.lines[y]
+        if line is None or not (_single_width(line) and _single_width(piece)):
+            self.lines[y] = None  # a double-width character may have been split: not known
+            return
+        after = x + piece.cell_length
+        self.lines[y] = Strip.join([line.crop(0, x), piece, line.crop(after, line.cell_length)])
+
+
+_copies: WeakKeyDictionary[Console, ScreenCopy] = WeakKeyDictionary()
+
+
+def screen_copy(console: Console) -> ScreenCopy:
+    """The copy of the screen that ``console`` (one app's) writes to."""
+    copy = _copies.get(console)
+    if copy is None:
+        copy = _copies[console] = ScreenCopy()
+    return copy
+
+
+def forget(console: Console) -> None:
+    """The next full repaint sends every line (the terminal may show anything now)."""
+    screen_copy(console).forget()
+
+
 def render_chops(self: ChopsUpdate, console: Console) -> str:
     """A partial update: each piece of a line cropped to the span that changed."""
+    copy = screen_copy(console)
     sequences: list[str] = []
     append = sequences.append
     last_y = self.spans[-1][0]
@@ -131,18 +179,47 @@ def render_chops(self: ChopsUpdate, console: Console) -> str:
             if strip is None or x >= x2 or end <= x1:
                 continue
             start = max(x, x1) if _single_width(strip) else x
+            piece = strip.crop(start - x, min(end, x2) - x)
             append(Control.move_to(start, y).segment.text)
-            append(render_strip(strip.crop(start - x, min(end, x2) - x), console))
+            append(render_strip(piece, console))
+            copy.drew_piece(y, start, piece)
         if y != last_y:
             append("\n")
+    return "".join(sequences)
+
+
+def render_layout(self: LayoutUpdate, console: Console) -> str:
+    """A full repaint: only the lines that differ from what the terminal shows."""
+    copy = screen_copy(console)
+    region = self.region
+    if region.x or region.y:
+        copy.forget()  # not the whole screen (an inline app): Textual's own way
+        return _textual_layout(self, console)
+    if copy.size != region.size:
+        copy.forget()
+        copy.size = region.size
+        copy.lines = [None] * region.height
+    sequences: list[str] = []
+    append = sequences.append
+    for y, strips in enumerate(self.strips):
+        line = Strip.join(strips)
+        text = render_strip(line, console)
+        shown = copy.lines[y]
+        if shown is not None and render_strip(shown, console) == text:
+            continue
+        append(Control.move_to(0, y).segment.text)
+        append(text)
+        copy.lines[y] = line
     return "".join(sequences)
 
 
 def install() -> None:
     """Send every update of this process the lean way (calling it again changes nothing)."""
     ChopsUpdate.render_segments = render_chops  # type: ignore[method-assign]
+    LayoutUpdate.render_segments = render_layout  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     """Back to Textual's own (tests compare the two)."""
     ChopsUpdate.render_segments = _textual_chops  # type: ignore[method-assign]
+    LayoutUpdate.render_segments = _textual_layout  # type: ignore[method-assign]

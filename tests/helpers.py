@@ -6,6 +6,7 @@ Test modules import from here (and from `tests.terminal`), never from each other
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 import time
@@ -89,3 +90,74 @@ class Notifications:
     def any(self, text: str) -> bool:
         """Some notification says ``text``."""
         return any(text in shown for shown in self.messages)
+
+
+# -- what a terminal shows, replayed from the bytes sent to it -----------------------------------
+
+_SEQUENCE = re.compile(r"\x1b\[([0-9;]*)m|\x1b\[(\d+);(\d+)H|\x1b\[[0-9;]*[A-Za-z]|\x1b\][^\x1b]*\x1b\\|([^\x1b])")
+_OFF = {22: {"1", "2"}, 23: {"3"}, 24: {"4"}, 25: {"5"}, 27: {"7"}, 28: {"8"}, 29: {"9"}}
+RESET_STATE: tuple = (frozenset(), None, None)  # (attributes, foreground, background)
+
+
+def sgr(state: tuple, parameters: str) -> tuple:
+    """The drawing state after ``\x1b[<parameters>m``."""
+    attributes, foreground, background = state
+    tokens = parameters.split(";") if parameters else ["0"]
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token in ("38", "48"):
+            size = 3 if tokens[index + 1] == "5" else 5
+            colour = ";".join(tokens[index : index + size])
+            foreground, background = (colour, background) if token == "38" else (foreground, colour)
+            index += size
+            continue
+        number = int(token)
+        if number == 0:
+            attributes, foreground, background = RESET_STATE
+        elif number in _OFF:
+            attributes = attributes - _OFF[number]
+        elif number in (39, 49):  # the default colour
+            foreground, background = (None, background) if number == 39 else (foreground, None)
+        elif 30 <= number <= 37 or 90 <= number <= 97:
+            foreground = token
+        elif 40 <= number <= 47 or 100 <= number <= 107:
+            background = token
+        else:
+            attributes = attributes | {token}
+        index += 1
+    return attributes, foreground, background
+
+
+def screen_cells(output: str) -> list[tuple[str, tuple]]:
+    """Replay escape sequences as a terminal would: each character with the SGR state it is drawn in."""
+    state = RESET_STATE
+    cells = []
+    for match in _SEQUENCE.finditer(output):
+        if match.group(1) is not None:
+            state = sgr(state, match.group(1))
+        elif match.group(4) is not None and match.group(4) != "\n":
+            cells.append((match.group(4), state))
+    return cells
+
+
+class ReplayedScreen:
+    """A terminal of single-width cells: the bytes sent to it place (character, SGR state) cells."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.cells = [[(" ", RESET_STATE)] * width for _ in range(height)]
+
+    def feed(self, output: str) -> ReplayedScreen:
+        state, row, column = RESET_STATE, 0, 0
+        for match in _SEQUENCE.finditer(output):
+            if match.group(1) is not None:
+                state = sgr(state, match.group(1))
+            elif match.group(2) is not None:
+                row, column = int(match.group(2)) - 1, int(match.group(3)) - 1
+            elif match.group(4) is not None and match.group(4) != "\n":
+                self.cells[row][column] = (match.group(4), state)
+                column += 1
+        return self
+
+    def text(self) -> list[str]:
+        return ["".join(character for character, _ in line) for line in self.cells]

@@ -71,7 +71,9 @@ class Terminal:
             str(cols),
             "-y",
             str(rows),
-            f"TERM=xterm-256color {shell}",
+            # The size is the pane's: a COLUMNS or LINES inherited from the test process (ncurses,
+            # once loaded, exports them) would override it, and the app would draw 80x24 in any pane.
+            f"unset COLUMNS LINES; export TERM=xterm-256color; {shell}",
         )
 
     def launch(self) -> None:

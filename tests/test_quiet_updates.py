@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from rich.console import Console
 from rich.segment import Segment
@@ -20,7 +18,7 @@ from nanoneuron_tui.core.lesson import explain_epoch
 from nanoneuron_tui.widgets.lesson import AT_SPEED_INTERVAL, EpochExplainedView
 from nanoneuron_tui.widgets.plotting import changed_regions
 from nanoneuron_tui.widgets.quiet_static import QuietStatic, changed_lines, changed_span
-from tests.helpers import wait_for
+from tests.helpers import screen_cells, wait_for
 
 BOLD, PLAIN = Style(bold=True), Style()
 
@@ -228,44 +226,6 @@ async def test_at_speed_the_explanation_changes_at_most_once_a_second_but_steps_
 
 
 # -- styles sent as changes -----------------------------------------------------------------------
-
-
-def screen_cells(output: str) -> list[tuple[str, tuple]]:
-    """Replay escape sequences as a terminal would: each character with the SGR state it is drawn in."""
-    state: dict[str, object] = {"attributes": frozenset(), "fg": None, "bg": None}
-    cells = []
-    for match in re.finditer(r"\x1b\[([0-9;]*)m|\x1b\[[0-9;]*[A-Za-z]|\x1b\][^\x1b]*\x1b\\|([^\x1b])", output):
-        if match.group(2) is not None:
-            if match.group(2) != "\n":
-                cells.append((match.group(2), (state["attributes"], state["fg"], state["bg"])))
-            continue
-        if match.group(1) is None:
-            continue  # a cursor move or a hyperlink: no SGR change
-        tokens = match.group(1).split(";") if match.group(1) else ["0"]
-        index = 0
-        while index < len(tokens):
-            token = tokens[index]
-            if token in ("38", "48"):
-                size = 3 if tokens[index + 1] == "5" else 5
-                state["fg" if token == "38" else "bg"] = ";".join(tokens[index : index + size])
-                index += size
-                continue
-            number = int(token)
-            if number == 0:
-                state = {"attributes": frozenset(), "fg": None, "bg": None}
-            elif number in (22, 23, 24, 25, 27, 28, 29):
-                off = {22: {"1", "2"}, 23: {"3"}, 24: {"4"}, 25: {"5"}, 27: {"7"}, 28: {"8"}, 29: {"9"}}[number]
-                state["attributes"] = state["attributes"] - off
-            elif number in (39, 49):  # the default colour
-                state["fg" if number == 39 else "bg"] = None
-            elif 30 <= number <= 37 or 90 <= number <= 97:
-                state["fg"] = token
-            elif 40 <= number <= 47 or 100 <= number <= 107:
-                state["bg"] = token
-            else:
-                state["attributes"] = state["attributes"] | {token}
-            index += 1
-    return cells
 
 
 STYLED = strip(
