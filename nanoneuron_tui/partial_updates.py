@@ -140,6 +140,14 @@ class ScreenCopy:
     def forget(self) -> None:
         self.size, self.lines = None, []
 
+    def shows(self, y: int, x: int, piece: Strip, drawn: str, console: Console) -> bool:
+        """Line ``y`` shows ``piece`` (``drawn``: its escape sequences) from column ``x`` already."""
+        line = self.lines[y] if 0 <= y < len(self.lines) else None
+        if line is None or not (_single_width(line) and _single_width(piece)):
+            return False
+        shown = line.crop(x, x + piece.cell_length)
+        return shown.cell_length == piece.cell_length and render_strip(shown, console) == drawn
+
     def drew_piece(self, y: int, x: int, piece: Strip) -> None:
         """``piece`` was written from column ``x`` of line ``y``."""
         if not 0 <= y < len(self.lines):
@@ -173,19 +181,19 @@ def render_chops(self: ChopsUpdate, console: Console) -> str:
     copy = screen_copy(console)
     sequences: list[str] = []
     append = sequences.append
-    last_y = self.spans[-1][0]
     for y, x1, x2 in self.spans:
         for end, (x, strip) in zip(self.chop_ends[y], self.chops[y].items()):
             if strip is None or x >= x2 or end <= x1:
                 continue
             start = max(x, x1) if _single_width(strip) else x
             piece = strip.crop(start - x, min(end, x2) - x)
+            drawn = render_strip(piece, console)
+            if copy.shows(y, start, piece, drawn, console):
+                continue  # repainted as it was (a layout that moved nothing): nothing to send
             append(Control.move_to(start, y).segment.text)
-            append(render_strip(piece, console))
+            append(drawn)
             copy.drew_piece(y, start, piece)
-        if y != last_y:
-            append("\n")
-    return "".join(sequences)
+    return "".join(sequences)  # each piece moves the cursor to where it starts: no newlines needed
 
 
 def render_layout(self: LayoutUpdate, console: Console) -> str:

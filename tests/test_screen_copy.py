@@ -89,6 +89,18 @@ def test_what_a_partial_update_drew_counts_as_shown(console):
 
 
 @pytest.mark.unit
+def test_a_partial_update_that_repaints_what_is_shown_sends_nothing(console):
+    A.render_segments(console)
+    same = ChopsUpdate(
+        [{0: A.strips[0][0]}, {0: A.strips[1][0]}, {}], [(0, 0, WIDTH), (1, 0, WIDTH)], [[WIDTH], [WIDTH], []]
+    )
+    assert same.render_segments(console) == ""
+    changed = ChopsUpdate([{}, {0: B.strips[1][0]}, {}], [(1, 0, WIDTH)], [[], [WIDTH], []])
+    terminal = ReplayedScreen(WIDTH, HEIGHT).feed(A.render_segments(Console(color_system="256", force_terminal=True)))
+    assert terminal.feed(changed.render_segments(console)).cells == textuals(B, console)
+
+
+@pytest.mark.unit
 def test_a_new_size_or_forgetting_sends_everything_again(console):
     A.render_segments(console)
     wider = frame(*(Strip.join([strip, Strip([Segment("  ", PLAIN)])]) for [strip] in A.strips), width=WIDTH + 2)
