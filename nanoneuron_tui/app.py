@@ -211,7 +211,7 @@ class NanoNeuronApp(App[None]):
         # once the first frame is out, in a thread, and the plots draw then.
         self.call_after_refresh(self._import_plotting_then_plot)
         # Textual hides the (empty) notification rack only after the first frame, and that
-        # lays the whole screen out and sends it again: hidden now, it costs nothing.
+        # lays the whole screen out once more: hidden now, it costs no layout.
         self.screen.query("#textual-toastrack").set(display=False)  # absent when notifications are off
         stop_blinking(self.screen)
         # Back from a suspension the terminal may show anything: the next repaint sends it all.
