@@ -624,6 +624,11 @@ class NanoNeuronApp(App[None]):
                 f"Pinned this run (alpha {pinned.alpha:g}) as a ghost: change alpha, r, and compare.", timeout=4
             )
 
+    def on_app_focus(self) -> None:
+        # The terminal was elsewhere: anything may have written to it since. The next
+        # full repaint sends every line (see partial_updates).
+        partial_updates.forget(self.console)
+
     def action_redraw(self) -> None:
         partial_updates.forget(self.console)
         self.screen.refresh()  # the whole screen, every line sent

@@ -21,8 +21,10 @@ A third: every layout (the first frame, a toast, a dialog closing) repaints
 the whole screen, and Textual lays a new screen out twice as it starts (each
 widget's first size asks for another layout). So this process keeps a copy of
 what it drew, line by line, and a full repaint sends only the lines that
-differ from it. The copy is forgotten when the size changes, when the app
-comes back from a suspension, and on ``forget`` (ctrl+l redraws everything).
+differ from it. The copy is forgotten when the size changes, and on
+``forget``: the app calls it on ctrl+l, when it comes back from a suspension
+and when the terminal gets the focus back (something else may have written
+to it meanwhile), so the next full repaint sends every line.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from __future__ import annotations
 from functools import lru_cache
 from weakref import WeakKeyDictionary
 
+from rich.cells import get_character_cell_size
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.control import Control
@@ -125,9 +128,15 @@ def render_strip(strip: Strip, console: Console) -> str:
     return "".join(sequences)
 
 
+@lru_cache(maxsize=4096)
+def _one_cell_each(text: str) -> bool:
+    return all(get_character_cell_size(character) == 1 for character in set(text))
+
+
 def _single_width(strip: Strip) -> bool:
-    # Cropping inside a double-width character would draw half of it: such lines keep Textual's way.
-    return strip.cell_length == len(strip.text)
+    # Cropping inside a double-width character would draw half of it: such lines keep Textual's
+    # way. Every character is checked (a wide one and a zero-width one add up to a cell each).
+    return _one_cell_each(strip.text)
 
 
 class ScreenCopy:
@@ -153,7 +162,7 @@ class ScreenCopy:
         if not 0 <= y < len(self.lines):
             return
         line = self.lines[y]
-        if line is None or not (_single_width(line) and _single_width(piece)):
+        if line is None or x > line.cell_length or not (_single_width(line) and _single_width(piece)):
             self.lines[y] = None  # a double-width character may have been split: not known
             return
         after = x + piece.cell_length

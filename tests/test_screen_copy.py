@@ -14,12 +14,13 @@ import pytest
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.geometry import Region
 from textual.strip import Strip
 
 from nanoneuron_tui import partial_updates
-from tests.helpers import ReplayedScreen
+from tests.helpers import ReplayedScreen, make_app, wait_for
 from tests.terminal import Terminal, epoch_on, installed_nanoneuron, wait_until
 
 WIDTH, HEIGHT = 12, 3
@@ -116,6 +117,56 @@ def test_a_line_with_double_width_characters_drawn_in_part_is_sent_again(console
     wide.render_segments(console)
     ChopsUpdate([{0: wide.strips[0][0]}, {}, {}], [(0, 5, 7)], [[WIDTH], [], []]).render_segments(console)
     assert rows_sent(wide.render_segments(console)) == [0]  # not known cell for cell: sent
+
+
+@pytest.mark.unit
+def test_a_shorter_screen_sends_its_lines_again(console):
+    A.render_segments(console)
+    shorter = frame(*(strip for [strip] in A.strips[:2]))
+    assert rows_sent(shorter.render_segments(console)) == [0, 1]
+
+
+@pytest.mark.unit
+def test_after_forgetting_a_partial_update_is_sent_even_if_it_repaints_what_was_there(console):
+    A.render_segments(console)
+    partial_updates.forget(console)
+    same = ChopsUpdate([{0: A.strips[0][0]}, {}, {}], [(0, 0, WIDTH)], [[WIDTH], [], []])
+    assert same.render_segments(console) != ""
+
+
+@pytest.mark.unit
+def test_a_change_of_style_alone_is_sent(console):
+    terminal = ReplayedScreen(WIDTH, HEIGHT).feed(A.render_segments(console))
+    bolder = frame(line(("epoch 9", BOLD)), line(("w 1.5", BOLD)), line(("cost 12", BLUE)))
+    sent = bolder.render_segments(console)
+    assert rows_sent(sent) == [1]
+    assert terminal.feed(sent).cells == textuals(bolder, console)
+    plain_again = ChopsUpdate([{}, {0: A.strips[1][0]}, {}], [(1, 0, 5)], [[], [WIDTH], []])
+    assert terminal.feed(plain_again.render_segments(console)).cells == textuals(A, console)
+
+
+@pytest.mark.unit
+def test_a_wide_character_beside_a_zero_width_one_is_never_cut_in_half(console):
+    # "e" and a combining accent are one cell, 温 two: as many cells as characters.
+    before = frame(line(("ae\u0301温b", PLAIN)), line(("w 1.5", PLAIN)), line(("cost 12", BLUE)))
+    after = frame(line(("ae\u0301温c", PLAIN)), line(("w 1.5", PLAIN)), line(("cost 12", BLUE)))
+    before.render_segments(console)
+    # A change from the right half of 温 to the "c": sent from the start of the line.
+    sent = ChopsUpdate([{0: after.strips[0][0]}, {}, {}], [(0, 3, 5)], [[WIDTH], [], []]).render_segments(console)
+    assert sent.startswith("\x1b[1;1H") and "温" in sent
+
+
+@pytest.mark.app
+async def test_the_terminal_getting_the_focus_back_or_ctrl_l_forgets_what_it_showed():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        copy = partial_updates.screen_copy(app.console)
+        copy.size, copy.lines = (80, 24), [None] * 24
+        app.post_message(events.AppFocus())
+        await wait_for(pilot, lambda: copy.size is None)
+        copy.size = (80, 24)
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: copy.size is None)
 
 
 @pytest.mark.unit
