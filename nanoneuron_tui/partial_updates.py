@@ -43,8 +43,9 @@ _textual_chops = ChopsUpdate.render_segments
 _textual_layout = LayoutUpdate.render_segments
 
 RESET = "\x1b[0m"
-# The code that switches each attribute off (bold and dim share one); others need a reset.
-_OFF = {"1": "22", "2": "22", "3": "23", "4": "24", "5": "25", "6": "25", "7": "27", "8": "28", "9": "29"}
+# The code that switches each attribute off; others need a reset. Some share one: 22 ends
+# bold and dim, 24 both underlines, 25 both blinks.
+_OFF = {"1": "22", "2": "22", "3": "23", "4": "24", "21": "24", "5": "25", "6": "25", "7": "27", "8": "28", "9": "29"}
 
 
 def _parts(ansi: str) -> tuple[frozenset[str], str | None, str | None]:
@@ -91,9 +92,9 @@ def transition(before: str, after: str) -> str:
     if not dropped <= _OFF.keys() or (old_foreground and not foreground) or (old_background and not background):
         return f"\x1b[0;{after}m"
     codes = sorted({_OFF[code] for code in dropped}, key=int)
-    # 22 ends bold and dim together: whichever stays is switched on again.
-    kept_on = old_attributes & attributes & {"1", "2"} if "22" in codes else set()
-    codes += sorted((attributes - old_attributes) | kept_on, key=int)
+    # A shared code ends its partner too: whichever stays is switched on again.
+    ended = {attribute for attribute, off in _OFF.items() if off in codes}
+    codes += sorted((attributes - old_attributes) | (old_attributes & attributes & ended), key=int)
     if foreground != old_foreground:
         codes.append(foreground)
     if background != old_background:

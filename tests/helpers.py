@@ -95,7 +95,7 @@ class Notifications:
 # -- what a terminal shows, replayed from the bytes sent to it -----------------------------------
 
 _SEQUENCE = re.compile(r"\x1b\[([0-9;]*)m|\x1b\[(\d+);(\d+)H|\x1b\[[0-9;]*[A-Za-z]|\x1b\][^\x1b]*\x1b\\|([^\x1b])")
-_OFF = {22: {"1", "2"}, 23: {"3"}, 24: {"4"}, 25: {"5"}, 27: {"7"}, 28: {"8"}, 29: {"9"}}
+_OFF = {22: {"1", "2"}, 23: {"3"}, 24: {"4", "21"}, 25: {"5", "6"}, 27: {"7"}, 28: {"8"}, 29: {"9"}}
 RESET_STATE: tuple = (frozenset(), None, None)  # (attributes, foreground, background)
 
 

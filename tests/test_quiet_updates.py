@@ -51,6 +51,8 @@ def test_a_double_width_character_takes_two_cells():
     old = strip(("温度 10", PLAIN))
     new = strip(("温度 11", PLAIN))
     assert changed_span(old, new) == (6, 7)
+    # One wide character for another: both of its cells, never half of one.
+    assert changed_span(strip(("a温b", PLAIN)), strip(("a度b", PLAIN))) == (1, 3)
 
 
 @pytest.mark.unit
@@ -276,7 +278,9 @@ def test_a_transition_switches_off_by_resetting_and_adds_only_what_is_new():
     assert partial_updates.transition("1;38;5;253", "1;38;5;39") == "\x1b[38;5;39m"
     assert partial_updates.transition("1;4;38;5;253", "1;38;5;253") == "\x1b[24m"
     assert partial_updates.transition("1;2;38;5;253", "2;38;5;253") == "\x1b[22;2m"  # 22 ends both
-    assert partial_updates.transition("1;21", "1") == "\x1b[0;1m"  # no code ends a double underline alone
+    assert partial_updates.transition("1;21", "1") == "\x1b[24m"  # 24 ends a double underline too
+    assert partial_updates.transition("4;21", "21") == "\x1b[24;21m"  # ...and so ends both: 21 again
+    assert partial_updates.transition("5;6", "6") == "\x1b[25;6m"  # 25 ends both blinks
     assert partial_updates.transition("38;5;253;48;5;233", "38;5;253") == "\x1b[0;38;5;253m"
     assert partial_updates.transition("1", "1") == ""
     assert partial_updates.transition("1", "") == "\x1b[0m"

@@ -22,14 +22,15 @@ from textual.widget import Widget
 
 
 def cells(strip: Strip) -> list[tuple[str, object]]:
-    """One (character, style) per cell; a wide character's second cell is ("", style)."""
+    """One (character, style) per cell; a wide character's second cell is ("", (character, style)),
+    so that a change from one wide character to another covers both of its cells."""
     result: list[tuple[str, object]] = []
     for segment in strip:
         style = segment.style
         for char in segment.text:
             result.append((char, style))
             if cell_len(char) == 2:
-                result.append(("", style))
+                result.append(("", (char, style)))
     return result
 
 
