@@ -176,6 +176,17 @@ def test_each_console_has_a_copy_of_its_own(console):
     assert rows_sent(A.render_segments(other)) == [0, 1, 2]  # another app, another terminal
 
 
+def settled(term: Terminal) -> str:
+    """The screen, styles included, once three looks in a row agree (nothing moves while paused)."""
+    looks = [term.screen(styled=True)]
+    deadline = time.monotonic() + 10
+    while len(looks) < 3 or len(set(looks[-3:])) > 1:
+        assert time.monotonic() < deadline, "the screen never settled"
+        time.sleep(0.1)
+        looks.append(term.screen(styled=True))
+    return looks[-1]
+
+
 @pytest.mark.e2e
 def test_after_dialogs_screens_and_a_resize_the_terminal_shows_what_a_full_redraw_shows(tmp_path):
     """Whatever the repaints left out, ctrl+l (every line sent again) changes nothing on screen."""
@@ -203,13 +214,11 @@ def test_after_dialogs_screens_and_a_resize_the_terminal_shows_what_a_full_redra
         term.wait_for("what NanoNeuron learns from")
         term.keys("Escape")
         term.wait_until(lambda screen: "learns from" not in screen and "paused" in screen, "the dialog stayed")
-        time.sleep(0.5)  # nothing moves while paused: let the last repaints land
-        before = term.screen(styled=True)
+        before = settled(term)
         sent_before = len(sent.read_bytes())
         term.keys("C-l")
-        # Every line of the 28 sent again, the last one included.
+        # Every line of the 28 sent again, the last one included (tmux records what it has drawn).
         wait_until(lambda: b"\x1b[28;1H" in sent.read_bytes()[sent_before:], "ctrl+l sent no full redraw")
-        time.sleep(0.2)
-        assert term.screen(styled=True) == before
+        assert settled(term) == before
     finally:
         term.close()
