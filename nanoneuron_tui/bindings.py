@@ -1,7 +1,7 @@
 """The keys of the main screen: one list, which the app binds, the help explains and the palette names.
 
 Each action has a letter and a function key: a focused field swallows letters,
-never function keys. The footer shows the letters; the help and the palette
+never function keys. The key bar shows the letters; the help and the palette
 show both.
 """
 
@@ -27,7 +27,7 @@ MAIN_SCREEN = [
     Binding("e,f10", "explain", "Explain", key_display="e"),
     Binding("a", "edit_alpha", "Alpha", key_display="a", show=False),  # in a field, Tab gets there
     Binding("question_mark,f1", "help", "Help", key_display="?"),
-    # Last in the footer: on a narrow terminal it is the one that gets cut.
+    # Last on the key bar: on a narrow terminal it is the one that gets cut.
     Binding("ctrl+p", "command_palette", "…", key_display="^p", tooltip="All commands"),
     Binding("escape", "leave_field", "Leave field", show=False),
     Binding("z,f11", "cycle_cost_view", "Cost view", show=False),
