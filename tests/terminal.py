@@ -17,6 +17,15 @@ from pathlib import Path
 import pytest
 
 SGR = re.compile(r"\x1b\[[0-9;:]*m")  # a colour or attribute escape code
+# ssh to a throwaway sshd on 127.0.0.1: its host key is new every time, and ssh's notes are noise.
+SSH_TO_A_THROWAWAY_HOST = [
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+]
 
 
 def installed_nanoneuron() -> str:

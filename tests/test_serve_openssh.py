@@ -11,7 +11,7 @@ import pytest
 
 from nanoneuron_tui import persist
 from tests.serve_support import ServerProcess, apps_serving
-from tests.terminal import Terminal, epoch_on, wait_until
+from tests.terminal import SSH_TO_A_THROWAWAY_HOST, Terminal, epoch_on, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -27,12 +27,7 @@ def ssh_command(port: int, *extra: str) -> list[str]:
         "/dev/null",
         "-p",
         str(port),
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "LogLevel=ERROR",
+        *SSH_TO_A_THROWAWAY_HOST,
         # No key and no agent: the student is known by name alone, as in a classroom.
         "-o",
         "PubkeyAuthentication=no",

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nanoneuron_tui import persist
-from tests.terminal import Terminal, epoch_on, installed_nanoneuron
+from tests.terminal import SSH_TO_A_THROWAWAY_HOST, Terminal, epoch_on, installed_nanoneuron
 
 pytestmark = pytest.mark.e2e
 
@@ -74,12 +74,7 @@ def sshd(tmp_path):
         str(port),
         "-i",
         str(keys / "client"),
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "LogLevel=ERROR",
+        *SSH_TO_A_THROWAWAY_HOST,
         "-o",
         "BatchMode=yes",
         "root@127.0.0.1",
