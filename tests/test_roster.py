@@ -147,7 +147,9 @@ def test_counts_on_top():
     rows = [
         roster_module.Row("a", status("a", state="running")),
         roster_module.Row("b", status("b", state="diverged", diverged_at=5, connected=False)),
-        roster_module.Row("c", status("c", state="finished", challenges=(ChallengeResult("k", True, "", 1, 0.1, NOW),))),
+        roster_module.Row(
+            "c", status("c", state="finished", challenges=(ChallengeResult("k", True, "", 1, 0.1, NOW),))
+        ),
         roster_module.Row("d", status("d", challenges=(ChallengeResult("k", False, "", 1, 0.1, NOW),))),
     ]
     assert counts(rows, "k", NOW) == roster_module.Counts(4, 3, 1, 1, 1, 1)

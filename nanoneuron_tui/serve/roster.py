@@ -71,7 +71,7 @@ class Counts:
 
     def __str__(self) -> str:
         return (
-            f"{self.students} students · {self.connected} connected · {self.running} running · "
+            f"{self.students} students · {self.connected} here · {self.running} running · "
             f"{self.diverged} diverged · {self.finished} finished · {self.challenge_met} met the challenge"
         )
 
@@ -150,7 +150,7 @@ def cell(row: Row, column: str, now: float) -> str:
     if status is None:
         return "—"
     if column == "epoch":
-        return f"{status.epoch:,} / {status.epochs:,}"
+        return f"{status.epoch:,}"
     if column == "alpha":
         return f"{status.alpha:.4g}"
     if column == "cost":
@@ -222,7 +222,9 @@ def results_csv(rows: Iterable[Row]) -> str:
                     "",
                 )
             )
-        writer.writerow((_cell_text(status.name), "guesses", "", "", "", status.epoch, "", "", status.right, status.guesses))
+        writer.writerow(
+            (_cell_text(status.name), "guesses", "", "", "", status.epoch, "", "", status.right, status.guesses)
+        )
     return out.getvalue()
 
 

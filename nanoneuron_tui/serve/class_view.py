@@ -1,0 +1,210 @@
+"""The teacher's view of the class: a live table of every student, and one student in detail.
+
+    python -m nanoneuron_tui.serve.class_view STATE_DIR
+
+What a teacher logging in to `nanoneuron serve ssh --teacher NAME` gets instead
+of a student's app. It reads only the students' status files (serve/status.py),
+once a second, and never writes to a student's directory: looking is all it does.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Sparkline, Static
+
+from nanoneuron_tui.serve.roster import COLUMNS, Roster, Row, arranged, cell, counts, export_results
+from nanoneuron_tui.widgets.key_bar import KeyBar
+
+REFRESH = 1.0  # seconds between looks at the class
+TITLES = {
+    "name": "student",
+    "connected": "here",
+    "epoch": "epoch",
+    "alpha": "alpha",
+    "cost": "cost",
+    "test": "test",
+    "state": "state",
+    "challenge": "challenge",
+    "guesses": "guesses ✓",
+}
+
+
+class StudentScreen(Screen[None]):
+    """One student's neuron in detail, kept up to date; Escape returns to the class."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Class"), Binding("q", "app.pop_screen", "Class", show=False)]
+
+    def __init__(self, folder: str) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="student"):
+            yield Static(id="student-numbers")
+            yield Static("cost of the run so far (log scale)", classes="caption")
+            yield Sparkline([], id="student-costs")
+            yield Static(id="student-results")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.show(self.app.row_of(self.folder))
+
+    def show(self, row: Row | None) -> None:
+        numbers = self.query_one("#student-numbers", Static)
+        if row is None:
+            numbers.update(f"{self.folder}: no status any more")
+            return
+        status = row.status
+        now = time.time()
+        if status is None:
+            numbers.update(Text(f"{row.name}: the session's status cannot be read ({row.problem})"))
+            return
+        lines = [
+            f"{status.name} · {'connected' if row.connected(now) else 'not connected'} · {row.state()}",
+            f"epoch {status.epoch:,} of {status.epochs:,} · alpha {status.alpha:.6g}",
+            f"w {_number(status.w)}   b {_number(status.b)}",
+            f"cost {_number(status.cost)}   test {_number(status.test_cost)}",
+            f"guesses {status.right} right of {status.guesses}",
+        ]
+        if reasons := row.help_reasons(now):
+            lines.append("needs help: " + ", ".join(reasons))
+        numbers.update(Text("\n".join(lines)))
+        self.query_one("#student-costs", Sparkline).data = [math.log10(max(cost, 1e-300)) for cost in status.costs]
+        results = [
+            f"{'✓' if result.met else '✗'} {result.name}: {result.result} (epoch {result.epoch:,}, alpha {result.alpha:.4g})"
+            for result in status.challenges
+        ]
+        if status.challenge:
+            results.insert(0, f"now: {status.challenge} {status.challenge_progress}")
+        self.query_one("#student-results", Static).update(Text("\n".join(results) or "no challenge yet"))
+
+
+def _number(value: float | None) -> str:
+    return "∞ (diverged)" if value is None else f"{value:.7g}"
+
+
+class ClassView(App[None]):
+    """The class at a glance."""
+
+    TITLE = "nanoneuron · the class"
+    CSS = """
+    #counts { height: auto; padding: 0 1; background: $boost; }
+    #class { height: 1fr; }
+    #student { padding: 1 2; }
+    #student-costs { height: 6; margin: 1 0; }
+    .caption { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("h", "needs_help", "Needs help"),
+        Binding("s", "sort_next", "Sort"),
+        Binding("S", "sort_flip", "Reverse"),
+        Binding("enter", "student", "Student", show=False),
+        Binding("x", "export", "Export results"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, state_dir: Path) -> None:
+        super().__init__()
+        self.state_dir = state_dir
+        self.roster = Roster(state_dir)
+        self.rows: list[Row] = []
+        self.sort_column = "name"
+        self.descending = False
+        self.needs_help = False
+        self.challenge: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="counts")
+        table: DataTable[str | Text] = DataTable(id="class", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*(TITLES[column] for column in COLUMNS))
+        yield table
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.look()
+        self.set_interval(REFRESH, self.look)
+
+    def row_of(self, folder: str) -> Row | None:
+        return next((row for row in self.rows if row.folder == folder), None)
+
+    def look(self) -> None:
+        """Read the class again and show it."""
+        self.rows = self.roster.rows()
+        now = time.time()
+        self.query_one("#counts", Static).update(self._heading(now))
+        table = self.query_one("#class", DataTable)
+        chosen = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        table.clear()
+        for row in arranged(self.rows, self.sort_column, self.descending, self.needs_help, now):
+            cells = [Text(cell(row, column, now)) for column in COLUMNS]
+            if row.help_reasons(now):
+                cells[0].stylize("bold red")
+            table.add_row(*cells, key=row.folder)
+        if chosen is not None and chosen in table.rows:
+            table.move_cursor(row=table.get_row_index(chosen))
+        if isinstance(self.screen, StudentScreen):
+            self.screen.show(self.row_of(self.screen.folder))
+
+    def _heading(self, now: float) -> Text:
+        order = f"sorted by {TITLES[self.sort_column]} {'↓' if self.descending else '↑'}"
+        shown = " · showing who needs help" if self.needs_help else ""
+        return Text(f"{counts(self.rows, self.challenge, now)}\n{order}{shown}")
+
+    def action_needs_help(self) -> None:
+        self.needs_help = not self.needs_help
+        self.look()
+
+    def action_sort_next(self) -> None:
+        self.sort_column = COLUMNS[(COLUMNS.index(self.sort_column) + 1) % len(COLUMNS)]
+        self.look()
+
+    def action_sort_flip(self) -> None:
+        self.descending = not self.descending
+        self.look()
+
+    @on(DataTable.HeaderSelected)
+    def sort_by_header(self, event: DataTable.HeaderSelected) -> None:
+        column = COLUMNS[event.column_index]
+        self.descending = not self.descending if column == self.sort_column else False
+        self.sort_column = column
+        self.look()
+
+    @on(DataTable.RowSelected)
+    def open_student(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.push_screen(StudentScreen(event.row_key.value))
+
+    def action_student(self) -> None:
+        table = self.query_one("#class", DataTable)
+        if table.row_count:
+            table.action_select_cursor()
+
+    def action_export(self) -> None:
+        try:
+            path = export_results(self.state_dir, self.rows)
+        except OSError as problem:
+            self.notify(f"Could not write the results: {problem.strerror or problem}", severity="error")
+            return
+        self.notify(f"Results written to {path.name} in the state directory.")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m nanoneuron_tui.serve.class_view STATE_DIR", file=sys.stderr)
+        return 2
+    ClassView(Path(argv[0])).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

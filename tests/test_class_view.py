@@ -1,0 +1,124 @@
+"""The teacher's view, driven by its pilot on a state directory of known students."""
+
+import time
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from nanoneuron_tui.serve.class_view import ClassView, StudentScreen
+from nanoneuron_tui.serve.status import STATUS_FILE, ChallengeResult, StudentStatus, write_status
+from tests.helpers import wait_for
+
+
+def student(name, **changes) -> StudentStatus:
+    now = time.time()
+    fields = dict(
+        name=name,
+        connected=True,
+        state="paused",
+        epoch=100,
+        epochs=70000,
+        alpha=0.0005,
+        w=1.5,
+        b=3.0,
+        cost=12.5,
+        test_cost=13.0,
+        diverged_at=None,
+        updated=now,
+        progressed=now,
+        costs=(3000.0, 100.0, 12.5),
+    )
+    fields.update(changes)
+    return StudentStatus(**fields)
+
+
+def put(state_dir, folder, status):
+    home = state_dir / "users" / folder
+    home.mkdir(parents=True, exist_ok=True)
+    write_status(home / STATUS_FILE, status)
+
+
+@pytest.fixture
+def class_dir(tmp_path):
+    put(tmp_path, "ann", student("ann", state="running", epoch=5000, cost=0.5))
+    put(tmp_path, "bob", student("bob", state="diverged", diverged_at=2045, epoch=2045, cost=None, test_cost=None))
+    put(tmp_path, "cat", student("cat", state="finished", epoch=70000, cost=2e-6, connected=False))
+    put(
+        tmp_path,
+        "dan",
+        student("dan", guesses=5, right=5, challenges=(ChallengeResult("b-crawls", True, "95 epochs", 95, 0.1, 0.0),)),
+    )
+    (tmp_path / "users" / "eve").mkdir()
+    (tmp_path / "users" / "eve" / STATUS_FILE).write_text("{")
+    return tmp_path
+
+
+def names(app) -> list[str]:
+    table = app.query_one("#class", DataTable)
+    return [str(table.get_row_at(index)[0]) for index in range(table.row_count)]
+
+
+def counts_text(app) -> str:
+    return str(app.query_one("#counts", Static).content)
+
+
+@pytest.mark.app
+async def test_the_class_table_sorts_filters_and_counts(class_dir):
+    app = ClassView(class_dir)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: len(names(app)) == 5)
+        assert names(app) == ["ann", "bob", "cat", "dan", "eve"]
+        assert "5 students · 3 here · 1 running · 1 diverged · 1 finished" in counts_text(app)
+        table = app.query_one("#class", DataTable)
+        assert str(table.get_row("bob")[6]) == "diverged at 2,045"
+        assert str(table.get_row("bob")[4]) == "∞"
+        assert str(table.get_row("eve")[6]) == "unreadable"
+        assert str(table.get_row("dan")[8]) == "5/5"
+        await pilot.press("s", "s")  # name -> connected -> epoch
+        assert app.sort_column == "epoch"
+        assert names(app) == ["dan", "bob", "ann", "cat", "eve"]
+        await pilot.press("S")
+        assert names(app) == ["cat", "ann", "bob", "dan", "eve"]
+        await pilot.press("h")
+        assert names(app) == ["bob", "eve"]
+        assert "showing who needs help" in counts_text(app)
+
+
+@pytest.mark.app
+async def test_the_table_follows_a_student_within_seconds(class_dir):
+    app = ClassView(class_dir)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: len(names(app)) == 5)
+        put(class_dir, "ann", student("ann", state="diverged", diverged_at=7, epoch=7, cost=None))
+        put(class_dir, "fay", student("fay"))
+        table = app.query_one("#class", DataTable)
+        await wait_for(pilot, lambda: "fay" in names(app) and str(table.get_row("ann")[6]) == "diverged at 7", 5)
+        assert "2 diverged" in counts_text(app)
+
+
+@pytest.mark.app
+async def test_a_student_in_detail_and_back(class_dir):
+    app = ClassView(class_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: len(names(app)) == 5)
+        await pilot.press("down", "down", "down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, StudentScreen))
+        text = str(app.screen.query_one("#student-numbers", Static).content)
+        assert text.startswith("dan · connected · paused")
+        assert "guesses 5 right of 5" in text
+        assert "✓ b-crawls: 95 epochs" in str(app.screen.query_one("#student-results", Static).content)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, StudentScreen))
+
+
+@pytest.mark.app
+async def test_results_are_exported_into_the_state_directory(class_dir):
+    app = ClassView(class_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: len(names(app)) == 5)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: list(class_dir.glob("results-*.csv")))
+        exported = next(class_dir.glob("results-*.csv")).read_text().splitlines()
+        assert exported[0].startswith("student,kind,challenge")
+        assert "dan,challenge,b-crawls,yes,95 epochs,95,0.10000000000000001,1970-01-01T00:00:00Z,," in exported
+        assert len(exported) == 1 + 4 + 1  # a guesses line for each readable student, one challenge line
