@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.serve import roster as roster_module
 from nanoneuron_tui.serve.roster import Roster, arranged, counts, results_csv
 from nanoneuron_tui.serve.status import (
@@ -18,7 +19,6 @@ from nanoneuron_tui.serve.status import (
     read_status,
     write_status,
 )
-from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session
 
 NOW = 1_800_000_000.0
@@ -133,7 +133,10 @@ def test_the_table_sorts_numbers_as_numbers_both_ways_with_the_unreadable_last()
         roster_module.Row("c", None, "not JSON"),
         roster_module.Row("d", status("d", epoch=1000, cost=0.5)),
     ]
-    names = lambda column, descending=False: [r.folder for r in arranged(rows, column, descending, False, NOW)]
+
+    def names(column, descending=False):
+        return [r.folder for r in arranged(rows, column, descending, False, NOW)]
+
     assert names("epoch") == ["b", "a", "d", "c"]
     assert names("epoch", True) == ["d", "a", "b", "c"]
     assert names("cost") == ["d", "a", "b", "c"]  # a diverged cost is the largest

@@ -81,7 +81,8 @@ class StudentScreen(Screen[None]):
         numbers.update(Text("\n".join(lines)))
         self.query_one("#student-costs", Sparkline).data = [math.log10(max(cost, 1e-300)) for cost in status.costs]
         results = [
-            f"{'✓' if result.met else '✗'} {result.name}: {result.result} (epoch {result.epoch:,}, alpha {result.alpha:.4g})"
+            f"{'✓' if result.met else '✗'} {result.name}: {result.result}"
+            f" (epoch {result.epoch:,}, alpha {result.alpha:.4g})"
             for result in status.challenges
         ]
         if status.challenge:
