@@ -25,6 +25,7 @@ from nanoneuron_tui.lifecycle import SignalWatch
 from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
 from nanoneuron_tui.params import parse_fps
 from nanoneuron_tui.paths import ConfinementError, confined
+from nanoneuron_tui.serve import STUDENT_ENV
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
@@ -767,9 +768,18 @@ def run_app(
         session, lambda: session_file.save(session), report=lambda problem: setattr(app, "save_problem", problem)
     )
     autosaver.start()
+    # Served to a named student, the app tells the teacher's view how it is going.
+    reporter = None
+    if os.environ.get(STUDENT_ENV):
+        from nanoneuron_tui.serve.status import reporter_for  # only a served app pays for it
+
+        reporter = reporter_for(session, session_file.path)
+        reporter.start()
     app.run()
     watch.terminal_restored()
     autosaver.stop()
+    if reporter is not None:
+        reporter.stop()
     if watch.code is not None:
         watch.say_farewell()
         return watch.code

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import asyncssh
 
+from nanoneuron_tui.serve import STUDENT_ENV
 from nanoneuron_tui.serve.auth import KEYS, OPEN, PASSWORD, AuthPolicy, FailureLedger
 from nanoneuron_tui.serve.classroom import Classroom
 from nanoneuron_tui.serve.frame_rate import FILE_NAME as FRAME_RATE_FILE
@@ -76,7 +77,7 @@ def duration(seconds: float) -> str:
 
 
 def app_environment(
-    client_env: dict[str, str], term: str, peer: tuple[str, int], local: tuple[str, int], home: Path
+    client_env: dict[str, str], term: str, peer: tuple[str, int], local: tuple[str, int], home: Path, student: str
 ) -> dict[str, str]:
     """The app's whole environment: the server's PATH, the client's terminal and language, nothing else."""
     env = {
@@ -90,6 +91,8 @@ def app_environment(
         TERM=term,
         # As sshd sets it: the app paces its screen for a network link.
         SSH_CONNECTION=f"{peer[0]} {peer[1]} {local[0]} {local[1]}",
+        # The name the teacher's view shows (serve/status.py).
+        **{STUDENT_ENV: student},
     )
     return env
 
@@ -216,7 +219,7 @@ class ServedSession(asyncssh.SSHServerSession):
             self._close(1, self._end_reason)
             return
         env = app_environment(
-            self.channel.get_environment(), self.term, self.connection.peer, self.connection.local, home
+            self.channel.get_environment(), self.term, self.connection.peer, self.connection.local, home, self.user.name
         )
         # The class shares the CPU: the more students, the fewer frames each app draws.
         frames = self.server.frame_rate

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,8 +22,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nanoneuron_tui.serve import STUDENT_ENV
+
 STATUS_FILE = "status.json"
-STUDENT_ENV = "NANONEURON_STUDENT"  # the name the student logged in with, set by the server
 FORMAT = "nanoneuron-status"
 VERSION = 1
 MAX_BYTES = 64 * 1024  # a status is far smaller; a bigger file is not ours
@@ -232,6 +234,12 @@ class StatusReporter:
                 self.report()
             except Exception:  # noqa: BLE001 -- the class view is a courtesy; the app goes on
                 continue
+
+
+def reporter_for(session: Any, session_path: Path) -> StatusReporter:
+    """The reporter of a student's app, beside its session, under the name the server gave it."""
+    name = os.environ.get(STUDENT_ENV, "") or session_path.parent.name
+    return StatusReporter(session_path.parent / STATUS_FILE, SessionDescriber(session, name[:64]))
 
 
 class SessionDescriber:
