@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -41,6 +42,9 @@ from nanoneuron_tui.widgets.prediction import PredictionBox
 from nanoneuron_tui.widgets.projector import Projector
 from nanoneuron_tui.widgets.readouts import Readouts
 from nanoneuron_tui.widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from nanoneuron_tui.serve.assignment import Assignment
 
 DEFAULT_FPS = 8  # training updates on screen per second
 SSH_FPS = 4  # over SSH every byte crosses the link
@@ -260,6 +264,20 @@ class NanoNeuronApp(App[None]):
     async def action_quit(self) -> None:
         self.save_session()
         self.exit()
+
+    # -- the class (served to a student) --------------------------------------------------
+
+    def screen_text(self) -> str:
+        """What the terminal shows now, as text: the teacher's read-only copy of it."""
+        return "".join(strip.text.rstrip() + "\n" for strip in self.screen._compositor.render_strips())
+
+    def take_assignment(self, assignment: Assignment) -> None:
+        """The teacher gave the class a challenge (or ended it): say so."""
+        message = f"From the teacher: {assignment.message}\n" if assignment.message else ""
+        if assignment.challenge is None:
+            self.notify(f"{message}The challenge for the class has ended.", timeout=10)
+        else:
+            self.notify(f"{message}Challenge for the class: {assignment.challenge}", timeout=15)
 
     def leave_soon(self, return_code: int) -> None:
         """Stop training and exit with ``return_code``; callable from any thread, returns at once.
@@ -773,7 +791,12 @@ def run_app(
     if os.environ.get(STUDENT_ENV):
         from nanoneuron_tui.serve.status import reporter_for  # only a served app pays for it
 
-        reporter = reporter_for(session, session_file.path)
+        reporter = reporter_for(
+            session,
+            session_file.path,
+            on_assignment=lambda assignment: app.call_from_thread(app.take_assignment, assignment),
+            screen_copy=lambda: app.call_from_thread(app.screen_text),
+        )
         reporter.start()
     app.run()
     watch.terminal_restored()

@@ -122,3 +122,44 @@ async def test_results_are_exported_into_the_state_directory(class_dir):
         assert exported[0].startswith("student,kind,challenge")
         assert "dan,challenge,b-crawls,yes,95 epochs,95,0.10000000000000001,1970-01-01T00:00:00Z,," in exported
         assert len(exported) == 1 + 4 + 1  # a guesses line for each readable student, one challenge line
+
+
+@pytest.mark.app
+async def test_a_challenge_is_given_to_everyone_and_ended(class_dir, monkeypatch):
+    from nanoneuron_tui.serve import assignment, class_view
+
+    monkeypatch.setattr(class_view, "challenge_titles", lambda: {"b-crawls": "Why does b crawl?", "fast": "Fast"})
+    app = ClassView(class_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: len(names(app)) == 5)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, class_view.ChallengeDialog))
+        await pilot.press("down", "up", "enter")  # the first: b-crawls
+        await pilot.press(*"race!", "enter")
+        await wait_for(pilot, lambda: assignment.current(class_dir) is not None)
+        given = assignment.current(class_dir)
+        assert (given.challenge, given.message) == ("b-crawls", "race!")
+        assert names(app)[0] == "dan"  # the one who met it
+        assert "the class's challenge: b-crawls" in counts_text(app)
+        await pilot.press("E")
+        assert assignment.current(class_dir).challenge is None
+        assert "the class's challenge" not in counts_text(app)
+
+
+@pytest.mark.app
+async def test_looking_over_a_shoulder_shows_their_screen_and_sends_them_nothing(class_dir):
+    from nanoneuron_tui.serve import assignment
+
+    app = ClassView(class_dir)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: len(names(app)) == 5)
+        await pilot.press("enter")  # ann, connected
+        await wait_for(pilot, lambda: isinstance(app.screen, StudentScreen))
+        await wait_for(pilot, lambda: assignment.watched(class_dir, "ann"))
+        (class_dir / "users" / "ann" / assignment.SCREEN_FILE).write_text("ann's own screen\n")
+        copy = lambda: str(app.screen.query_one("#student-screen", Static).content)
+        await wait_for(pilot, lambda: "ann's own screen" in copy(), 5)
+        before = sorted(path.name for path in (class_dir / "users" / "ann").iterdir())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not assignment.watch_marker(class_dir, "ann").exists())
+        assert sorted(path.name for path in (class_dir / "users" / "ann").iterdir()) == before

@@ -197,3 +197,79 @@ def test_a_reporter_writes_what_changed_says_it_left_and_tells_when_the_epoch_la
     reporter.stop()
     assert read_status(tmp_path / STATUS_FILE).connected is False
     assert json.loads((tmp_path / STATUS_FILE).read_text())["format"] == "nanoneuron-status"
+
+
+@pytest.mark.unit
+def test_a_challenge_given_to_the_class_ranks_who_met_it_first(tmp_path):
+    from nanoneuron_tui.serve.assignment import Assignment
+
+    given = Assignment("fast-cost", "go", NOW)
+    first = ChallengeResult("fast-cost", True, "40 epochs", 40, 0.1, NOW + 75)
+    second = ChallengeResult("fast-cost", True, "90 epochs", 90, 0.1, NOW + 200)
+    other = ChallengeResult("b-crawls", True, "9 epochs", 9, 0.1, NOW + 10)
+    rows = [
+        roster_module.Row("late", status("late", challenges=(second,))),
+        roster_module.Row("none", status("none", challenge="b-crawls", challenges=(other,))),
+        roster_module.Row("busy", status("busy", challenge="fast-cost", challenge_progress="cost 2.5")),
+        roster_module.Row("fast", status("fast", challenges=(first,))),
+    ]
+    ranked = arranged(rows, "challenge", False, False, NOW, given)
+    assert [row.folder for row in ranked] == ["fast", "late", "busy", "none"]
+    cells = [roster_module.cell(row, "challenge", NOW, given) for row in ranked]
+    assert cells == ["✓ 40 epochs (1:15)", "✓ 90 epochs (3:20)", "fast-cost cost 2.5", "not started"]
+    assert counts(rows, "fast-cost", NOW).challenge_met == 2
+    met_earlier = roster_module.Row(
+        "old", status("old", challenges=(ChallengeResult("fast-cost", True, "7", 7, 0.1, NOW - 5),))
+    )
+    assert roster_module.cell(met_earlier, "challenge", NOW, given) == "✓ 7 (met before)"
+
+
+@pytest.mark.unit
+def test_the_class_file_is_given_read_back_noticed_once_and_a_forged_one_ignored(tmp_path):
+    from nanoneuron_tui.serve import assignment
+
+    watch = assignment.AssignmentWatch(tmp_path)
+    assert watch.changed() is None and assignment.current(tmp_path) is None
+    given = assignment.give(tmp_path, "b-crawls", "who is first?")
+    assert assignment.current(tmp_path) == given
+    assert watch.changed() == given
+    assert watch.changed() is None  # noticed once
+    ended = assignment.give(tmp_path, None, "")
+    assert watch.changed() == ended and ended.challenge is None
+    for forged in [
+        '{"format": "nanoneuron-class", "version": 1, "challenge": 5, "message": "", "started": 1}',
+        '{"format": "other"}',
+        "[",
+        '{"format": "nanoneuron-class", "version": 1, "challenge": null, "message": "' + "x" * 600 + '", "started": 1}',
+    ]:
+        (tmp_path / assignment.ASSIGNMENT_FILE).write_text(forged)
+        assert assignment.current(tmp_path) is None
+
+
+@pytest.mark.unit
+def test_a_screen_is_copied_only_while_the_teacher_watches_and_the_copy_goes_when_the_app_does(tmp_path):
+    from nanoneuron_tui.serve import assignment
+
+    home = tmp_path / "users" / "ann"
+    home.mkdir(parents=True)
+    session = Session(Hyperparameters(w0=0.5, b0=0.5))
+    given = []
+    reporter = StatusReporter(
+        home / STATUS_FILE,
+        SessionDescriber(session, "ann"),
+        state_dir=tmp_path,
+        on_assignment=given.append,
+        screen_copy=lambda: "the screen\n",
+    )
+    reporter.look_at_the_class()
+    assert not (home / assignment.SCREEN_FILE).exists() and given == []
+    assignment.keep_watching(tmp_path, "ann")
+    assignment.give(tmp_path, "b-crawls", "")
+    reporter.look_at_the_class()
+    assert assignment.read_screen(home) == "the screen\n"
+    assert [a.challenge for a in given] == ["b-crawls"]
+    stale = time.time() - assignment.WATCH_FRESH - 1
+    os.utime(assignment.watch_marker(tmp_path, "ann"), (stale, stale))
+    assert not assignment.watched(tmp_path, "ann")
+    reporter.stop()
+    assert not (home / assignment.SCREEN_FILE).exists()

@@ -14,14 +14,17 @@ import sys
 import time
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import Screen
-from textual.widgets import DataTable, Sparkline, Static
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Input, OptionList, Sparkline, Static
+from textual.widgets.option_list import Option
 
+from nanoneuron_tui.serve.assignment import current, give, keep_watching, read_screen, stop_watching
 from nanoneuron_tui.serve.roster import COLUMNS, Roster, Row, arranged, cell, counts, export_results
 from nanoneuron_tui.widgets.key_bar import KeyBar
 
@@ -39,6 +42,41 @@ TITLES = {
 }
 
 
+def challenge_titles() -> dict[str, str]:
+    """Every challenge a class can be given, by name, with its title."""
+    from nanoneuron_tui.core.practice import CHALLENGES
+
+    return {name: challenge.title for name, challenge in CHALLENGES.items()}
+
+
+class ChallengeDialog(ModalScreen[tuple[str, str] | None]):
+    """Choose a challenge and a message for the whole class; Escape gives nothing."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="give"):
+            yield Static("A challenge for the whole class (↑↓, then Enter):")
+            yield OptionList(
+                *(Option(f"{name}: {title}", id=name) for name, title in challenge_titles().items()), id="give-which"
+            )
+            yield Static("A message with it (Enter gives it to everyone):")
+            yield Input(placeholder="for example: the first to converge explains it", id="give-message")
+
+    @on(OptionList.OptionSelected)
+    def chosen(self) -> None:
+        self.query_one("#give-message", Input).focus()
+
+    @on(Input.Submitted)
+    def give(self, event: Input.Submitted) -> None:
+        which = self.query_one("#give-which", OptionList)
+        option = which.highlighted_option
+        if option is None or option.id is None:
+            which.focus()
+            return
+        self.dismiss((option.id, event.value.strip()))
+
+
 class StudentScreen(Screen[None]):
     """One student's neuron in detail, kept up to date; Escape returns to the class."""
 
@@ -49,15 +87,39 @@ class StudentScreen(Screen[None]):
         self.folder = folder
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="student"):
-            yield Static(id="student-numbers")
-            yield Static("cost of the run so far (log scale)", classes="caption")
-            yield Sparkline([], id="student-costs")
-            yield Static(id="student-results")
+        with Horizontal():
+            with Vertical(id="student"):
+                yield Static(id="student-numbers")
+                yield Static("cost of the run so far (log scale)", classes="caption")
+                yield Sparkline([], id="student-costs")
+                yield Static(id="student-results")
+            yield Static(id="student-screen")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.show(self.app.row_of(self.folder))
+
+    def on_unmount(self) -> None:
+        stop_watching(self.app.state_dir, self.folder)
+
+    def show_screen(self, row: Row) -> None:
+        """The student's own screen, read-only, when there is room for it beside the numbers."""
+        copy = self.query_one("#student-screen", Static)
+        if not row.connected(time.time()):
+            copy.update("")
+            return
+        keep_watching(self.app.state_dir, self.folder)
+        screen = read_screen(self.app.state_dir / "users" / self.folder)
+        if screen is None:
+            copy.update(Text("their screen appears here in a second", style="dim"))
+            return
+        lines = screen.splitlines()
+        width = max((cell_len(line) for line in lines), default=0)
+        room = self.size.width - 40  # what the numbers leave
+        if width > room or len(lines) > self.size.height - 1:
+            copy.update(Text(f"their screen is {width}×{len(lines)}: a larger terminal shows it here", style="dim"))
+            return
+        copy.update(Text(screen.rstrip("\n")))
 
     def show(self, row: Row | None) -> None:
         numbers = self.query_one("#student-numbers", Static)
@@ -79,6 +141,7 @@ class StudentScreen(Screen[None]):
         if reasons := row.help_reasons(now):
             lines.append("needs help: " + ", ".join(reasons))
         numbers.update(Text("\n".join(lines)))
+        self.show_screen(row)
         self.query_one("#student-costs", Sparkline).data = [math.log10(max(cost, 1e-300)) for cost in status.costs]
         results = [
             f"{'✓' if result.met else '✗'} {result.name}: {result.result}"
@@ -101,7 +164,11 @@ class ClassView(App[None]):
     CSS = """
     #counts { height: auto; padding: 0 1; background: $boost; }
     #class { height: 1fr; }
-    #student { padding: 1 2; }
+    #student { padding: 1 2; width: 40; }
+    #student-screen { width: 1fr; border: round $primary; border-title-color: $text-muted; }
+    ChallengeDialog { align: center middle; }
+    #give { width: 70; height: auto; max-height: 90%; border: round $primary; padding: 0 1; background: $surface; }
+    #give-which { height: auto; max-height: 12; }
     #student-costs { height: 6; margin: 1 0; }
     .caption { color: $text-muted; }
     """
@@ -110,6 +177,8 @@ class ClassView(App[None]):
         Binding("s", "sort_next", "Sort"),
         Binding("S", "sort_flip", "Reverse"),
         Binding("enter", "student", "Student", show=False),
+        Binding("c", "give_challenge", "Challenge all"),
+        Binding("E", "end_challenge", "End it"),
         Binding("x", "export", "Export results"),
         Binding("q", "quit", "Quit"),
     ]
@@ -122,7 +191,7 @@ class ClassView(App[None]):
         self.sort_column = "name"
         self.descending = False
         self.needs_help = False
-        self.challenge: str | None = None
+        self.given = current(state_dir)  # the challenge the class has, if any
 
     def compose(self) -> ComposeResult:
         yield Static(id="counts")
@@ -146,8 +215,8 @@ class ClassView(App[None]):
         table = self.query_one("#class", DataTable)
         chosen = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
         table.clear()
-        for row in arranged(self.rows, self.sort_column, self.descending, self.needs_help, now):
-            cells = [Text(cell(row, column, now)) for column in COLUMNS]
+        for row in arranged(self.rows, self.sort_column, self.descending, self.needs_help, now, self.given):
+            cells = [Text(cell(row, column, now, self.given)) for column in COLUMNS]
             if row.help_reasons(now):
                 cells[0].stylize("bold red")
             table.add_row(*cells, key=row.folder)
@@ -159,7 +228,11 @@ class ClassView(App[None]):
     def _heading(self, now: float) -> Text:
         order = f"sorted by {TITLES[self.sort_column]} {'↓' if self.descending else '↑'}"
         shown = " · showing who needs help" if self.needs_help else ""
-        return Text(f"{counts(self.rows, self.challenge, now)}\n{order}{shown}")
+        challenge = self.given.challenge if self.given else None
+        heading = f"{counts(self.rows, challenge, now)}\n{order}{shown}"
+        if challenge is not None:
+            heading += f"\nthe class's challenge: {challenge} (E ends it)"
+        return Text(heading)
 
     def action_needs_help(self) -> None:
         self.needs_help = not self.needs_help
@@ -189,6 +262,25 @@ class ClassView(App[None]):
         table = self.query_one("#class", DataTable)
         if table.row_count:
             table.action_select_cursor()
+
+    def action_give_challenge(self) -> None:
+        def given(choice: tuple[str, str] | None) -> None:
+            if choice is None:
+                return
+            self.given = give(self.state_dir, *choice)
+            self.sort_column, self.descending = "challenge", False
+            self.notify(f"Every student now has {self.given.challenge}; those who connect later get it on arrival.")
+            self.look()
+
+        self.push_screen(ChallengeDialog(), given)
+
+    def action_end_challenge(self) -> None:
+        if self.given is None or self.given.challenge is None:
+            self.notify("No challenge is running for the class.")
+            return
+        self.notify(f"{self.given.challenge} has ended for the class.")
+        self.given = give(self.state_dir, None, "")
+        self.look()
 
     def action_export(self) -> None:
         try:

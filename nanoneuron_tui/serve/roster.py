@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from nanoneuron_tui.serve.assignment import Assignment
 from nanoneuron_tui.serve.status import HEARTBEAT, STATUS_FILE, StatusError, StudentStatus, read_status
 
 GONE_AFTER = 3 * HEARTBEAT  # seconds without a status: the student's connection is gone
@@ -139,7 +140,8 @@ def met(status: StudentStatus, challenge: str | None) -> float | None:
 COLUMNS = ("name", "connected", "epoch", "alpha", "cost", "test", "state", "challenge", "guesses")
 
 
-def cell(row: Row, column: str, now: float) -> str:
+def cell(row: Row, column: str, now: float, given: Assignment | None = None) -> str:
+    """The text of one cell; with a challenge given to the class, its column says who met it and how fast."""
     status = row.status
     if column == "name":
         return row.name
@@ -158,15 +160,33 @@ def cell(row: Row, column: str, now: float) -> str:
     if column == "test":
         return "—" if status.test_cost is None else f"{status.test_cost:.4g}"
     if column == "challenge":
+        if given is not None and given.challenge is not None:
+            when = met(status, given.challenge)
+            if when is not None:
+                result = next(r.result for r in status.challenges if r.name == given.challenge and r.met)
+                return f"✓ {result} ({_minutes(when - given.started)})"
+            if status.challenge != given.challenge:
+                return "not started"
         return f"{status.challenge} {status.challenge_progress}".strip() if status.challenge else ""
     if column == "guesses":
         return f"{status.right}/{status.guesses}" if status.guesses else ""
     raise KeyError(column)
 
 
-def sort_key(row: Row, column: str, now: float) -> tuple:
-    """How ``column`` orders rows: numbers as numbers, unreadable rows last whichever way."""
+def _minutes(seconds: float) -> str:
+    if seconds < 0:
+        return "met before"
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def sort_key(row: Row, column: str, now: float, given: Assignment | None = None) -> tuple:
+    """How ``column`` orders rows: numbers as numbers, unreadable rows last whichever way;
+    with a challenge given to the class, its column ranks who met it first."""
     status = row.status
+    if column == "challenge" and status is not None and given is not None and given.challenge is not None:
+        when = met(status, given.challenge)
+        return (False, 0 if when is not None else 1, when or 0.0, row.name.casefold())
     if column in ("name", "state", "challenge"):
         return (status is None, cell(row, column, now).casefold())
     if column == "connected":
@@ -184,10 +204,16 @@ def sort_key(row: Row, column: str, now: float) -> tuple:
 
 
 def arranged(
-    rows: Sequence[Row], column: str, descending: bool, needs_help: bool, now: float, stuck_after: float = STUCK_AFTER
+    rows: Sequence[Row],
+    column: str,
+    descending: bool,
+    needs_help: bool,
+    now: float,
+    given: Assignment | None = None,
+    stuck_after: float = STUCK_AFTER,
 ) -> list[Row]:
     chosen = [row for row in rows if not needs_help or row.help_reasons(now, stuck_after)]
-    ordered = sorted(chosen, key=lambda row: sort_key(row, column, now), reverse=descending)
+    ordered = sorted(chosen, key=lambda row: sort_key(row, column, now, given), reverse=descending)
     if descending:  # unreadable rows stay last
         ordered.sort(key=lambda row: row.status is None)
     return ordered

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from nanoneuron_tui.serve import STUDENT_ENV
+from nanoneuron_tui.serve.assignment import SCREEN_FILE, Assignment, AssignmentWatch, watched
 
 STATUS_FILE = "status.json"
 FORMAT = "nanoneuron-status"
@@ -197,11 +198,25 @@ class StatusReporter:
     ``describe(connected)`` builds the status (the app's side knows the session);
     the reporter only decides when to write: when it changed, or when the last
     write is ``HEARTBEAT`` seconds old, and once more, disconnected, at the end.
+    On the same beat it looks for what the teacher gives the class
+    (``on_assignment``) and, while the teacher watches, copies the screen.
     """
 
-    def __init__(self, path: Path, describe: Callable[[bool], StudentStatus]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        describe: Callable[[bool], StudentStatus],
+        *,
+        state_dir: Path | None = None,
+        on_assignment: Callable[[Assignment], None] | None = None,
+        screen_copy: Callable[[], str] | None = None,
+    ) -> None:
         self.path = path
         self._describe = describe
+        self._state_dir = state_dir
+        self._assignments = AssignmentWatch(state_dir) if state_dir and on_assignment else None
+        self._on_assignment = on_assignment
+        self._screen_copy = screen_copy
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._report, name="class-status", daemon=True)
         self._last: dict[str, Any] | None = None
@@ -216,6 +231,8 @@ class StatusReporter:
         if self._thread.is_alive():
             self._thread.join(timeout=2.0)
         self.report(connected=False)
+        with contextlib.suppress(OSError):
+            (self.path.parent / SCREEN_FILE).unlink(missing_ok=True)
 
     def report(self, connected: bool = True) -> None:
         status = self._describe(connected)
@@ -228,18 +245,47 @@ class StatusReporter:
             write_status(self.path, status)
             self._last, self._written_at = comparable, now
 
+    def look_at_the_class(self) -> None:
+        """Take in a new assignment; copy the screen if the teacher is watching it."""
+        if self._assignments is not None and self._on_assignment is not None:
+            assignment = self._assignments.changed()
+            if assignment is not None:
+                self._on_assignment(assignment)
+        if self._state_dir and self._screen_copy and watched(self._state_dir, self.path.parent.name):
+            from nanoneuron_tui import persist
+
+            text = self._screen_copy()
+            with contextlib.suppress(OSError), persist.atomic_writer(self.path.parent / SCREEN_FILE) as out:
+                out.write(text)
+
     def _report(self) -> None:
         while not self._stop.wait(REPORT_EVERY):
-            try:
-                self.report()
-            except Exception:  # noqa: BLE001 -- the class view is a courtesy; the app goes on
-                continue
+            for duty in (self.report, self.look_at_the_class):
+                try:
+                    duty()
+                except Exception:  # noqa: BLE001 -- the class view is a courtesy; the app goes on
+                    continue
 
 
-def reporter_for(session: Any, session_path: Path) -> StatusReporter:
-    """The reporter of a student's app, beside its session, under the name the server gave it."""
+def reporter_for(
+    session: Any,
+    session_path: Path,
+    on_assignment: Callable[[Assignment], None] | None = None,
+    screen_copy: Callable[[], str] | None = None,
+) -> StatusReporter:
+    """The reporter of a served student's app, under the name the server gave it.
+
+    The server keeps each student in ``STATE_DIR/users/FOLDER/``: the class's
+    files are two levels up from the student's own.
+    """
     name = os.environ.get(STUDENT_ENV, "") or session_path.parent.name
-    return StatusReporter(session_path.parent / STATUS_FILE, SessionDescriber(session, name[:64]))
+    return StatusReporter(
+        session_path.parent / STATUS_FILE,
+        SessionDescriber(session, name[:64]),
+        state_dir=session_path.parent.parent.parent,
+        on_assignment=on_assignment,
+        screen_copy=screen_copy,
+    )
 
 
 class SessionDescriber:
