@@ -157,7 +157,10 @@ async def test_looking_over_a_shoulder_shows_their_screen_and_sends_them_nothing
         await wait_for(pilot, lambda: isinstance(app.screen, StudentScreen))
         await wait_for(pilot, lambda: assignment.watched(class_dir, "ann"))
         (class_dir / "users" / "ann" / assignment.SCREEN_FILE).write_text("ann's own screen\n")
-        copy = lambda: str(app.screen.query_one("#student-screen", Static).content)
+
+        def copy():
+            return str(app.screen.query_one("#student-screen", Static).content)
+
         await wait_for(pilot, lambda: "ann's own screen" in copy(), 5)
         before = sorted(path.name for path in (class_dir / "users" / "ann").iterdir())
         await pilot.press("escape")
