@@ -273,3 +273,38 @@ def test_a_screen_is_copied_only_while_the_teacher_watches_and_the_copy_goes_whe
     assert not assignment.watched(tmp_path, "ann")
     reporter.stop()
     assert not (home / assignment.SCREEN_FILE).exists()
+
+
+@pytest.mark.unit
+def test_serve_results_writes_the_class_csv_and_says_where(tmp_path):
+    from nanoneuron_tui.serve.status import StudentStatus, write_status
+    from tests.helpers import nanoneuron
+
+    empty = nanoneuron("serve", "results", "--state-dir", str(tmp_path))
+    assert empty.returncode == 2 and empty.stderr.count("\n") == 1 and "no student" in empty.stderr
+    home = tmp_path / "users" / "amy"
+    home.mkdir(parents=True)
+    fields = dict(state="paused", epoch=4, epochs=10, alpha=0.1, w=1.0, b=2.0, cost=3.0, test_cost=None)
+    write_status(
+        home / STATUS_FILE,
+        StudentStatus("amy", False, diverged_at=None, updated=0.0, progressed=0.0, guesses=2, right=1, **fields),
+    )
+    done = nanoneuron("serve", "results", "--state-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    written = tmp_path / done.stdout.strip().rsplit("/", 1)[-1]
+    assert written.read_text().splitlines()[1] == "amy,guesses,,,,4,,,1,2"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "flags, says",
+    [
+        (["--teacher", "../root"], "a teacher's name is letters"),
+        (["--open", "--teacher-keys", "/dev/null"], "--teacher-keys needs --teacher"),
+    ],
+)
+def test_teacher_flags_that_cannot_work_are_refused_in_one_line(tmp_path, flags, says):
+    from tests.helpers import nanoneuron
+
+    done = nanoneuron("serve", "ssh", "--port", "0", "--state-dir", str(tmp_path), *flags, timeout=60)
+    assert done.returncode == 2 and says in done.stderr and done.stderr.count("\n") == 1, done.stderr

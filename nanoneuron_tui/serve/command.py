@@ -28,6 +28,14 @@ def _positive(kind):
     return parse
 
 
+def _teacher_name(text: str) -> str:
+    from nanoneuron_tui.serve.identity import is_plain_name
+
+    if not is_plain_name(text):
+        raise argparse.ArgumentTypeError(f"a teacher's name is letters, digits, _ and - (up to 32), not {text!r}")
+    return text
+
+
 def default_state_dir() -> Path:
     import platformdirs
 
@@ -36,7 +44,7 @@ def default_state_dir() -> Path:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nanoneuron serve", description="Serve the app to a class.")
-    kinds = parser.add_subparsers(dest="kind", required=True, metavar="{ssh,web}")
+    kinds = parser.add_subparsers(dest="kind", required=True, metavar="{ssh,web,class,results}")
 
     ssh = kinds.add_parser(
         "ssh",
@@ -71,6 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="let in anyone who types the class password on this file's first line",
     )
     auth.add_argument("--open", action="store_true", help="let anyone in (a key, if offered, keeps students apart)")
+    ssh.add_argument(
+        "--teacher",
+        type=_teacher_name,
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="NAME logs in with a key only and sees the class instead of an app (repeatable)",
+    )
+    ssh.add_argument(
+        "--teacher-keys",
+        type=Path,
+        metavar="FILE",
+        help="the public keys a teacher may log in with (default: the --authorized-keys file)",
+    )
     ssh.add_argument("--max-sessions", type=_positive(int), default=64, help="sessions at once (default %(default)s)")
     ssh.add_argument(
         "--max-per-user",
@@ -88,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     # For tests and the benchmark: how fast a silent client is noticed.
     ssh.add_argument("--keepalive", type=_positive(float), default=9.0, help=argparse.SUPPRESS)
     ssh.add_argument("--failed-auth-delay", type=float, default=2.0, help=argparse.SUPPRESS)
+
+    for name, summary in (
+        ("class", "the teacher's view of the class, in this terminal"),
+        ("results", "write the class's results as CSV into the state directory and print its name"),
+    ):
+        tool = kinds.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        tool.add_argument("--state-dir", type=Path, default=None, help="the class's state directory (as served)")
 
     web = kinds.add_parser(
         "web",
@@ -112,11 +141,46 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     state_dir = args.state_dir or default_state_dir()
+    if args.kind == "class":
+        from nanoneuron_tui.serve.class_view import ClassView
+
+        ClassView(state_dir).run()
+        return 0
+    if args.kind == "results":
+        return write_results(state_dir)
     if args.kind == "web":
         from nanoneuron_tui.serve.web import serve_web
 
         return serve_web(host=args.host, port=args.port, state_dir=state_dir, public_url=args.public_url)
     return serve_ssh(args, state_dir)
+
+
+def write_results(state_dir: Path) -> int:
+    from nanoneuron_tui.serve.roster import Roster, export_results
+
+    rows = Roster(state_dir).rows()
+    if not rows:
+        print(f"nanoneuron serve: error: no student has a session in {state_dir}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        path = export_results(state_dir, rows)
+    except OSError as problem:
+        print(f"nanoneuron serve: error: cannot write the results: {problem.strerror or problem}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+def teacher_keys(args: argparse.Namespace):
+    """The keys that prove a teacher, or None when no teacher is named. Raises AuthSetupError."""
+    from nanoneuron_tui.serve.auth import AuthPolicy, AuthSetupError
+
+    if not args.teacher:
+        if args.teacher_keys:
+            raise AuthSetupError("--teacher-keys needs --teacher NAME: whose keys are they?")
+        return None
+    path = args.teacher_keys or args.authorized_keys or Path.home() / ".ssh" / "authorized_keys"
+    return AuthPolicy.from_authorized_keys(path).authorized_keys
 
 
 def serve_ssh(args: argparse.Namespace, state_dir: Path) -> int:
@@ -131,6 +195,7 @@ def serve_ssh(args: argparse.Namespace, state_dir: Path) -> int:
             policy = AuthPolicy.from_password_file(args.password_file)
         else:
             policy = AuthPolicy.from_authorized_keys(args.authorized_keys or Path.home() / ".ssh" / "authorized_keys")
+        keys_of_teachers = teacher_keys(args)
     except AuthSetupError as problem:
         print(f"nanoneuron serve: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -148,6 +213,8 @@ def serve_ssh(args: argparse.Namespace, state_dir: Path) -> int:
         idle_timeout=args.idle_timeout,
         keepalive_interval=args.keepalive,
         failed_auth_delay=args.failed_auth_delay,
+        teachers=frozenset(args.teacher),
+        teacher_keys=keys_of_teachers,
     )
     print(
         f"host key {host_key_path} ({'made now' if made else 'loaded'}): {host_key.get_fingerprint()}", file=sys.stderr

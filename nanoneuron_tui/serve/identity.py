@@ -11,6 +11,11 @@ SESSION_FILE = "session.json"
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
+def is_plain_name(name: str) -> bool:
+    """A name that can be a folder's name as it is."""
+    return _PLAIN_NAME.fullmatch(name) is not None
+
+
 @dataclass(frozen=True)
 class User:
     """A username, plus the fingerprint of the key they proved they hold, if they used one."""

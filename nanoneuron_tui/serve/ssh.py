@@ -51,6 +51,9 @@ class ServeSettings:
     failed_auth_delay: float = 2.0
     failures_per_address: int = 20
     failure_window: float = 600.0
+    # Who may log in as a teacher (the class view, not an app), and the keys that prove it.
+    teachers: frozenset[str] = frozenset()
+    teacher_keys: asyncssh.SSHAuthorizedKeys | None = None
     # The app for one client, given its directory, its frame rate and the file where the class's
     # frame rate is kept (tests may run something else).
     app_command: Callable[[Path, float, Path], Sequence[str]] = field(
@@ -77,7 +80,12 @@ def duration(seconds: float) -> str:
 
 
 def app_environment(
-    client_env: dict[str, str], term: str, peer: tuple[str, int], local: tuple[str, int], home: Path, student: str
+    client_env: dict[str, str],
+    term: str,
+    peer: tuple[str, int],
+    local: tuple[str, int],
+    home: Path,
+    student: str | None = None,
 ) -> dict[str, str]:
     """The app's whole environment: the server's PATH, the client's terminal and language, nothing else."""
     env = {
@@ -91,9 +99,9 @@ def app_environment(
         TERM=term,
         # As sshd sets it: the app paces its screen for a network link.
         SSH_CONNECTION=f"{peer[0]} {peer[1]} {local[0]} {local[1]}",
-        # The name the teacher's view shows (serve/status.py).
-        **{STUDENT_ENV: student},
     )
+    if student is not None:
+        env[STUDENT_ENV] = student  # the name the teacher's view shows (serve/status.py)
     return env
 
 
@@ -210,6 +218,9 @@ class ServedSession(asyncssh.SSHServerSession):
         if self.term is None:
             self._close(1, NEEDS_PTY)
             return
+        if self.connection.teacher:
+            await self._run_class_view()
+            return
         refusal = await self.server.classroom.admit(self)
         if refusal is not None:
             self._close(1, refusal)
@@ -236,6 +247,28 @@ class ServedSession(asyncssh.SSHServerSession):
         except OSError as problem:
             log(f"cannot start the app for {self.user}: {problem}")
             self._close(1, "The server could not start the app; please tell your teacher.")
+            return
+        self._watch_idle()
+        code = await self.program.wait()
+        self._close(code if code >= 0 else 128 - code, self._end_reason and f"\r\n{self._end_reason}")
+
+    async def _run_class_view(self) -> None:
+        """A teacher's session: the class at a glance, in a process of its own like a student's app."""
+        state_dir = self.server.settings.state_dir
+        await asyncio.to_thread(state_dir.mkdir, mode=0o700, parents=True, exist_ok=True)  # a class of none yet
+        env = app_environment({}, self.term, self.connection.peer, self.connection.local, state_dir)
+        try:
+            self.program = PtyProgram(
+                [sys.executable, "-m", "nanoneuron_tui.serve.class_view", str(state_dir)],
+                env=env,
+                cwd=state_dir,
+                size=self.size,
+                on_output=self._send,
+                on_input_drained=self.channel.resume_reading,
+            )
+        except OSError as problem:
+            log(f"cannot start the class view for {self.user}: {problem}")
+            self._close(1, "The server could not start the class view.")
             return
         self._watch_idle()
         code = await self.program.wait()
@@ -290,6 +323,7 @@ class ClientConnection(asyncssh.SSHServer):
         self.session: ServedSession | None = None
         self.connected_at = time.monotonic()
         self.authenticated = False
+        self.teacher = False  # proved with a teacher's key: gets the class view
 
     @property
     def policy(self) -> AuthPolicy:
@@ -323,12 +357,23 @@ class ClientConnection(asyncssh.SSHServer):
         self.user = User(self.user.name, self._key_fingerprint)
         self.authenticated = True
         self.connected_at = time.monotonic()
-        log(f"connect {self.user} from {self.address}")
+        log(f"connect {'teacher ' if self.teacher else ''}{self.user} from {self.address}")
+
+    def _is_teachers_name(self, username: str) -> bool:
+        return username in self.server.settings.teachers
 
     def public_key_auth_supported(self) -> bool:
-        return self.policy.mode in (OPEN, KEYS)
+        return self.policy.mode in (OPEN, KEYS) or bool(self.server.settings.teachers)
 
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        if self._is_teachers_name(username):
+            # A teacher's name opens the class view, and only a teacher's key opens it.
+            keys = self.server.settings.teacher_keys
+            if keys is None or keys.validate(key, "", self.host) is None:
+                return False
+            self.teacher = True
+            self._key_fingerprint = key.get_fingerprint()
+            return True
         if not self.policy.accepts_key(key, self.host):
             return False
         self._key_fingerprint = key.get_fingerprint()
@@ -338,7 +383,7 @@ class ClientConnection(asyncssh.SSHServer):
         return self.policy.mode == PASSWORD
 
     async def validate_password(self, username: str, password: str) -> bool:
-        if self.policy.accepts_password(password):
+        if self.policy.accepts_password(password) and not self._is_teachers_name(username):
             return True
         self.server.ledger.record(self.host)
         # Slow answers to wrong guesses; a blocked address is cut off.
@@ -352,7 +397,7 @@ class ClientConnection(asyncssh.SSHServer):
         return self.policy.mode == OPEN  # --open without a key: in at once, no prompt
 
     def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
-        return True
+        return not self._is_teachers_name(username)  # a teacher's name needs the teacher's key
 
     # -- the one session, and nothing else ------------------------------------------------------
 
