@@ -174,10 +174,10 @@ def apps_serving(state_dir: Path) -> list[int]:
 
 
 class ServerProcess:
-    def __init__(self, tmp_path: Path, *flags: str) -> None:
+    def __init__(self, tmp_path: Path, *flags: str, state_dir: Path | None = None, name: str = "server") -> None:
         self.port = free_port()
-        self.state_dir = tmp_path / "state"
-        self.log = tmp_path / "server.log"
+        self.state_dir = state_dir or tmp_path / "state"
+        self.log = tmp_path / f"{name}.log"
         self.process = subprocess.Popen(
             [
                 installed_nanoneuron(),

@@ -125,7 +125,7 @@ async def test_the_server_gives_each_newcomer_its_share_and_tells_the_class(tmp_
             students.append(await Student.arrive(served.port, name))
             started, _ = await students[-1].probe_event("start")
             granted.append(started["argv"][-2])
-        shared = served.state_dir / "frame-rate"
+        shared = served.server.frame_rate.path  # this server's own share of the class
         assert granted == ["4", "3", "2", "1.5"] and started["argv"][-1] == str(shared)
         await until(lambda: shared.exists() and shared.read_text() == "1.5\n", 10, "the class's share")
         for student in students[:2]:

@@ -10,8 +10,10 @@ and environment variables other than TERM, LANG and LC_*.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
+import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -432,7 +434,10 @@ class NanoNeuronSSHServer:
         self.ledger = FailureLedger(settings.failures_per_address, settings.failure_window)
         self.connections: set[ClientConnection] = set()
         self.acceptor: asyncssh.SSHAcceptor | None = None
-        self.frame_rate = SharedFrameRate(settings.state_dir / FRAME_RATE_FILE, log)
+        # Each server of a class divides its own share: servers behind one load balancer share the
+        # state directory, not their CPUs.
+        here = f"{FRAME_RATE_FILE}-{socket.gethostname()}-{os.getpid()}"
+        self.frame_rate = SharedFrameRate(settings.state_dir / "servers" / here, log)
 
     async def start(self, host: str, port: int) -> int:
         """Listen; return the port (useful when ``port`` is 0)."""
@@ -467,3 +472,5 @@ class NanoNeuronSSHServer:
                 client.conn.close()
         if self.acceptor:
             await self.acceptor.wait_closed()
+        with contextlib.suppress(OSError):
+            self.frame_rate.path.unlink()
