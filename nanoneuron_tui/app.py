@@ -11,6 +11,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
@@ -20,6 +21,7 @@ from nanoneuron_tui.bindings import MAIN_SCREEN
 from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
+from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.lifecycle import SignalWatch
 from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
@@ -273,6 +275,12 @@ class NanoNeuronApp(App[None]):
         self.session.pause()
         self.workers.cancel_all()
         self.exit(return_code=return_code)
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
+        """A notification, shown as plain text whatever it holds: messages name files and
+        echo what was typed, which must neither reach the terminal as escape codes nor be
+        read as markup (a file called ``[b]x.csv`` is shown as it is called)."""
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=False)
 
     def get_line_filters(self):
         filters = super().get_line_filters()
@@ -597,9 +605,15 @@ class NanoNeuronApp(App[None]):
     def _show_data_labels(self) -> None:
         data = self.session.data
         normalized = " · x normalized" if data.spec.normalize else ""
-        self.query_one("#title", Static).update(
-            f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b{normalized}"
+        # Names and labels come from a CSV file: inserted as text, never read as markup.
+        title = Content.from_markup(
+            "[b]NanoNeuron[/] learns $name: $y = w·$x + b$normalized",
+            name=data.name,
+            y=data.y_label,
+            x=data.x_label,
+            normalized=normalized,
         )
+        self.query_one("#title", Static).update(title)
         self.query_one(Readouts).name_the_data(data)
         self.query_one(PredictionBox).set_unit(data.x_label)
 
@@ -775,6 +789,6 @@ def run_app(
         return watch.code
     session_file.release()
     if app.save_problem:
-        print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)
+        print(f"nanoneuron: the session was not saved: {printable(app.save_problem)}", file=sys.stderr)
         return app.return_code or exit_codes.FAILED
     return app.return_code or exit_codes.OK

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from nanoneuron_tui import exit_codes, lifecycle, params, startup
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.neuron import NanoNeuron
+from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.core.run import Moment, Run
 
 if TYPE_CHECKING:
@@ -66,7 +67,8 @@ class _Parser(argparse.ArgumentParser):
         self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        # argparse echoes what was typed: an escape code in it is shown, never sent.
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)} (see --help)\n")
 
 
 def _checked(parse: Callable[[str], object]) -> Callable[[str], object]:
@@ -399,7 +401,8 @@ def divergence_message(diverged_at: int, alpha: float, run: Run) -> str:
 
 
 def _error(problem: object) -> int:
-    print(f"nanoneuron: error: {problem}", file=sys.stderr)
+    # Messages name files and echo values from outside: one line, and nothing in it acts on the terminal.
+    print(f"nanoneuron: error: {printable(str(problem))}", file=sys.stderr)
     return exit_codes.USAGE
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from nanoneuron_tui.core.data import DataError, LineFit
 from nanoneuron_tui.core.files import FileRefused, open_regular
 from nanoneuron_tui.core.numbers import MAX_MAGNITUDE, parse_decimal, quoted, why_not_a_number
+from nanoneuron_tui.core.printable import printable
 
 if TYPE_CHECKING:
     import numpy
@@ -127,7 +128,8 @@ def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]) -> C
             if cells is not None:
                 looking_for_header = False
                 if all(_is_label(cell) for cell in cells):
-                    labels = (cells[0], cells[1])
+                    # A header is shown on screen and in reports: never as escape codes.
+                    labels = (printable(cells[0]), printable(cells[1]))
                 else:
                     rows.add(*_careful_rows(first, path, line))
             line += 1

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nanoneuron_tui.core.neuron import generate_data_sets
 from nanoneuron_tui.core.numbers import MAX_MAGNITUDE
+from nanoneuron_tui.core.printable import printable
 
 
 @dataclass(frozen=True)
@@ -331,7 +332,7 @@ def _file_data(spec: DataSpec, cancelled: Callable[[], bool]) -> DataSet:
             f"is beyond ±{MAX_MAGNITUDE:g}; are the x values almost all the same?"
         )
     return DataSet(
-        name=Path(path).name,
+        name=printable(Path(path).name),
         x_label=x_label,
         y_label=y_label,
         x_train=parts.x_train,
