@@ -416,6 +416,14 @@ def _say_error(problem: object) -> None:
     headless_output.say(f"nanoneuron: error: {printable(str(problem))}")
 
 
+def _check_folder(target: Path, given: str) -> None:
+    """PersistError unless the folder ``target`` is to be written in exists."""
+    from nanoneuron_tui.persist import PersistError
+
+    if not target.parent.is_dir():
+        raise PersistError(f"cannot write {given}: the folder {target.parent} does not exist")
+
+
 def train_headless(args: argparse.Namespace) -> int:
     """Train, write what was asked for, and say how it went (the exit code). A failed write
     raises headless_output.PipeClosed or WriteFailed (see headless_output: main ends on them)."""
@@ -448,13 +456,17 @@ def train_headless(args: argparse.Namespace) -> int:
         # The costs written: every epoch trained, and the blow-up's if it blew up.
         written = end + 1 if run.diverged_at == end else end
         target = headless_output.NAMES["stdout"] if history_to_stdout else args.history
+        # What can be known before writing is a bad argument (exit 2): too large, the wrong
+        # kind of file, a folder that is not there. A failure while writing is exit 1.
         try:
             persist.check_history_size(written, args.history_limit or persist.DEFAULT_HISTORY_LIMIT)
-            with headless_output.writing(target), persist.output_writer(args.history) as history:
-                history.write("epoch,cost\n")
-                history.writelines(f"{epoch},{cost!r}\n" for epoch, cost in enumerate(run.costs(0, written)))
-        except persist.PersistError as problem:  # refused before a byte was written: the wrong kind of file
+            if not history_to_stdout:
+                _check_folder(persist.replaceable_target(args.history), args.history)
+        except persist.PersistError as problem:
             return _error(problem)
+        with headless_output.writing(target), persist.output_writer(args.history) as history:
+            history.write("epoch,cost\n")
+            history.writelines(f"{epoch},{cost!r}\n" for epoch, cost in enumerate(run.costs(0, written)))
 
     if args.progress_every:
         for epoch in [*range(args.progress_every, end, args.progress_every), end]:
