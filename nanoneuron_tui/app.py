@@ -19,7 +19,7 @@ from textual.worker import get_current_worker
 from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup
 from nanoneuron_tui.bindings import MAIN_SCREEN
 from nanoneuron_tui.commands import NanoNeuronCommands
-from nanoneuron_tui.core.data import DataError, DataSet, build_data
+from nanoneuron_tui.core.data import DataError, DataSet
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.core.run import Run
@@ -336,7 +336,7 @@ class NanoNeuronApp(App[None]):
         try:
             model = persist.load_model(path)
             # A model's w and b mean something only in the units it was trained in.
-            data = build_data(model.data) if model.data_mismatch(self.session.data.spec) else None
+            data = model.training_data(path) if model.data_mismatch(self.session.data.spec) else None
         except (persist.PersistError, DataError) as problem:
             self.call_from_thread(self.notify, str(problem), severity="error")
             return

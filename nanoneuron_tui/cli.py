@@ -192,7 +192,7 @@ def data_for_model(args: argparse.Namespace, model: SavedModel | None) -> DataSe
     if model is None or model.data is None:
         return data_from_args(args)
     if not any(given(args, dest) for dest in DATA_FLAGS):
-        return build_data(model.data)
+        return model.training_data(args.load_model)
     data = data_from_args(args)
     mismatch = model.data_mismatch(data.spec)
     if mismatch:
