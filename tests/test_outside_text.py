@@ -216,3 +216,11 @@ def test_no_escape_code_from_a_file_reaches_the_terminal(hostile_csv, tmp_path):
         assert "PWN" not in term.tmux("display-message", "-p", "-t", term.session, "#{pane_title}")
     finally:
         term.close()
+
+
+@pytest.mark.unit
+def test_serve_echoes_a_hostile_argument_printably():
+    result = nanoneuron("serve", "ssh", "--open", "\x1b[2J\x1b]0;PWN\x07")  # argparse echoes an unknown argument
+    assert result.returncode == 2
+    assert shows_nothing_raw(result.stderr.removesuffix("\n")), repr(result.stderr)
+    assert "\\x1b[2J\\x1b]0;PWN\\x07" in result.stderr
