@@ -64,6 +64,7 @@ def nanoneuron(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
         ("abc\u202edef", "abc\\u202edef"),  # a right-to-left override reverses what follows
         ("line\u2028sep", "line\\u2028sep"),
         ("bad\udc9bbyte", "bad\\x9bbyte"),  # a non-UTF-8 byte of a file name, as Python decodes it
+        ("tag\U000e0041", "tag\\U000e0041"),  # an invisible tag character, beyond 16 bits
     ],
 )
 def test_printable_writes_out_what_would_act_on_the_terminal(raw, shown):
