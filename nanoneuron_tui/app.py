@@ -282,6 +282,13 @@ class NanoNeuronApp(App[None]):
         read as markup (a file called ``[b]x.csv`` is shown as it is called)."""
         super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit. Textual's own hint is written in markup, which ``notify``
+        above would show as typed, so it is said here in plain words."""
+        keys = [key for key, active in self.active_bindings.items() if active.binding.action in ("quit", "app.quit")]
+        if keys:
+            self.notify(f"Press {keys[0]} to quit the app", title="Do you want to quit?")
+
     def get_line_filters(self):
         filters = super().get_line_filters()
         return [*filters, self._ascii_filter] if glyphs.ascii_only() else filters

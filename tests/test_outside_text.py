@@ -225,3 +225,17 @@ def test_serve_echoes_a_hostile_argument_printably():
     assert result.returncode == 2
     assert shows_nothing_raw(result.stderr.removesuffix("\n")), repr(result.stderr)
     assert "\\x1b[2J\\x1b]0;PWN\\x07" in result.stderr
+
+
+@pytest.mark.app
+async def test_notifications_are_plain_text_and_textuals_own_quit_hint_still_reads_well():
+    from nanoneuron_tui.app import NanoNeuronApp
+
+    notifications = Notifications()
+    app = NanoNeuronApp(Session(Hyperparameters(w0=0.5, b0=0.5)))
+    async with app.run_test(size=(100, 30), message_hook=notifications) as pilot:
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: notifications.any("to quit the app"))
+        assert "Press ctrl+q to quit the app" in notifications.messages  # not "[b]ctrl+q[/b]" shown as typed
+        shown = list(app._notifications)
+        assert shown and all(notification.markup is False for notification in shown)
