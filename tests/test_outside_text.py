@@ -239,3 +239,20 @@ async def test_notifications_are_plain_text_and_textuals_own_quit_hint_still_rea
         assert "Press ctrl+q to quit the app" in notifications.messages  # not "[b]ctrl+q[/b]" shown as typed
         shown = list(app._notifications)
         assert shown and all(notification.markup is False for notification in shown)
+
+
+@pytest.mark.app
+async def test_the_data_dialog_shows_a_hostile_file_name_printably_and_still_reloads_it(tmp_path):
+    from textual.widgets import Input
+
+    path = tmp_path / "e\x1b]0;PWN\x07.csv"
+    path.write_text("x,y\n1,2\n2,4\n3,6\n4,8\n")
+    app = app_on(path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("d")
+        await wait_for(pilot, lambda: app.screen.query("#data-csv"))
+        field = app.screen.query_one("#data-csv", Input)
+        assert field.value == str(tmp_path / "e\\x1b]0;PWN\\x07.csv")  # an Input draws what it holds
+        app.screen.query_one("#data-apply").press()
+        await wait_for(pilot, lambda: not app.screen.query("#data-csv"))  # applied: the dialog is gone
+        assert app.session.data.spec.csv == str(path)

@@ -71,7 +71,7 @@ class DataDialog(ModalScreen[DataSet | None]):
             with Horizontal(classes="field"):
                 yield Label("or CSV file", classes="field-label")
                 yield Input(
-                    value=spec.csv or "",
+                    value=printable(spec.csv or ""),  # a field draws what it holds: escape codes too
                     placeholder="x,y rows; blank for the preset",
                     id="data-csv",
                     max_length=params.MAX_PATH_CHARS,
@@ -123,6 +123,8 @@ class DataDialog(ModalScreen[DataSet | None]):
         message = self.query_one("#data-message", Static)
         try:
             csv = self._value("csv").strip() or None
+            if self.spec.csv and csv == printable(self.spec.csv):
+                csv = self.spec.csv  # the file in use, shown printably and left as it was
             if csv and self.confine:
                 csv = str(confined(self.confine, csv))
             spec = DataSpec(
