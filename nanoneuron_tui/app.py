@@ -11,6 +11,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
@@ -18,8 +19,9 @@ from textual.worker import get_current_worker
 from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup
 from nanoneuron_tui.bindings import MAIN_SCREEN
 from nanoneuron_tui.commands import NanoNeuronCommands
-from nanoneuron_tui.core.data import DataError, DataSet, build_data
+from nanoneuron_tui.core.data import DataError, DataSet
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
+from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.lifecycle import SignalWatch
 from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
@@ -274,6 +276,19 @@ class NanoNeuronApp(App[None]):
         self.workers.cancel_all()
         self.exit(return_code=return_code)
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
+        """A notification, shown as plain text whatever it holds: messages name files and
+        echo what was typed, which must neither reach the terminal as escape codes nor be
+        read as markup (a file called ``[b]x.csv`` is shown as it is called)."""
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit. Textual's own hint is written in markup, which ``notify``
+        above would show as typed, so it is said here in plain words."""
+        keys = [key for key, active in self.active_bindings.items() if active.binding.action in ("quit", "app.quit")]
+        if keys:
+            self.notify(f"Press {keys[0]} to quit the app", title="Do you want to quit?")
+
     def get_line_filters(self):
         filters = super().get_line_filters()
         return [*filters, self._ascii_filter] if glyphs.ascii_only() else filters
@@ -328,7 +343,7 @@ class NanoNeuronApp(App[None]):
         try:
             model = persist.load_model(path)
             # A model's w and b mean something only in the units it was trained in.
-            data = build_data(model.data) if model.data_mismatch(self.session.data.spec) else None
+            data = model.training_data(path) if model.data_mismatch(self.session.data.spec) else None
         except (persist.PersistError, DataError) as problem:
             self.call_from_thread(self.notify, str(problem), severity="error")
             return
@@ -597,9 +612,15 @@ class NanoNeuronApp(App[None]):
     def _show_data_labels(self) -> None:
         data = self.session.data
         normalized = " · x normalized" if data.spec.normalize else ""
-        self.query_one("#title", Static).update(
-            f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b{normalized}"
+        # Names and labels come from a CSV file: inserted as text, never read as markup.
+        title = Content.from_markup(
+            "[b]NanoNeuron[/] learns $name: $y = w·$x + b$normalized",
+            name=data.name,
+            y=data.y_label,
+            x=data.x_label,
+            normalized=normalized,
         )
+        self.query_one("#title", Static).update(title)
         self.query_one(Readouts).name_the_data(data)
         self.query_one(PredictionBox).set_unit(data.x_label)
 
@@ -775,6 +796,6 @@ def run_app(
         return watch.code
     session_file.release()
     if app.save_problem:
-        print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)
+        print(f"nanoneuron: the session was not saved: {printable(app.save_problem)}", file=sys.stderr)
         return app.return_code or exit_codes.FAILED
     return app.return_code or exit_codes.OK

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.exit_codes import after_signal
 
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
@@ -110,7 +111,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def say(line: str) -> None:
     """One line on stderr, if anyone can still read it (a hung-up terminal cannot)."""
-    _write_all(sys.__stderr__.fileno(), f"{line}\n".encode())
+    _write_all(sys.__stderr__.fileno(), f"{printable(line)}\n".encode())  # it may name a file
 
 
 # -- stop signals in the app -----------------------------------------------------------

@@ -143,6 +143,19 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
+def format_size(size: int) -> str:
+    """A size in bytes, in the largest unit that keeps three digits or fewer, spelt as
+    ``parse_size`` reads it back: 950 bytes, 1 KB, 3.92 MB, 12 GB."""
+    if size < 1000:
+        return f"{size} byte" + ("" if size == 1 else "s")
+    for unit in ("KB", "MB", "GB"):
+        shown = f"{size / _SIZE_UNITS[unit]:.3g}"
+        if float(shown) < 1000:  # 999,600 bytes is 1 MB, not "1e+03 KB"
+            return f"{shown} {unit}"
+    terabytes = size / _SIZE_UNITS["TB"]
+    return f"{terabytes:.3g} TB" if terabytes < 1000 else f"{terabytes:,.0f} TB"
+
+
 @dataclass(frozen=True)
 class Hyperparameters:
     epochs: int = DEFAULT_EPOCHS

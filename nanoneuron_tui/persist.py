@@ -505,6 +505,16 @@ class SavedModel:
             "hyperparameters": dataclasses.asdict(self.hyper),
         }
 
+    def training_data(self, path: object):
+        """The data the model was trained on, read again (a preset, or its CSV file); PersistError
+        naming the model file ``path`` if it cannot be (the CSV was moved, say)."""
+        from nanoneuron_tui.core.data import DataError, build_data
+
+        try:
+            return build_data(self.data or DataSpec())
+        except DataError as problem:
+            raise PersistError(f"{path}: the data it was trained on cannot be loaded: {problem}") from None
+
     def data_mismatch(self, current: DataSpec) -> str | None:
         """Why this model does not belong to ``current`` data, in words; None if it does."""
         if self.data is None or self.data == current:
@@ -553,8 +563,8 @@ def check_history_size(epochs: int, limit: int = DEFAULT_HISTORY_LIMIT) -> None:
     size = history_size(epochs)
     if size > limit:
         raise PersistError(
-            f"a history of {epochs:,} epochs would take about {size / 1e9:.1f} GB, "
-            f"over the limit of {limit / 1e9:g} GB (raise it with --history-limit SIZE)"
+            f"a history of {epochs:,} epochs would take about {params.format_size(size)}, "
+            f"over the limit of {params.format_size(limit)} (raise it with --history-limit SIZE)"
         )
 
 

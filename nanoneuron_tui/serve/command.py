@@ -9,13 +9,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from nanoneuron_tui.core.printable import printable
+
 EXIT_USAGE = 2
 SHUTDOWN_DEADLINE = 5.0  # seconds from SIGTERM to exit, whatever a session does
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)} (see --help)\n")  # it echoes what was typed
 
 
 def _positive(kind):
@@ -132,13 +134,14 @@ def serve_ssh(args: argparse.Namespace, state_dir: Path) -> int:
         else:
             policy = AuthPolicy.from_authorized_keys(args.authorized_keys or Path.home() / ".ssh" / "authorized_keys")
     except AuthSetupError as problem:
-        print(f"nanoneuron serve: error: {problem}", file=sys.stderr)
+        print(f"nanoneuron serve: error: {printable(str(problem))}", file=sys.stderr)
         return EXIT_USAGE
     host_key_path = args.host_key or state_dir / "host_key"
     try:
         host_key, made = load_or_create_host_key(host_key_path)
     except (OSError, ValueError) as problem:
-        print(f"nanoneuron serve: error: cannot use the host key {host_key_path}: {problem}", file=sys.stderr)
+        problem_line = f"nanoneuron serve: error: cannot use the host key {host_key_path}: {problem}"
+        print(printable(problem_line), file=sys.stderr)
         return EXIT_USAGE
     settings = ServeSettings(
         state_dir=state_dir,

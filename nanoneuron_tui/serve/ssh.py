@@ -20,6 +20,7 @@ from pathlib import Path
 
 import asyncssh
 
+from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.serve.auth import KEYS, OPEN, PASSWORD, AuthPolicy, FailureLedger
 from nanoneuron_tui.serve.classroom import Classroom
 from nanoneuron_tui.serve.frame_rate import FILE_NAME as FRAME_RATE_FILE
@@ -67,7 +68,8 @@ class ServeSettings:
 
 def log(message: str) -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    print(f"{stamp} {message}", file=sys.stderr, flush=True)
+    # User names and addresses come from clients: shown, never sent to the teacher's terminal raw.
+    print(f"{stamp} {printable(message)}", file=sys.stderr, flush=True)
 
 
 def duration(seconds: float) -> str:
