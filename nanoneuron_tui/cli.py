@@ -596,6 +596,12 @@ def conflict(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        # `serve` has a command line of its own (its --help included): it reads all that follows.
+        from nanoneuron_tui.serve.command import main as serve  # only a server pays for asyncssh
+
+        return serve(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     problem = conflict(args)

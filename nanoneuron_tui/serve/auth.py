@@ -14,6 +14,10 @@ from pathlib import Path
 
 import asyncssh
 
+from nanoneuron_tui.core.files import FileRefused, read_regular
+
+MAX_PASSWORD_FILE_BYTES = 4096  # a password on the first line, perhaps a comment after it
+MAX_AUTHORIZED_KEYS_BYTES = 4 * 1024 * 1024  # some 5,000 keys
 OPEN, KEYS, PASSWORD = "open", "authorized-keys", "password"
 
 
@@ -34,15 +38,16 @@ class AuthPolicy:
     @classmethod
     def from_authorized_keys(cls, path: Path) -> AuthPolicy:
         try:
-            return cls(KEYS, authorized_keys=asyncssh.read_authorized_keys(str(path)))
-        except (OSError, ValueError, asyncssh.KeyImportError) as problem:
+            text = read_regular(path, MAX_AUTHORIZED_KEYS_BYTES, "keys file").decode("utf-8")
+            return cls(KEYS, authorized_keys=asyncssh.import_authorized_keys(text))
+        except (FileRefused, ValueError, asyncssh.KeyImportError) as problem:
             raise AuthSetupError(f"cannot read authorized keys from {path}: {problem}") from None
 
     @classmethod
     def from_password_file(cls, path: Path) -> AuthPolicy:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as problem:
+            lines = read_regular(path, MAX_PASSWORD_FILE_BYTES, "password file").decode("utf-8").splitlines()
+        except (FileRefused, UnicodeDecodeError) as problem:
             raise AuthSetupError(f"cannot read the password file {path}: {problem}") from None
         if not lines or not lines[0]:
             raise AuthSetupError(f"the password file {path} is empty: its first line is the class password")
