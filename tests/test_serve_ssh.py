@@ -292,14 +292,51 @@ async def test_the_throttle_remembers_a_bounded_number_of_names():
 async def test_open_mode_tells_key_holders_apart(tmp_path):
     key = asyncssh.generate_private_key("ssh-ed25519")
     async with serving(tmp_path, probe=True) as served:
-        with_key = await Student.arrive(served.port, "eve", client_keys=[key])
         without = await Student.arrive(served.port, "eve")
+        with_key = await Student.arrive(served.port, "eve", client_keys=[key])
         a, _ = await with_key.probe_event("start")
         b, _ = await without.probe_event("start")
         assert a["cwd"] != b["cwd"]
         assert b["cwd"].endswith("/users/eve")
         await with_key.leave()
         await without.leave()
+
+
+async def test_with_open_a_key_users_folder_and_name_need_their_key(tmp_path):
+    bobs_key = asyncssh.generate_private_key("ssh-ed25519")
+    async with serving(tmp_path, probe=True) as served:
+        bob = await Student.arrive(served.port, "bob", client_keys=[bobs_key])
+        start, _ = await bob.probe_event("start")
+        folder = User("bob", bobs_key.get_fingerprint()).directory_name
+        assert start["cwd"] == str(served.state_dir / "users" / folder)
+        await bob.leave()
+        # The folder's name, computable from bob's public key alone, is no way in.
+        intruder = await Student.arrive(served.port, folder)
+        intruded, _ = await intruder.probe_event("start")
+        assert intruded["cwd"] != start["cwd"] and os.path.basename(intruded["cwd"]) != folder
+        await intruder.leave()
+        # Nor is bob's name without bob's key: the client is told why.
+        banners: list[str] = []
+
+        class Client(asyncssh.SSHClient):
+            def auth_banner_received(self, msg: str, lang: str) -> None:
+                banners.append(msg)
+
+        with pytest.raises(asyncssh.PermissionDenied):
+            await connect(served.port, "bob", client_factory=Client)
+        assert banners and "The name bob belongs to a key" in banners[0]
+        # bob with his key is bob, as before.
+        again = await Student.arrive(served.port, "bob", client_keys=[bobs_key])
+        restart, _ = await again.probe_event("start")
+        assert restart["cwd"] == start["cwd"]
+        await again.leave()
+
+
+@pytest.mark.parametrize("name", ["bob-0123456789abcdef", "x-ffffffffffffffff"])
+async def test_no_folder_name_of_a_key_user_can_be_typed(name):
+    assert User(name).directory_name != name
+    assert User(name).directory_name != User(name, "SHA256:abc").directory_name
+    assert User("bob-0123456789abcdeg").directory_name == "bob-0123456789abcdeg"  # not a hash: plain
 
 
 async def test_a_full_class_says_so(tmp_path):

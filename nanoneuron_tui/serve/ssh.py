@@ -26,7 +26,7 @@ from nanoneuron_tui.serve.auth import FREE_KEY_TRIES, KEYS, OPEN, PASSWORD, Auth
 from nanoneuron_tui.serve.classroom import Classroom
 from nanoneuron_tui.serve.frame_rate import FILE_NAME as FRAME_RATE_FILE
 from nanoneuron_tui.serve.frame_rate import SharedFrameRate
-from nanoneuron_tui.serve.identity import User, user_directory
+from nanoneuron_tui.serve.identity import User, name_needs_a_key, user_directory
 from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
 
 NEEDS_PTY = (
@@ -309,6 +309,7 @@ class ClientConnection(asyncssh.SSHServer):
         self.address = "?"
         self.user = User("?")
         self._key_fingerprint: str | None = None
+        self._name_needs_a_key = False
         self.session: ServedSession | None = None
         self.connected_at = time.monotonic()
         self.authenticated = False
@@ -335,6 +336,13 @@ class ClientConnection(asyncssh.SSHServer):
 
     def begin_auth(self, username: str) -> bool:
         self.user = User(username)
+        if self.policy.mode == OPEN and name_needs_a_key(self.server.settings.state_dir, username):
+            self._name_needs_a_key = True
+            with contextlib.suppress(OSError):
+                self.conn.send_auth_banner(
+                    f"The name {printable_name(username)} belongs to a key: log in with that key, "
+                    f"or choose another name.\r\n"
+                )
         return True  # even --open asks: a key, if offered, tells students apart
 
     def auth_completed(self) -> None:
@@ -380,7 +388,8 @@ class ClientConnection(asyncssh.SSHServer):
                 self.conn.send_auth_banner(throttled_banner(name, self.host, failures, delay))
 
     def kbdint_auth_supported(self) -> bool:
-        return self.policy.mode == OPEN  # --open without a key: in at once, no prompt
+        # --open without a key: in at once, no prompt; but not as a name a key user logged in with.
+        return self.policy.mode == OPEN and not self._name_needs_a_key
 
     def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
         return True
