@@ -509,6 +509,8 @@ def open_app(args: argparse.Namespace) -> int:
         return _error(f"{in_use}; quit it first, or start a fresh session with --state {first_fresh_path(in_use.path)}")
     except OSError as problem:
         return _error(f"cannot use {args.state_path}: {problem.strerror or problem}")
+    if args.confine:
+        session_file.served_in = Path(args.confine)
     try:
         session = build_session(args)
     except (persist.PersistError, DataError) as problem:

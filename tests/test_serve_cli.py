@@ -139,3 +139,26 @@ def test_a_password_file_too_large_is_refused(tmp_path):
     huge.write_bytes(b"x" * 10_000_000)
     result = serve("serve", "ssh", "--password-file", str(huge))
     assert result.returncode == 2 and "too large" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_session_closed_before_any_key_is_saved_as_the_student_is_told(tmp_path):
+    server = ServerProcess(tmp_path, "--open")
+    try:
+
+        async def look_and_leave():
+            student = await Student.arrive(server.port, "fay")
+            await student.wait_for(b"paused")
+            server.terminate()  # not one key pressed
+            await student.ended()
+            assert b"Your session is saved" in student.screen
+            assert str(server.state_dir).encode() not in student.screen  # and no server path shown
+
+        asyncio.run(look_and_leave())
+        assert server.stop() == 0
+    finally:
+        if server.process.poll() is None:
+            server.stop()
+    saved = server.state_dir / "users" / "fay" / "session.json"
+    from nanoneuron_tui import persist
+
+    assert persist.load_session(saved).view().epoch == 0  # the neuron she saw, kept for next time
