@@ -345,3 +345,17 @@ def test_a_state_directory_that_cannot_hold_tabs_is_refused_in_one_line(tmp_path
     assert result.returncode == 2 and result.stderr.startswith("nanoneuron serve: error: ")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert (elsewhere / "keep.txt").exists()
+
+
+def test_a_tabs_app_uses_the_tab_driver_even_if_textual_was_imported_first(monkeypatch):
+    """A process forked after Textual's import (a pre-started one) still gets the tab's driver."""
+    import textual.constants
+    from textual.app import App
+
+    from nanoneuron_tui.serve.tab_driver import TabDriver
+    from nanoneuron_tui.serve.web import use_tab_driver
+
+    monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+    monkeypatch.setattr(textual.constants, "DRIVER", "textual.drivers.web_driver:WebDriver")
+    use_tab_driver()
+    assert App().driver_class is TabDriver

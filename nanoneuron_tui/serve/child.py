@@ -86,8 +86,7 @@ def main(argv: list[str]) -> int:
     if mode == "web" and not frames:
         from nanoneuron_tui.serve import web
 
-        # Before Textual is imported (it reads this once): a closed tab is a hang-up.
-        os.environ["TEXTUAL_DRIVER"] = web.TAB_DRIVER
+        web.use_tab_driver()  # a closed tab is a hang-up
         parent = Path(place)
         parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with web.open_tab(parent) as tab:

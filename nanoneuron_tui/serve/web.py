@@ -60,6 +60,15 @@ def tab_command(tabs: Path) -> str:
     return "exec " + shlex.join([sys.executable, "-m", "nanoneuron_tui.serve.child", "web", str(tabs)])
 
 
+def use_tab_driver() -> None:
+    """Run this process's app with tab_driver.TabDriver, whether or not Textual is imported yet
+    (it reads TEXTUAL_DRIVER once, on import: a process forked after that would miss it)."""
+    os.environ["TEXTUAL_DRIVER"] = TAB_DRIVER
+    constants = sys.modules.get("textual.constants")
+    if constants is not None:
+        setattr(constants, "DRIVER", TAB_DRIVER)  # noqa: B010 - a module attribute, set at run time
+
+
 # -- the tabs' directories --------------------------------------------------------------------
 
 
