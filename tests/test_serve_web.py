@@ -359,3 +359,35 @@ def test_a_tabs_app_uses_the_tab_driver_even_if_textual_was_imported_first(monke
     monkeypatch.setattr(textual.constants, "DRIVER", "textual.drivers.web_driver:WebDriver")
     use_tab_driver()
     assert App().driver_class is TabDriver
+
+
+def test_the_server_passes_every_browser_message_through_the_bounds():
+    from aiohttp import WSMsgType
+
+    from nanoneuron_tui.serve.web import make_server
+
+    class Message:
+        def __init__(self, data: str) -> None:
+            self.type, self.data = WSMsgType.TEXT, data
+
+    class Socket:
+        def __init__(self, *texts: str) -> None:
+            self.messages = [Message(text) for text in texts]
+
+        def __aiter__(self):
+            return self
+
+        async def __anext__(self):
+            if not self.messages:
+                raise StopAsyncIteration
+            return self.messages.pop(0)
+
+    app = FakeAppService()
+    server = make_server("true", "127.0.0.1", 8000, None)
+    socket = Socket(
+        json.dumps(["stdin", "x" * 1_000_000]),
+        json.dumps(["resize", {"width": 99999999, "height": 99999999}]),
+        json.dumps(["stdin", "q"]),
+    )
+    asyncio.run(server._process_messages(socket, app))
+    assert app.sent == [("resize", 500, 200), ("stdin", b"q")]
