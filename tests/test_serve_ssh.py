@@ -300,6 +300,11 @@ async def test_open_mode_tells_key_holders_apart(tmp_path):
         assert b["cwd"].endswith("/users/eve")
         await with_key.leave()
         await without.leave()
+        # eve used her name without a key first: a key does not take it from her.
+        again = await Student.arrive(served.port, "eve")
+        c, _ = await again.probe_event("start")
+        assert c["cwd"] == b["cwd"]
+        await again.leave()
 
 
 async def test_with_open_a_key_users_folder_and_name_need_their_key(tmp_path):

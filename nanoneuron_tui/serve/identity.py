@@ -40,15 +40,19 @@ class User:
 
 
 def user_directory(state_dir: Path, user: User) -> Path:
-    """The user's private directory, created (mode 0700) if needed; a key user's name is
-    recorded as theirs (see name_needs_a_key)."""
+    """The user's private directory, created (mode 0700) if needed.
+
+    A name first used with a key is recorded as needing one (name_needs_a_key); a name
+    someone used without a key first stays theirs, so a key cannot take it from them.
+    """
     users = state_dir / "users"
     users.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if user.fingerprint is not None and not (users / User(user.name).directory_name).exists():
+        claim = _key_name_path(state_dir, user.name)
+        claim.parent.mkdir(mode=0o700, exist_ok=True)
+        claim.touch(mode=0o600)
     home = users / user.directory_name
     home.mkdir(mode=0o700, exist_ok=True)
-    if user.fingerprint is not None:
-        _key_name_path(state_dir, user.name).parent.mkdir(mode=0o700, exist_ok=True)
-        _key_name_path(state_dir, user.name).touch(mode=0o600)
     return home
 
 
