@@ -291,7 +291,8 @@ def test_keyboard_messages_over_the_bound_never_reach_the_app():
     assert passed_on(json.dumps(["stdin", "x" * MAX_INPUT_CHARS])) == [("stdin", b"x" * MAX_INPUT_CHARS)]
     assert passed_on(json.dumps(["stdin", "x" * 1_000_000])) == []
     assert passed_on(json.dumps(["stdin", "x" * (MAX_INPUT_CHARS + 1)])) == []
-    for junk in ("not json", "{}", "[]", "[1, 2]", '["stdin", 5]', '["resize", "big"]', '["launch", "x"]'):
+    deep = "[" * 100_000 + "]" * 100_000
+    for junk in ("not json", "{}", "[]", "[1, 2]", '["stdin", 5]', '["resize", "big"]', '["launch", "x"]', deep):
         assert passed_on(junk) == []
 
 

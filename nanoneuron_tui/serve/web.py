@@ -181,7 +181,7 @@ async def forward(text: str, websocket, app_service) -> None:
     """One message from the browser, passed on to the app if it is one we know and within bounds."""
     try:
         envelope = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, a number too long, or nested too deep
         return
     if not isinstance(envelope, list) or not envelope or not isinstance(envelope[0], str):
         return
