@@ -223,3 +223,29 @@ def test_unserved_an_untouched_session_is_still_not_saved(tmp_path):
     assert owned.save_for_exit(session) == "nothing new to save"
     assert not (tmp_path / "session.json").exists()
     owned.release()
+
+
+@pytest.mark.unit
+def test_a_saved_session_that_cannot_be_read_is_named_within_the_folder(home, tmp_path):
+    import subprocess
+    import sys
+
+    (home / "session.json").write_text("{ not json")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nanoneuron_tui",
+            "--confine",
+            str(home),
+            "--state",
+            str(home / "session.json"),
+            "--resume",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2 and "session.json" in result.stderr
+    assert str(tmp_path) not in result.stderr and str(tmp_path.resolve()) not in result.stderr
