@@ -144,3 +144,22 @@ def test_wrong_passwords_slow_one_name_the_client_says_why_and_the_right_one_get
             assert right.returncode == 1 and "ssh -t" in right.stdout, right.stderr
     finally:
         served.stop()
+
+
+def test_a_name_first_used_with_a_key_needs_it_and_the_client_says_so(server, tmp_path):
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True, timeout=60)
+
+    def login(*options: str, with_key: bool = False) -> subprocess.CompletedProcess:
+        command = ssh_command(server.port, "-T")
+        command[command.index("LogLevel=ERROR")] = "LogLevel=INFO"  # the client's default: banners shown
+        if with_key:  # (ssh takes the first value of an option: replaced, not added)
+            command[command.index("PubkeyAuthentication=no")] = "PubkeyAuthentication=yes"
+        command[-1:-1] = list(options)
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+    with_key = login("-o", "IdentitiesOnly=yes", "-i", str(key), with_key=True)
+    assert with_key.returncode == 1 and "ssh -t" in with_key.stdout, with_key.stderr  # in, as bob's key
+    without = login()
+    assert without.returncode == 255
+    assert "The name student belongs to a key: log in with that key, or choose another name." in without.stderr

@@ -40,20 +40,23 @@ class User:
 
 
 def user_directory(state_dir: Path, user: User) -> Path:
-    """The user's private directory, created (mode 0700) if needed.
-
-    A name first used with a key is recorded as needing one (name_needs_a_key); a name
-    someone used without a key first stays theirs, so a key cannot take it from them.
-    """
+    """The user's private directory, created (mode 0700) if needed."""
     users = state_dir / "users"
     users.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if user.fingerprint is not None and not (users / User(user.name).directory_name).exists():
-        claim = _key_name_path(state_dir, user.name)
-        claim.parent.mkdir(mode=0o700, exist_ok=True)
-        claim.touch(mode=0o600)
     home = users / user.directory_name
     home.mkdir(mode=0o700, exist_ok=True)
     return home
+
+
+def record_key_name(state_dir: Path, user: User) -> None:
+    """A user logged in with a key: a name first used that way needs a key from now on
+    (name_needs_a_key). A name someone used without a key first (their folder exists)
+    stays theirs: a key cannot take it from them."""
+    if user.fingerprint is None or (state_dir / "users" / User(user.name).directory_name).exists():
+        return
+    claim = _key_name_path(state_dir, user.name)
+    claim.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    claim.touch(mode=0o600)
 
 
 def name_needs_a_key(state_dir: Path, name: str) -> bool:

@@ -26,7 +26,7 @@ from nanoneuron_tui.serve.auth import FREE_KEY_TRIES, KEYS, OPEN, PASSWORD, Auth
 from nanoneuron_tui.serve.classroom import Classroom
 from nanoneuron_tui.serve.frame_rate import FILE_NAME as FRAME_RATE_FILE
 from nanoneuron_tui.serve.frame_rate import SharedFrameRate
-from nanoneuron_tui.serve.identity import User, name_needs_a_key, user_directory
+from nanoneuron_tui.serve.identity import User, name_needs_a_key, record_key_name, user_directory
 from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
 
 NEEDS_PTY = (
@@ -350,6 +350,14 @@ class ClientConnection(asyncssh.SSHServer):
         self.authenticated = True
         self.connected_at = time.monotonic()
         log(f"connect {self.user} from {self.address}")
+        if self._key_fingerprint is not None:
+            self._recording = asyncio.get_running_loop().create_task(self._record_key_name())
+
+    async def _record_key_name(self) -> None:
+        try:  # off the event loop: it touches the disk
+            await asyncio.to_thread(record_key_name, self.server.settings.state_dir, self.user)
+        except OSError as problem:
+            log(f"cannot record {printable_name(self.user.name)} as a key user's name: {problem}")
 
     def public_key_auth_supported(self) -> bool:
         return self.policy.mode in (OPEN, KEYS)
