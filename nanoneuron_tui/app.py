@@ -26,7 +26,7 @@ from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.lifecycle import SignalWatch
 from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
 from nanoneuron_tui.params import parse_fps
-from nanoneuron_tui.paths import ConfinementError, confined
+from nanoneuron_tui.paths import ConfinementError, as_seen_from, confined
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
@@ -297,6 +297,11 @@ class NanoNeuronApp(App[None]):
         """The file a typed name means; ConfinementError if a served session may not use it."""
         return confined(self.confine, typed) if self.confine else Path(typed).expanduser()
 
+    def shown(self, text: object) -> str:
+        """A path, or a message naming one, as the person at the keyboard may see it: served,
+        files are named relative to the student's own folder (the server's paths are not theirs)."""
+        return as_seen_from(self.confine, text) if self.confine else str(text)
+
     def _ask_path(self, title: str, default: str, then) -> None:
         def answered(path: str | None) -> None:
             if not path:
@@ -326,9 +331,9 @@ class NanoNeuronApp(App[None]):
                     data=view.data,
                 )
             except persist.PersistError as problem:
-                self.notify(str(problem), severity="error")
+                self.notify(self.shown(problem), severity="error")
             else:
-                self.notify(f"Saved the model to {path}")
+                self.notify(f"Saved the model to {self.shown(path)}")
 
         self._ask_path("Save the model (w, b, epoch, hyperparameters) as JSON:", "nanoneuron-model.json", save)
 
@@ -345,7 +350,7 @@ class NanoNeuronApp(App[None]):
             # A model's w and b mean something only in the units it was trained in.
             data = model.training_data(path) if model.data_mismatch(self.session.data.spec) else None
         except (persist.PersistError, DataError) as problem:
-            self.call_from_thread(self.notify, str(problem), severity="error")
+            self.call_from_thread(self.notify, self.shown(problem), severity="error")
             return
         self.call_from_thread(self._adopt_model, model, data, path)
 
@@ -355,12 +360,12 @@ class NanoNeuronApp(App[None]):
             self._show_data_labels()
         self._act(lambda: self.session.adopt_model(model.as_dict()))
         switched = f"; it was trained on {data.name}, now the data too" if data is not None else ""
-        self.notify(f"Loaded the model from {path} at epoch {model.epoch:,}{switched}")
+        self.notify(f"Loaded the model from {self.shown(path)} at epoch {model.epoch:,}{switched}")
 
     def action_export_history(self) -> None:
         def export(path: Path) -> None:
             # Every epoch of the run: a long one takes seconds to write, so not on the event loop.
-            self.notify(f"Writing the cost of every epoch to {path}…")
+            self.notify(f"Writing the cost of every epoch to {self.shown(path)}…")
             self.run_worker(lambda: self._export_history(path), thread=True, group="export")
 
         self._ask_path("Export the cost of every epoch as CSV:", "nanoneuron-history.csv", export)
@@ -369,9 +374,9 @@ class NanoNeuronApp(App[None]):
         try:
             rows = persist.export_history(self.session, path)
         except persist.PersistError as problem:
-            self.call_from_thread(self.notify, str(problem), severity="error")
+            self.call_from_thread(self.notify, self.shown(problem), severity="error")
         else:
-            self.call_from_thread(self.notify, f"Wrote {rows:,} rows of cost history to {path}")
+            self.call_from_thread(self.notify, f"Wrote {rows:,} rows of cost history to {self.shown(path)}")
 
     # -- showing the session ------------------------------------------------------
 
@@ -725,9 +730,9 @@ class NanoNeuronApp(App[None]):
                 with open(target, "w", encoding="utf-8") as file:
                     file.write(svg)
             except OSError as problem:
-                problems.append(f"{target}: {problem.strerror or problem}")
+                problems.append(f"{self.shown(target)}: {problem.strerror or problem}")
                 continue
-            self.call_from_thread(self.notify, f"Saved the screenshot to {target}", title="Screenshot")
+            self.call_from_thread(self.notify, f"Saved the screenshot to {self.shown(target)}", title="Screenshot")
             return
         self.call_from_thread(
             self.notify, "Could not save the screenshot: " + "; ".join(problems), title="Screenshot", severity="error"
@@ -796,6 +801,6 @@ def run_app(
         return watch.code
     session_file.release()
     if app.save_problem:
-        print(f"nanoneuron: the session was not saved: {printable(app.save_problem)}", file=sys.stderr)
+        print(f"nanoneuron: the session was not saved: {printable(app.shown(app.save_problem))}", file=sys.stderr)
         return app.return_code or exit_codes.FAILED
     return app.return_code or exit_codes.OK

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, buil
 from nanoneuron_tui.core.neuron import NanoNeuron
 from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.core.run import Moment, Run
+from nanoneuron_tui.paths import as_seen_from
 
 if TYPE_CHECKING:
     from nanoneuron_tui.persist import SavedModel
@@ -528,6 +530,10 @@ def open_app(args: argparse.Namespace) -> int:
     from nanoneuron_tui import persist
     from nanoneuron_tui.session_file import SessionFile, SessionFileInUse, first_fresh_path
 
+    def error(problem: object) -> int:
+        # Served, a student is told file names relative to their folder, never the server's paths.
+        return _error(as_seen_from(args.confine, problem) if args.confine else problem)
+
     args.state_path = Path(args.state) if args.state else persist.default_state_path()
     try:
         # One owner per session file: a second instance resumes nothing and saves elsewhere.
@@ -536,14 +542,16 @@ def open_app(args: argparse.Namespace) -> int:
         else:
             session_file = SessionFile.claim_or_fresh(args.state_path)
     except SessionFileInUse as in_use:
-        return _error(f"{in_use}; quit it first, or start a fresh session with --state {first_fresh_path(in_use.path)}")
+        return error(f"{in_use}; quit it first, or start a fresh session with --state {first_fresh_path(in_use.path)}")
     except OSError as problem:
-        return _error(f"cannot use {args.state_path}: {problem.strerror or problem}")
+        return error(f"cannot use {args.state_path}: {problem.strerror or problem}")
+    if args.confine:
+        session_file.served_in = Path(args.confine)
     try:
         session = build_session(args)
     except (persist.PersistError, DataError) as problem:
         session_file.release()
-        return _error(problem)
+        return error(problem)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
     return run_app(
@@ -626,6 +634,12 @@ def conflict(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        # `serve` has a command line of its own (its --help included): it reads all that follows.
+        from nanoneuron_tui.serve.command import main as serve  # only a server pays for asyncssh
+
+        return serve(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     problem = conflict(args)

@@ -4,7 +4,8 @@
   for the next instance to name). A second instance resumes nothing and saves
   to a fresh ``session-N.json`` beside it.
 - The session a new one replaces is kept as ``session.prev.json``; a fresh
-  session nobody touched is never saved (it would only push the saved one aside).
+  session nobody touched is never saved (it would only push the saved one aside),
+  except when served: the student saw that neuron, and connects again to find it.
 - Saved while training at most every 30 s, and whenever the session is at rest
   with changes not yet saved (a pause, the end, a step): a link that drops
   silently loses little. Every save is atomic (persist.atomic_writer).
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from nanoneuron_tui import persist
+from nanoneuron_tui.paths import as_seen_from
 
 AUTOSAVE_INTERVAL = 30.0  # seconds: what a silent drop of the link can lose at most
 ORPHAN_AGE = 60.0  # seconds: a temporary file this old belongs to no save in progress
@@ -78,6 +80,9 @@ class SessionFile:
         self._saving = threading.Lock()
         self._rotated = False
         self._as_started: dict | None = None
+        # Served (`nanoneuron serve`): the student's folder. Messages then name files relative
+        # to it and say what a student can do, and even an untouched session is saved.
+        self.served_in: Path | None = None
 
     # -- claiming -----------------------------------------------------------
 
@@ -133,7 +138,7 @@ class SessionFile:
         Raises persist.PersistError with one line if the file cannot be written.
         """
         with self._saving:
-            if not self.resumed and session.to_dict() == self._as_started:
+            if not self.resumed and self.served_in is None and session.to_dict() == self._as_started:
                 return False
             if not self._rotated:
                 if not self.resumed:
@@ -148,13 +153,18 @@ class SessionFile:
         try:
             saved = self.save(session)
         except persist.PersistError as problem:
-            return f"the session was not saved: {problem}"
+            shown = as_seen_from(self.served_in, problem) if self.served_in is not None else problem
+            return f"the session was not saved: {shown}"
         if not saved:
             return "nothing new to save"
+        if self.served_in is not None:
+            return "session saved; connect again to carry on"
         return f"session saved; {resume_command(self.path)} carries on"
 
     def start_notes(self) -> list[str]:
         """What a person should know at start: whose file this is, and a saved session waiting."""
+        if self.served_in is not None:
+            return self._served_start_notes()
         notes = []
         if self.displaced is not None:
             notes.append(
@@ -167,6 +177,18 @@ class SessionFile:
                 f"Once this session is saved, that one is kept as {previous_path(self.path).name}."
             )
         return notes
+
+    def _served_start_notes(self) -> list[str]:
+        """The same, for a student: no server paths, no commands they cannot type."""
+        if self.displaced is not None:
+            return [
+                f"Your saved session is open in another connection: this one is saved as {self.path.name}, "
+                "and the next connection carries on the first."
+            ]
+        if self.found_saved:
+            kept = previous_path(self.path).name
+            return [f"A saved session is waiting; once this one is saved, that one is kept as {kept}."]
+        return []
 
 
 def resume_command(path: Path) -> str:

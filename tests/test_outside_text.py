@@ -165,7 +165,7 @@ async def test_the_app_shows_a_hostile_header_as_text(hostile_csv):
     app = app_on(hostile_csv)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.query_one("#title").render().plain)
-        await wait_for(pilot, lambda: "x1b" in on_screen(app)["fit pane"])  # the plots draw a moment later
+        await wait_for(pilot, lambda: "x1b" in on_screen(app)["fit pane"], 30)  # plots draw once plotext is imported
         for where, text in on_screen(app).items():
             assert shows_nothing_raw(text), (where, text)
             assert "\\x1b]0;PWN\\x07\\x1b[2Jx" in text, (where, text)

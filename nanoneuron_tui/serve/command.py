@@ -30,6 +30,16 @@ def _positive(kind):
     return parse
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {text}")
+    return port
+
+
 def default_state_dir() -> Path:
     import platformdirs
 
@@ -46,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="An SSH server whose only program is the app: students type `ssh -p PORT name@host`.",
     )
     ssh.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
-    ssh.add_argument("--port", type=int, default=2222, help="port (default %(default)s)")
+    ssh.add_argument("--port", type=_port, default=2222, help="port (default %(default)s)")
     ssh.add_argument(
         "--state-dir",
         type=Path,
@@ -98,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         "There is no authentication: put it behind a reverse proxy that has some.",
     )
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
-    web.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
+    web.add_argument("--port", type=_port, default=8000, help="port (default %(default)s)")
     web.add_argument(
         "--state-dir",
         type=Path,

@@ -2,14 +2,16 @@
 
 Each connection may open one session, with a PTY, and gets its own app
 process on its own PTY, in the user's private directory, resuming their saved
-session. Everything else SSH can do is refused by the protocol: exec,
-subsystems (SFTP, and SCP, which is an exec), port and agent forwarding, X11,
+session. A session without a PTY, or with a command (`ssh host ls`, SCP),
+gets one line saying how to connect, and ends. Everything else SSH can do is
+refused by the protocol: subsystems (SFTP), port and agent forwarding, X11,
 and environment variables other than TERM, LANG and LC_*.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sys
@@ -21,15 +23,16 @@ from pathlib import Path
 import asyncssh
 
 from nanoneuron_tui.core.printable import printable
-from nanoneuron_tui.serve.auth import KEYS, OPEN, PASSWORD, AuthPolicy, FailureLedger
+from nanoneuron_tui.serve.auth import FREE_KEY_TRIES, KEYS, OPEN, PASSWORD, AuthPolicy, Throttle
 from nanoneuron_tui.serve.classroom import Classroom
 from nanoneuron_tui.serve.frame_rate import FILE_NAME as FRAME_RATE_FILE
 from nanoneuron_tui.serve.frame_rate import SharedFrameRate
-from nanoneuron_tui.serve.identity import User, user_directory
+from nanoneuron_tui.serve.identity import User, name_needs_a_key, record_key_name, user_directory
 from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
 
 NEEDS_PTY = (
-    "nanoneuron is an interactive app and needs a terminal: connect with `ssh -t -p PORT name@host` and no command."
+    "nanoneuron is an interactive app and needs a terminal: "
+    "connect with `ssh -t -p {port} {user}@{host}` and no command."
 )
 ACCEPTED_ENV = re.compile(r"TERM|LANG|LC_[A-Z_]{1,32}")
 SAFE_VALUE = re.compile(r"[A-Za-z0-9@%+=:,./_-]{1,128}")
@@ -48,8 +51,10 @@ class ServeSettings:
     keepalive_interval: float = 9.0
     keepalive_count_max: int = 2
     login_timeout: float = 30.0
+    # A failed login is answered after this, doubling with each failure of the same name
+    # from the same address, up to the most (auth.Throttle).
     failed_auth_delay: float = 2.0
-    failures_per_address: int = 20
+    max_failed_auth_delay: float = 20.0
     failure_window: float = 600.0
     # The app for one client, given its directory, its frame rate and the file where the class's
     # frame rate is kept (tests may run something else).
@@ -127,6 +132,7 @@ class ServedSession(asyncssh.SSHServerSession):
         self.address = connection.address
         self.channel: asyncssh.SSHServerChannel | None = None
         self.term: str | None = None
+        self.command: str | None = None
         self.size = (80, 24)
         self.program: PtyProgram | None = None
         self.finished = asyncio.Event()
@@ -149,7 +155,8 @@ class ServedSession(asyncssh.SSHServerSession):
         return True  # the "shell" is the app, started in session_started
 
     def exec_requested(self, command: str) -> bool:
-        return False
+        self.command = command  # never run: the session ends with how to connect instead
+        return True
 
     def subsystem_requested(self, subsystem: str) -> bool:
         return False
@@ -206,8 +213,8 @@ class ServedSession(asyncssh.SSHServerSession):
             self.finished.set()
 
     async def _run(self) -> None:
-        if self.term is None:
-            self._close(1, NEEDS_PTY)
+        if self.term is None or self.command is not None:
+            self._close(1, self._how_to_connect())
             return
         refusal = await self.server.classroom.admit(self)
         if refusal is not None:
@@ -239,6 +246,10 @@ class ServedSession(asyncssh.SSHServerSession):
         self._watch_idle()
         code = await self.program.wait()
         self._close(code if code >= 0 else 128 - code, self._end_reason and f"\r\n{self._end_reason}")
+
+    def _how_to_connect(self) -> str:
+        host, port = self.connection.local
+        return NEEDS_PTY.format(port=port, user=printable_name(self.user.name), host=host)
 
     def _send(self, data: bytes) -> None:
         if self.channel and not self._client_gone:
@@ -277,6 +288,20 @@ class ServedSession(asyncssh.SSHServerSession):
         )
 
 
+def printable_name(username: str) -> str:
+    """A user name as it may be shown or logged: printable, and not too long."""
+    shown = printable(username[:40])
+    return shown + ("..." if len(username) > 40 else "")
+
+
+def throttled_banner(name: str, host: str, failures: int, delay: float) -> str:
+    """What the client shows while it waits: why, for how long, and that the right one still works."""
+    return (
+        f"{failures} failed logins as {name} from {host}: each answer now waits {delay:g} s. "
+        f"The right password or key still gets in; other names are not slowed.\r\n"
+    )
+
+
 class ClientConnection(asyncssh.SSHServer):
     """One SSH connection: who it is, and its one session."""
 
@@ -286,6 +311,7 @@ class ClientConnection(asyncssh.SSHServer):
         self.address = "?"
         self.user = User("?")
         self._key_fingerprint: str | None = None
+        self._name_needs_a_key = False
         self.session: ServedSession | None = None
         self.connected_at = time.monotonic()
         self.authenticated = False
@@ -301,10 +327,6 @@ class ClientConnection(asyncssh.SSHServer):
         host, port = self.peer
         self.address = f"{host}:{port}"
         self.host = host
-        if self.server.ledger.blocked(host):
-            log(f"refused {self.address}: too many failed logins from {host}")
-            conn.close()
-            return
         self.server.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -316,6 +338,13 @@ class ClientConnection(asyncssh.SSHServer):
 
     def begin_auth(self, username: str) -> bool:
         self.user = User(username)
+        if self.policy.mode == OPEN and name_needs_a_key(self.server.settings.state_dir, username):
+            self._name_needs_a_key = True
+            with contextlib.suppress(OSError):
+                self.conn.send_auth_banner(
+                    f"The name {printable_name(username)} belongs to a key: log in with that key, "
+                    f"or choose another name.\r\n"
+                )
         return True  # even --open asks: a key, if offered, tells students apart
 
     def auth_completed(self) -> None:
@@ -323,32 +352,54 @@ class ClientConnection(asyncssh.SSHServer):
         self.authenticated = True
         self.connected_at = time.monotonic()
         log(f"connect {self.user} from {self.address}")
+        if self._key_fingerprint is not None:
+            self._recording = asyncio.get_running_loop().create_task(self._record_key_name())
+
+    async def _record_key_name(self) -> None:
+        try:  # off the event loop: it touches the disk
+            await asyncio.to_thread(record_key_name, self.server.settings.state_dir, self.user)
+        except OSError as problem:
+            log(f"cannot record {printable_name(self.user.name)} as a key user's name: {problem}")
 
     def public_key_auth_supported(self) -> bool:
         return self.policy.mode in (OPEN, KEYS)
 
-    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-        if not self.policy.accepts_key(key, self.host):
-            return False
-        self._key_fingerprint = key.get_fingerprint()
-        return True
+    async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        # Refused keys are counted and slowed like wrong passwords; OpenSSH offers every key it
+        # has, so the first few refusals cost nothing.
+        accepted = await self.server.throttle.judge(
+            username,
+            self.host,
+            lambda: self.policy.accepts_key(key, self.host),
+            free=FREE_KEY_TRIES,
+            on_failure=lambda failures, delay: self._slowed(username, "key", failures, delay),
+        )
+        if accepted:
+            self._key_fingerprint = key.get_fingerprint()
+        return accepted
 
     def password_auth_supported(self) -> bool:
         return self.policy.mode == PASSWORD
 
     async def validate_password(self, username: str, password: str) -> bool:
-        if self.policy.accepts_password(password):
-            return True
-        self.server.ledger.record(self.host)
-        # Slow answers to wrong guesses; a blocked address is cut off.
-        await asyncio.sleep(self.server.settings.failed_auth_delay)
-        if self.server.ledger.blocked(self.host) and self.conn:
-            log(f"closing {self.address}: too many failed logins from {self.host}")
-            self.conn.close()
-        return False
+        return await self.server.throttle.judge(
+            username,
+            self.host,
+            lambda: self.policy.accepts_password(password),
+            on_failure=lambda failures, delay: self._slowed(username, "password", failures, delay),
+        )
+
+    def _slowed(self, username: str, what: str, failures: int, delay: float) -> None:
+        """Say why the answer is slow, in the log and where the client shows it (an auth banner)."""
+        name = printable_name(username)
+        log(f"failed {what} {failures} for {name} from {self.address}: answered after {delay:g} s")
+        if delay and self.conn:
+            with contextlib.suppress(OSError):
+                self.conn.send_auth_banner(throttled_banner(name, self.host, failures, delay))
 
     def kbdint_auth_supported(self) -> bool:
-        return self.policy.mode == OPEN  # --open without a key: in at once, no prompt
+        # --open without a key: in at once, no prompt; but not as a name a key user logged in with.
+        return self.policy.mode == OPEN and not self._name_needs_a_key
 
     def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
         return True
@@ -383,7 +434,7 @@ class NanoNeuronSSHServer:
         self.settings = settings
         self.host_key = host_key
         self.classroom = Classroom(settings.max_sessions, settings.max_per_user)
-        self.ledger = FailureLedger(settings.failures_per_address, settings.failure_window)
+        self.throttle = Throttle(settings.failed_auth_delay, settings.max_failed_auth_delay, settings.failure_window)
         self.connections: set[ClientConnection] = set()
         self.acceptor: asyncssh.SSHAcceptor | None = None
         self.frame_rate = SharedFrameRate(settings.state_dir / FRAME_RATE_FILE, log)
