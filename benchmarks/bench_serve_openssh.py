@@ -336,7 +336,8 @@ async def minimal_app_start(runs: int = 5) -> float:
 
 def print_row(row: dict) -> None:
     print(
-        f"{row['clients']:>7} {row['spread_s']:>6.2f} s {row['connect_median_s']:>7.2f} s {row['connect_worst_s']:>7.2f} s "
+        f"{row['clients']:>7} {row['spread_s']:>6.2f} s "
+        f"{row['connect_median_s']:>7.2f} s {row['connect_worst_s']:>7.2f} s "
         f"{row['uss_median']:>6.1f} {row['uss_worst']:>6.1f} {row['pss_median']:>6.1f} {row['pss_worst']:>6.1f} "
         f"{row['rss_median']:>6.1f} MB {row['total_pss']:>7.0f} MB "
         f"{row['key_median_ms']:>6.0f} {row['key_worst_ms']:>6.0f} ms ({row['keys']:>3}) "
@@ -354,9 +355,8 @@ async def measure(levels: list[int], window: float, cold: bool) -> None:
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
         fingerprint = asyncssh.read_public_key(f"{key}.pub").get_fingerprint()
         reference = await minimal_app_start()
-        print(
-            f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}; {'cold: a fresh Python per app' if cold else 'apps forked from the zygote'}"
-        )
+        how = "cold: a fresh Python per app" if cold else "apps forked from the zygote"
+        print(f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}; {how}")
         print(f"reference: benchmarks/minimal_app.py cold start on a PTY, median of 5: {reference:.2f} s")
         print(
             f"{'clients':>7} {'spread':>8} {'connect':>9} {'worst':>9} "
