@@ -8,8 +8,12 @@ clients, each on a real PTY of 80x24 with a throwaway ed25519 key, started
 evenly within one second. Each client's screen is kept by pyte, a terminal
 emulator. Measured:
 
-- connect: from starting `ssh` to the app's first full screen on that client
-  (every pane, both plots, the key bar), per client: median and worst;
+- connect: from starting `ssh` to the app's first frame on that client (the
+  panes, the status, the key bar), and to its first full screen (both plots
+  drawn too), per client: median and worst;
+- start CPU: the CPU time the server, the zygote and the apps spent from the
+  first connection until every client saw its full screen, per client: the
+  cost of a start, which a busy machine does not change much;
 - memory while the whole class trains at max pace, from /proc/PID/smaps_rollup:
   USS (private pages) and PSS (private + a fair share of the shared ones) per
   student's app (median, worst), and the PSS of the server, the zygote and every
@@ -62,9 +66,14 @@ MAX_KEYS = 200  # key presses per window at most
 MINIMAL_APP = Path(__file__).with_name("minimal_app.py")
 
 
+def first_frame(text: str) -> bool:
+    """The app's first frame: the neuron pane with its status, and the key bar."""
+    return ("paused" in text or "running" in text) and "│ w " in text and "^p" in text
+
+
 def full_screen(text: str) -> bool:
-    """The app's first whole screen: the neuron pane, the key bar, both plots' x axes."""
-    return ("paused" in text or "running" in text) and "│ w " in text and "^p" in text and text.count("└┬") >= 2
+    """The app's first whole screen: the first frame, and both plots drawn (their x axes)."""
+    return first_frame(text) and text.count("└┬") >= 2
 
 
 class Terminal:
@@ -209,6 +218,18 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system time of one process so far (0 if it is gone)."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def tree_cpu_seconds(root: int) -> float:
+    return sum(cpu_seconds(pid) for pid in [root, *descendants(root)])
+
+
 def is_app(pid: int) -> bool:
     with contextlib.suppress(OSError):
         argv = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -279,13 +300,19 @@ async def one_class(size: int, window: float, cold: bool, work: Path, key: Path,
     terminals: list[Terminal] = []
     try:
         load_before = os.getloadavg()[0]
+        cpu_before = tree_cpu_seconds(server.process.pid)
         storm = time.perf_counter()
         for n, name in enumerate(names):  # evenly within STORM_SPREAD: the class presses Enter
             await asyncio.sleep(max(0.0, storm + n * STORM_SPREAD / size - time.perf_counter()))
             terminals.append(Terminal(ssh_command(server.port, key, name)))
-        shown = await asyncio.gather(*(t.until(full_screen, CONNECT_TIMEOUT) for t in terminals))
+        firsts, shown = await asyncio.gather(
+            asyncio.gather(*(t.until(first_frame, CONNECT_TIMEOUT) for t in terminals)),
+            asyncio.gather(*(t.until(full_screen, CONNECT_TIMEOUT) for t in terminals)),
+        )
+        first = [seen - t.started for seen, t in zip(firsts, terminals)]
         connect = [seen - t.started for seen, t in zip(shown, terminals)]
         spread = terminals[-1].started - terminals[0].started
+        start_cpu = (tree_cpu_seconds(server.process.pid) - cpu_before) / size
 
         for t in terminals:  # the whole class trains
             t.type(b" ")
@@ -306,8 +333,11 @@ async def one_class(size: int, window: float, cold: bool, work: Path, key: Path,
         return {
             "clients": size,
             "spread_s": spread,
+            "first_median_s": statistics.median(first),
+            "first_worst_s": max(first),
             "connect_median_s": statistics.median(connect),
             "connect_worst_s": max(connect),
+            "start_cpu_s": start_cpu,
             **mem,
             "key_median_ms": statistics.median(keys) * 1000,
             "key_worst_ms": max(keys) * 1000,
@@ -337,7 +367,8 @@ async def minimal_app_start(runs: int = 5) -> float:
 def print_row(row: dict) -> None:
     print(
         f"{row['clients']:>7} {row['spread_s']:>6.2f} s "
-        f"{row['connect_median_s']:>7.2f} s {row['connect_worst_s']:>7.2f} s "
+        f"{row['first_median_s']:>6.2f} {row['first_worst_s']:>6.2f} s "
+        f"{row['connect_median_s']:>6.2f} {row['connect_worst_s']:>6.2f} s {row['start_cpu_s']:>5.2f} s "
         f"{row['uss_median']:>6.1f} {row['uss_worst']:>6.1f} {row['pss_median']:>6.1f} {row['pss_worst']:>6.1f} "
         f"{row['rss_median']:>6.1f} MB {row['total_pss']:>7.0f} MB "
         f"{row['key_median_ms']:>6.0f} {row['key_worst_ms']:>6.0f} ms ({row['keys']:>3}) "
@@ -359,7 +390,7 @@ async def measure(levels: list[int], window: float, cold: bool) -> None:
         print(f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}; {how}")
         print(f"reference: benchmarks/minimal_app.py cold start on a PTY, median of 5: {reference:.2f} s")
         print(
-            f"{'clients':>7} {'spread':>8} {'connect':>9} {'worst':>9} "
+            f"{'clients':>7} {'spread':>8} {'1st frame med/worst':>15} {'full screen med/worst':>15} {'CPU/start':>9} "
             f"{'USS/app':>13} {'PSS/app':>13} {'RSS':>9} {'total PSS':>10} {'key med/worst':>15} {'':>5} {'load':>11}"
         )
         results = []

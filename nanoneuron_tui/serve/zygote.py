@@ -206,9 +206,27 @@ async def send_with_fds(sock: socket.socket, payload: bytes, fds: list[int]) -> 
 # -- the zygote itself ------------------------------------------------------------------------------------
 
 
+# What Textual, Rich and asyncio import only as an app starts, not as it is imported (seen by
+# tracing a forked app's first second: each import there is work every child would repeat).
+IMPORTED_AS_AN_APP_STARTS = (
+    "concurrent.futures.thread",
+    "textual.drivers.headless_driver",
+    "textual.drivers.linux_driver",
+    "textual.layouts.factory",
+    "textual.layouts.grid",
+    "textual.layouts.horizontal",
+    "textual.layouts.stream",
+    "textual.layouts.vertical",
+    "textual.pilot",
+    "textual.scrollbar",
+)
+
+
 def preload() -> None:
     """Everything a student's app imports, once, for every child to share."""
-    import textual.drivers.linux_driver  # noqa: F401  (Textual imports it only as the app starts)
+    import importlib
+
+    from rich.cells import cell_len
 
     import nanoneuron_tui.app  # noqa: F401  (Textual, the widgets, the session)
     import nanoneuron_tui.cli  # noqa: F401
@@ -217,6 +235,9 @@ def preload() -> None:
     import nanoneuron_tui.session_file  # noqa: F401
     from nanoneuron_tui.widgets.plotting import import_plotting
 
+    for name in IMPORTED_AS_AN_APP_STARTS:
+        importlib.import_module(name)
+    cell_len("°→❚")  # Rich loads its table of character widths on the first wide character
     # plotext and numpy, which an app imports in a thread after its first frame: imported
     # here, the plots draw in the first frame.
     import_plotting()
@@ -370,13 +391,10 @@ def terminal_stream(fd: int, errors: str) -> io.TextIOWrapper:
 
 
 def reseed() -> None:
-    """Every child would otherwise draw the zygote's random numbers: the same neuron for every student."""
+    """Every child would otherwise draw the zygote's random numbers (the app's own seeds come from the OS)."""
     import random
 
-    random.seed()
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        numpy.random.seed()
+    random.seed()  # os.register_at_fork does it as well; said here, it does not hang on that
 
 
 def name_process(name: bytes) -> None:
