@@ -11,6 +11,8 @@ import asyncio
 import os
 import signal
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,10 @@ def test_the_zygote_refuses_a_malformed_request(payload):
 def test_the_zygote_reads_a_whole_request():
     request = parse_request(b'{"argv": ["ssh", "/d", "2"], "env": {"TERM": "xterm"}, "cwd": "/d"}')
     assert (request.argv, request.env, request.cwd) == (["ssh", "/d", "2"], {"TERM": "xterm"}, "/d")
+
+
+@pytest.mark.unit
+def test_the_server_keeps_its_garbage_collector_only_the_zygote_holds_it():
+    probe = "import gc, nanoneuron_tui.serve.ssh, nanoneuron_tui.serve.zygote; print(gc.isenabled())"
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert shown.stdout.strip() == "True"

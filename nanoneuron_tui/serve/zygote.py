@@ -23,23 +23,20 @@ no threads, so forking it is safe; it ends when the server's end closes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
-
-gc.disable()  # until the freeze: no collection punches holes into pages the children will share
-
-import asyncio  # noqa: E402
-import contextlib  # noqa: E402
-import io  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import selectors  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-from collections.abc import Mapping, Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
+import io
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 READY = b"ready"
 MAX_REQUEST = 64 * 1024  # bytes: argv, environment and directory of one student, with room to spare
@@ -406,6 +403,7 @@ def name_process(name: bytes) -> None:
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or not argv[0].isdigit():
         raise SystemExit("usage: python -m nanoneuron_tui.serve.zygote FD (the server starts it)")
+    gc.disable()  # until the freeze: no collection punches holes into pages the children will share
     control = socket.socket(fileno=int(argv[0]))
     name_process(ZYGOTE_NAME)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops us by closing the control socket
