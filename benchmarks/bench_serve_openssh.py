@@ -13,7 +13,9 @@ emulator. Measured:
   drawn too), per client: median and worst;
 - start CPU: the CPU time the server, the zygote and the apps spent from the
   first connection until every client saw its full screen, per client: the
-  cost of a start, which a busy machine does not change much;
+  cost of a start, which a busy machine does not change much; and the CPU the
+  clients took meanwhile (each `ssh`, and this process with its emulators),
+  which in a classroom runs on the students' machines;
 - memory while the whole class trains at max pace, from /proc/PID/smaps_rollup:
   USS (private pages) and PSS (private + a fair share of the shared ones) per
   student's app (median, worst), and the PSS of the server, the zygote and every
@@ -301,6 +303,7 @@ async def one_class(size: int, window: float, cold: bool, work: Path, key: Path,
     try:
         load_before = os.getloadavg()[0]
         cpu_before = tree_cpu_seconds(server.process.pid)
+        clients_before = cpu_seconds(os.getpid())
         storm = time.perf_counter()
         for n, name in enumerate(names):  # evenly within STORM_SPREAD: the class presses Enter
             await asyncio.sleep(max(0.0, storm + n * STORM_SPREAD / size - time.perf_counter()))
@@ -313,6 +316,10 @@ async def one_class(size: int, window: float, cold: bool, work: Path, key: Path,
         connect = [seen - t.started for seen, t in zip(shown, terminals)]
         spread = terminals[-1].started - terminals[0].started
         start_cpu = (tree_cpu_seconds(server.process.pid) - cpu_before) / size
+        # What the clients cost the same cores meanwhile: each ssh, and this process's emulators.
+        clients_cpu = (
+            cpu_seconds(os.getpid()) - clients_before + sum(cpu_seconds(t.process.pid) for t in terminals)
+        ) / size
 
         for t in terminals:  # the whole class trains
             t.type(b" ")
@@ -338,6 +345,7 @@ async def one_class(size: int, window: float, cold: bool, work: Path, key: Path,
             "connect_median_s": statistics.median(connect),
             "connect_worst_s": max(connect),
             "start_cpu_s": start_cpu,
+            "clients_cpu_s": clients_cpu,
             **mem,
             "key_median_ms": statistics.median(keys) * 1000,
             "key_worst_ms": max(keys) * 1000,
@@ -364,17 +372,29 @@ async def minimal_app_start(runs: int = 5) -> float:
     return statistics.median(starts)
 
 
+# (heading, width, the cell for a row): one line per class size, the columns aligned under their headings.
+COLUMNS_SHOWN = [
+    ("clients", 7, lambda r: f"{r['clients']}"),
+    ("spread", 7, lambda r: f"{r['spread_s']:.2f} s"),
+    ("1st frame med/worst", 19, lambda r: f"{r['first_median_s']:.2f} / {r['first_worst_s']:.2f} s"),
+    ("full screen med/worst", 21, lambda r: f"{r['connect_median_s']:.2f} / {r['connect_worst_s']:.2f} s"),
+    ("CPU/start", 9, lambda r: f"{r['start_cpu_s']:.2f} s"),
+    ("clients' CPU", 12, lambda r: f"{r['clients_cpu_s']:.2f} s"),
+    ("USS med/worst", 17, lambda r: f"{r['uss_median']:.1f} / {r['uss_worst']:.1f} MB"),
+    ("PSS med/worst", 17, lambda r: f"{r['pss_median']:.1f} / {r['pss_worst']:.1f} MB"),
+    ("RSS", 8, lambda r: f"{r['rss_median']:.1f} MB"),
+    ("total PSS", 9, lambda r: f"{r['total_pss']:.0f} MB"),
+    ("key med/worst (n)", 20, lambda r: f"{r['key_median_ms']:.0f} / {r['key_worst_ms']:.0f} ms ({r['keys']})"),
+    ("load", 11, lambda r: f"{r['load_before']:.1f} / {r['load_after']:.1f}"),
+]
+
+
+def print_heading() -> None:
+    print("  ".join(f"{heading:>{width}}" for heading, width, _ in COLUMNS_SHOWN))
+
+
 def print_row(row: dict) -> None:
-    print(
-        f"{row['clients']:>7} {row['spread_s']:>6.2f} s "
-        f"{row['first_median_s']:>6.2f} {row['first_worst_s']:>6.2f} s "
-        f"{row['connect_median_s']:>6.2f} {row['connect_worst_s']:>6.2f} s {row['start_cpu_s']:>5.2f} s "
-        f"{row['uss_median']:>6.1f} {row['uss_worst']:>6.1f} {row['pss_median']:>6.1f} {row['pss_worst']:>6.1f} "
-        f"{row['rss_median']:>6.1f} MB {row['total_pss']:>7.0f} MB "
-        f"{row['key_median_ms']:>6.0f} {row['key_worst_ms']:>6.0f} ms ({row['keys']:>3}) "
-        f"{row['load_before']:>5.1f} {row['load_after']:>5.1f}",
-        flush=True,
-    )
+    print("  ".join(f"{cell(row):>{width}}" for _, width, cell in COLUMNS_SHOWN), flush=True)
 
 
 async def measure(levels: list[int], window: float, cold: bool) -> None:
@@ -389,10 +409,7 @@ async def measure(levels: list[int], window: float, cold: bool) -> None:
         how = "cold: a fresh Python per app" if cold else "apps forked from the zygote"
         print(f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}; {how}")
         print(f"reference: benchmarks/minimal_app.py cold start on a PTY, median of 5: {reference:.2f} s")
-        print(
-            f"{'clients':>7} {'spread':>8} {'1st frame med/worst':>15} {'full screen med/worst':>15} {'CPU/start':>9} "
-            f"{'USS/app':>13} {'PSS/app':>13} {'RSS':>9} {'total PSS':>10} {'key med/worst':>15} {'':>5} {'load':>11}"
-        )
+        print_heading()
         results = []
         for size in levels:
             results.append(await one_class(size, window, cold, work, key, fingerprint))

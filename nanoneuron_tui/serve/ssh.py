@@ -232,6 +232,7 @@ class ServedSession(asyncssh.SSHServerSession):
         if self._client_gone or self._end_reason:  # gone, or ended, while the app started
             self.program.discard_output()
             await self.program.hang_up()
+        self.program.resize(*self.size)  # the window may have changed while the app started
         self._watch_idle()
         code = await self.program.wait()
         self._close(code if code >= 0 else 128 - code, self._end_reason and f"\r\n{self._end_reason}")
