@@ -151,6 +151,9 @@ class Zygote:
             report = await asyncio.get_running_loop().sock_recv(ours, 64)
         except OSError:
             report = b""
+        except BaseException:  # cancelled: the app, if forked, is hung up when its terminal's master closes
+            ours.close()
+            raise
         if not report.startswith(b"pid "):
             ours.close()
             raise ZygoteUnavailable(f"the zygote did not fork: {report!r}")
@@ -293,7 +296,12 @@ def take_request(control: socket.socket, selector: selectors.BaseSelector, watch
         status.close()
         return True
     gc.freeze()  # anything made since the last fork joins the shared, never-collected objects
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # out of processes or memory: this student waits for the slow way, the class goes on
+        os.close(terminal)
+        status.close()
+        return True
     if pid == 0:
         become_app(request, terminal)  # never returns
     os.close(terminal)
