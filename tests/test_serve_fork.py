@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from nanoneuron_tui.serve.zygote import APP_NAME, ZYGOTE_NAME, parse_request
+from nanoneuron_tui.serve.terminal import open_terminal
+from nanoneuron_tui.serve.zygote import APP_NAME, ZYGOTE_NAME, Zygote, parse_request
 from tests.serve_support import ServerProcess, Student, apps_serving, serving, until
 from tests.terminal import Terminal, epoch_on, process_alive, wait_until
 from tests.test_serve_openssh import ssh_command
@@ -173,3 +174,38 @@ def test_the_server_keeps_its_garbage_collector_only_the_zygote_holds_it():
     probe = "import gc, nanoneuron_tui.serve.ssh, nanoneuron_tui.serve.zygote; print(gc.isenabled())"
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert shown.stdout.strip() == "True"
+
+
+@pytest.mark.e2e
+async def test_the_zygote_ignores_a_malformed_request_and_reports_each_exit(tmp_path):
+    zygote = Zygote()
+    await zygote.start()
+    try:
+        zygote.control.send(b"no json, no descriptors")  # not from the server's code, but never fatal
+        master, slave = open_terminal((80, 24))
+        try:
+            app = await zygote.fork(["exec", str(tmp_path)], env={"PATH": os.defpath}, cwd=tmp_path, terminal=slave)
+        finally:
+            os.close(slave)
+        shown = bytearray()
+        loop = asyncio.get_running_loop()
+
+        def read() -> None:
+            try:
+                shown.extend(os.read(master, 4096) or b"")
+            except OSError:  # every slave side closed
+                loop.remove_reader(master)
+
+        loop.add_reader(master, read)
+        try:
+            assert await asyncio.wait_for(app.exited(), 30) == 1
+            await until(
+                lambda: b"usage: python -m nanoneuron_tui.serve.child" in shown, 10, f"the usage line: {shown!r}"
+            )
+        finally:
+            loop.remove_reader(master)
+            os.close(master)
+        assert zygote.running
+    finally:
+        await zygote.stop()
+    assert zygote.process.poll() is not None  # gone once the server's end closed
