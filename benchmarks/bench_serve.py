@@ -3,8 +3,8 @@
     python benchmarks/bench_serve.py [--levels 1,10,20,30] [--window 10]
     python benchmarks/bench_serve.py --openssh [--levels 1,10,30,50] [--window 10] [--cold]
 
-The --openssh mode (below, `openssh_main`) is the class as it happens: real
-OpenSSH clients on real PTYs connecting together. Without it:
+The --openssh mode (benchmarks/bench_serve_openssh.py) is the class as it
+happens: real OpenSSH clients on real PTYs connecting together. Without it:
 
 a server on 127.0.0.1 (in this process) and asyncssh clients (also here). At
 each level the class grows to that many sessions, every one training at max
@@ -42,8 +42,6 @@ from pathlib import Path
 import asyncssh
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import bench_serve_openssh as openssh  # noqa: E402
 
 from nanoneuron_tui import persist  # noqa: E402
 from nanoneuron_tui.params import MAX_EPOCHS, Hyperparameters  # noqa: E402
@@ -195,7 +193,7 @@ def print_row(row: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--levels", default=None, help="class sizes to measure, growing (default 1,10,20,30; 1,10,30,50)"
+        "--levels", default=None, help="class sizes to measure, growing (default 1,10,20,30; with --openssh 1,10,30,50)"
     )
     parser.add_argument("--window", type=float, default=10.0, help="seconds of training measured at each level")
     parser.add_argument(
@@ -206,6 +204,8 @@ def main() -> None:
     )
     parser.add_argument("--serve", nargs=2, metavar=("PORT", "STATE_DIR"), help=argparse.SUPPRESS)  # the server process
     args = parser.parse_args()
+    if args.serve or args.openssh:
+        import bench_serve_openssh as openssh  # pyte, from the bench extra, only for this mode
     if args.serve:
         asyncio.run(openssh.serve(int(args.serve[0]), Path(args.serve[1]), args.cold))
         return
