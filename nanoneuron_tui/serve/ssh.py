@@ -17,7 +17,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
@@ -29,6 +29,7 @@ from nanoneuron_tui.serve.frame_rate import FILE_NAME as FRAME_RATE_FILE
 from nanoneuron_tui.serve.frame_rate import SharedFrameRate
 from nanoneuron_tui.serve.identity import User, name_needs_a_key, record_key_name, user_directory
 from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
+from nanoneuron_tui.serve.zygote import Zygote, ZygoteUnavailable
 
 NEEDS_PTY = (
     "nanoneuron is an interactive app and needs a terminal: "
@@ -57,18 +58,19 @@ class ServeSettings:
     max_failed_auth_delay: float = 20.0
     failure_window: float = 600.0
     # The app for one client, given its directory, its frame rate and the file where the class's
-    # frame rate is kept (tests may run something else).
-    app_command: Callable[[Path, float, Path], Sequence[str]] = field(
-        default=lambda home, fps, shared_fps: [
-            sys.executable,
-            "-m",
-            "nanoneuron_tui.serve.child",
-            "ssh",
-            str(home),
-            f"{fps:g}",
-            str(shared_fps),
-        ]
-    )
+    # frame rate is kept. None: fork it from the zygote (serve/zygote.py), which has imported
+    # everything already; tests may run something else.
+    app_command: Callable[[Path, float, Path], Sequence[str]] | None = None
+
+
+def child_arguments(home: Path, fps: float, shared_fps: Path) -> list[str]:
+    """What serve/child.py takes for one SSH client."""
+    return ["ssh", str(home), f"{fps:g}", str(shared_fps)]
+
+
+def cold_app_command(home: Path, fps: float, shared_fps: Path) -> list[str]:
+    """The app in a fresh Python: when the zygote cannot fork it."""
+    return [sys.executable, "-m", "nanoneuron_tui.serve.child", *child_arguments(home, fps, shared_fps)]
 
 
 def log(message: str) -> None:
@@ -231,18 +233,15 @@ class ServedSession(asyncssh.SSHServerSession):
         frames = self.server.frame_rate
         fps = frames.publish(self.server.classroom.count)
         try:
-            self.program = PtyProgram(
-                self.server.settings.app_command(home, fps, frames.path),
-                env=env,
-                cwd=home,
-                size=self.size,
-                on_output=self._send,
-                on_input_drained=self.channel.resume_reading,
-            )
+            self.program = await self._start_app(home, fps, env)
         except OSError as problem:
             log(f"cannot start the app for {self.user}: {problem}")
             self._close(1, "The server could not start the app; please tell your teacher.")
             return
+        if self._client_gone or self._end_reason:  # gone, or ended, while the app started
+            self.program.discard_output()
+            await self.program.hang_up()
+        self.program.resize(*self.size)  # the window may have changed while the app started
         self._watch_idle()
         code = await self.program.wait()
         self._close(code if code >= 0 else 128 - code, self._end_reason and f"\r\n{self._end_reason}")
@@ -250,6 +249,22 @@ class ServedSession(asyncssh.SSHServerSession):
     def _how_to_connect(self) -> str:
         host, port = self.connection.local
         return NEEDS_PTY.format(port=port, user=printable_name(self.user.name), host=host)
+
+    async def _start_app(self, home: Path, fps: float, env: dict[str, str]) -> PtyProgram:
+        """The client's app: forked from the zygote, or, if it cannot, started afresh (slower, the same app)."""
+        settings, frames = self.server.settings, self.server.frame_rate
+        terminal = dict(env=env, cwd=home, size=self.size, on_output=self._send)
+        drained = self.channel.resume_reading
+        zygote = self.server.zygote
+        if settings.app_command is None and zygote is not None:
+            try:
+                return await PtyProgram.fork(
+                    zygote, child_arguments(home, fps, frames.path), on_input_drained=drained, **terminal
+                )
+            except ZygoteUnavailable as problem:
+                log(f"forking the app for {self.user} failed ({problem}); starting it afresh")
+        command = settings.app_command or cold_app_command
+        return PtyProgram.spawn(command(home, fps, frames.path), on_input_drained=drained, **terminal)
 
     def _send(self, data: bytes) -> None:
         if self.channel and not self._client_gone:
@@ -438,11 +453,24 @@ class NanoNeuronSSHServer:
         self.connections: set[ClientConnection] = set()
         self.acceptor: asyncssh.SSHAcceptor | None = None
         self.frame_rate = SharedFrameRate(settings.state_dir / FRAME_RATE_FILE, log)
+        self.zygote: Zygote | None = None
 
     async def start(self, host: str, port: int) -> int:
         """Listen; return the port (useful when ``port`` is 0)."""
         settings = self.settings
-        self.acceptor = await asyncssh.create_server(
+        if settings.app_command is None:
+            await self._start_zygote()  # before the first client can come
+        try:
+            self.acceptor = await self._listen(host, port)
+        except BaseException:
+            if self.zygote:
+                await self.zygote.stop()
+            raise
+        return self.acceptor.sockets[0].getsockname()[1]
+
+    async def _listen(self, host: str, port: int) -> asyncssh.SSHAcceptor:
+        settings = self.settings
+        return await asyncssh.create_server(
             lambda: ClientConnection(self),
             host,
             port,
@@ -460,7 +488,16 @@ class NanoNeuronSSHServer:
             config=None,
             rdns_lookup=False,
         )
-        return self.acceptor.sockets[0].getsockname()[1]
+
+    async def _start_zygote(self) -> None:
+        """The pre-started app that forks one per client; without it each app starts afresh (slower)."""
+        zygote = Zygote()
+        try:
+            await zygote.start()
+        except ZygoteUnavailable as problem:
+            log(f"{problem}; every app will start afresh")
+            return
+        self.zygote = zygote
 
     async def stop(self, reason: str = "The server is stopping. Your session is saved: connect again later.") -> None:
         """Stop listening, hang up every session (each saves), close every connection."""
@@ -472,3 +509,5 @@ class NanoNeuronSSHServer:
                 client.conn.close()
         if self.acceptor:
             await self.acceptor.wait_closed()
+        if self.zygote:
+            await self.zygote.stop()
