@@ -20,7 +20,7 @@ from nanoneuron_tui.bindings import MAIN_SCREEN
 from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
-from nanoneuron_tui.core.run import Run
+from nanoneuron_tui.core.run import Run, TooManySegments
 from nanoneuron_tui.lifecycle import SignalWatch
 from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
 from nanoneuron_tui.params import parse_fps
@@ -716,7 +716,11 @@ class NanoNeuronApp(App[None]):
         self.screen.set_focus(None)
 
     def on_hyperparameter_form_applied(self, message: HyperparameterForm.Applied) -> None:
-        self._act(lambda: self.session.update(**{message.name: message.value}))
+        try:
+            self._act(lambda: self.session.update(**{message.name: message.value}))
+        except TooManySegments as problem:
+            self.notify(str(problem), severity="error")
+            return
         if message.name in ("w0", "b0", "seed"):
             self.notify("The new start takes effect when you reset (r or F9).")
 

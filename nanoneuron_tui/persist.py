@@ -26,13 +26,13 @@ from nanoneuron_tui import params
 from nanoneuron_tui.core.data import DataSpec
 from nanoneuron_tui.core.files import FileRefused, describe_kind, read_regular
 from nanoneuron_tui.core.numbers import quoted
+from nanoneuron_tui.core.run import MAX_SEGMENTS
 
 SESSION_FORMAT = "nanoneuron-session"
 MODEL_FORMAT = "nanoneuron-model"
 SESSION_VERSION = 2  # version 1 kept the neuron and a sampled history, not the run
 MODEL_VERSION = 2  # version 1 did not record the data the model was trained on
 MAX_FILE_BYTES = 8_000_000  # far above any real session (MAX_SEGMENTS alpha changes fit)
-MAX_SEGMENTS = 100_000  # alpha changes in one run
 # An exported history is refused beyond this many bytes unless the user says otherwise.
 DEFAULT_HISTORY_LIMIT = 1_000_000_000
 # A saved neuron may be far from any sensible line (a run diverges before it is
@@ -371,8 +371,10 @@ def load_session(path: str | os.PathLike[str]):
 
 
 def _segments(saved: Any, path: object, first_epoch: int) -> list[dict[str, Any]]:
-    if not isinstance(saved, list) or not 1 <= len(saved) <= MAX_SEGMENTS:
+    if not isinstance(saved, list) or not saved:
         raise _fail(path, "the run's segments are missing")
+    if len(saved) > MAX_SEGMENTS:
+        raise _fail(path, f"the run has {len(saved):,} segments of alpha; a run keeps at most {MAX_SEGMENTS:,}")
     segments = []
     for segment in saved:
         if not isinstance(segment, dict):
