@@ -214,8 +214,9 @@ class NanoNeuronApp(App[None]):
         # lays the whole screen out once more: hidden now, it costs no layout.
         self.screen.query("#textual-toastrack").set(display=False)  # absent when notifications are off
         stop_blinking(self.screen)
-        # Back from a suspension the terminal may show anything: the next repaint sends it all.
-        self.app_resume_signal.subscribe(self, lambda _: partial_updates.forget(self.console))
+        # Back from a suspension (ctrl+z or SIGTSTP, then fg or SIGCONT) the terminal shows
+        # what the shell left there: the whole screen is sent again.
+        self.app_resume_signal.subscribe(self, lambda _: self.action_redraw())
         self.screen.set_class(self._projector, "-projector")
         self._show_data_labels()
         # The guide is fed only while on screen; once a taller terminal shows it, it catches up.
@@ -628,6 +629,13 @@ class NanoNeuronApp(App[None]):
         # The terminal was elsewhere: anything may have written to it since. The next
         # full repaint sends every line (see partial_updates).
         partial_updates.forget(self.console)
+
+    def action_suspend_process(self) -> None:
+        if self.confine is not None:
+            # Served, nobody has a shell to bring the app back with: it would hang stopped.
+            self.notify("Suspending is for an app run from a shell; ctrl+q quits.", severity="warning")
+            return
+        super().action_suspend_process()
 
     def action_redraw(self) -> None:
         partial_updates.forget(self.console)
