@@ -298,8 +298,18 @@ class NanoNeuronApp(App[None]):
 
         self.push_screen(PathPrompt(title, default), answered)
 
+    def _one_of_ours(self, path: Path) -> bool:
+        """The session's own file, lock or kept session: refused (a model written over the lock
+        would let a second instance take the session). Says so."""
+        if self.session_file is not None and self.session_file.protects(path):
+            self.notify(f"{path} is this session's own file; choose another name", severity="error")
+            return True
+        return False
+
     def action_save_model(self) -> None:
         def save(path: Path) -> None:
+            if self._one_of_ours(path):
+                return
             try:
                 view = self.session.view()
                 persist.save_model(
@@ -345,6 +355,8 @@ class NanoNeuronApp(App[None]):
 
     def action_export_history(self) -> None:
         def export(path: Path) -> None:
+            if self._one_of_ours(path):
+                return
             # Every epoch of the run: a long one takes seconds to write, so not on the event loop.
             self.notify(f"Writing the cost of every epoch to {path}…")
             self.run_worker(lambda: self._export_history(path), thread=True, group="export")
@@ -352,8 +364,13 @@ class NanoNeuronApp(App[None]):
         self._ask_path("Export the cost of every epoch as CSV:", "nanoneuron-history.csv", export)
 
     def _export_history(self, path: Path) -> None:
+        # Quitting cancels the worker: the export stops within moments, its temporary file removed.
+        worker = get_current_worker()
+        track = self.session_file.tracking if self.session_file is not None else None
         try:
-            rows = persist.export_history(self.session, path)
+            rows = persist.export_history(self.session, path, cancelled=worker.cancelled_event.is_set, track=track)
+        except persist.ExportCancelled:
+            return
         except persist.PersistError as problem:
             self.call_from_thread(self.notify, str(problem), severity="error")
         else:
@@ -752,6 +769,17 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
+def missing_terminal() -> str | None:
+    """Why the app cannot be shown here, or None. Textual reads keys from standard input
+    and draws on standard error; without a terminal there it would spin on an input
+    that never comes and draw for nobody (``setsid nanoneuron </dev/null >out &``)."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None  # a driver of its own (serve web's, through pipes)
+    if sys.stdin.isatty() and sys.__stderr__.isatty():
+        return None
+    return "no terminal: the app needs one on standard input and standard error (nanoneuron train runs without one)"
+
+
 def run_app(
     session: Session,
     *,
@@ -767,6 +795,10 @@ def run_app(
     """Show ``session`` until the user quits, a signal stops it or the terminal goes; the exit code."""
     term = os.environ.get("TERM")
     if problem := glyphs.cannot_draw(term):
+        print(f"nanoneuron: error: {problem}", file=sys.stderr)
+        return exit_codes.USAGE
+    if problem := missing_terminal():
+        session_file.release()
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return exit_codes.USAGE
     glyphs.use_ascii(ascii_only or glyphs.needs_ascii(term))

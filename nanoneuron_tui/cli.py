@@ -507,8 +507,11 @@ def open_app(args: argparse.Namespace) -> int:
             session_file = SessionFile.claim_or_fresh(args.state_path)
     except SessionFileInUse as in_use:
         return _error(f"{in_use}; quit it first, or start a fresh session with --state {first_fresh_path(in_use.path)}")
+    except persist.PersistError as problem:  # a directory, a device, a FIFO: refused before anything is written
+        return _error(problem)
     except OSError as problem:
         return _error(f"cannot use {args.state_path}: {problem.strerror or problem}")
+    args.state_path = session_file.path  # where a symlink given as --state leads
     try:
         session = build_session(args)
     except (persist.PersistError, DataError) as problem:

@@ -17,7 +17,8 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -67,6 +68,10 @@ def temporary_name_pattern(target: str | os.PathLike[str]) -> re.Pattern[str]:
     return re.compile(re.escape(_temporary_prefix(Path(name))) + r"[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX))
 
 
+# Any name atomic_writer gives a temporary file, whatever its target.
+ANY_TEMPORARY_NAME = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX))
+
+
 # -- writing -------------------------------------------------------------------
 
 
@@ -89,12 +94,16 @@ def replaceable_target(path: str | os.PathLike[str]) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+def atomic_writer(
+    path: str | os.PathLike[str], track: Callable[[Path], AbstractContextManager[object]] | None = None
+) -> Iterator[IO[str]]:
     """Write to a temporary file beside ``path`` and rename it into place.
 
     Readers see the old file or the whole new one, never half of it: a crash
     (or an exception in the ``with`` block) leaves ``path`` as it was. Only a
     regular file is replaced; a symlink keeps pointing where it did, at the new content.
+    ``track(temporary)``, if given, holds the temporary file's name for as long as it
+    exists, so a process killed meanwhile has it removed at its next start.
     """
     target = replaceable_target(path)
     try:
@@ -102,17 +111,18 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     except OSError:
         mode = 0o666 & ~_umask()  # a new one gets those of a plain open()
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=TEMPORARY_SUFFIX)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with track(Path(temporary)) if track else contextlib.nullcontext():
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
+                yield file
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, mode)
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
 
 @contextlib.contextmanager
@@ -560,18 +570,38 @@ def check_history_size(epochs: int, limit: int = DEFAULT_HISTORY_LIMIT) -> None:
         )
 
 
-def export_history(session, path: str | os.PathLike[str], limit: int = DEFAULT_HISTORY_LIMIT) -> int:
+class ExportCancelled(Exception):
+    """An export stopped before its end (the app is quitting): nothing was written."""
+
+
+EXPORT_CHECK_ROWS = 10_000  # rows between looks at whether the export is still wanted: milliseconds
+
+
+def export_history(
+    session,
+    path: str | os.PathLike[str],
+    limit: int = DEFAULT_HISTORY_LIMIT,
+    *,
+    cancelled: Callable[[], bool] = lambda: False,
+    track: Callable[[Path], AbstractContextManager[object]] | None = None,
+) -> int:
     """Write the cost of every epoch of the run up to the one on screen, as CSV
-    (epoch, training cost, test cost), recomputed exactly; returns the rows written."""
+    (epoch, training cost, test cost), recomputed exactly; returns the rows written.
+
+    A long run takes seconds: once ``cancelled()`` is true the export stops within
+    EXPORT_CHECK_ROWS rows and raises ExportCancelled, its temporary file removed
+    (``track``: see atomic_writer)."""
     view = session.view()
     run, first, stop = view.run, view.run.first_epoch, view.epoch + 1
     check_history_size(stop - first, limit)
     rows = 0
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with atomic_writer(path) as file:
+        with atomic_writer(path, track) as file:
             file.write("epoch,cost,test_cost\n")
             for epoch in range(first, stop):
+                if rows % EXPORT_CHECK_ROWS == 0 and cancelled():
+                    raise ExportCancelled(f"the export to {path} was cancelled")
                 test_cost = run.test_cost(epoch)
                 file.write(f"{epoch},{run.cost(epoch)!r},{'' if test_cost is None else repr(test_cost)}\n")
                 rows += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import termios
@@ -408,6 +409,132 @@ def test_claiming_a_session_file_clears_its_orphans(tmp_path):
     aged(orphan, 3600)
     session_file.SessionFile.claim(path, resuming=False).release()
     assert not orphan.exists()
+
+
+# -- what a session file may be (issue 22, items 3, 4 and 5, and the lock's messages) -------------------------
+
+
+@pytest.mark.unit
+def test_a_symlinked_session_file_is_owned_where_it_leads(tmp_path):
+    real = tmp_path / "real.json"
+    persist.save_session(fresh_session(), real)
+    kept = real.read_bytes()
+    (tmp_path / "a.json").symlink_to(real)
+    (tmp_path / "b.json").symlink_to("real.json")
+    owner = session_file.SessionFile.claim(tmp_path / "a.json", resuming=False)
+    assert owner.path == real and session_file.lock_path(real).exists()
+    # Another link to the same file is the same session: in use.
+    with pytest.raises(session_file.SessionFileInUse):
+        session_file.SessionFile.claim(tmp_path / "b.json", resuming=False)
+    session = fresh_session()
+    owner.started_with(session)
+    session.step(3)
+    assert owner.save(session)
+    # The session replaced is kept as a file of its own beside the real one; the links still lead to it.
+    previous = tmp_path / "real.prev.json"
+    assert not previous.is_symlink() and previous.read_bytes() == kept
+    assert not (tmp_path / "a.prev.json").exists()
+    assert (tmp_path / "a.json").is_symlink() and persist.load_session(tmp_path / "a.json").view().epoch == 3
+    owner.release()
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("kind", ["directory", "FIFO", "device"])
+def test_a_session_file_that_is_no_regular_file_is_refused_before_anything_is_written(tmp_path, kind):
+    if kind == "directory":
+        path = tmp_path / "projects"
+        (path / "src").mkdir(parents=True)
+    elif kind == "FIFO":
+        path = tmp_path / "pipe"
+        os.mkfifo(path)
+    else:
+        path = tmp_path / "null"  # a device of our own: a regression must not touch the machine's /dev
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        except PermissionError:
+            pytest.skip("making a device node needs root")
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(persist.PersistError, match=f"{path}: it is a"):
+        session_file.SessionFile.claim(path, resuming=False)
+    assert sorted(tmp_path.rglob("*")) == before  # no lock, no .prev, the directory as it was
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("kind", ["symlink", "FIFO", "directory"])
+def test_a_lock_that_is_no_regular_file_is_named_in_the_refusal(tmp_path, kind):
+    path = tmp_path / "session.json"
+    lock = session_file.lock_path(path)
+    if kind == "symlink":
+        lock.symlink_to(tmp_path / "elsewhere")
+    elif kind == "FIFO":
+        os.mkfifo(lock)
+    else:
+        lock.mkdir()
+    with pytest.raises(persist.PersistError) as refused:
+        session_file.SessionFile.claim(path, resuming=False)
+    assert str(refused.value).startswith(f"{lock} is ") and kind.lower()[:3] in str(refused.value).lower()
+    assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.unit
+def test_a_session_protects_its_own_files_and_nothing_else(tmp_path):
+    path = tmp_path / "session.json"
+    owner = session_file.SessionFile.claim(path, resuming=False)
+    (tmp_path / "link.lock").symlink_to(session_file.lock_path(path))
+    for own in ("session.json", "session.json.lock", "session.prev.json", "link.lock"):
+        assert owner.protects(tmp_path / own), own
+    for other in ("model.json", "session-2.json", "session.json.lock.bak"):
+        assert not owner.protects(tmp_path / other), other
+    owner.release()
+
+
+@pytest.mark.unit
+def test_a_cancelled_export_stops_and_leaves_no_temporary_file(tmp_path):
+    session = fresh_session(epochs=100_000)
+    session.go_to(100_000)
+    looks = []
+
+    def cancelled() -> bool:
+        looks.append(1)
+        return len(looks) > 2  # wanted for the first two looks, then not
+
+    with pytest.raises(persist.ExportCancelled):
+        persist.export_history(session, tmp_path / "h.csv", cancelled=cancelled)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.unit
+def test_an_export_killed_midway_leaves_a_temporary_file_the_next_start_removes(tmp_path):
+    state = tmp_path / "state" / "session.json"
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    owner = session_file.SessionFile.claim(state, resuming=False)
+    session = fresh_session(epochs=1000)
+    session.go_to(1000)
+    writing = persist.atomic_writer(exports / "h.csv", owner.tracking)
+    writing.__enter__()  # an export under way, never finished: the process is killed here
+    [temporary] = list(exports.iterdir())
+    assert str(temporary) in session_file.tracked_path(state).read_text()
+    mine = exports / "mine.csv"
+    mine.write_text("a file of the user's")
+    lookalike = exports / ".h.csv.abcdefgh.tmp"  # our pattern, but never listed
+    lookalike.write_text("not ours to remove")
+    owner.release()
+
+    session_file.SessionFile.claim(state, resuming=False).release()
+    assert sorted(exports.iterdir()) == [lookalike, mine]
+    assert not session_file.tracked_path(state).exists()
+
+
+@pytest.mark.unit
+def test_a_finished_export_leaves_nothing_listed(tmp_path):
+    state = tmp_path / "session.json"
+    owner = session_file.SessionFile.claim(state, resuming=False)
+    session = fresh_session(epochs=100)
+    session.go_to(100)
+    assert persist.export_history(session, tmp_path / "h.csv", track=owner.tracking) == 101
+    assert not session_file.tracked_path(state).exists()
+    owner.release()
 
 
 # -- autosave --------------------------------------------------------------------------------------------------
