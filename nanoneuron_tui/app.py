@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup
+from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup, tolerant_input
 from nanoneuron_tui.bindings import MAIN_SCREEN
 from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
@@ -127,6 +127,7 @@ class NanoNeuronApp(App[None]):
     ) -> None:
         super().__init__()
         partial_updates.install()  # a repaint of part of a line sends only that part
+        tolerant_input.install()  # a byte from the terminal that is not UTF-8 is no crash
         # Served to a stranger (`nanoneuron serve`): every typed file name stays in this directory.
         self.confine = confine
         # Calm over a slow link: nothing moves unless training moves it.

@@ -742,3 +742,31 @@ def test_ascii_glyphs_can_be_switched_on_and_off():
     finally:
         glyphs.use_ascii(False)
     assert (glyphs.RUN, glyphs.PAUSE, glyphs.ARROW, glyphs.ascii_only()) == ("▶", "❚❚", "→", False)
+
+
+# -- input that is not UTF-8 (issue 22, item 7) ---------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_the_input_thread_s_decoder_replaces_what_it_cannot_decode(monkeypatch):
+    from textual.drivers import linux_driver
+
+    from nanoneuron_tui import tolerant_input
+
+    monkeypatch.setattr(linux_driver, "getincrementaldecoder", linux_driver.getincrementaldecoder)
+    assert tolerant_input.install()
+    decode = linux_driver.getincrementaldecoder("utf-8")().decode
+    assert decode(b"\xe9t") + decode(b"\x9b\xff") + decode(b"\xc3") + decode(b"\xa9") == "\ufffdt\ufffd\ufffdé"
+
+
+@pytest.mark.unit
+def test_another_textual_keeps_its_own_decoder(monkeypatch):
+    from textual.drivers import linux_driver
+
+    from nanoneuron_tui import tolerant_input
+
+    own = linux_driver.getincrementaldecoder
+    monkeypatch.setattr(linux_driver, "getincrementaldecoder", own)
+    monkeypatch.setattr(tolerant_input, "version", lambda name: "9.0.0")
+    assert not tolerant_input.install()
+    assert linux_driver.getincrementaldecoder is own

@@ -424,3 +424,17 @@ def test_a_suspension_gives_the_shell_its_terminal_and_fg_brings_the_app_back(pt
     assert app.wait(5) == 128 + signal.SIGTERM
     assert saved_view(state).epoch > 0
     assert "Traceback" not in app.text() and "SIGBUS" not in app.text()
+
+
+# -- issue 22, item 7: bytes from the terminal that are not UTF-8 -----------------------------------
+
+
+@pytest.mark.parametrize("sent", [b"\xe9t", b"\x9b", b"\xff", b"\xc3"], ids=["latin-1 e-acute", "9b", "ff", "cut short"])
+def test_a_byte_that_is_not_utf8_is_no_crash(pty_app, tmp_path, sent):
+    app = pty_app(*SEED, "--state", str(tmp_path / "session.json"))
+    app.wait_for("paused", timeout=20)
+    app.send(sent)
+    app.send(b"s")  # then a key that does something
+    poll(lambda: "1 / 70,000" in app.text(), timeout=15, what="the step after the odd byte")
+    assert not app.gone
+    assert "Traceback" not in app.text() and "UnicodeDecodeError" not in app.text()
