@@ -429,7 +429,9 @@ def test_a_suspension_gives_the_shell_its_terminal_and_fg_brings_the_app_back(pt
 # -- issue 22, item 7: bytes from the terminal that are not UTF-8 -----------------------------------
 
 
-@pytest.mark.parametrize("sent", [b"\xe9t", b"\x9b", b"\xff", b"\xc3"], ids=["latin-1 e-acute", "9b", "ff", "cut short"])
+@pytest.mark.parametrize(
+    "sent", [b"\xe9t", b"\x9b", b"\xff", b"\xc3"], ids=["latin-1 e-acute", "9b", "ff", "cut short"]
+)
 def test_a_byte_that_is_not_utf8_is_no_crash(pty_app, tmp_path, sent):
     app = pty_app(*SEED, "--state", str(tmp_path / "session.json"))
     app.wait_for("paused", timeout=20)
