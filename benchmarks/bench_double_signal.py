@@ -114,6 +114,9 @@ def shell_trial(folder: Path) -> tuple[bool, float, str]:
         return outcome(state, pid, signalled, signalled_wall)
     finally:
         tmux("kill-server")
+        # A server that went with its last session may leave its socket behind.
+        socket_dir = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        (socket_dir / server).unlink(missing_ok=True)
 
 
 def persist_lock_pid(state: Path) -> str:

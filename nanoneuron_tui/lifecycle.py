@@ -131,7 +131,7 @@ class SignalWatch:
     second signal never cuts the save short. A third one does, and so does any
     repeat once the save is over (done, or abandoned at its deadline): a person
     who insists is heard, and the save is never what is lost. Repeated hang-ups
-    insist on nothing (no one is at a closed terminal) and never cut a save short.
+    insist on nothing (no one is at a closed terminal) and are let be.
     """
 
     def __init__(
@@ -198,9 +198,11 @@ class SignalWatch:
 
     def cuts_short(self, repeat: int, repeats: int) -> bool:
         """Whether the ``repeats``-th stop signal after the first ends the process at once."""
+        if repeat == signal.SIGHUP:
+            return False  # nobody at a closed terminal insists; the hang-up deadline is short anyway
         if not self._saving.is_set():
             return True  # the save is over: nothing is lost by going now
-        return repeat != signal.SIGHUP and repeats >= 2
+        return repeats >= 2
 
     def watch_for_hang_up(self) -> None:
         """A terminal found hung up counts as SIGHUP, for the hang-ups that send none

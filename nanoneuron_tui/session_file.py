@@ -81,6 +81,7 @@ class SessionFile:
         self._tracked: set[Path] = set()  # temporary files of ours elsewhere (exports), being written
         self._tracking = threading.Lock()
         self._rotated = False
+        self._final = False  # saved on the way out: no autosave may start a write the exit would cut
         self._as_started: dict | None = None
 
     # -- claiming -----------------------------------------------------------
@@ -164,6 +165,8 @@ class SessionFile:
         Raises persist.PersistError with one line if the file cannot be written.
         """
         with self._saving:
+            if self._final:
+                return False  # the process is ending: the save on the way out was the last
             if not self.resumed and session.to_dict() == self._as_started:
                 return False
             if not self._rotated:
@@ -180,6 +183,9 @@ class SessionFile:
             saved = self.save(session)
         except persist.PersistError as problem:
             return f"the session was not saved: {problem}"
+        finally:
+            with self._saving:
+                self._final = True
         if not saved:
             return "nothing new to save"
         return f"session saved; {resume_command(self.path)} carries on"

@@ -79,6 +79,36 @@ def test_a_stop_saves_asks_the_app_to_leave_and_ends_the_process_by_the_deadline
 
 
 @pytest.mark.unit
+def test_a_repeat_cuts_the_stop_short_only_when_it_insists():
+    watch = lifecycle.SignalWatch(FakeTerminal(), force_exit=lambda code: None)
+    watch._saving.set()  # a save under way
+    assert not watch.cuts_short(signal.SIGTERM, 1)  # a second signal: the save goes on
+    assert watch.cuts_short(signal.SIGTERM, 2)  # a third: heard
+    assert watch.cuts_short(signal.SIGINT, 3)
+    assert not watch.cuts_short(signal.SIGHUP, 5)  # hang-ups insist on nothing
+    watch._saving.clear()  # the save is over
+    assert watch.cuts_short(signal.SIGTERM, 1) and watch.cuts_short(signal.SIGQUIT, 1)
+    assert not watch.cuts_short(signal.SIGHUP, 1)
+
+
+@pytest.mark.unit
+def test_after_the_save_on_the_way_out_no_other_save_starts(tmp_path):
+    """An autosave begun after it would be cut by the exit, leaving a temporary file."""
+    path = tmp_path / "session.json"
+    owner = session_file.SessionFile.claim(path, resuming=False)
+    session = fresh_session()
+    owner.started_with(session)
+    session.step(3)
+    assert "session saved" in owner.save_for_exit(session)
+    saved = path.read_bytes()
+    session.step(3)
+    assert owner.save(session) is False
+    assert path.read_bytes() == saved
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.json", "session.json.lock"]
+    owner.release()
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize("signum, code", [(signal.SIGHUP, 129), (signal.SIGINT, 130), (signal.SIGQUIT, 131)])
 def test_each_signal_has_its_conventional_exit_code(signum, code):
     stop = Stop(exit_deadline=0.01).on(signum)
