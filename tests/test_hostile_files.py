@@ -253,6 +253,7 @@ def test_a_failed_save_on_quit_exits_non_zero(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(persist, "save_session", disk_full)
     monkeypatch.setattr(app_module.NanoNeuronApp, "run", lambda self: (self.session.step(), self.save_session()))
+    monkeypatch.setattr(app_module, "missing_terminal", lambda: None)  # the app's run, stubbed, needs none
     session_file = SessionFile.claim(tmp_path / "session.json", resuming=False)
     watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())  # not started: no signal comes
     assert app_module.run_app(Session(), session_file=session_file, watch=watch) != 0
