@@ -110,19 +110,22 @@ def atomic_writer(
         mode = stat.S_IMODE(os.stat(target).st_mode)  # a replaced file keeps its permissions
     except OSError:
         mode = 0o666 & ~_umask()  # a new one gets those of a plain open()
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=TEMPORARY_SUFFIX)
-    with track(Path(temporary)) if track else contextlib.nullcontext():
-        try:
+    temporary = None
+    try:
+        # Inside the try: a stop signal raised (headless) just after the file exists still removes it.
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=TEMPORARY_SUFFIX)
+        with track(Path(temporary)) if track else contextlib.nullcontext():
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
                 yield file
                 file.flush()
                 os.fsync(file.fileno())
             os.chmod(temporary, mode)
             os.replace(temporary, target)
-        except BaseException:
+    except BaseException:
+        if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            raise
+        raise
 
 
 @contextlib.contextmanager
