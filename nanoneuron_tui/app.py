@@ -776,9 +776,17 @@ def missing_terminal() -> str | None:
     that never comes and draw for nobody (``setsid nanoneuron </dev/null >out &``)."""
     if os.environ.get("TEXTUAL_DRIVER"):
         return None  # a driver of its own (serve web's, through pipes)
-    if sys.stdin.isatty() and sys.__stderr__.isatty():
+    if _is_terminal(sys.stdin) and _is_terminal(sys.__stderr__):
         return None
     return "no terminal: the app needs one on standard input and standard error (nanoneuron train runs without one)"
+
+
+def _is_terminal(stream) -> bool:
+    """False for a file, a pipe, and a descriptor the shell closed (``<&-`` leaves None)."""
+    try:
+        return stream is not None and stream.isatty()
+    except ValueError:  # closed
+        return False
 
 
 def run_app(

@@ -92,6 +92,41 @@ def test_a_repeat_cuts_the_stop_short_only_when_it_insists():
 
 
 @pytest.mark.unit
+def test_the_save_is_over_once_the_stop_has_saved():
+    stop = Stop(exit_deadline=0.05).on(signal.SIGTERM)
+    assert not stop.watch._saving.is_set()  # a repeat from now on ends the process at once
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "stdin, stderr, driver, refused",
+    [
+        (True, True, "", False),
+        (False, True, "", True),
+        (True, False, "", True),
+        (None, True, "", True),  # closed by the shell: nanoneuron <&-
+        (False, False, "web", False),
+    ],
+)
+def test_the_app_needs_a_terminal_on_stdin_and_stderr_unless_textual_has_another_driver(
+    monkeypatch, stdin, stderr, driver, refused
+):
+    from nanoneuron_tui import app as app_module
+
+    class Stream:
+        def __init__(self, tty: bool) -> None:
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    monkeypatch.setattr(sys, "stdin", None if stdin is None else Stream(stdin))
+    monkeypatch.setattr(sys, "__stderr__", Stream(stderr))
+    monkeypatch.setenv("TEXTUAL_DRIVER", driver)
+    assert (app_module.missing_terminal() is not None) is refused
+
+
+@pytest.mark.unit
 def test_after_the_save_on_the_way_out_no_other_save_starts(tmp_path):
     """An autosave begun after it would be cut by the exit, leaving a temporary file."""
     path = tmp_path / "session.json"

@@ -646,6 +646,19 @@ def test_a_session_with_more_segments_than_a_run_keeps_is_refused_saying_the_lim
 
 
 @pytest.mark.unit
+def test_a_session_with_as_many_segments_as_a_run_keeps_loads(tmp_path):
+    from nanoneuron_tui.core.run import MAX_SEGMENTS
+
+    document = good_document(tmp_path)
+    document["session"]["run"]["segments"].extend(
+        {"start": 10 + i, "alpha": 1e-4 * (1 + i % 2)} for i in range(MAX_SEGMENTS - 1)
+    )
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps(document))
+    assert len(persist.load_session(path).run.segments) == MAX_SEGMENTS
+
+
+@pytest.mark.unit
 def test_an_alpha_change_past_the_limit_changes_nothing(monkeypatch):
     from nanoneuron_tui.core import run as run_module
 
