@@ -108,7 +108,7 @@ def shell_trial(folder: Path) -> tuple[bool, float, str]:
         deadline = time.monotonic() + 30
         while not re.search(r"[1-9][\d,]* / [\d,]+", tmux("capture-pane", "-p")) and time.monotonic() < deadline:
             time.sleep(0.05)
-        pid = int(persist_lock_pid(state))
+        pid = int(app_pid(state))
         signalled, signalled_wall = time.monotonic(), time.time()
         tmux("kill-server")
         return outcome(state, pid, signalled, signalled_wall)
@@ -119,7 +119,7 @@ def shell_trial(folder: Path) -> tuple[bool, float, str]:
         (socket_dir / server).unlink(missing_ok=True)
 
 
-def persist_lock_pid(state: Path) -> str:
+def app_pid(state: Path) -> str:
     """The app's pid, from its lock file (the shell started it, not us)."""
     return (state.parent / f"{state.name}.lock").read_text().strip()
 
