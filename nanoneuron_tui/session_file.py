@@ -8,7 +8,12 @@
 - Saved while training at most every 30 s, and whenever the session is at rest
   with changes not yet saved (a pause, the end, a step): a link that drops
   silently loses little. Every save is atomic (persist.atomic_writer).
-- Temporary files a killed save left behind are removed at the next start.
+- Temporary files a killed save left behind are removed at the next start, and
+  so are an export's (wherever it wrote), listed in ``session.json.temporaries``
+  while it runs.
+- The session file must be a regular file, or nothing yet; a symlink is owned
+  where it leads. The session's own files are never written over by a model
+  or an export.
 """
 
 from __future__ import annotations
