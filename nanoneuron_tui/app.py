@@ -16,13 +16,13 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup
+from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup, tolerant_input
 from nanoneuron_tui.bindings import MAIN_SCREEN
 from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
 from nanoneuron_tui.core.printable import printable
-from nanoneuron_tui.core.run import Run
+from nanoneuron_tui.core.run import Run, TooManySegments
 from nanoneuron_tui.lifecycle import SignalWatch
 from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
 from nanoneuron_tui.params import parse_fps
@@ -129,6 +129,7 @@ class NanoNeuronApp(App[None]):
     ) -> None:
         super().__init__()
         partial_updates.install()  # a repaint of part of a line sends only that part
+        tolerant_input.install()  # a byte from the terminal that is not UTF-8 is no crash
         # Served to a stranger (`nanoneuron serve`): every typed file name stays in this directory.
         self.confine = confine
         # Calm over a slow link: nothing moves unless training moves it.
@@ -216,8 +217,9 @@ class NanoNeuronApp(App[None]):
         # lays the whole screen out once more: hidden now, it costs no layout.
         self.screen.query("#textual-toastrack").set(display=False)  # absent when notifications are off
         stop_blinking(self.screen)
-        # Back from a suspension the terminal may show anything: the next repaint sends it all.
-        self.app_resume_signal.subscribe(self, lambda _: partial_updates.forget(self.console))
+        # Back from a suspension (ctrl+z or SIGTSTP, then fg or SIGCONT) the terminal shows
+        # what the shell left there: the whole screen is sent again.
+        self.app_resume_signal.subscribe(self, lambda _: self.action_redraw())
         self.screen.set_class(self._projector, "-projector")
         self._show_data_labels()
         # The guide is fed only while on screen; once a taller terminal shows it, it catches up.
@@ -317,8 +319,18 @@ class NanoNeuronApp(App[None]):
 
         self.push_screen(PathPrompt(title, default), answered)
 
+    def _one_of_ours(self, path: Path) -> bool:
+        """The session's own file, lock or kept session: refused (a model written over the lock
+        would let a second instance take the session). Says so."""
+        if self.session_file is not None and self.session_file.protects(path):
+            self.notify(f"{path} is this session's own file; choose another name", severity="error")
+            return True
+        return False
+
     def action_save_model(self) -> None:
         def save(path: Path) -> None:
+            if self._one_of_ours(path):
+                return
             try:
                 view = self.session.view()
                 persist.save_model(
@@ -364,6 +376,8 @@ class NanoNeuronApp(App[None]):
 
     def action_export_history(self) -> None:
         def export(path: Path) -> None:
+            if self._one_of_ours(path):
+                return
             # Every epoch of the run: a long one takes seconds to write, so not on the event loop.
             self.notify(f"Writing the cost of every epoch to {self.shown(path)}…")
             self.run_worker(lambda: self._export_history(path), thread=True, group="export")
@@ -371,8 +385,13 @@ class NanoNeuronApp(App[None]):
         self._ask_path("Export the cost of every epoch as CSV:", "nanoneuron-history.csv", export)
 
     def _export_history(self, path: Path) -> None:
+        # Quitting cancels the worker: the export stops within moments, its temporary file removed.
+        worker = get_current_worker()
+        track = self.session_file.tracking if self.session_file is not None else None
         try:
-            rows = persist.export_history(self.session, path)
+            rows = persist.export_history(self.session, path, cancelled=worker.cancelled_event.is_set, track=track)
+        except persist.ExportCancelled:
+            return
         except persist.PersistError as problem:
             self.call_from_thread(self.notify, self.shown(problem), severity="error")
         else:
@@ -655,6 +674,13 @@ class NanoNeuronApp(App[None]):
         # full repaint sends every line (see partial_updates).
         partial_updates.forget(self.console)
 
+    def action_suspend_process(self) -> None:
+        if self.confine is not None:
+            # Served, nobody has a shell to bring the app back with: it would hang stopped.
+            self.notify("Suspending is for an app run from a shell; ctrl+q quits.", severity="warning")
+            return
+        super().action_suspend_process()
+
     def action_redraw(self) -> None:
         partial_updates.forget(self.console)
         self.screen.refresh()  # the whole screen, every line sent
@@ -742,7 +768,11 @@ class NanoNeuronApp(App[None]):
         self.screen.set_focus(None)
 
     def on_hyperparameter_form_applied(self, message: HyperparameterForm.Applied) -> None:
-        self._act(lambda: self.session.update(**{message.name: message.value}))
+        try:
+            self._act(lambda: self.session.update(**{message.name: message.value}))
+        except TooManySegments as problem:
+            self.notify(str(problem), severity="error")
+            return
         if message.name in ("w0", "b0", "seed"):
             self.notify("The new start takes effect when you reset (r or F9).")
 
@@ -766,6 +796,25 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
+def missing_terminal() -> str | None:
+    """Why the app cannot be shown here, or None. Textual reads keys from standard input
+    and draws on standard error; without a terminal there it would spin on an input
+    that never comes and draw for nobody (``setsid nanoneuron </dev/null >out &``)."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None  # a driver of its own (serve web's, through pipes)
+    if _is_terminal(sys.stdin) and _is_terminal(sys.__stderr__):
+        return None
+    return "no terminal: the app needs one on standard input and standard error (nanoneuron train runs without one)"
+
+
+def _is_terminal(stream) -> bool:
+    """False for a file, a pipe, and a descriptor the shell closed (``<&-`` leaves None)."""
+    try:
+        return stream is not None and stream.isatty()
+    except ValueError:  # closed
+        return False
+
+
 def run_app(
     session: Session,
     *,
@@ -781,6 +830,10 @@ def run_app(
     """Show ``session`` until the user quits, a signal stops it or the terminal goes; the exit code."""
     term = os.environ.get("TERM")
     if problem := glyphs.cannot_draw(term):
+        print(f"nanoneuron: error: {problem}", file=sys.stderr)
+        return exit_codes.USAGE
+    if problem := missing_terminal():
+        session_file.release()
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return exit_codes.USAGE
     glyphs.use_ascii(ascii_only or glyphs.needs_ascii(term))

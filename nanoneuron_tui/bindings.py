@@ -35,6 +35,8 @@ MAIN_SCREEN = [
     Binding("m", "toggle_pin", "Pin run", show=False),
     Binding("P", "toggle_projector", "Projector", show=False),
     Binding("ctrl+l", "redraw", "Redraw", show=False),
+    # The terminal is raw, so ctrl+z reaches the app as a key, not as the shell's SIGTSTP.
+    Binding("ctrl+z", "suspend_process", "Suspend", show=False),
 ]
 
 _SPELLED = {"space": "space", "question_mark": "?", "escape": "Esc"}

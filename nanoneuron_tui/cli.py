@@ -543,8 +543,11 @@ def open_app(args: argparse.Namespace) -> int:
             session_file = SessionFile.claim_or_fresh(args.state_path)
     except SessionFileInUse as in_use:
         return error(f"{in_use}; quit it first, or start a fresh session with --state {first_fresh_path(in_use.path)}")
+    except persist.PersistError as problem:  # a directory, a device, a FIFO: refused before anything is written
+        return error(problem)
     except OSError as problem:
         return error(f"cannot use {args.state_path}: {problem.strerror or problem}")
+    args.state_path = session_file.path  # where a symlink given as --state leads
     if args.confine:
         session_file.served_in = Path(args.confine)
     try:

@@ -54,6 +54,7 @@ PALETTE = (
     Command("Jump to alpha", "Focus the learning rate field", "edit_alpha"),
     Command("Help", "What every readout means and every key does", "help"),
     Command("Redraw the screen", "Send the whole screen again, if the terminal shows it wrong", "redraw"),
+    Command("Suspend to the shell", "Stop the app for now; fg in the shell brings it back", "suspend_process"),
 )
 
 

@@ -374,9 +374,11 @@ class Session:
         """Change hyperparameters. Alpha acts from the epoch on screen (a new segment of the run);
         interval and pace at the next report; epochs extends or shortens the run; the init waits for a reset."""
         with self._lock:
-            self._hyper = replace(self._hyper, **changes).with_seed()
-            if self._hyper.alpha != self._run.alpha_at(self._epoch):
-                self._run = self._run.with_alpha(self._epoch, self._hyper.alpha)
+            hyper = replace(self._hyper, **changes).with_seed()
+            if hyper.alpha != self._run.alpha_at(self._epoch):
+                # Raises TooManySegments (a ValueError) before anything has changed.
+                self._run = self._run.with_alpha(self._epoch, hyper.alpha)
+            self._hyper = hyper
             self._move_to(self._epoch)  # finished, with more epochs now: paused, ready to go on
 
     # -- what the training thread does ----------------------------------------

@@ -629,3 +629,48 @@ async def test_the_app_runs_from_every_kind_of_saved_session(tmp_path, name):
         await pilot.pause()
         await pilot.press("ctrl+q")
     assert persist.load_session(tmp_path / "after.json").data.name == session.data.name
+
+
+@pytest.mark.unit
+def test_a_session_with_more_segments_than_a_run_keeps_is_refused_saying_the_limit(tmp_path):
+    from nanoneuron_tui.core.run import MAX_SEGMENTS
+
+    document = good_document(tmp_path)
+    document["session"]["run"]["segments"].extend(
+        {"start": 10 + i, "alpha": 1e-4 * (1 + i % 2)} for i in range(MAX_SEGMENTS)
+    )
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(persist.PersistError, match=f"at most {MAX_SEGMENTS:,}"):
+        persist.load_session(path)
+
+
+@pytest.mark.unit
+def test_a_session_with_as_many_segments_as_a_run_keeps_loads(tmp_path):
+    from nanoneuron_tui.core.run import MAX_SEGMENTS
+
+    document = good_document(tmp_path)
+    document["session"]["run"]["segments"].extend(
+        {"start": 10 + i, "alpha": 1e-4 * (1 + i % 2)} for i in range(MAX_SEGMENTS - 1)
+    )
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps(document))
+    assert len(persist.load_session(path).run.segments) == MAX_SEGMENTS
+
+
+@pytest.mark.unit
+def test_an_alpha_change_past_the_limit_changes_nothing(monkeypatch):
+    from nanoneuron_tui.core import run as run_module
+
+    monkeypatch.setattr(run_module, "MAX_SEGMENTS", 3)
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457))
+    for alpha in (0.0002, 0.0003):
+        session.step(10)
+        session.update(alpha=alpha)
+    session.step(10)
+    before = session.view()
+    with pytest.raises(run_module.TooManySegments):
+        session.update(alpha=0.0004)
+    after = session.view()
+    assert after.hyper.alpha == before.hyper.alpha == 0.0003
+    assert after.run is before.run

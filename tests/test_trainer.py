@@ -456,3 +456,80 @@ def test_before_its_first_segment_a_run_reports_its_first_alpha():
 def test_a_run_advises_the_largest_stable_alpha_of_its_data():
     run = Run(celsius_to_fahrenheit_data(), 0.3, 0.7, 0.0005)
     assert run.alpha_advice == stable_alpha_advice(run.max_stable_alpha) == "alpha below 0.000609 converges"
+
+
+# -- many alpha segments (issue 22, item 8) ----------------------------------------------------
+
+
+def changed_one_at_a_time(run_dict: dict, data: DataSet) -> Run:
+    """The run a saved one stands for, by definition: its alpha changed at each segment's start in turn."""
+    first, *later = run_dict["segments"]
+    run = Run(
+        data,
+        run_dict["w0"],
+        run_dict["b0"],
+        first["alpha"],
+        first_epoch=run_dict["first_epoch"],
+        start=tuple(run_dict["start"]),
+        start_cost=run_dict["start_cost"],
+    )
+    for segment in later:
+        run = run.with_alpha(segment["start"], segment["alpha"])
+    return run
+
+
+# Stable, barely stable and diverging alphas, so segments begin after a blow-up too.
+ALPHAS = st.sampled_from([0.0001, 0.0005, 0.0006, 0.00062, 0.0007, 0.002])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    first_epoch=st.integers(0, 50),
+    steps=st.lists(st.tuples(st.integers(1, 400), ALPHAS), min_size=1, max_size=12),
+    first_alpha=ALPHAS,
+)
+def test_a_saved_run_rebuilds_as_the_alpha_changes_one_at_a_time(first_epoch, steps, first_alpha):
+    data = celsius_to_fahrenheit_data()
+    start = Run(data, 0.3, 0.7, first_alpha).trained_neuron(0)
+    segments, epoch = [{"start": first_epoch, "alpha": first_alpha}], first_epoch
+    for gap, alpha in steps:
+        epoch += gap
+        segments.append({"start": epoch, "alpha": alpha})
+    saved = {"w0": 0.3, "b0": 0.7, "first_epoch": first_epoch, "start": list(start), "start_cost": 1000.0}
+    saved["segments"] = segments
+    rebuilt, expected = Run.from_dict(saved, data), changed_one_at_a_time(saved, data)
+    assert rebuilt.segments == expected.segments
+    assert rebuilt.diverged_at == expected.diverged_at
+    assert rebuilt.to_dict() == expected.to_dict()
+
+
+def test_rebuilding_a_saved_run_builds_each_segment_a_bounded_number_of_times(monkeypatch):
+    """Linear, not quadratic: 3,000 segments took 30 s when each change rebuilt the whole run."""
+    data = celsius_to_fahrenheit_data()
+    count = 500
+    run = Run(data, 0.3, 0.7, 0.0005)
+    saved = run.to_dict()
+    saved["segments"] = [{"start": i, "alpha": 0.0005 if i % 2 else 0.0004} for i in range(count)]
+    built = []
+    original = Descent.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Descent, "__init__", counting)
+    rebuilt = Run.from_dict(saved, data)
+    assert len(rebuilt.segments) == count
+    assert len(built) <= 2 * count
+
+
+def test_a_run_keeps_at_most_max_segments_and_says_so():
+    from nanoneuron_tui.core.run import MAX_SEGMENTS, TooManySegments
+
+    data = celsius_to_fahrenheit_data()
+    saved = Run(data, 0.3, 0.7, 0.0005).to_dict()
+    saved["segments"] = [{"start": i, "alpha": 0.0005 if i % 2 else 0.0004} for i in range(MAX_SEGMENTS)]
+    full = Run.from_dict(saved, data)
+    assert full.with_alpha(MAX_SEGMENTS - 1, 0.0004) is not None  # replacing the last one is still a change
+    with pytest.raises(TooManySegments, match=f"{MAX_SEGMENTS:,} segments"):
+        full.with_alpha(MAX_SEGMENTS + 5, 0.0001)

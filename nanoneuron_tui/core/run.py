@@ -26,6 +26,13 @@ from nanoneuron_tui.core.trainer import Descent, max_stable_alpha
 # Gradient descent with a stable alpha never raises the cost of a line, so a
 # cost a million times the starting one means alpha is too large.
 DIVERGENCE_FACTOR = 1e6
+# The most alpha changes one run keeps. A person makes a few dozen; a saved run of
+# this many loads in a fraction of a second (each segment is a closed form to build).
+MAX_SEGMENTS = 10_000
+
+
+class TooManySegments(ValueError):
+    """An alpha change beyond the MAX_SEGMENTS a run keeps."""
 
 
 @dataclass(frozen=True)
@@ -70,13 +77,15 @@ class Run:
         start: tuple[float, float] | None = None,
         start_cost: float | None = None,
         segments: tuple[Segment, ...] | None = None,
+        descents: list[Descent] | None = None,
     ) -> None:
         """A run from the neuron (w0, b0), in the data's units, at epoch 0.
 
         A run may also begin later, at ``first_epoch``, with the neuron ``start``
         (the trainer's units) a saved model or an older session left there; it
         cannot be rewound past that. ``start_cost`` fixes the cost divergence is
-        judged against (by default the cost where the run begins).
+        judged against (by default the cost where the run begins). ``descents``, if
+        given, are the segments' own, already built.
         """
         self.data = data
         self.w0, self.b0 = w0, b0
@@ -87,7 +96,7 @@ class Run:
             segments = (Segment(first_epoch, alpha, w, b),)
         self.segments = segments
         self._starts = [segment.start for segment in segments]
-        self._descents = [Descent(self.train_fit, s.w, s.b, s.alpha) for s in segments]
+        self._descents = descents or [Descent(self.train_fit, s.w, s.b, s.alpha) for s in segments]
         if start_cost is None:
             start_cost = self._descents[0].cost(0)
         self.start_cost = start_cost
@@ -106,10 +115,15 @@ class Run:
         if kept and kept[-1].alpha == alpha:
             segments = kept  # the alpha in force already: nothing new begins
         else:
+            if len(kept) >= MAX_SEGMENTS:
+                raise TooManySegments(
+                    f"this run has {MAX_SEGMENTS:,} segments of alpha, the most one run keeps; "
+                    "reset (r) to start a new run"
+                )
             segments = (*kept, Segment(epoch, alpha, *self.trained_neuron(epoch)))
         return self if segments == self.segments else self._with_segments(segments)
 
-    def _with_segments(self, segments: tuple[Segment, ...]) -> Run:
+    def _with_segments(self, segments: tuple[Segment, ...], descents: list[Descent] | None = None) -> Run:
         return Run(
             self.data,
             self.w0,
@@ -118,6 +132,7 @@ class Run:
             first_epoch=self.first_epoch,
             start_cost=self.start_cost,
             segments=segments,
+            descents=descents,
         )
 
     # -- where the neuron is ---------------------------------------------------------
@@ -227,7 +242,14 @@ class Run:
     @classmethod
     def from_dict(cls, saved: dict, data: DataSet) -> Run:
         """The inverse of ``to_dict``; the caller has checked the types, and that the
-        segments start at ``first_epoch`` in increasing order."""
+        segments start at ``first_epoch`` in increasing order.
+
+        The same run as changing alpha at each segment's start in turn (``with_alpha``),
+        built in time linear in the segments: ``with_alpha`` rebuilds every segment of
+        the run it returns, which for a saved file of many segments is quadratic (3,000
+        took half a minute). Each step below does what ``with_alpha`` does to the last
+        segment only, since every segment before it is already settled.
+        """
         first, *later = saved["segments"]
         run = cls(
             data,
@@ -238,6 +260,30 @@ class Run:
             start=tuple(saved["start"]),
             start_cost=saved["start_cost"],
         )
+        if not later:
+            return run
+        limit = run.divergence_limit
+        segments, descents = list(run.segments), list(run._descents)
+
+        def blow_up() -> int | None:
+            """Where the last segment, running on with no end, first passes the limit."""
+            t = descents[-1].first_epoch_over(limit)
+            return None if t is None else segments[-1].start + t
+
+        diverged_at = blow_up()
         for segment in later:
-            run = run.with_alpha(segment["start"], segment["alpha"])
-        return run
+            epoch = max(run.first_epoch, segment["start"])
+            if diverged_at is not None:
+                epoch = min(epoch, diverged_at)
+            alpha = segment["alpha"]
+            neuron = descents[-1].neuron(epoch - segments[-1].start)
+            if segments[-1].start == epoch:  # a segment that begins there is replaced
+                segments.pop()
+                descents.pop()
+            if segments and segments[-1].alpha == alpha:
+                pass  # the alpha in force already: nothing new begins
+            else:
+                segments.append(Segment(epoch, alpha, *neuron))
+                descents.append(Descent(run.train_fit, *neuron, alpha))
+            diverged_at = blow_up()
+        return run._with_segments(tuple(segments), descents)

@@ -65,6 +65,7 @@ def keys(view: View) -> list[tuple[str, str]]:
         (keys_of("help"), "this help (?, F1 or Esc closes it)"),
         (keys_of("command_palette"), "command palette: every action by name, plus save, load, export, screenshot"),
         (keys_of("redraw"), "redraw the whole screen (repaints send only what changed)"),
+        (keys_of("suspend_process"), "suspend to the shell; fg brings the app back as it was"),
         ("ctrl+q", "quit (the session is saved; nanoneuron --resume comes back to it)"),
     ]
 
