@@ -24,7 +24,10 @@ from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.core.trainer import Descent, max_stable_alpha
 
 # Gradient descent with a stable alpha never raises the cost of a line, so a
-# cost a million times the starting one means alpha is too large.
+# cost a million times the starting one means alpha is too large. A start that
+# costs next to nothing (on the answer) is judged against the data's own scale
+# instead (see ``Run.divergence_limit``): a cost of 1e-22 that grew from 1e-28
+# has not blown up.
 DIVERGENCE_FACTOR = 1e6
 
 
@@ -91,7 +94,11 @@ class Run:
         if start_cost is None:
             start_cost = self._descents[0].cost(0)
         self.start_cost = start_cost
-        self.divergence_limit = DIVERGENCE_FACTOR * max(start_cost, 1e-300)
+        # Blowing up means passing a million times the larger of the start's cost and
+        # the cost of the flat line through the data's mean (half the variance of y):
+        # the cost of a neuron that has learnt nothing about x.
+        flat_line_cost = self.train_fit.cost(0.0, self.train_fit.y_mean)
+        self.divergence_limit = DIVERGENCE_FACTOR * max(start_cost, flat_line_cost, 1e-300)
 
     # -- changing course -----------------------------------------------------------
 

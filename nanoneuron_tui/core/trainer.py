@@ -32,14 +32,36 @@ check all of this against the literal port to a relative 1e-9.
 
 If some ``r_k > 1`` (alpha too large: ``alpha * h_k > 2``) that part grows every
 epoch: the neuron diverges.
+
+Two things keep the closed form as exact as the literal port everywhere:
+
+- ``lam**t`` is computed as ``exp(t * log1p(-alpha * h))``, never as a power of
+  the rounded ``1 - alpha * h``: with a tiny alpha, ``1 - alpha * h`` keeps few of
+  alpha's digits, and the power would multiply that rounding by t.
+- While the neuron has moved only a little of the way, it is placed by how far
+  it moved from where it started (``expm1``), not by how far it still is from the
+  best line: near the start that second difference is a small difference of large
+  numbers. Once it is past halfway, the other way round.
+
+The least-squares line is only known to its last few bits, and so is the error.
+A start within that rounding of the line in both directions (``NOISE_ULPS``) has
+no error: it stays put, as the literal port does on the rule that made the data,
+instead of its rounding noise growing by a factor each epoch when alpha is too
+large. (Anywhere else the literal port's rounding does feed a part that grows,
+and the closed form keeps that part too.)
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 from nanoneuron_tui.core.data import LineFit
+
+# How many units in the last place the least-squares line (and a start converted
+# to the trainer's units) may be off by: an error no larger is rounding, not distance.
+NOISE_ULPS = 16
 
 
 @dataclass(frozen=True)
@@ -83,6 +105,33 @@ def _power(base: float, exponent: int) -> float:
         return math.inf
 
 
+def _shrinking(mode: Mode, alpha: float) -> bool:
+    """True where ``lam = 1 - alpha * h`` is in (0, 1]: the part shrinks without changing sign."""
+    return alpha * mode.h < 1.0
+
+
+def _lam_power(mode: Mode, alpha: float, t: int) -> float:
+    """``lam**t`` to the last bits, however small ``alpha * h`` is."""
+    if _shrinking(mode, alpha):
+        return math.exp(t * math.log1p(-alpha * mode.h))
+    return _power(mode.lam, t)
+
+
+def _lam_power_minus_one(mode: Mode, alpha: float, t: int) -> float:
+    """``lam**t - 1``: the share of a part of the error that t epochs have removed (negated)."""
+    if _shrinking(mode, alpha):
+        return math.expm1(t * math.log1p(-alpha * mode.h))
+    return _power(mode.lam, t) - 1.0
+
+
+def _rounding_of_the_best_line(fit: LineFit, direction: tuple[float, float]) -> float:
+    """How far off, along ``direction``, the least-squares line may be by rounding alone."""
+    # w_best is a quotient of two exact-ish sums; b_best = y_mean - w_best * x_mean.
+    w_scale = abs(fit.w_best)
+    b_scale = abs(fit.b_best) + abs(fit.y_mean) + abs(fit.w_best * fit.x_mean)
+    return NOISE_ULPS * sys.float_info.epsilon * (abs(direction[0]) * w_scale + abs(direction[1]) * b_scale)
+
+
 class Descent:
     """Gradient descent with one alpha from one neuron: where it is after any number of epochs.
 
@@ -96,7 +145,13 @@ class Descent:
         self.modes = modes(fit, alpha)
         dw, db = w - fit.w_best, b - fit.b_best
         # The error's parts along the two directions, and their shares of the cost.
-        self.q = tuple(m.direction[0] * dw + m.direction[1] * db for m in self.modes)
+        # A start on the answer to within its rounding has none: it stays put.
+        parts = (
+            self.modes[0].direction[0] * dw + self.modes[0].direction[1] * db,
+            self.modes[1].direction[0] * dw + self.modes[1].direction[1] * db,
+        )
+        on_the_answer = all(abs(q) <= _rounding_of_the_best_line(fit, m.direction) for m, q in zip(self.modes, parts))
+        self.q = (0.0, 0.0) if on_the_answer else parts
         self.a = tuple(m.h * q * q / 2 for m, q in zip(self.modes, self.q))
         self.r = tuple(m.lam * m.lam for m in self.modes)
 
@@ -104,16 +159,27 @@ class Descent:
         """(w, b) after t epochs: each part of the error shrunk (or grown) by its factor t times."""
         if t == 0:
             return self.w, self.b
+        moved = [_lam_power_minus_one(mode, self.alpha, t) if q else 0.0 for mode, q in zip(self.modes, self.q)]
+        if all(abs(share) < 0.5 for share in moved):
+            # Not yet halfway: the start plus the (small) way travelled.
+            w, b = self.w, self.b
+            for mode, q, share in zip(self.modes, self.q, moved):
+                w += q * share * mode.direction[0]
+                b += q * share * mode.direction[1]
+            return w, b
+        # Most of the way: the best line plus what is left of the error.
         w, b = self.fit.w_best, self.fit.b_best
         for mode, q in zip(self.modes, self.q):
-            along = q * _power(mode.lam, t) if q else 0.0
+            along = q * _lam_power(mode, self.alpha, t) if q else 0.0
             w += along * mode.direction[0]
             b += along * mode.direction[1]
         return w, b
 
     def _term(self, k: int, t: int) -> float:
         # A part that is exactly zero stays zero (0 * inf would be NaN).
-        return self.a[k] * _power(self.r[k], t) if self.a[k] else 0.0
+        if not self.a[k]:
+            return 0.0
+        return self.a[k] * _power(_lam_power(self.modes[k], self.alpha, t), 2)
 
     def cost(self, t: int) -> float:
         """The training cost after t epochs (measured before the next update)."""
