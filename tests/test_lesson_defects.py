@@ -1,0 +1,110 @@
+"""Defects a teacher's walk-through found (issue 17): each reproduced as the teacher did it."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from nanoneuron_tui.session import State
+from nanoneuron_tui.widgets.key_bar import KeyBar
+from tests.helpers import Notifications, make_app, wait_for
+
+pytestmark = pytest.mark.app
+
+SIZE = (80, 24)
+
+
+def bar_text(app) -> str:
+    return app.screen.query_one(KeyBar).render().plain
+
+
+async def test_a_start_on_the_answer_fast_forwards_to_the_end_without_diverging():
+    # `nanoneuron --w0 1.8 --b0 32 --alpha 0.001`, `f`: said "diverged at epoch 9" at cost 2e-22.
+    app = make_app(w0=1.8, b0=32.0, alpha=0.001, pace=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.session.state is not State.RUNNING)
+        assert app.session.state is State.FINISHED and app.session.epoch == 70_000
+
+
+async def diverge(pilot, app) -> None:
+    await pilot.press("space")
+    await wait_for(pilot, lambda: app.session.state is State.DIVERGED)
+
+
+async def type_alpha(pilot, app, text: str) -> None:
+    """`a`, the field cleared, ``text`` typed, Enter: as a learner changes alpha."""
+    await pilot.press("a")
+    field = app.query_one("#field-alpha", Input)
+    await wait_for(pilot, lambda: field.has_focus)
+    field.value = ""
+    await pilot.press(*text, "enter")
+
+
+async def test_a_smaller_alpha_after_divergence_carries_on_from_the_last_epoch_before_it():
+    # Diverge, set alpha 0.0005 (a, type, Enter, Esc), space: nothing happened and nothing was said.
+    notes = Notifications()
+    app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await diverge(pilot, app)
+        blown_up = app.session.epoch
+        await type_alpha(pilot, app, "0.0005")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.session.state is State.PAUSED)
+        assert app.session.epoch == blown_up - 1 and app.session.hyper.alpha == 0.0005
+        assert notes.any(f"from epoch {blown_up - 1}")
+        await pilot.press("s")
+        assert app.session.epoch == blown_up and app.session.state is State.PAUSED
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.session.epoch > blown_up + 1)
+        assert app.session.run.alpha_at(blown_up - 2) == 0.001  # the past is kept
+
+
+@pytest.mark.parametrize("key", ["space", "s", "n", "f"])
+async def test_every_key_that_trains_says_what_to_do_after_a_divergence(key):
+    notes = Notifications()
+    app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await diverge(pilot, app)
+        notes.messages.clear()
+        await pilot.press(key)
+        await wait_for(pilot, lambda: notes.any("smaller alpha (a)"))
+        assert notes.any("r starts over") and app.session.state is State.DIVERGED
+
+
+async def test_enter_applies_a_field_and_gives_the_keys_back_to_the_app():
+    # `a`, 0.0004, Enter, then space and s: the field read "0.0004 s", with an error.
+    app = make_app(pace=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_alpha(pilot, app, "0.0004")
+        field = app.query_one("#field-alpha", Input)
+        await wait_for(pilot, lambda: not field.has_focus)
+        assert app.session.hyper.alpha == 0.0004
+        await pilot.press("s")
+        assert app.session.epoch == 1 and field.value == "0.0004"
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.session.state is State.RUNNING)
+
+
+async def test_a_wrong_value_keeps_the_field_to_put_it_right():
+    app = make_app(pace=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_alpha(pilot, app, "0.000x4")
+        field = app.query_one("#field-alpha", Input)
+        assert field.has_focus
+        await pilot.press("left", "backspace", "enter")
+        await wait_for(pilot, lambda: app.session.hyper.alpha == 0.0004)
+
+
+async def test_the_key_bar_says_how_to_leave_a_field_and_which_keys_still_work():
+    app = make_app(pace=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await wait_for(pilot, lambda: bar_text(app).startswith("↵ Apply Esc Leave"))
+        bar = bar_text(app)
+        # Letters would be typed into the field: the bar names the function keys instead.
+        assert "F5 Run" in bar and "F6 Step" in bar and "s Step" not in bar and "␣" not in bar
+        [step] = [key for key in app.screen.query_one(KeyBar).keys()[0] if key.binding.action == "step"]
+        assert step.key == "f6"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: bar_text(app).startswith("␣ Run s Step"))
