@@ -82,8 +82,8 @@ async def test_enter_applies_a_field_and_gives_the_keys_back_to_the_app():
         assert app.session.hyper.alpha == 0.0004
         await pilot.press("s")
         assert app.session.epoch == 1 and field.value == "0.0004"
-        await pilot.press("space")
-        await wait_for(pilot, lambda: app.session.state is State.RUNNING)
+        await pilot.press("space")  # runs (at max pace it may be at the end already)
+        await wait_for(pilot, lambda: app.session.epoch > 1)
 
 
 async def test_a_wrong_value_keeps_the_field_to_put_it_right():
@@ -108,3 +108,23 @@ async def test_the_key_bar_says_how_to_leave_a_field_and_which_keys_still_work()
         assert step.key == "f6"
         await pilot.press("escape")
         await wait_for(pilot, lambda: bar_text(app).startswith("␣ Run s Step"))
+
+
+async def test_the_whole_run_cost_plot_keeps_a_blow_up_between_its_samples():
+    # Diverge to cost 2.5e7 at epoch 5, lower alpha there, f: the whole-run view topped out near 1e3.
+    from nanoneuron_tui.widgets.cost_plot import CostPlot, CostView
+
+    app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"sssss")
+        assert app.session.epoch == 5 and app.session.view().cost > 2e7
+        await type_alpha(pilot, app, "0.0005")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.session.state is State.FINISHED)
+        plot = app.query_one(CostPlot)
+        while plot.view is not CostView.WHOLE:
+            await pilot.press("z")
+        await wait_for(pilot, lambda: plot.drawn and plot._key[2].x_range == (0, 70_000))
+        *_, shown = plot._key  # (width, height, what the picture shows)
+        assert shown.y_range[1] >= 8  # the axis reaches 1e8, above the spike's 2.5e7
+        assert max(shown.train[1]) > 7.3  # and the line reaches it: log10(2.5e7) = 7.39

@@ -583,3 +583,18 @@ def test_alphas_too_small_to_match_are_refused():
     for text in ("1e-101", "1e-320", "5e-324"):
         with pytest.raises(ValueError, match="too small"):
             params.parse_alpha(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(runs(), st.floats(0.3, 2.5), st.integers(0, 300), st.integers(0, 300))
+def test_the_extremes_of_a_stretch_are_its_lowest_and_highest_costs(case, over, a, b):
+    xs, ys, w0, b0, alpha, changes, _ = case
+    fit = LineFit.of(xs, ys)
+    run = Run(xy_data(xs, ys), w0, b0, alpha).with_alpha(40, over * max_stable_alpha(fit))
+    for epoch, new_alpha in changes:
+        run = run.with_alpha(epoch, new_alpha)
+    end = run.last_epoch(300)
+    first, last = sorted((min(a, end), min(b, end)))
+    costs = {epoch: run.cost(epoch) for epoch in range(first, last + 1)}
+    lowest, highest = run.extreme_epochs(first, last)
+    assert costs[lowest] == min(costs.values()) and costs[highest] == max(costs.values())

@@ -16,6 +16,7 @@ is the one place that converts: ``neuron`` answers in the data's units,
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -185,6 +186,25 @@ class Run:
         """The cost of every epoch from ``first`` up to (not including) ``stop``."""
         for epoch in range(max(first, self.first_epoch), stop):
             yield self.cost(epoch)
+
+    def extreme_epochs(self, first: int, last: int) -> tuple[int, int]:
+        """The epochs in ``first..last`` (both included) of the lowest cost and of the highest.
+
+        A plot that shows one point in many keeps these, so no spike and no dip is lost.
+        Within a stretch of one alpha the cost is convex (``Descent.extreme_epochs``);
+        across stretches, the best of each stretch's.
+        """
+        first = max(first, self.first_epoch)
+        last = max(last, first)
+        candidates: list[int] = []
+        for index, (descent, start) in enumerate(zip(self._descents, self._starts)):
+            stop = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else last
+            low, high = max(first, start), min(last, stop)
+            if low <= high:
+                candidates += [start + t for t in descent.extreme_epochs(low - start, high - start)]
+        costs = {epoch: self.cost(epoch) for epoch in candidates}
+        finite = [epoch for epoch in candidates if math.isfinite(costs[epoch])] or candidates
+        return min(finite, key=costs.__getitem__), max(finite, key=costs.__getitem__)
 
     # -- where it ends ---------------------------------------------------------------
 

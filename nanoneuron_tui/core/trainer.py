@@ -185,6 +185,30 @@ class Descent:
         """The training cost after t epochs (measured before the next update)."""
         return self.fit.residual_cost + self._term(0, t) + self._term(1, t)
 
+    def extreme_epochs(self, first: int, last: int) -> tuple[int, int]:
+        """The t in ``first..last`` (both included) of the lowest cost, and of the highest.
+
+        Each part of the cost is ``a_k * r_k**t`` with ``a_k, r_k >= 0``: a sum of
+        exponentials in t, so the cost is convex. Its highest point on a stretch is
+        one of the stretch's ends; its lowest is an end too, unless one part grows
+        while the other shrinks, when it is where the cost stops falling (found by
+        bisection on the sign of the next epoch's change, which only ever turns up).
+        """
+        ends = sorted((first, last), key=self.cost)
+        highest = ends[-1]
+        growing = any(self.r[k] > 1.0 and self.a[k] for k in (0, 1))
+        shrinking = any(self.r[k] < 1.0 and self.a[k] for k in (0, 1))
+        if not (growing and shrinking):
+            return ends[0], highest
+        low, high = first, last  # the lowest is in low..high: the first t whose next epoch costs no less
+        while low < high:
+            middle = (low + high) // 2
+            if self.cost(middle + 1) >= self.cost(middle):
+                high = middle
+            else:
+                low = middle + 1
+        return low, highest
+
     def first_epoch_over(self, limit: float, end: int | None = None) -> int | None:
         """The first t < ``end`` (or ever) whose cost exceeds ``limit`` or is not finite; None if none.
 
