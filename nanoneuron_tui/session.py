@@ -239,7 +239,7 @@ class Session:
         with self._lock:
             return {
                 "hyperparameters": asdict(self._hyper),
-                "data": asdict(self._data.spec),
+                "data": self._data.spec.to_dict(),
                 "run": self._run.to_dict(),
                 "epoch": self._epoch,
                 "state": State.PAUSED.value if self._state is State.RUNNING else self._state.value,
