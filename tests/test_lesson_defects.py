@@ -128,3 +128,36 @@ async def test_the_whole_run_cost_plot_keeps_a_blow_up_between_its_samples():
         *_, shown = plot._key  # (width, height, what the picture shows)
         assert shown.y_range[1] >= 8  # the axis reaches 1e8, above the spike's 2.5e7
         assert max(shown.train[1]) > 7.3  # and the line reaches it: log10(2.5e7) = 7.39
+
+
+def projected(app, name: str) -> tuple[str, int, int]:
+    """What the projector shows for ``name`` (big digits or small text), its width and the cell's."""
+    from textual.renderables.digits import Digits as DigitsDrawing
+    from textual.widgets import Digits, Label
+
+    big, small = app.query_one(f"#big-{name}", Digits), app.query_one(f"#small-{name}", Label)
+    cell = big.parent.content_size.width
+    if big.display:
+        return big.value, DigitsDrawing.get_width(big.value), cell
+    text = str(small.render())
+    return text, len(text), cell
+
+
+@pytest.mark.parametrize("size", [(80, 24), (70, 22), (60, 20)])
+async def test_the_projector_fits_its_numbers_down_to_60_by_20(size):
+    # `P` at 80x24 showed w as "2.26" and a fragment of the next digit.
+    app = make_app(w0=2.2617834, b0=-1234.5678, pace=None)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("P", "s")
+        await wait_for(pilot, lambda: app.query_one("#big-w").parent.content_size.width > 0)
+        view = app.session.view()
+
+        def all_fit() -> bool:
+            for name, value in (("w", view.w), ("b", view.b), ("cost", view.cost)):
+                text, width, cell = projected(app, name)
+                shown = float(text.replace("E", "e"))
+                if not (width <= cell and abs(shown - value) <= 0.01 * abs(value)):
+                    return False
+            return True
+
+        await wait_for(pilot, all_fit)
