@@ -161,3 +161,30 @@ async def test_the_projector_fits_its_numbers_down_to_60_by_20(size):
             return True
 
         await wait_for(pilot, all_fit)
+
+
+async def test_a_model_saved_from_the_app_after_choosing_a_file_names_no_preset(tmp_path):
+    # km2mi chosen in the data dialog, then a CSV: the saved model said "preset": "km2mi" beside "csv".
+    import json
+
+    from nanoneuron_tui.app import NanoNeuronApp
+    from nanoneuron_tui.core.data import DataSpec, build_data
+    from nanoneuron_tui.params import Hyperparameters
+    from nanoneuron_tui.session import Session
+
+    points = tmp_path / "points.csv"
+    points.write_text("x,y\n" + "".join(f"{x},{3 * x - 2}\n" for x in range(30)))
+    session = Session(Hyperparameters(w0=0.5, b0=0.5), build_data(DataSpec(preset="km2mi")))
+    session.use_data(build_data(DataSpec(preset="km2mi", csv=str(points))))
+    notes = Notifications()
+    app = NanoNeuronApp(session)
+    model = tmp_path / "model.json"
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await pilot.press("s")
+        app.action_save_model()
+        await wait_for(pilot, lambda: app.screen.query("#path"))
+        app.screen.query_one("#path", Input).value = str(model)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: notes.any("Saved the model"))
+    data = json.loads(model.read_text())["data"]
+    assert "preset" not in data and data["csv"] == str(points)
