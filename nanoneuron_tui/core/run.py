@@ -16,7 +16,6 @@ is the one place that converts: ``neuron`` answers in the data's units,
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -187,24 +186,36 @@ class Run:
         for epoch in range(max(first, self.first_epoch), stop):
             yield self.cost(epoch)
 
-    def extreme_epochs(self, first: int, last: int) -> tuple[int, int]:
-        """The epochs in ``first..last`` (both included) of the lowest cost and of the highest.
-
-        A plot that shows one point in many keeps these, so no spike and no dip is lost.
-        Within a stretch of one alpha the cost is convex (``Descent.extreme_epochs``);
-        across stretches, the best of each stretch's.
-        """
+    def _stretches(self, first: int, last: int) -> Iterator[tuple[Descent, int, int, int]]:
+        """Each stretch of one alpha that meets ``first..last``: its descent, where it starts,
+        and the part of ``first..last`` it covers."""
         first = max(first, self.first_epoch)
-        last = max(last, first)
-        candidates: list[int] = []
-        for index, (descent, start) in enumerate(zip(self._descents, self._starts)):
+        for index in range(self._segment_index(first), len(self._starts)):
+            start = self._starts[index]
+            if start > last:
+                break
             stop = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else last
-            low, high = max(first, start), min(last, stop)
-            if low <= high:
-                candidates += [start + t for t in descent.extreme_epochs(low - start, high - start)]
-        costs = {epoch: self.cost(epoch) for epoch in candidates}
-        finite = [epoch for epoch in candidates if math.isfinite(costs[epoch])] or candidates
-        return min(finite, key=costs.__getitem__), max(finite, key=costs.__getitem__)
+            yield self._descents[index], start, max(first, start), min(last, stop)
+
+    def turning_epochs(self, first: int, last: int) -> list[int]:
+        """The epochs in ``first..last`` where the cost turns from falling to rising or back.
+
+        Within a stretch of one alpha the cost is convex: it may turn once, at its
+        lowest point. Where alpha changes it may turn too (a blow-up cut short by a
+        smaller alpha peaks there). Between two turns the cost only rises or only
+        falls, so a plot through them loses no spike and no dip, however it samples.
+        """
+        turns: list[int] = []
+        rising_before: bool | None = None  # how the previous stretch ended
+        for descent, start, low, high in self._stretches(first, last):
+            lowest = start + min(descent.lowest_epoch, high - start)
+            if low < lowest < high:
+                turns.append(lowest)
+            falling_after_start = lowest > low
+            if rising_before is not None and rising_before == falling_after_start:
+                turns += [low - 1, low]  # the peak or the dip is one of the two
+            rising_before = lowest < high
+        return [epoch for epoch in turns if first < epoch < last]
 
     # -- where it ends ---------------------------------------------------------------
 

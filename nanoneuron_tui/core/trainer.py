@@ -56,6 +56,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 
 from nanoneuron_tui.core.data import LineFit
 
@@ -159,18 +160,19 @@ class Descent:
         """(w, b) after t epochs: each part of the error shrunk (or grown) by its factor t times."""
         if t == 0:
             return self.w, self.b
-        moved = [_lam_power_minus_one(mode, self.alpha, t) if q else 0.0 for mode, q in zip(self.modes, self.q)]
-        if all(abs(share) < 0.5 for share in moved):
+        left = [_lam_power(mode, self.alpha, t) if q else 1.0 for mode, q in zip(self.modes, self.q)]
+        if all(0.5 < share < 1.5 for share in left):
             # Not yet halfway: the start plus the (small) way travelled.
             w, b = self.w, self.b
-            for mode, q, share in zip(self.modes, self.q, moved):
-                w += q * share * mode.direction[0]
-                b += q * share * mode.direction[1]
+            for mode, q in zip(self.modes, self.q):
+                moved = q * _lam_power_minus_one(mode, self.alpha, t) if q else 0.0
+                w += moved * mode.direction[0]
+                b += moved * mode.direction[1]
             return w, b
-        # Most of the way: the best line plus what is left of the error.
+        # Most of the way (or growing): the best line plus what is left of the error.
         w, b = self.fit.w_best, self.fit.b_best
-        for mode, q in zip(self.modes, self.q):
-            along = q * _lam_power(mode, self.alpha, t) if q else 0.0
+        for mode, q, share in zip(self.modes, self.q, left):
+            along = q * share if q else 0.0
             w += along * mode.direction[0]
             b += along * mode.direction[1]
         return w, b
@@ -185,29 +187,31 @@ class Descent:
         """The training cost after t epochs (measured before the next update)."""
         return self.fit.residual_cost + self._term(0, t) + self._term(1, t)
 
-    def extreme_epochs(self, first: int, last: int) -> tuple[int, int]:
-        """The t in ``first..last`` (both included) of the lowest cost, and of the highest.
+    @cached_property
+    def lowest_epoch(self) -> int:
+        """The t (0 or more) from which the cost no longer falls; ``sys.maxsize`` if it falls for ever.
 
         Each part of the cost is ``a_k * r_k**t`` with ``a_k, r_k >= 0``: a sum of
-        exponentials in t, so the cost is convex. Its highest point on a stretch is
-        one of the stretch's ends; its lowest is an end too, unless one part grows
-        while the other shrinks, when it is where the cost stops falling (found by
-        bisection on the sign of the next epoch's change, which only ever turns up).
+        exponentials in t, so the cost is convex: it falls to its lowest, then
+        only rises. Only a part that shrinks beside one that grows makes a lowest
+        point after the start; it is where the next epoch first costs no less
+        (the sign of that change turns only once: doubling, then bisection).
         """
-        ends = sorted((first, last), key=self.cost)
-        highest = ends[-1]
-        growing = any(self.r[k] > 1.0 and self.a[k] for k in (0, 1))
-        shrinking = any(self.r[k] < 1.0 and self.a[k] for k in (0, 1))
-        if not (growing and shrinking):
-            return ends[0], highest
-        low, high = first, last  # the lowest is in low..high: the first t whose next epoch costs no less
+        if not any(self.r[k] > 1.0 and self.a[k] for k in (0, 1)):
+            return sys.maxsize  # nothing grows: the cost never rises
+        if not any(self.r[k] < 1.0 and self.a[k] for k in (0, 1)):
+            return 0  # nothing shrinks: the cost never falls
+
+        def rising(t: int) -> bool:
+            return not self.cost(t + 1) < self.cost(t)
+
+        low, high = 0, 1
+        while not rising(high):
+            low, high = high, 2 * high
         while low < high:
             middle = (low + high) // 2
-            if self.cost(middle + 1) >= self.cost(middle):
-                high = middle
-            else:
-                low = middle + 1
-        return low, highest
+            low, high = (low, middle) if rising(middle) else (middle + 1, high)
+        return low
 
     def first_epoch_over(self, limit: float, end: int | None = None) -> int | None:
         """The first t < ``end`` (or ever) whose cost exceeds ``limit`` or is not finite; None if none.

@@ -132,8 +132,8 @@ class CostCurves(NamedTuple):
     ghost_label: str | None = None  # what the legend calls it
     note: str = ""  # said under the plot instead of the legend (why training stopped, say)
     label: str = "train"  # what the legend calls the training cost (its alpha, beside a pinned run)
-    # The epochs of the lowest and highest cost from one epoch to another (both included).
-    extremes: Callable[[int, int], tuple[int, int]] | None = None
+    # The epochs from one epoch to another where the cost may turn (see Run.turning_epochs).
+    turns: Callable[[int, int], list[int]] | None = None
 
 
 def curves_of(
@@ -156,7 +156,7 @@ def curves_of(
         ghost_label=ghost_label,
         note=note,
         label=label,
-        extremes=run.extreme_epochs,
+        turns=run.turning_epochs,
     )
 
 
@@ -171,16 +171,12 @@ def sample_epochs(low: int, high: int, last: int, samples: int) -> list[int]:
     return [epoch for epoch in grid if epoch < end] + [end]
 
 
-def with_extremes(epochs: list[int], extremes: Callable[[int, int], tuple[int, int]] | None) -> list[int]:
-    """``epochs`` and, between each two of them, the epochs of the lowest and highest cost there:
-    a spike between two samples still reaches its height on the plot."""
-    if extremes is None:
+def with_turns(epochs: list[int], turns: Callable[[int, int], list[int]] | None) -> list[int]:
+    """``epochs`` and the epochs between them where the cost turns: the line through them
+    reaches every spike's height and every dip's depth, whatever the sampling skips."""
+    if turns is None or not epochs:
         return epochs
-    kept = set(epochs)
-    for low, high in zip(epochs, epochs[1:]):
-        if high - low > 1:
-            kept.update(extremes(low + 1, high - 1))
-    return sorted(kept)
+    return sorted(set(epochs).union(turns(epochs[0], epochs[-1])))
 
 
 def curve(cost_at: Callable[[int], float | None], epochs: list[int]) -> tuple[tuple[int, ...], tuple[float, ...]]:
@@ -195,7 +191,7 @@ def curve(cost_at: Callable[[int], float | None], epochs: list[int]) -> tuple[tu
 def cost_key(curves: CostCurves, view: CostView, columns: int) -> CostKey:
     pixels = 2 * columns  # plotext draws two dots per cell across
     shown, low, high = x_range(view, curves.first, curves.epoch, curves.end, curves.stepping, pixels)
-    train = curve(curves.cost_at, with_extremes(sample_epochs(low, high, curves.epoch, pixels), curves.extremes))
+    train = curve(curves.cost_at, with_turns(sample_epochs(low, high, curves.epoch, pixels), curves.turns))
     # Test costs are dots on the line: one every few cells leaves the line visible.
     test: tuple[tuple[int, ...], tuple[float, ...]] = ((), ())
     if curves.test_cost_at is not None:
