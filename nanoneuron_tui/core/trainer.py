@@ -60,8 +60,8 @@ from functools import cached_property
 
 from nanoneuron_tui.core.data import LineFit
 
-# How many units in the last place the least-squares line (and a start converted
-# to the trainer's units) may be off by: an error no larger is rounding, not distance.
+# How many units in the last place the least-squares line may be off by: an
+# error no larger is rounding, not distance.
 NOISE_ULPS = 16
 
 
