@@ -9,8 +9,6 @@ from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.key_bar import KeyBar
 from tests.helpers import Notifications, make_app, wait_for
 
-pytestmark = pytest.mark.app
-
 SIZE = (80, 24)
 
 
@@ -18,6 +16,7 @@ def bar_text(app) -> str:
     return app.screen.query_one(KeyBar).render().plain
 
 
+@pytest.mark.app
 async def test_a_start_on_the_answer_fast_forwards_to_the_end_without_diverging():
     # `nanoneuron --w0 1.8 --b0 32 --alpha 0.001`, `f`: said "diverged at epoch 9" at cost 2e-22.
     app = make_app(w0=1.8, b0=32.0, alpha=0.001, pace=None)
@@ -41,6 +40,7 @@ async def type_alpha(pilot, app, text: str) -> None:
     await pilot.press(*text, "enter")
 
 
+@pytest.mark.app
 async def test_a_smaller_alpha_after_divergence_carries_on_from_the_last_epoch_before_it():
     # Diverge, set alpha 0.0005 (a, type, Enter, Esc), space: nothing happened and nothing was said.
     notes = Notifications()
@@ -61,6 +61,7 @@ async def test_a_smaller_alpha_after_divergence_carries_on_from_the_last_epoch_b
 
 
 @pytest.mark.parametrize("key", ["space", "s", "n", "f"])
+@pytest.mark.app
 async def test_every_key_that_trains_says_what_to_do_after_a_divergence(key):
     notes = Notifications()
     app = make_app(w0=0.3, b0=0.7, alpha=0.001, pace=None)
@@ -72,6 +73,7 @@ async def test_every_key_that_trains_says_what_to_do_after_a_divergence(key):
         assert notes.any("r starts over") and app.session.state is State.DIVERGED
 
 
+@pytest.mark.app
 async def test_enter_applies_a_field_and_gives_the_keys_back_to_the_app():
     # `a`, 0.0004, Enter, then space and s: the field read "0.0004 s", with an error.
     app = make_app(pace=None)
@@ -86,6 +88,7 @@ async def test_enter_applies_a_field_and_gives_the_keys_back_to_the_app():
         await wait_for(pilot, lambda: app.session.epoch > 1)
 
 
+@pytest.mark.app
 async def test_a_wrong_value_keeps_the_field_to_put_it_right():
     app = make_app(pace=None)
     async with app.run_test(size=SIZE) as pilot:
@@ -96,6 +99,7 @@ async def test_a_wrong_value_keeps_the_field_to_put_it_right():
         await wait_for(pilot, lambda: app.session.hyper.alpha == 0.0004)
 
 
+@pytest.mark.app
 async def test_the_key_bar_says_how_to_leave_a_field_and_which_keys_still_work():
     app = make_app(pace=None)
     async with app.run_test(size=SIZE) as pilot:
@@ -110,6 +114,7 @@ async def test_the_key_bar_says_how_to_leave_a_field_and_which_keys_still_work()
         await wait_for(pilot, lambda: bar_text(app).startswith("␣ Run s Step"))
 
 
+@pytest.mark.app
 async def test_the_whole_run_cost_plot_keeps_a_blow_up_between_its_samples():
     # Diverge to cost 2.5e7 at epoch 5, lower alpha there, f: the whole-run view topped out near 1e3.
     from nanoneuron_tui.widgets.cost_plot import CostPlot, CostView
@@ -144,6 +149,7 @@ def projected(app, name: str) -> tuple[str, int, int]:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (70, 22), (60, 20)])
+@pytest.mark.app
 async def test_the_projector_fits_its_numbers_down_to_60_by_20(size):
     # `P` at 80x24 showed w as "2.26" and a fragment of the next digit.
     app = make_app(w0=2.2617834, b0=-1234.5678, pace=None)
@@ -163,6 +169,7 @@ async def test_the_projector_fits_its_numbers_down_to_60_by_20(size):
         await wait_for(pilot, all_fit)
 
 
+@pytest.mark.app
 async def test_a_model_saved_from_the_app_after_choosing_a_file_names_no_preset(tmp_path):
     # km2mi chosen in the data dialog, then a CSV: the saved model said "preset": "km2mi" beside "csv".
     import json
@@ -188,3 +195,24 @@ async def test_a_model_saved_from_the_app_after_choosing_a_file_names_no_preset(
         await wait_for(pilot, lambda: notes.any("Saved the model"))
     data = json.loads(model.read_text())["data"]
     assert "preset" not in data and data["csv"] == str(points)
+
+
+@pytest.mark.e2e
+def test_after_a_blow_up_a_smaller_alpha_typed_in_a_real_terminal_carries_on(terminal):
+    # The walk-through's keys, as a terminal sends them: diverge; a, the new alpha, Enter; s; space.
+    term = terminal("--w0", "0.3", "--b0", "0.7", "--alpha", "0.001", "--pace", "max")
+    term.wait_for("paused")
+    term.keys("Space")
+    term.wait_for("diverged at epoch 9")
+    term.keys("s")
+    term.wait_for("carries on from epoch 8")  # the key says what to do
+    term.keys("a", *["BSpace"] * 8)
+    term.type("0.0005")
+    term.wait_for("↵ Apply Esc Leave")  # the key bar says how to get out of the field
+    term.keys("Enter")
+    term.wait_until(lambda screen: "epoch  8 / 70,000" in screen and "❚❚ paused" in screen, "never back at epoch 8")
+    term.keys("s")
+    screen = term.wait_for("epoch  9 / 70,000")
+    assert "alpha         0.0005 " in screen and "0.0005 s" not in screen  # s stepped; the field took nothing
+    term.keys("Space")
+    term.wait_for("finished")
