@@ -106,25 +106,6 @@ def _power(base: float, exponent: int) -> float:
         return math.inf
 
 
-def _shrinking(mode: Mode, alpha: float) -> bool:
-    """True where ``lam = 1 - alpha * h`` is in (0, 1]: the part shrinks without changing sign."""
-    return alpha * mode.h < 1.0
-
-
-def _lam_power(mode: Mode, alpha: float, t: int) -> float:
-    """``lam**t`` to the last bits, however small ``alpha * h`` is."""
-    if _shrinking(mode, alpha):
-        return math.exp(t * math.log1p(-alpha * mode.h))
-    return _power(mode.lam, t)
-
-
-def _lam_power_minus_one(mode: Mode, alpha: float, t: int) -> float:
-    """``lam**t - 1``: the share of a part of the error that t epochs have removed (negated)."""
-    if _shrinking(mode, alpha):
-        return math.expm1(t * math.log1p(-alpha * mode.h))
-    return _power(mode.lam, t) - 1.0
-
-
 def _rounding_of_the_best_line(fit: LineFit, direction: tuple[float, float]) -> float:
     """How far off, along ``direction``, the least-squares line may be by rounding alone."""
     # w_best is a quotient of two exact-ish sums; b_best = y_mean - w_best * x_mean.
@@ -155,17 +136,30 @@ class Descent:
         self.q = (0.0, 0.0) if on_the_answer else parts
         self.a = tuple(m.h * q * q / 2 for m, q in zip(self.modes, self.q))
         self.r = tuple(m.lam * m.lam for m in self.modes)
+        # log(lam) where lam is in (0, 1], to the last bits however small alpha * h is;
+        # None where lam is not (the part swings sign or grows): there lam**t is exact enough.
+        self._log_lam = tuple(math.log1p(-alpha * m.h) if alpha * m.h < 1.0 else None for m in self.modes)
+
+    def _lam_power(self, k: int, t: int) -> float:
+        """``lam**t`` of part k."""
+        log_lam = self._log_lam[k]
+        return math.exp(t * log_lam) if log_lam is not None else _power(self.modes[k].lam, t)
+
+    def _lam_power_minus_one(self, k: int, t: int) -> float:
+        """``lam**t - 1``: the share of part k of the error that t epochs have removed (negated)."""
+        log_lam = self._log_lam[k]
+        return math.expm1(t * log_lam) if log_lam is not None else _power(self.modes[k].lam, t) - 1.0
 
     def neuron(self, t: int) -> tuple[float, float]:
         """(w, b) after t epochs: each part of the error shrunk (or grown) by its factor t times."""
         if t == 0:
             return self.w, self.b
-        left = [_lam_power(mode, self.alpha, t) if q else 1.0 for mode, q in zip(self.modes, self.q)]
+        left = [self._lam_power(k, t) if self.q[k] else 1.0 for k in (0, 1)]
         if all(0.5 < share < 1.5 for share in left):
             # Not yet halfway: the start plus the (small) way travelled.
             w, b = self.w, self.b
-            for mode, q in zip(self.modes, self.q):
-                moved = q * _lam_power_minus_one(mode, self.alpha, t) if q else 0.0
+            for k, (mode, q) in enumerate(zip(self.modes, self.q)):
+                moved = q * self._lam_power_minus_one(k, t) if q else 0.0
                 w += moved * mode.direction[0]
                 b += moved * mode.direction[1]
             return w, b
@@ -181,7 +175,8 @@ class Descent:
         # A part that is exactly zero stays zero (0 * inf would be NaN).
         if not self.a[k]:
             return 0.0
-        return self.a[k] * _power(_lam_power(self.modes[k], self.alpha, t), 2)
+        share = self._lam_power(k, t)
+        return self.a[k] * (share * share)  # a float product overflows to inf, never raises
 
     def cost(self, t: int) -> float:
         """The training cost after t epochs (measured before the next update)."""
