@@ -577,19 +577,25 @@ class NanoNeuronApp(App[None]):
         self._act(lambda: self._explain(self.session.toggle(problem)))
 
     def _explain(self, why_not: str | None) -> None:
-        # A diverged run says so once, on the cost plot's edge: a toast would cover the fit view.
-        if why_not and self.session.state is not State.DIVERGED:
+        if why_not:
             severity = "information" if self.session.state is State.FINISHED else "warning"
             self.notify(why_not, severity=severity)
 
+    def _go_on(self, change) -> None:
+        """Train on (a step, a report, to the end); where training cannot, say what will let it."""
+        stuck = self.session.stuck_reason()
+        self._act(change)
+        if stuck and self.session.state is not State.PAUSED:
+            self._explain(stuck)
+
     def action_step(self) -> None:
-        self._act(lambda: self.session.step(1))
+        self._go_on(lambda: self.session.step(1))
 
     def action_step_report(self) -> None:
-        self._act(self.session.step_report)
+        self._go_on(self.session.step_report)
 
     def action_fast_forward(self) -> None:
-        self._act(self.session.run_to_end)
+        self._go_on(self.session.run_to_end)
 
     def action_back(self) -> None:
         self._act(self.session.back)
@@ -768,11 +774,17 @@ class NanoNeuronApp(App[None]):
         self.screen.set_focus(None)
 
     def on_hyperparameter_form_applied(self, message: HyperparameterForm.Applied) -> None:
+        recovering = message.name == "alpha" and self.session.state is State.DIVERGED
         try:
             self._act(lambda: self.session.update(**{message.name: message.value}))
         except TooManySegments as problem:
             self.notify(str(problem), severity="error")
             return
+        if recovering:
+            self.notify(
+                f"alpha {message.value:g} from epoch {self.session.epoch:,}, the last before the blow-up: "
+                "space carries on."
+            )
         if message.name in ("w0", "b0", "seed"):
             self.notify("The new start takes effect when you reset (r or F9).")
 

@@ -18,6 +18,11 @@ MAX_MAGNITUDE = numbers.MAX_MAGNITUDE  # larger inputs are typos, and square to 
 MAX_FIELD_CHARS = 40  # longer than any number worth typing; fields stop there
 MAX_PATH_CHARS = 4096  # the longest path Linux takes
 
+# The smallest alpha taken. Far below it the products the literal port forms
+# (alpha * dW) fall among the subnormal floats, where they keep only a few
+# digits, so no closed form could match it to 1e-12; and a billion epochs at
+# 1e-100 move no neuron by a digit anyone can see.
+MIN_ALPHA = 1e-100
 DEFAULT_EPOCHS = 70_000
 DEFAULT_ALPHA = 0.0005
 DEFAULT_EVERY = 1000
@@ -76,6 +81,8 @@ def parse_alpha(text: str) -> float:
     value = _parsed_number(text, "alpha")
     if value <= 0:
         raise ValueError("alpha must be greater than 0")
+    if value < MIN_ALPHA:
+        raise ValueError(f"alpha is too small (at least {MIN_ALPHA:g})")
     return value
 
 

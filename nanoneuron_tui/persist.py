@@ -253,10 +253,11 @@ def _data_spec(saved: Any, path: object) -> DataSpec:
     if not isinstance(saved, dict):
         raise _fail(path, "the data description is malformed")
     preset, csv_path = saved.get("preset", "c2f"), saved.get("csv")
-    if not isinstance(preset, str) or preset not in PRESETS:
-        raise _fail(path, f"there is no data preset called {quoted(str(preset))}")
     if csv_path is not None:
         csv_path = _text(csv_path, path, "the data file name")
+        preset = DataSpec.preset  # older files recorded a stale preset beside the file: ignored
+    if not isinstance(preset, str) or preset not in PRESETS:
+        raise _fail(path, f"there is no data preset called {quoted(str(preset))}")
     ratio = saved.get("test_ratio")
     normalize = saved.get("normalize", False)
     if not isinstance(normalize, bool):
@@ -309,7 +310,7 @@ class SavedSession:
             "version": SESSION_VERSION,
             "session": {
                 "hyperparameters": dataclasses.asdict(self.hyper),
-                "data": dataclasses.asdict(self.data),
+                "data": self.data.to_dict(),
                 "run": self.run,
                 "epoch": self.epoch,
                 "state": self.state,
@@ -485,7 +486,7 @@ class SavedModel:
             "epoch": self.epoch,
             "init": {"w": self.w0, "b": self.b0},
             "hyperparameters": dataclasses.asdict(self.hyper),
-            "data": None if self.data is None else {**dataclasses.asdict(self.data), "name": self.data_name},
+            "data": None if self.data is None else {**self.data.to_dict(), "name": self.data_name},
         }
 
     @classmethod

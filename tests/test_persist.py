@@ -674,3 +674,33 @@ def test_an_alpha_change_past_the_limit_changes_nothing(monkeypatch):
     after = session.view()
     assert after.hyper.alpha == before.hyper.alpha == 0.0003
     assert after.run is before.run
+
+
+def test_a_model_trained_on_a_file_records_no_stale_preset(tmp_path):
+    # Issue 17: a model trained on a CSV recorded "preset": "km2mi" beside "csv": ...
+    from nanoneuron_tui.core.data import DataSpec, build_data
+
+    points = tmp_path / "points.csv"
+    points.write_text("x,y\n" + "".join(f"{x},{2 * x + 1}\n" for x in range(20)))
+    session = Session(Hyperparameters(w0=0.5, b0=0.5), build_data(DataSpec(preset="km2mi")))
+    # The data dialog keeps the preset it showed when a file is chosen.
+    session.use_data(build_data(DataSpec(preset="km2mi", csv=str(points))))
+    session.step(10)
+    view = session.view()
+    model_path, session_path = tmp_path / "model.json", tmp_path / "session.json"
+    persist.save_model(
+        model_path, w=view.w, b=view.b, epoch=view.epoch, init=(0.5, 0.5), hyper=view.hyper, data=view.data
+    )
+    persist.save_session(session, session_path)
+    saved_model = json.loads(model_path.read_text())["data"]
+    saved_session = json.loads(session_path.read_text())["session"]["data"]
+    for data in (saved_model, saved_session):
+        assert "preset" not in data and data["csv"] == str(points)
+    assert persist.load_model(model_path).data_mismatch(view.data.spec) is None
+    assert persist.load_session(session_path).view().data.spec == view.data.spec
+    # A file written before this still loads, and still matches its data.
+    saved_model["preset"] = "km2mi"
+    document = json.loads(model_path.read_text())
+    document["data"] = saved_model
+    model_path.write_text(json.dumps(document))
+    assert persist.load_model(model_path).data_mismatch(view.data.spec) is None

@@ -139,6 +139,27 @@ class DataSpec:
     split_seed: int = 0
     normalize: bool = False
 
+    def __post_init__(self) -> None:
+        # A file's data has no preset: whatever preset was chosen before the file means
+        # nothing now. One value for all, so two specs of the same file compare equal.
+        if self.csv is not None and self.preset != DataSpec.preset:
+            object.__setattr__(self, "preset", DataSpec.preset)
+
+    def to_dict(self) -> dict[str, object]:
+        """What a saved file records: only what is true (a file's data names no preset)."""
+        fields = {
+            "preset": self.preset,
+            "csv": self.csv,
+            "noise": self.noise,
+            "noise_seed": self.noise_seed,
+            "test_ratio": self.test_ratio,
+            "split_seed": self.split_seed,
+            "normalize": self.normalize,
+        }
+        if self.csv is not None:
+            del fields["preset"]
+        return fields
+
 
 @dataclass(frozen=True)
 class DataSet:

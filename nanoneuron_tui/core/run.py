@@ -24,7 +24,10 @@ from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.core.trainer import Descent, max_stable_alpha
 
 # Gradient descent with a stable alpha never raises the cost of a line, so a
-# cost a million times the starting one means alpha is too large.
+# cost a million times the starting one means alpha is too large. A start that
+# costs next to nothing (on the answer) is judged against the data's own scale
+# instead (see ``Run.divergence_limit``): a cost of 1e-22 that grew from 1e-28
+# has not blown up.
 DIVERGENCE_FACTOR = 1e6
 # The most alpha changes one run keeps. A person makes a few dozen; a saved run of
 # this many loads in a fraction of a second (each segment is a closed form to build).
@@ -100,7 +103,11 @@ class Run:
         if start_cost is None:
             start_cost = self._descents[0].cost(0)
         self.start_cost = start_cost
-        self.divergence_limit = DIVERGENCE_FACTOR * max(start_cost, 1e-300)
+        # Blowing up means passing a million times the larger of the start's cost and
+        # the cost of the flat line through the data's mean (half the variance of y):
+        # the cost of a neuron that has learnt nothing about x.
+        flat_line_cost = self.train_fit.cost(0.0, self.train_fit.y_mean)
+        self.divergence_limit = DIVERGENCE_FACTOR * max(start_cost, flat_line_cost, 1e-300)
 
     # -- changing course -----------------------------------------------------------
 
@@ -193,6 +200,37 @@ class Run:
         """The cost of every epoch from ``first`` up to (not including) ``stop``."""
         for epoch in range(max(first, self.first_epoch), stop):
             yield self.cost(epoch)
+
+    def _stretches(self, first: int, last: int) -> Iterator[tuple[Descent, int, int, int]]:
+        """Each stretch of one alpha that meets ``first..last``: its descent, where it starts,
+        and the part of ``first..last`` it covers."""
+        first = max(first, self.first_epoch)
+        for index in range(self._segment_index(first), len(self._starts)):
+            start = self._starts[index]
+            if start > last:
+                break
+            stop = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else last
+            yield self._descents[index], start, max(first, start), min(last, stop)
+
+    def turning_epochs(self, first: int, last: int) -> list[int]:
+        """The epochs in ``first..last`` where the cost turns from falling to rising or back.
+
+        Within a stretch of one alpha the cost is convex: it may turn once, at its
+        lowest point. Where alpha changes it may turn too (a blow-up cut short by a
+        smaller alpha peaks there). Between two turns the cost only rises or only
+        falls, so a plot through them loses no spike and no dip, however it samples.
+        """
+        turns: list[int] = []
+        rising_before: bool | None = None  # how the previous stretch ended
+        for descent, start, low, high in self._stretches(first, last):
+            lowest = start + min(descent.lowest_epoch, high - start)
+            if low < lowest < high:
+                turns.append(lowest)
+            falling_after_start = lowest > low
+            if rising_before is not None and rising_before == falling_after_start:
+                turns += [low - 1, low]  # the peak or the dip is one of the two
+            rising_before = lowest < high
+        return [epoch for epoch in turns if first < epoch < last]
 
     # -- where it ends ---------------------------------------------------------------
 
