@@ -676,6 +676,7 @@ def test_an_alpha_change_past_the_limit_changes_nothing(monkeypatch):
     assert after.run is before.run
 
 
+@pytest.mark.unit
 def test_a_model_trained_on_a_file_records_no_stale_preset(tmp_path):
     # Issue 17: a model trained on a CSV recorded "preset": "km2mi" beside "csv": ...
     from nanoneuron_tui.core.data import DataSpec, build_data
