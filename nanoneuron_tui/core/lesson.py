@@ -21,8 +21,8 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from typing import Any
 
@@ -66,6 +66,9 @@ def code_of(name: str) -> tuple[str, ...]:
 # -- numbers a person can check -------------------------------------------------------
 
 _CONTEXT = Context(prec=80, rounding=ROUND_HALF_EVEN)
+# A double printed with more digits than this shows noise (210.20000000000002 for 210.2):
+# a line needs them only when nothing shorter checks out.
+NOISE_FREE = 15
 
 
 def _rounded(value: float, significant: int) -> Decimal:
@@ -73,20 +76,20 @@ def _rounded(value: float, significant: int) -> Decimal:
     return Decimal(f"{value:.{significant - 1}e}")
 
 
-def _text(number: Decimal, keep_zeros: bool) -> str:
+def _text(number: Decimal, exact: bool) -> str:
     """Plain notation for everyday sizes, scientific for the huge and the tiny.
 
-    A result keeps its trailing zeros (they say how precise it is); an operand
-    drops them (99, not 99.00000: the value is the same).
+    Trailing zeros go (25.5, not 25.50000: the same number reads the same
+    everywhere). A rounded whole number is written in scientific notation, so
+    that 1.829985e+10 does not pass for the exact 18299850000.
     """
-    if not keep_zeros:
-        number = number.normalize(_CONTEXT)
+    number = number.normalize(_CONTEXT)
+    if number.is_zero():
+        return "0"
     exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)  # only finite numbers get here
     magnitude = number.adjusted()
-    if number.is_zero():
-        return "0" if not keep_zeros or exponent >= 0 else format(number, "f")
-    if -5 <= magnitude < 12 and (exponent <= 0 or not keep_zeros):
+    if -5 <= magnitude < 12 and (exponent <= 0 or exact):
         return format(number, "f")
     digits = len(number.as_tuple().digits)
     mantissa, power = f"{number:.{max(0, digits - 1)}e}".split("e")
@@ -99,32 +102,83 @@ def figure(value: float | None, significant: int = SIGNIFICANT) -> str:
         return "-"
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return _text(_rounded(value, significant), keep_zeros=False)
+    rounded = _rounded(value, significant)
+    return _text(rounded, exact=rounded == Decimal(value))
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """A line a student can redo by hand: ``combine(*operands)`` gives ``result``."""
+
+    operands: tuple[float, ...]
+    result: float
+    combine: Callable[..., Decimal]
+
+
+@dataclass
+class Figures:
+    """How one explanation writes its numbers: one count of digits per number, the same in every line.
+
+    A number gets ``SIGNIFICANT`` digits, or more where some line needs them
+    for its arithmetic to check out at the last digit shown; then it has those
+    digits everywhere (dB = 113.60154 in backward_propagation as in the update
+    of b). ``settle`` finds the digits; calling the object writes a number.
+    """
+
+    digits: dict[float, int] = field(default_factory=dict)
+
+    def __call__(self, value: float | None) -> str:
+        if value is None:
+            return "-"
+        return figure(value, self.digits.get(value, SIGNIFICANT))
+
+    def _digits(self, value: float) -> int:
+        return self.digits.get(value, SIGNIFICANT)
+
+    def _checks_out(self, line: Arithmetic, operand_digits: Sequence[int], result_digits: int) -> bool:
+        shown = _rounded(line.result, result_digits)
+        exponent = shown.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite: checked by the caller
+        figures = [_rounded(v, d) for v, d in zip(line.operands, operand_digits)]
+        return line.combine(*figures).quantize(Decimal(1).scaleb(exponent)) == shown
+
+    def _fit(self, line: Arithmetic) -> bool:
+        """Give ``line``'s numbers the fewest more digits that make it check out; whether any changed."""
+        if not all(math.isfinite(v) for v in (*line.operands, line.result)):
+            return False  # too large to be finite: nothing to check
+        least = [self._digits(v) for v in line.operands]
+        result_least = self._digits(line.result)
+        with localcontext(_CONTEXT):
+            if self._checks_out(line, least, result_least):
+                return False
+            # The result gets more digits before the operands show noise; past that, anything goes.
+            for limit in (NOISE_FREE, MAX_SIGNIFICANT):
+                for result_digits in range(result_least, limit + 1):
+                    for operand_digits in range(SIGNIFICANT, limit + 1):
+                        digits = [max(d, operand_digits) for d in least]
+                        if self._checks_out(line, digits, result_digits):
+                            for value, d in zip((*line.operands, line.result), (*digits, result_digits)):
+                                self.digits[value] = max(self._digits(value), d)
+                            return True
+        return False  # unreachable for finite doubles in practice: the closest figures there are
+
+    def settle(self, lines: Iterable[Arithmetic]) -> Figures:
+        """Digits enough for every line; more digits for a number in one line can upset another
+        that shares it, so repeat until none changes (digits only grow: this ends)."""
+        lines = list(lines)
+        changed = True
+        while changed:
+            changed = False
+            for line in lines:
+                changed = self._fit(line) or changed
+        return self
 
 
 def checked(operands: Sequence[float], result: float, combine: Callable[..., Decimal]) -> tuple[list[str], str]:
     """Operands and result as text, with digits enough that ``combine(operands) = result``
-    checks out at the result's last digit.
-
-    The result gets ``SIGNIFICANT`` digits; the operands get more until the
-    arithmetic on the figures shown rounds to the result shown (the result
-    gets more too if that is not enough). Numbers too large to be finite are
-    shown as they are: there is nothing to check.
-    """
-    if not all(math.isfinite(v) for v in (*operands, result)):
-        return [figure(v) for v in operands], figure(result)
-    with localcontext(_CONTEXT):
-        for result_digits in range(SIGNIFICANT, MAX_SIGNIFICANT + 1):
-            shown = _rounded(result, result_digits)
-            exponent = shown.as_tuple().exponent
-            assert isinstance(exponent, int)  # finite, checked above
-            quantum = Decimal(1).scaleb(exponent)
-            for operand_digits in range(result_digits, MAX_SIGNIFICANT + 1):
-                figures = [_rounded(v, operand_digits) for v in operands]
-                if combine(*figures).quantize(quantum) == shown:
-                    return [_text(f, keep_zeros=False) for f in figures], _text(shown, keep_zeros=True)
-    # Unreachable for finite doubles in practice; the closest figures there are.
-    return [figure(v, MAX_SIGNIFICANT) for v in operands], figure(result, MAX_SIGNIFICANT)
+    checks out at the result's last digit (see ``Figures``)."""
+    figures = Figures().settle([Arithmetic(tuple(operands), result, combine)])
+    return [figures(v) for v in operands], figures(result)
 
 
 def _plus(text: str) -> str:
@@ -195,6 +249,7 @@ class EpochExplained:
     w_next_data: float
     b_next_data: float
     updates: tuple[Update, Update]
+    figures: Figures  # how every number of this explanation is written
     sections: tuple[Section, ...]
 
     def section(self, name: str) -> Section:
@@ -222,8 +277,19 @@ def explain_epoch(data: DataSet, w: float, b: float, alpha: float) -> EpochExpla
     # train_model's own update, in its own order: w += alpha * dW.
     w_next = w + alpha * dW
     b_next = b + alpha * dB
+    figures = Figures().settle(
+        [
+            *(Arithmetic((w, s.x_trained, b), s.prediction, _predict) for s in samples),
+            *(Arithmetic((s.y, s.prediction), s.cost, _half_square) for s in samples),
+            Arithmetic((w, alpha, dW), w_next, _step),
+            Arithmetic((b, alpha, dB), b_next, _step),
+        ]
+    )
     prime = "′" if scaling else ""
-    updates = (_update(f"w{prime}", w, alpha, dW, w_next), _update(f"b{prime}", b, alpha, dB, b_next))
+    updates = (
+        _update(figures, f"w{prime}", w, alpha, dW, w_next),
+        _update(figures, f"b{prime}", b, alpha, dB, b_next),
+    )
     lesson: dict[str, Any] = dict(
         w=w,
         b=b,
@@ -241,7 +307,19 @@ def explain_epoch(data: DataSet, w: float, b: float, alpha: float) -> EpochExpla
     w_data, b_data = data.from_training(w, b)
     w_next_data, b_next_data = data.from_training(w_next, b_next)
     lesson.update(w_data=w_data, b_data=b_data, w_next_data=w_next_data, b_next_data=b_next_data)
-    return EpochExplained(**lesson, sections=_sections(data, **lesson))
+    return EpochExplained(**lesson, figures=figures, sections=_sections(data, figures, **lesson))
+
+
+def _predict(w: Decimal, x: Decimal, b: Decimal) -> Decimal:
+    return w * x + b
+
+
+def _half_square(y: Decimal, prediction: Decimal) -> Decimal:
+    return (y - prediction) ** 2 / 2
+
+
+def _step(old: Decimal, alpha: Decimal, gradient: Decimal) -> Decimal:
+    return old + alpha * gradient
 
 
 def _prediction_cost(y: float, prediction: float) -> float:
@@ -252,24 +330,23 @@ def _prediction_cost(y: float, prediction: float) -> float:
         return math.inf
 
 
-def _update(name: str, old: float, alpha: float, gradient: float, new: float) -> Update:
-    (old_text, alpha_text, gradient_text), new_text = checked((old, alpha, gradient), new, lambda o, a, g: o + a * g)
-    text = f"{name} {ARROW} {old_text} + {alpha_text} × {_parenthesized(gradient_text)} = {new_text}"
+def _update(figures: Figures, name: str, old: float, alpha: float, gradient: float, new: float) -> Update:
+    text = f"{name} {ARROW} {figures(old)} + {figures(alpha)} × {_parenthesized(figures(gradient))} = {figures(new)}"
     return Update(name, old, alpha, gradient, new, text)
 
 
-def _prediction_line(sample: Sample, w: float, b: float) -> str:
-    (w_text, x_text, b_text), y_hat = checked((w, sample.x_trained, b), sample.prediction, lambda w, x, b: w * x + b)
-    return f"ŷ({x_text}) = {w_text} × {_parenthesized(x_text)} {_plus(b_text)} = {y_hat}"
+def _prediction_line(figures: Figures, sample: Sample, w: float, b: float) -> str:
+    x_text = figures(sample.x_trained)
+    return f"ŷ({x_text}) = {figures(w)} × {_parenthesized(x_text)} {_plus(figures(b))} = {figures(sample.prediction)}"
 
 
-def _cost_line(sample: Sample) -> str:
-    (y_text, y_hat_text), cost = checked((sample.y, sample.prediction), sample.cost, lambda y, p: (y - p) ** 2 / 2)
-    return f"({y_text} {_minus(y_hat_text)})² / 2 = {cost}"
+def _cost_line(figures: Figures, sample: Sample) -> str:
+    return f"({figures(sample.y)} {_minus(figures(sample.prediction))})² / 2 = {figures(sample.cost)}"
 
 
 def _sections(
     data: DataSet,
+    figures: Figures,
     *,
     w: float,
     b: float,
@@ -296,7 +373,7 @@ def _sections(
             "predict",
             f"ŷ = w{prime}·x{prime} + b{prime}",
             code_of("predict"),
-            tuple(_prediction_line(sample, w, b) for sample in samples),
+            tuple(_prediction_line(figures, sample, w, b) for sample in samples),
         )
     )
     sections.append(
@@ -304,7 +381,7 @@ def _sections(
             "prediction_cost",
             "(y − ŷ)² / 2",
             code_of("prediction_cost"),
-            tuple(_cost_line(sample) for sample in samples),
+            tuple(_cost_line(figures, sample) for sample in samples),
         )
     )
     sections.append(
@@ -312,10 +389,10 @@ def _sections(
             "forward_propagation",
             "the mean cost",
             code_of("forward_propagation"),
-            (f"cost = mean of (y − ŷ)² / 2 over all {count:,} training points = {figure(cost)}",),
+            (f"cost = mean of (y − ŷ)² / 2 over all {count:,} training points = {figures(cost)}",),
         )
     )
-    gradient_lines = [f"dW = mean((y − ŷ)·x{prime}) = {figure(dW)}    dB = mean(y − ŷ) = {figure(dB)}"]
+    gradient_lines = [f"dW = mean((y − ŷ)·x{prime}) = {figures(dW)}    dB = mean(y − ŷ) = {figures(dB)}"]
     if not (math.isfinite(dW) and math.isfinite(dB)):
         gradient_lines.append("They no longer fit in a number: alpha was too large and every step overshot.")
     sections.append(
@@ -327,7 +404,7 @@ def _sections(
         )
     )
     train_lines = [update.text for update in updates]
-    train_lines.append(f"cost {figure(cost)} → {figure(cost_next)} after this step")
+    train_lines.append(f"cost {figures(cost)} → {figures(cost_next)} after this step")
     sections.append(Section("train_model", "one step", code_of("train_model"), tuple(train_lines)))
     if normalized:
         scaling = data.scaling
@@ -338,9 +415,9 @@ def _sections(
                 "what w′, b′ mean for x",
                 (),
                 (
-                    f"w = w′ / {figure(scaling.std)} = {figure(w_data)} → {figure(w_next_data)}",
+                    f"w = w′ / {figure(scaling.std)} = {figures(w_data)} → {figures(w_next_data)}",
                     f"b = b′ − w′ · {figure(scaling.mean)} / {figure(scaling.std)} = "
-                    f"{figure(b_data)} → {figure(b_next_data)}",
+                    f"{figures(b_data)} → {figures(b_next_data)}",
                 ),
             )
         )

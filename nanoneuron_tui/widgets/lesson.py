@@ -55,7 +55,10 @@ def changed_part(before: str, after: str) -> tuple[str, str]:
 
 
 def step_line(before: EpochExplained, after: EpochExplained) -> Text:
-    """The step just taken: w, b and the cost before → after, the changed digits reversed."""
+    """The step just taken: w, b and the cost before → after, the changed digits reversed.
+
+    Each number is written as the explanation it belongs to writes it, so the
+    figures here are those of the lines below."""
     prime = "′" if after.normalized else ""
     text = Text()
     for i, (name, old, new) in enumerate(
@@ -67,7 +70,7 @@ def step_line(before: EpochExplained, after: EpochExplained) -> Text:
     ):
         if i:
             text.append(" · ")
-        old_text, new_text = figure(old), figure(new)
+        old_text, new_text = before.figures(old), after.figures(new)
         same, fresh = changed_part(old_text, new_text)
         text.append(f"{name} {old_text} → {same}")
         text.append(fresh, style=NEW_STYLE)
@@ -100,16 +103,20 @@ def section_text(section: Section, before: Section | None) -> Text:
 def lesson_text(
     lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None, diverged: bool = False
 ) -> Text:
-    """The whole explanation: a heading, the last step if there was one, each function in turn."""
-    text = Text.assemble((f"Epoch {epoch:,}", NAME_STYLE), f" of {epochs:,} · alpha {figure(lesson.alpha)} · ")
+    """The whole explanation: a heading, the step just taken if there was one, then the next
+    step, each function in turn. Each block says which step it is about: after ``s`` the
+    numbers below are those of the step to come, not of the one just taken."""
+    text = Text.assemble((f"Epoch {epoch:,}", NAME_STYLE), f" of {epochs:,} · alpha {lesson.figures(lesson.alpha)} · ")
+    step = f"{epoch:,} → {epoch + 1:,}"
     if diverged:
         text.append(f"✗ diverged here: the cost passed {DIVERGENCE_FACTOR:,.0f} times its start", style="bold")
-        text.append("; alpha is too large, so every step overshoots. The next step would be:")
-    elif before is not None:
-        text.append(f"the last step, {epoch - 1:,} → {epoch:,}:\n  ")
-        text.append_text(step_line(before, lesson))
+        text.append(f"; alpha is too large, so every step overshoots. The next step, {step}, would be:")
     else:
-        text.append("the next step, one function at a time:")
+        if before is not None:
+            text.append(f"the step just taken, {epoch - 1:,} → {epoch:,}:\n  ")
+            text.append_text(step_line(before, lesson))
+            text.append("\n")
+        text.append(f"the next step, {step}, one function at a time:", style=NAME_STYLE if before else "")
     for section in lesson.sections:
         text.append("\n")
         old = before.section(section.name) if before is not None else None
