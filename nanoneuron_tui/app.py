@@ -30,6 +30,7 @@ from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
 from nanoneuron_tui.widgets.cost_surface import CostSurfaceView, Ghost
+from nanoneuron_tui.widgets.every_value import EveryValueScreen
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
@@ -426,11 +427,16 @@ class NanoNeuronApp(App[None]):
         places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
         if isinstance(self.screen, LessonScreen):
             places += self.screen.query(EpochExplainedView)  # none until the screen is composed
-        if not places:
+        every_value = self.screen if isinstance(self.screen, EveryValueScreen) and self.screen.is_mounted else None
+        if not places and every_value is None:
             self._lesson_shown = None
             return
         moment = view.moment
         lesson = explain_epoch(view.data, moment.w_trained, moment.b_trained, moment.alpha)
+        if every_value is not None:
+            every_value.show(view.data, lesson, view.epoch, urgent)
+        if not places:
+            return
         before = self._lesson_before(view)
         for place in places:
             place.show(lesson, view.epoch, view.epochs, before, diverged=view.state is State.DIVERGED, urgent=urgent)
@@ -653,6 +659,14 @@ class NanoNeuronApp(App[None]):
             self.push_screen(LessonScreen(), callback=lambda _: self._refresh_view())
             self.call_after_refresh(self._refresh_view)
 
+    def action_every_value(self) -> None:
+        """Every training point's terms on a screen of their own, or back from it."""
+        if isinstance(self.screen, EveryValueScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(EveryValueScreen(), callback=lambda _: self._refresh_view())
+            self.call_after_refresh(self._refresh_view)
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
@@ -661,7 +675,7 @@ class NanoNeuronApp(App[None]):
 
     def action_edit_alpha(self) -> None:
         # From the explanation or the help, back to the main screen first; a dialog keeps its keys.
-        while isinstance(self.screen, LessonScreen | HelpScreen):
+        while isinstance(self.screen, LessonScreen | HelpScreen | EveryValueScreen):
             self.pop_screen()
         if self.screen is self.default_screen:
             self.query_one("#field-alpha", Input).focus()

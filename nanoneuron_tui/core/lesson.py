@@ -142,6 +142,13 @@ class Figures:
         figures = [_rounded(v, d) for v, d in zip(line.operands, operand_digits)]
         return line.combine(*figures).quantize(Decimal(1).scaleb(exponent)) == shown
 
+    def checks_out(self, line: Arithmetic) -> bool:
+        """The line's arithmetic, on the figures as written, gives its result as written."""
+        if not all(math.isfinite(v) for v in (*line.operands, line.result)):
+            return False
+        with localcontext(_CONTEXT):
+            return self._checks_out(line, [self._digits(v) for v in line.operands], self._digits(line.result))
+
     def _fit(self, line: Arithmetic) -> bool:
         """Give ``line``'s numbers the fewest more digits that make it check out; whether any changed."""
         if not all(math.isfinite(v) for v in (*line.operands, line.result)):
@@ -481,3 +488,129 @@ def _split(data: DataSet) -> str:
         ratio = 0.2 if spec.test_ratio is None else spec.test_ratio
         return f"shuffled, {ratio:.0%} held out (split seed {spec.split_seed})"
     return "the article's split"
+
+
+# -- every training point, for the table that checks the means (v) ---------------------------
+
+
+@dataclass(frozen=True)
+class PointTerms:
+    """One training point's share of an epoch: the terms forward and backward propagation add up."""
+
+    index: int  # 0-based position in the training data
+    x: float  # in the data's units
+    x_trained: float  # as the neuron sees it (standardized if normalizing)
+    y: float
+    prediction: float  # ŷ
+    miss: float  # y − ŷ: its mean is dB
+    miss_times_x: float  # (y − ŷ)·x, x as the neuron sees it: its mean is dW
+    cost: float  # (y − ŷ)² / 2: its mean is the cost
+
+
+# The table's columns, named by the terms they hold: (title, PointTerms field).
+TERM_COLUMNS = (
+    ("x", "x"),
+    ("y", "y"),
+    ("ŷ", "prediction"),
+    ("y − ŷ", "miss"),
+    ("(y − ŷ)·x", "miss_times_x"),
+    ("(y − ŷ)²/2", "cost"),
+)
+
+
+def term_columns(normalized: bool) -> tuple[tuple[str, str], ...]:
+    """(title, field) of each column; standardized x gets a column of its own, and dW's terms use it."""
+    if not normalized:
+        return TERM_COLUMNS
+    return (
+        ("x", "x"),
+        ("x′", "x_trained"),
+        *TERM_COLUMNS[1:4],
+        ("(y − ŷ)·x′", "miss_times_x"),
+        TERM_COLUMNS[5],
+    )
+
+
+def point_terms(data: DataSet, w: float, b: float, start: int, stop: int) -> tuple[PointTerms, ...]:
+    """The terms of training points ``start`` to ``stop`` (clamped to the data) for the neuron (w, b)
+    in the trainer's units: one page of the table, never the whole data set at once.
+
+    Each point goes through neuron.py's own predict and prediction_cost."""
+    scaling = data.scaling
+    model = neuron.NanoNeuron(w, b)
+    rows = []
+    for i in range(max(0, start), min(len(data.x_train), stop)):
+        x, y = data.x_train[i], data.y_train[i]
+        x_trained = (x - scaling.mean) / scaling.std if scaling else x
+        prediction = model.predict(x_trained)
+        miss = y - prediction
+        rows.append(PointTerms(i, x, x_trained, y, prediction, miss, miss * x_trained, _prediction_cost(y, prediction)))
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Each column's mean over all training points, and so its sum (count × mean).
+
+    They come from the exact summaries the trainer uses (``LineFit``), not
+    from adding up the rows, so a million points cost nothing and the means
+    are exactly the cost, dW and dB the lesson and the trainer work with.
+    """
+
+    count: int
+    means: dict[str, float]  # by PointTerms field
+
+    def sum(self, name: str) -> float:
+        return self.count * self.means[name]
+
+
+def totals(data: DataSet, w: float, b: float) -> Totals:
+    """The columns' means for the neuron (w, b) in the trainer's units."""
+    fit = data.training_fits[0]
+    dW, dB = fit.gradient(w, b)
+    means = dict(
+        x=data.train.x_mean,
+        x_trained=fit.x_mean,
+        y=fit.y_mean,
+        prediction=w * fit.x_mean + b,
+        miss=dB,
+        miss_times_x=dW,
+        cost=fit.cost(w, b),
+    )
+    return Totals(fit.count, means)
+
+
+def gradient_closed_form(data: DataSet, lesson: EpochExplained) -> tuple[Figures, tuple[str, str]]:
+    """dW and dB from four means of the data and the current w, b: a check of the table's means
+    that needs no table. The figures are the lesson's, with digits added where these lines need them.
+
+        dW = mean(x·y) − w·mean(x²) − b·mean(x)        dB = mean(y) − w·mean(x) − b
+
+    Near the answer both are small differences of large numbers: the digits a
+    double holds may not be enough to check them, and then the line says ≈.
+    """
+    fit = data.training_fits[0]
+    w, b, dW, dB = lesson.w, lesson.b, lesson.dW, lesson.dB
+    x_mean, y_mean = fit.x_mean, fit.y_mean
+    xx_mean = fit.x_variance + x_mean * x_mean
+    xy_mean = fit.w_best * fit.x_variance + x_mean * y_mean  # w_best·var(x) is the covariance of x and y
+    figures = Figures(dict(lesson.figures.digits))
+    lines = (
+        Arithmetic((xy_mean, w, xx_mean, b, x_mean), dW, lambda xy, w, xx, b, x: xy - w * xx - b * x),
+        Arithmetic((y_mean, w, x_mean, b), dB, lambda y, w, x, b: y - w * x - b),
+    )
+    figures.settle(lines)
+    prime = "′" if data.scaling else ""
+    x = f"x{prime}"
+    dW_line, dB_line = lines
+
+    def equals(line: Arithmetic) -> str:
+        return "=" if figures.checks_out(line) else "≈"
+
+    return figures, (
+        f"dW = mean({x}·y) − w{prime}·mean({x}²) − b{prime}·mean({x}) = {figures(xy_mean)} "
+        f"{_minus(figures(w))} × {figures(xx_mean)} {_minus(figures(b))} × {_parenthesized(figures(x_mean))} "
+        f"{equals(dW_line)} {figures(dW)}",
+        f"dB = mean(y) − w{prime}·mean({x}) − b{prime} = {figures(y_mean)} {_minus(figures(w))} × "
+        f"{_parenthesized(figures(x_mean))} {_minus(figures(b))} {equals(dB_line)} {figures(dB)}",
+    )

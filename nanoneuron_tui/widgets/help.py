@@ -52,6 +52,11 @@ def keys(view: View) -> list[tuple[str, str]]:
         (keys_of("new_start"), "back to epoch 0 with a new random initial w and b"),
         (keys_of("explain"), "Epoch explained: the seven functions with this epoch's numbers (e or Esc returns)"),
         (
+            keys_of("every_value"),
+            "every value: each training point's x, y, ŷ, y − ŷ, (y − ŷ)·x, (y − ŷ)²/2 with their sums and means, "
+            "which are the cost, dW and dB (v or Esc returns)",
+        ),
+        (
             keys_of("edit_alpha"),
             "jump to the alpha field (Tab moves on through the hyperparameters; in a field, Tab gets there)",
         ),

@@ -211,6 +211,7 @@ class LessonScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", key_display="Esc", show=False),
+        Binding("v", "app.every_value", "Every value", key_display="v"),
     ]
 
     def on_mount(self) -> None:
