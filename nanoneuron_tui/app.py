@@ -439,7 +439,15 @@ class NanoNeuronApp(App[None]):
             return
         before = self._lesson_before(view)
         for place in places:
-            place.show(lesson, view.epoch, view.epochs, before, diverged=view.state is State.DIVERGED, urgent=urgent)
+            place.show(
+                lesson,
+                view.epoch,
+                view.epochs,
+                before,
+                diverged=view.state is State.DIVERGED,
+                urgent=urgent,
+                data=view.data,
+            )
         if pane_shown:
             self.query_one(RecentEpochs).show(view, urgent)
 

@@ -351,6 +351,17 @@ def _cost_line(figures: Figures, sample: Sample) -> str:
     return f"({figures(sample.y)} {_minus(figures(sample.prediction))})² / 2 = {figures(sample.cost)}"
 
 
+def downhill_words(prime: str = "") -> tuple[str, ...]:
+    """Why adding dW and dB goes downhill: what they are, in the textbook's terms."""
+    w, b = f"w{prime}", f"b{prime}"
+    return (
+        f"dW = −∂cost/∂{w} and dB = −∂cost/∂{b}: together, minus the gradient of the cost.",
+        "Each is minus a derivative: the slope of the tangent ━ in the slices below.",
+        f"So {w} += α·dW is {w} −= α·∂cost/∂{w} (and {b} += α·dB is {b} −= α·∂cost/∂{b}):",
+        "each step goes against the slope, downhill.",
+    )
+
+
 def _sections(
     data: DataSet,
     figures: Figures,
@@ -402,6 +413,7 @@ def _sections(
     gradient_lines = [f"dW = mean((y − ŷ)·x{prime}) = {figures(dW)}    dB = mean(y − ŷ) = {figures(dB)}"]
     if not (math.isfinite(dW) and math.isfinite(dB)):
         gradient_lines.append("They no longer fit in a number: alpha was too large and every step overshot.")
+    gradient_lines.extend(downhill_words(prime))
     sections.append(
         Section(
             "backward_propagation",

@@ -11,12 +11,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 
+from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.core.lesson import EpochExplained, Section, figure
 from nanoneuron_tui.core.run import DIVERGENCE_FACTOR
+from nanoneuron_tui.core.surface import cost_slices
 from nanoneuron_tui.session import View
+from nanoneuron_tui.widgets.cost_slices import CostSlices
 from nanoneuron_tui.widgets.key_bar import KeyBar
 from nanoneuron_tui.widgets.quiet_static import QuietStatic
 
@@ -100,35 +103,66 @@ def section_text(section: Section, before: Section | None) -> Text:
     return text
 
 
+SLICES_AFTER = "backward_propagation"  # the section the cost slices are drawn under
+
+
+def lesson_parts(
+    lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None, diverged: bool = False
+) -> tuple[Text, Text]:
+    """The whole explanation in two parts, the cost slices to go between them: a heading, the
+    step just taken if there was one, then the next step, each function in turn, up to
+    backward_propagation; then the rest. Each block says which step it is about: after ``s``
+    the numbers below are those of the step to come, not of the one just taken."""
+    head = Text.assemble((f"Epoch {epoch:,}", NAME_STYLE), f" of {epochs:,} · alpha {lesson.figures(lesson.alpha)} · ")
+    step = f"{epoch:,} → {epoch + 1:,}"
+    if diverged:
+        head.append(f"✗ diverged here: the cost passed {DIVERGENCE_FACTOR:,.0f} times its start", style="bold")
+        head.append(f"; alpha is too large, so every step overshoots. The next step, {step}, would be:")
+    else:
+        if before is not None:
+            head.append(f"the step just taken, {epoch - 1:,} → {epoch:,}:\n  ")
+            head.append_text(step_line(before, lesson))
+            head.append("\n")
+        head.append(f"the next step, {step}, one function at a time:", style=NAME_STYLE if before else "")
+    tail = Text()
+    part = head
+    for section in lesson.sections:
+        if part.plain:
+            part.append("\n")
+        old = before.section(section.name) if before is not None else None
+        part.append_text(section_text(section, old))
+        if section.name == SLICES_AFTER:
+            part = tail
+    return head, tail
+
+
 def lesson_text(
     lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None, diverged: bool = False
 ) -> Text:
-    """The whole explanation: a heading, the step just taken if there was one, then the next
-    step, each function in turn. Each block says which step it is about: after ``s`` the
-    numbers below are those of the step to come, not of the one just taken."""
-    text = Text.assemble((f"Epoch {epoch:,}", NAME_STYLE), f" of {epochs:,} · alpha {lesson.figures(lesson.alpha)} · ")
-    step = f"{epoch:,} → {epoch + 1:,}"
-    if diverged:
-        text.append(f"✗ diverged here: the cost passed {DIVERGENCE_FACTOR:,.0f} times its start", style="bold")
-        text.append(f"; alpha is too large, so every step overshoots. The next step, {step}, would be:")
-    else:
-        if before is not None:
-            text.append(f"the step just taken, {epoch - 1:,} → {epoch:,}:\n  ")
-            text.append_text(step_line(before, lesson))
-            text.append("\n")
-        text.append(f"the next step, {step}, one function at a time:", style=NAME_STYLE if before else "")
-    for section in lesson.sections:
-        text.append("\n")
-        old = before.section(section.name) if before is not None else None
-        text.append_text(section_text(section, old))
-    return text
+    """The whole explanation as one text (see ``lesson_parts``)."""
+    head, tail = lesson_parts(lesson, epoch, epochs, before, diverged)
+    return Text("\n").join((head, tail)) if tail.plain else head
 
 
-class EpochExplainedView(QuietStatic):
-    """The explanation itself; ``show`` gives it the numbers."""
+class EpochExplainedView(Vertical):
+    """The explanation itself, with the cost slices under backward_propagation; ``show`` gives it the numbers."""
+
+    DEFAULT_CSS = "EpochExplainedView { height: auto; }"
 
     lesson: EpochExplained | None = None  # the numbers last given (at speed, on screen within a second)
     before: EpochExplained | None = None
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Made here, not in compose: a view shown before it is mounted keeps what it was given.
+        self._head = QuietStatic(classes="lesson-head")
+        self._slices = CostSlices(classes="cost-slices")
+        self._tail = QuietStatic(classes="lesson-tail")
+
+    def compose(self) -> ComposeResult:
+        yield self._head
+        yield self._slices
+        yield self._tail
 
     def show(
         self,
@@ -138,20 +172,35 @@ class EpochExplainedView(QuietStatic):
         before: EpochExplained | None,
         diverged: bool = False,
         urgent: bool = True,
+        data: DataSet | None = None,
     ) -> None:
         """``urgent``: a key, not a training report. A report of one step (``before``) is shown
-        at once too: the slow start is there to be read epoch by epoch."""
+        at once too: the slow start is there to be read epoch by epoch. With ``data`` the
+        cost slices are drawn (they need the data's summaries)."""
         self.lesson, self.before = lesson, before
-        text = lesson_text(lesson, epoch, epochs, before, diverged)
-        if self.content != text:  # unchanged text sends nothing to the terminal
-            at_speed = not (urgent or before is not None or diverged)
-            self.update(text, at_most_every=AT_SPEED_INTERVAL if at_speed else 0.0)
+        at_speed = not (urgent or before is not None or diverged)
+        interval = AT_SPEED_INTERVAL if at_speed else 0.0
+        head, tail = lesson_parts(lesson, epoch, epochs, before, diverged)
+        for part, text in ((self._head, head), (self._tail, tail)):
+            if part.content != text:  # unchanged text sends nothing to the terminal
+                part.update(text, at_most_every=interval)
+        slices = self._slices
+        slices.display = data is not None
+        if data is not None:
+            pieces = cost_slices(data.training_fits[0], lesson.w, lesson.b)
+            slices.show(pieces, lesson.figures, "′" if lesson.normalized else "", urgent=not at_speed)
+
+    @property
+    def content(self) -> Text:
+        """The explanation's text on screen, in one piece."""
+        parts = [part.content for part in (self._head, self._tail)]
+        texts = [part if isinstance(part, Text) else Text(str(part)) for part in parts if part]
+        return Text("\n").join(texts) if texts else Text()
 
     @property
     def text(self) -> str:
         """The explanation as plain text, as a person reads it."""
-        content = self.content
-        return content.plain if isinstance(content, Text) else str(content)
+        return self.content.plain
 
 
 class RecentEpochs(QuietStatic):
