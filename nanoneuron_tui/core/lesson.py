@@ -626,3 +626,187 @@ def gradient_closed_form(data: DataSet, lesson: EpochExplained) -> tuple[Figures
         f"dB = mean(y) − w{prime}·mean({x}) − b{prime} = {figures(y_mean)} {_minus(figures(w))} × "
         f"{_parenthesized(figures(x_mean))} {_minus(figures(b))} {equals(dB_line)} {figures(dB)}",
     )
+
+
+# -- the valley in plain words: why w settles at once and b crawls ------------------------------
+
+SETTLED = 0.01  # a direction has settled when its part of the error is down to this share of itself
+LOOKAHEAD = 10  # epochs the words look ahead from the neuron now
+ROUND_BOWL = 4.0  # curvatures within this factor of each other: a bowl, not a valley
+
+
+def epochs_to_settle(factor: float) -> int | None:
+    """Epochs for an error multiplied by ``factor`` each epoch to shrink to ``SETTLED`` of itself;
+    None if it never does (|factor| ≥ 1: it stays or grows)."""
+    size = abs(factor)
+    if not size < 1:
+        return None
+    if size == 0:
+        return 1
+    return max(1, math.ceil(math.log(SETTLED) / math.log(size)))
+
+
+def about(count: int) -> str:
+    """A count of epochs as a person says it: 10, 360, 36,000 (two significant digits from 100)."""
+    if count < 100:
+        return f"{count:,}"
+    digits = len(str(count)) - 2
+    return f"{round(count, -digits):,}"
+
+
+@dataclass(frozen=True)
+class Valley:
+    """The cost's two directions for the current alpha, and what they mean for the next epochs.
+
+    The curvatures are the eigenvalues of the cost's Hessian (``trainer.modes``);
+    along each direction an epoch multiplies the error by ``1 − alpha·curvature``.
+    """
+
+    alpha: float
+    limit: float  # alpha must stay below this: 2 / the steep curvature
+    steep: float  # curvatures
+    shallow: float
+    steep_mostly: str  # the parameter each direction mostly moves: "w" or "b" (primed if normalizing)
+    shallow_mostly: str
+    steep_factor: float  # what an epoch multiplies the error by, along each
+    shallow_factor: float
+    steep_epochs: int | None  # epochs for that part to settle; None if it never does
+    shallow_epochs: int | None
+    cost_drop: float  # the share of the cost the next LOOKAHEAD epochs take away (nan if it blows up)
+    distance_drop: float  # the share of the distance to the target they take away
+
+    @property
+    def round(self) -> bool:
+        return self.steep < ROUND_BOWL * self.shallow
+
+
+def valley(data: DataSet, w: float, b: float, alpha: float) -> Valley:
+    """The valley as the neuron (w, b), in the trainer's units, sees it with ``alpha``."""
+    from nanoneuron_tui.core.trainer import Descent, modes  # the trainer's own maths
+
+    fit = data.training_fits[0]
+    steep, shallow = modes(fit, alpha)
+    prime = "′" if data.scaling else ""
+
+    def mostly(direction: tuple[float, float]) -> str:
+        return f"w{prime}" if abs(direction[0]) >= abs(direction[1]) else f"b{prime}"
+
+    steep_name = mostly(steep.direction)
+    shallow_name = mostly(shallow.direction)
+    if shallow_name == steep_name:  # at 45° both lean the same way: name them apart
+        shallow_name = f"b{prime}" if steep_name.startswith("w") else f"w{prime}"
+    cost_drop = distance_drop = math.nan
+    if all(math.isfinite(v) for v in (w, b)):
+        descent = Descent(fit, w, b, alpha)
+        cost_now, cost_later = descent.cost(0), descent.cost(LOOKAHEAD)
+        if cost_now > 0 and math.isfinite(cost_later):
+            cost_drop = 1 - cost_later / cost_now
+        target = data.target
+        far_now = math.dist(data.from_training(w, b), target)
+        far_later = math.dist(data.from_training(*descent.neuron(LOOKAHEAD)), target)
+        if far_now > 0 and math.isfinite(far_later):
+            distance_drop = 1 - far_later / far_now
+    return Valley(
+        alpha=alpha,
+        limit=2 / steep.h,
+        steep=steep.h,
+        shallow=shallow.h,
+        steep_mostly=steep_name,
+        shallow_mostly=shallow_name,
+        steep_factor=steep.lam,
+        shallow_factor=shallow.lam,
+        steep_epochs=epochs_to_settle(steep.lam),
+        shallow_epochs=epochs_to_settle(shallow.lam),
+        cost_drop=cost_drop,
+        distance_drop=distance_drop,
+    )
+
+
+def _share(value: float) -> str:
+    """A share as a percentage with the digits it needs: 98 %, 0.4 %, 100 %."""
+    percent = 100 * value
+    if abs(percent) >= 10 or percent == 0:
+        return f"{percent:.0f} %"
+    return f"{percent:.2g} %"
+
+
+def valley_words(v: Valley) -> tuple[str, ...]:
+    """The valley in sentences a learner reads, every number computed."""
+    words = []
+    if v.round:
+        words.append(
+            f"The cost is a round bowl: it falls about as fast in every direction "
+            f"(curvatures {figure(v.steep, 4)} and {figure(v.shallow, 4)})."
+        )
+    else:
+        words.append(
+            f"The cost is a narrow valley: it falls steeply in one direction (mostly {v.steep_mostly}, "
+            f"curvature {figure(v.steep, 4)}) and barely in the other (mostly {v.shallow_mostly}, "
+            f"curvature {figure(v.shallow, 4)}): {v.steep / v.shallow:,.0f} times less."
+        )
+    factors = (
+        f"With alpha {figure(v.alpha)} each epoch multiplies the error in the steep direction by "
+        f"{figure(v.steep_factor, 3)}" + (" (a zig-zag)" if v.steep_factor < 0 else "") + " and in the flat one by "
+        f"{figure(v.shallow_factor, 6)}"
+    )
+    if v.steep_epochs is None:
+        words.append(f"{factors}: the steep part grows every epoch, so the cost blows up.")
+    elif v.round and v.shallow_epochs is not None:
+        words.append(
+            f"{factors}: {v.steep_mostly} and {v.shallow_mostly} both settle in about "
+            f"{about(max(v.steep_epochs, v.shallow_epochs))} epochs."
+        )
+    elif v.shallow_epochs is not None:
+        words.append(
+            f"{factors}: {v.steep_mostly} settles in about {about(v.steep_epochs)} epochs, "
+            f"while {v.shallow_mostly} needs about {about(v.shallow_epochs)}."
+        )
+    else:
+        words.append(f"{factors}: the flat direction never settles.")
+    words.append(
+        f"alpha must stay below 2 / {figure(v.steep, 4)} = {figure(v.limit, 3)}, "
+        "or the steep direction overshoots further every epoch and the cost blows up."
+    )
+    if math.isfinite(v.cost_drop) and math.isfinite(v.distance_drop) and v.steep_epochs is not None:
+        crawls = not v.round and v.cost_drop > 0.5 and v.distance_drop < 0.5
+        words.append(
+            f"From here the next {LOOKAHEAD} epochs cut the cost by {_share(v.cost_drop)} "
+            + ("but" if crawls else "and")
+            + f" the distance to the target by {_share(v.distance_drop)}"
+            + (
+                ": most of the cost lies across the valley and goes at once; most of the distance lies "
+                "along its flat floor, where each step is tiny."
+                if crawls
+                else "."
+            )
+        )
+    return tuple(words)
+
+
+def valley_captions(v: Valley) -> tuple[str, ...]:
+    """The valley in a few words for the cost surface's legend, longest first (the first that fits is shown)."""
+    limit = f"alpha < {figure(v.limit, 3)}"
+    if v.steep_epochs is None:
+        return (
+            f"alpha {figure(v.alpha)} ≥ {figure(v.limit, 3)}: the steep direction overshoots, the cost blows up",
+            f"alpha too large: overshoots · {limit}",
+            limit,
+        )
+    steep, flat = v.steep_mostly, v.shallow_mostly
+    n = about(v.steep_epochs)
+    if v.round and v.shallow_epochs is not None:
+        both = about(max(v.steep_epochs, v.shallow_epochs))
+        return (
+            f"round bowl: {steep} and {flat} both settle in ~{both} epochs · {limit}",
+            f"round bowl: ~{both} epochs · {limit}",
+            limit,
+        )
+    m = about(v.shallow_epochs) if v.shallow_epochs is not None else "never"
+    curvatures = f"{figure(v.steep, 4)} : {figure(v.shallow, 2)}"
+    return (
+        f"narrow valley (curvature {curvatures}): {steep} settles in ~{n} epochs, {flat} in ~{m} · {limit}",
+        f"narrow valley {curvatures}: {steep} ~{n} epochs, {flat} ~{m} · {limit}",
+        f"narrow valley: {steep} ~{n} epochs, {flat} ~{m} · {limit}",
+        f"{steep} ~{n} epochs, {flat} ~{m} · {limit}",
+        limit,
+    )

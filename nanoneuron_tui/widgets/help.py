@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from nanoneuron_tui.bindings import keys_of
+from nanoneuron_tui.core.lesson import valley, valley_words
 from nanoneuron_tui.session import State, View
 from nanoneuron_tui.widgets.quiet_static import QuietStatic
 from nanoneuron_tui.widgets.readouts import readout_number
@@ -116,8 +117,17 @@ def readouts(view: View) -> list[tuple[str, str]]:
     ]
 
 
-def help_text(view: View, name_width: int = 18) -> Text:
-    """The help: readouts first (what you see), then keys (what you can do).
+def the_valley(view: View, from_here: bool = True) -> tuple[str, ...]:
+    """Why w settles at once and b crawls, in words computed for this data and alpha
+    (core/lesson.py). ``from_here`` adds what the next epochs do from the neuron on screen,
+    which changes every epoch: the help says it, the guide pane (redrawn as training runs) does not."""
+    moment = view.moment
+    words = valley_words(valley(view.data, moment.w_trained, moment.b_trained, moment.alpha))
+    return words if from_here else tuple(line for line in words if not line.startswith("From here"))
+
+
+def help_text(view: View, name_width: int = 18, from_here: bool = True) -> Text:
+    """The help: readouts first (what you see), then the valley, then keys (what you can do).
 
     With ``name_width`` 0 each name runs into its meaning, for a narrow pane.
     """
@@ -137,6 +147,9 @@ def help_text(view: View, name_width: int = 18) -> Text:
     heading(" Reading the screen ")
     for name, meaning in readouts(view):
         entry(name, meaning)
+    heading(" The valley ", " why w settles at once and b crawls")
+    for line in the_valley(view, from_here):
+        text.append("\n" + line)
     heading(" Keys ", " letters, or the function key while typing in a field")
     for key, meaning in keys(view):
         entry(key, meaning)
@@ -145,17 +158,23 @@ def help_text(view: View, name_width: int = 18) -> Text:
 
 def help_table(view: View) -> Group:
     """The help for a wide overlay: names in a column of their own, meanings wrapping beside them."""
-    parts = []
+    parts: list = []
     for title, note, entries in (
         ("Reading the screen", "", readouts(view)),
+        ("The valley", " why w settles at once and b crawls", None),
         ("Keys", " letters, or the function key while typing in a field", keys(view)),
     ):
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        for name, meaning in entries:
-            table.add_row(name, meaning)
-        parts += [Text.assemble((f" {title} ", "bold reverse"), note), table, Text("")]
+        parts.append(Text.assemble((f" {title} ", "bold reverse"), note))
+        if entries is None:
+            parts += [Text(line) for line in the_valley(view)]
+        else:
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold", no_wrap=True)
+            table.add_column()
+            for name, meaning in entries:
+                table.add_row(name, meaning)
+            parts.append(table)
+        parts.append(Text(""))
     return Group(*parts[:-1])
 
 
@@ -198,7 +217,7 @@ class GuidePane(VerticalScroll):
         yield QuietStatic(id="guide-text")  # only the lines that change are repainted
 
     def show(self, view: View) -> None:
-        text = help_text(view, name_width=0)
+        text = help_text(view, name_width=0, from_here=False)
         if text != self._shown:  # unchanged text sends nothing to the terminal
             self._shown = text
             self.query_one("#guide-text", QuietStatic).update(text)
