@@ -243,8 +243,9 @@ class NanoNeuronApp(App[None]):
 
     def on_plotting_imported(self, _: PlottingImported) -> None:
         startup.resume_collection()  # the app is up
-        for plot in self.query(PlotWidget):
-            plot.release()
+        for screen in self.screen_stack:  # the lesson's slices may be on a screen opened already
+            for plot in screen.query(PlotWidget):
+                plot.release()
 
     # -- saving and leaving ---------------------------------------------------------
 
