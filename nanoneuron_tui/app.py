@@ -12,6 +12,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -29,6 +30,7 @@ from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
+from nanoneuron_tui.widgets.cost_slices import SlicesScreen
 from nanoneuron_tui.widgets.cost_surface import CostSurfaceView, Ghost
 from nanoneuron_tui.widgets.every_value import EveryValueScreen
 from nanoneuron_tui.widgets.fit_view import FitView
@@ -428,14 +430,16 @@ class NanoNeuronApp(App[None]):
         places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
         if isinstance(self.screen, LessonScreen):
             places += self.screen.query(EpochExplainedView)  # none until the screen is composed
-        every_value = self.screen if isinstance(self.screen, EveryValueScreen) and self.screen.is_mounted else None
-        if not places and every_value is None:
+        screen = self.screen if isinstance(self.screen, EveryValueScreen | SlicesScreen) else None
+        if screen is not None and not screen.is_mounted:
+            screen = None  # shown once composed (the action refreshes after it)
+        if not places and screen is None:
             self._lesson_shown = None
             return
         moment = view.moment
         lesson = explain_epoch(view.data, moment.w_trained, moment.b_trained, moment.alpha)
-        if every_value is not None:
-            every_value.show(view.data, lesson, view.epoch, urgent)
+        if screen is not None:
+            screen.show(view.data, lesson, view.epoch, urgent)
         if not places:
             return
         before = self._lesson_before(view)
@@ -665,15 +669,29 @@ class NanoNeuronApp(App[None]):
         if isinstance(self.screen, LessonScreen):
             self.pop_screen()
         else:
-            self.push_screen(LessonScreen(), callback=lambda _: self._refresh_view())
+            self.push_screen(self._sized(LessonScreen()), callback=lambda _: self._refresh_view())
             self.call_after_refresh(self._refresh_view)
+
+    def _sized(self, screen: Screen) -> Screen:
+        """``screen`` with the size classes it will have, so its first frame is laid out as the rest
+        (Textual sets them on its first resize, after that frame: the lesson's slices would flash)."""
+        screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
+        return screen
 
     def action_every_value(self) -> None:
         """Every training point's terms on a screen of their own, or back from it."""
         if isinstance(self.screen, EveryValueScreen):
             self.pop_screen()
         else:
-            self.push_screen(EveryValueScreen(), callback=lambda _: self._refresh_view())
+            self.push_screen(self._sized(EveryValueScreen()), callback=lambda _: self._refresh_view())
+            self.call_after_refresh(self._refresh_view)
+
+    def action_slopes(self) -> None:
+        """The cost slices on a screen of their own, or back from it."""
+        if isinstance(self.screen, SlicesScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(self._sized(SlicesScreen()), callback=lambda _: self._refresh_view())
             self.call_after_refresh(self._refresh_view)
 
     def action_help(self) -> None:
@@ -684,7 +702,7 @@ class NanoNeuronApp(App[None]):
 
     def action_edit_alpha(self) -> None:
         # From the explanation or the help, back to the main screen first; a dialog keeps its keys.
-        while isinstance(self.screen, LessonScreen | HelpScreen | EveryValueScreen):
+        while isinstance(self.screen, LessonScreen | HelpScreen | EveryValueScreen | SlicesScreen):
             self.pop_screen()
         if self.screen is self.default_screen:
             self.query_one("#field-alpha", Input).focus()

@@ -55,6 +55,11 @@ PALETTE = (
         "Every training point's terms with their sums and means: check the cost, dW and dB by hand",
         "every_value",
     ),
+    Command(
+        "Slopes: why the step points downhill",
+        "The cost along w and along b through the neuron, with the tangents: dW = −∂cost/∂w",
+        "slopes",
+    ),
     Command("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", "lesson_mode"),
     Command("Jump to alpha", "Focus the learning rate field", "edit_alpha"),
     Command("Help", "What every readout means and every key does", "help"),

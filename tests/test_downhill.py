@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 from nanoneuron_tui.core import neuron
 from nanoneuron_tui.core.data import DataSpec, build_data, celsius_to_fahrenheit_data
-from nanoneuron_tui.core.lesson import SETTLED, epochs_to_settle, explain_epoch, valley, valley_words
+from nanoneuron_tui.core.lesson import SETTLED, epochs_to_settle, explain_epoch, slope_words, valley, valley_words
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.core.surface import cost_slices
 from nanoneuron_tui.core.trainer import modes
-from nanoneuron_tui.widgets.cost_slices import CostSliceView
+from nanoneuron_tui.widgets.cost_slices import CostSliceView, SlicesScreen
 from nanoneuron_tui.widgets.cost_surface import surface_key, surface_picture
 from nanoneuron_tui.widgets.help import HelpScreen
 from nanoneuron_tui.widgets.lesson import LessonScreen
@@ -82,8 +82,10 @@ def test_a_diverged_neurons_slice_says_it_cannot_be_drawn():
 @pytest.mark.unit
 def test_the_words_say_slope_gradient_and_derivative_and_the_textbook_update():
     lines = explain_epoch(C2F, 0.5, 0.5, 0.0005).section("backward_propagation").lines
-    text = " ".join(lines)
-    for word in ("slope", "gradient", "derivative", "dW = −∂cost/∂w", "w += α·dW is w −= α·∂cost/∂w"):
+    assert "dW = −∂cost/∂w, dB = −∂cost/∂b: so w += α·dW is w −= α·∂cost/∂w, downhill" in lines
+    assert all(len(line) <= 76 for line in lines)  # one line at 80 columns
+    text = " ".join(slope_words())
+    for word in ("slope", "gradient", "derivative", "∂cost/∂w = −dW", "w −= α·∂cost/∂w"):
         assert word in text
     normalized = build_data(DataSpec(normalize=True))
     assert "w′ += α·dW is w′ −= α·∂cost/∂w′" in " ".join(
@@ -150,19 +152,25 @@ def slice_views(app) -> list[CostSliceView]:
 
 @pytest.mark.app
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_the_slices_are_on_the_lesson_screen(size):
+async def test_on_a_short_screen_slash_shows_the_slices_on_their_own(size):
     app = make_app(w0=0.1343642, b0=0.8474337)
     async with app.run_test(size=size) as pilot:
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
+        assert not slice_views(app)  # the lesson keeps its rows for the numbers
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, SlicesScreen))
         await wait_for(pilot, lambda: len(slice_views(app)) == 2 and all(v.drawn for v in slice_views(app)))
         titles = [view.border_title for view in slice_views(app)]
         assert titles == ["cost along w, b held at 0.8474337", "cost along b, w held at 0.1343642"]
         assert "slope −dW = -7011.167" in slice_views(app)[0].border_subtitle
+        assert all(view.region.height >= 8 for view in slice_views(app))
         pictures = [view.render().plain for view in slice_views(app)]
         await pilot.press("s")  # the slices follow the neuron
         await wait_for(pilot, lambda: [view.render().plain for view in slice_views(app)] != pictures)
-        assert "cost along b, w held at 3.6399478" in [view.border_title for view in slice_views(app)]
+        assert "cost along b, w held at 3.639948" in [view.border_title for view in slice_views(app)]
+        await pilot.press("escape")
+        assert isinstance(app.screen, LessonScreen)
 
 
 @pytest.mark.app

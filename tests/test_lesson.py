@@ -392,8 +392,8 @@ async def test_after_a_step_each_block_says_which_step_it_is_about():
         await pilot.press("s")
         await wait_for(pilot, lambda: "the step just taken, 0 → 1:" in shown(app).text)
         head, body = shown(app).text.split("the next step, 1 → 2, one function at a time:")
-        assert "the step just taken, 0 → 1:\n  w 0.1343642 → 3.6399478 · " in head
-        assert "w ← 3.6399478 + 0.0005 × " in body  # the numbers below are the next step's
+        assert "the step just taken, 0 → 1:\n  w 0.1343642 → 3.639948 · " in head
+        assert "w ← 3.639948 + 0.0005 × " in body  # the numbers below are the next step's
         assert "0 → 1" not in body
 
 
@@ -502,7 +502,7 @@ def test_e_then_s_s_in_a_real_terminal_shows_three_epochs_numbers(terminal):
         ]
         # Only the changed cells are repainted, line by line: wait for all of them, not the first.
         screen = term.wait_until(lambda screen: all(text in screen for text in shown), f"epoch {epoch} never showed")
-    assert "w ← 1.388834 + 0.0005 × 2890.789" in screen  # the zig-zag: w falls back, then climbs
+    assert "w ← 1.3888337 + 0.0005 × 2890.789" in screen  # the zig-zag: w falls back, then climbs
     term.keys("Escape")
     term.wait_for("status ❚❚ paused")
 

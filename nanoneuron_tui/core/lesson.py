@@ -69,6 +69,7 @@ _CONTEXT = Context(prec=80, rounding=ROUND_HALF_EVEN)
 # A double printed with more digits than this shows noise (210.20000000000002 for 210.2):
 # a line needs them only when nothing shorter checks out.
 NOISE_FREE = 15
+FEWEST = 3  # digits a result of its own may drop to (see Arithmetic)
 
 
 def _rounded(value: float, significant: int) -> Decimal:
@@ -113,6 +114,10 @@ class Arithmetic:
     operands: tuple[float, ...]
     result: float
     combine: Callable[..., Decimal]
+    # A result no other line uses (one point's cost) may be shown with fewer digits, down to
+    # FEWEST, rather than give its operands more: (122 − 114.3662)² / 2 = 29.138 cancels
+    # digits, and more digits of ŷ would spread to w and b in every other line.
+    private_result: bool = False
 
 
 @dataclass
@@ -158,6 +163,17 @@ class Figures:
         with localcontext(_CONTEXT):
             if self._checks_out(line, least, result_least):
                 return False
+            # Cheapest first: more digits for the result alone (an exact tie such as
+            # 184.7² / 2 = 17057.045 needs one), then fewer for a result of its own.
+            for result_digits in range(result_least + 1, NOISE_FREE + 1):
+                if self._checks_out(line, least, result_digits):
+                    self.digits[line.result] = result_digits
+                    return True
+            if line.private_result and line.result not in self.digits:
+                for result_digits in range(result_least - 1, FEWEST - 1, -1):
+                    if self._checks_out(line, least, result_digits):
+                        self.digits[line.result] = result_digits
+                        return True
             # The result gets more digits before the operands show noise; past that, anything goes.
             for limit in (NOISE_FREE, MAX_SIGNIFICANT):
                 for result_digits in range(result_least, limit + 1):
@@ -287,7 +303,7 @@ def explain_epoch(data: DataSet, w: float, b: float, alpha: float) -> EpochExpla
     figures = Figures().settle(
         [
             *(Arithmetic((w, s.x_trained, b), s.prediction, _predict) for s in samples),
-            *(Arithmetic((s.y, s.prediction), s.cost, _half_square) for s in samples),
+            *(Arithmetic((s.y, s.prediction), s.cost, _half_square, private_result=True) for s in samples),
             Arithmetic((w, alpha, dW), w_next, _step),
             Arithmetic((b, alpha, dB), b_next, _step),
         ]
@@ -351,14 +367,20 @@ def _cost_line(figures: Figures, sample: Sample) -> str:
     return f"({figures(sample.y)} {_minus(figures(sample.prediction))})² / 2 = {figures(sample.cost)}"
 
 
-def downhill_words(prime: str = "") -> tuple[str, ...]:
-    """Why adding dW and dB goes downhill: what they are, in the textbook's terms."""
+def downhill_words(prime: str = "") -> str:
+    """Why adding dW and dB goes downhill, in one line: the article's update is the textbook's."""
+    w, b = f"w{prime}", f"b{prime}"
+    return f"dW = −∂cost/∂{w}, dB = −∂cost/∂{b}: so {w} += α·dW is {w} −= α·∂cost/∂{w}, downhill"
+
+
+def slope_words(prime: str = "") -> tuple[str, ...]:
+    """What the cost slices show, in words: the derivatives, the gradient, the step against the slope."""
     w, b = f"w{prime}", f"b{prime}"
     return (
-        f"dW = −∂cost/∂{w} and dB = −∂cost/∂{b}: together, minus the gradient of the cost.",
-        "Each is minus a derivative: the slope of the tangent ━ in the slices below.",
-        f"So {w} += α·dW is {w} −= α·∂cost/∂{w} (and {b} += α·dB is {b} −= α·∂cost/∂{b}):",
-        "each step goes against the slope, downhill.",
+        f"The cost along {w} with {b} held, and along {b} with {w} held: at the neuron ● each has a tangent "
+        f"whose slope is the derivative ∂cost/∂{w} = −dW (∂cost/∂{b} = −dB); together they are the gradient.",
+        f"train_model adds α·dW to {w}: it steps against the slope, so the cost goes down. "
+        f"{w} += α·dW is the textbook's {w} −= α·∂cost/∂{w}; the same for {b}.",
     )
 
 
@@ -413,7 +435,7 @@ def _sections(
     gradient_lines = [f"dW = mean((y − ŷ)·x{prime}) = {figures(dW)}    dB = mean(y − ŷ) = {figures(dB)}"]
     if not (math.isfinite(dW) and math.isfinite(dB)):
         gradient_lines.append("They no longer fit in a number: alpha was too large and every step overshot.")
-    gradient_lines.extend(downhill_words(prime))
+    gradient_lines.append(downhill_words(prime))
     sections.append(
         Section(
             "backward_propagation",
@@ -808,5 +830,6 @@ def valley_captions(v: Valley) -> tuple[str, ...]:
         f"narrow valley {curvatures}: {steep} ~{n} epochs, {flat} ~{m} · {limit}",
         f"narrow valley: {steep} ~{n} epochs, {flat} ~{m} · {limit}",
         f"{steep} ~{n} epochs, {flat} ~{m} · {limit}",
+        f"{steep} ~{n}, {flat} ~{m} epochs · α<{figure(v.limit, 3)}",
         limit,
     )

@@ -11,12 +11,18 @@ from typing import NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Static
 
-from nanoneuron_tui.core.lesson import Figures
-from nanoneuron_tui.core.surface import CostSlice
+from nanoneuron_tui.core.data import DataSet
+from nanoneuron_tui.core.lesson import EpochExplained, Figures, slope_words
+from nanoneuron_tui.core.surface import CostSlice, cost_slices
 from nanoneuron_tui.widgets.fit_view import visible_segment
+from nanoneuron_tui.widgets.key_bar import KeyBar
 from nanoneuron_tui.widgets.plotting import LINE_COLOUR, TEST_COLOUR, TRAIN_COLOUR, PlotWidget, linear_ticks, marker
+from nanoneuron_tui.widgets.quiet_static import QuietStatic
 
 LOWEST_COLOUR = 220  # yellow: the best point, as on the cost surface
 NOW, LOWEST = "●", "+"
@@ -96,19 +102,50 @@ def _hex(colour: int) -> str:
     return f"{triplet.red:02x}{triplet.green:02x}{triplet.blue:02x}"
 
 
-class CostSlices(Horizontal):
-    """The slices along w and along b side by side; one above the other on a narrow screen."""
+class CostSlices(Vertical):
+    """What the slices show, in words, then the slices along w and along b side by side
+    (one above the other on a narrow screen)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.words = QuietStatic(classes="slice-words")
         self.views = (CostSliceView(classes="cost-slice w-slice"), CostSliceView(classes="cost-slice b-slice"))
 
     def compose(self) -> ComposeResult:
-        yield from self.views
+        yield self.words
+        with Horizontal(classes="slice-row"):
+            yield from self.views
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < STACK_BELOW, "-stacked")
 
-    def show(self, pieces: tuple[CostSlice, CostSlice], figures: Figures, prime: str, urgent: bool) -> None:
+    def show(self, data: DataSet, lesson: EpochExplained, urgent: bool) -> None:
+        """The slices through the neuron of ``lesson``, its numbers written as the lesson writes them."""
+        prime = "′" if lesson.normalized else ""
+        words = Text("\n".join(slope_words(prime)), style="italic")
+        if self.words.content != words:
+            self.words.update(words)
+        pieces = cost_slices(data.training_fits[0], lesson.w, lesson.b)
         for view, piece in zip(self.views, pieces):
-            view.show(piece, figures, prime, urgent)
+            view.show(piece, lesson.figures, prime, urgent)
+
+
+class SlicesScreen(Screen):
+    """The cost slices on a screen of their own, for terminals too short to show them in the lesson:
+    / or Escape goes back."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", key_display="Esc")]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="slices-heading")
+        yield CostSlices(id="slices-screen")
+        yield KeyBar()
+
+    def show(self, data: DataSet, lesson: EpochExplained, epoch: int, urgent: bool = True) -> None:
+        self.query_one("#slices-heading", Static).update(
+            Text.assemble(
+                ("Why the step points downhill", "bold"),
+                f" · epoch {epoch:,}: the next step, {epoch:,} → {epoch + 1:,}",
+            )
+        )
+        self.query_one(CostSlices).show(data, lesson, urgent)

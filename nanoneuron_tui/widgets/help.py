@@ -58,6 +58,11 @@ def keys(view: View) -> list[tuple[str, str]]:
             "which are the cost, dW and dB (v or Esc returns)",
         ),
         (
+            keys_of("slopes"),
+            "slopes: the cost along w and along b through the neuron, with the tangents whose slopes are "
+            "−dW and −dB (also under backward_propagation on a tall screen; / or Esc returns)",
+        ),
+        (
             keys_of("edit_alpha"),
             "jump to the alpha field (Tab moves on through the hyperparameters; in a field, Tab gets there)",
         ),

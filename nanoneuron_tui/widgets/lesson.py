@@ -17,7 +17,6 @@ from textual.screen import Screen
 from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.core.lesson import EpochExplained, Section, figure
 from nanoneuron_tui.core.run import DIVERGENCE_FACTOR
-from nanoneuron_tui.core.surface import cost_slices
 from nanoneuron_tui.session import View
 from nanoneuron_tui.widgets.cost_slices import CostSlices
 from nanoneuron_tui.widgets.key_bar import KeyBar
@@ -126,7 +125,10 @@ def lesson_parts(
         head.append(f"the next step, {step}, one function at a time:", style=NAME_STYLE if before else "")
     tail = Text()
     part = head
-    for section in lesson.sections:
+    # After a step the data is as it was: its lines go to the step, so that at 80×24 the
+    # explanation still ends with the update on screen.
+    sections = [section for section in lesson.sections if before is None or section.name != "the data"]
+    for section in sections:
         if part.plain:
             part.append("\n")
         old = before.section(section.name) if before is not None else None
@@ -184,11 +186,9 @@ class EpochExplainedView(Vertical):
         for part, text in ((self._head, head), (self._tail, tail)):
             if part.content != text:  # unchanged text sends nothing to the terminal
                 part.update(text, at_most_every=interval)
-        slices = self._slices
-        slices.display = data is not None
+        self._slices.set_class(data is None, "-no-data")
         if data is not None:
-            pieces = cost_slices(data.training_fits[0], lesson.w, lesson.b)
-            slices.show(pieces, lesson.figures, "′" if lesson.normalized else "", urgent=not at_speed)
+            self._slices.show(data, lesson, urgent=not at_speed)
 
     @property
     def content(self) -> Text:
@@ -261,6 +261,7 @@ class LessonScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", key_display="Esc", show=False),
         Binding("v", "app.every_value", "Every value", key_display="v"),
+        Binding("slash", "app.slopes", "Slopes", key_display="/"),
     ]
 
     def on_mount(self) -> None:
