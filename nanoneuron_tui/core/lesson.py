@@ -602,6 +602,7 @@ def totals(data: DataSet, w: float, b: float) -> Totals:
     """The columns' means for the neuron (w, b) in the trainer's units."""
     fit = data.training_fits[0]
     dW, dB = fit.gradient(w, b)
+    assert data.train is not None  # a data set is summarised when it is made
     means = dict(
         x=data.train.x_mean,
         x_trained=fit.x_mean,
