@@ -100,7 +100,8 @@ def readouts(view: View) -> list[tuple[str, str]]:
         (
             "target",
             f"how far (w, b) is from the target {target}: √((w − {readout_number(target_w)})² + "
-            f"(b − {readout_number(target_b)})²), in the units of w and b, not of {y}",
+            f"(b − {readout_number(target_b)})²), in the units of w and b, not of {y}. "
+            "It shrinks slowly while the cost falls fast: see The valley, below",
         ),
         ("status", "paused, running, finished, or diverged (alpha too large: the cost exploded)"),
         ("epochs", "how many epochs the run has; raising it lets a finished run go on"),
