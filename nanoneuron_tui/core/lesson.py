@@ -813,6 +813,7 @@ def valley_captions(v: Valley) -> tuple[str, ...]:
         return (
             f"alpha {figure(v.alpha)} ≥ {figure(v.limit, 3)}: the steep direction overshoots, the cost blows up",
             f"alpha too large: overshoots · {limit}",
+            f"alpha {figure(v.alpha)} too large: α<{figure(v.limit, 3)}",
             limit,
         )
     steep, flat = v.steep_mostly, v.shallow_mostly
