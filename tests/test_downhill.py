@@ -212,3 +212,25 @@ def test_a_slice_of_any_size_draws_without_a_traceback():
             picture = view.build(40, 12, SliceKey(piece, piece.name, "held", "−dW = 0")).plain
             assert picture.strip()
             assert ("too large to draw" in picture) == (not piece.drawable)
+
+
+@pytest.mark.unit
+def test_every_preset_a_csv_and_normalization_explain_without_a_traceback(tmp_path):
+    from nanoneuron_tui.core.data import PRESETS
+    from nanoneuron_tui.core.lesson import gradient_closed_form, point_terms, totals
+
+    file = tmp_path / "points.csv"
+    file.write_text("x,y\n" + "".join(f"{i / 10},{-3 * i + 7 + (i % 5)}\n" for i in range(50)))
+    specs = [DataSpec(preset=name, normalize=normalize) for name in PRESETS for normalize in (False, True)]
+    specs += [DataSpec(csv=str(file)), DataSpec(csv=str(file), normalize=True, noise=3.0)]
+    for spec in specs:
+        data = build_data(spec)
+        for w, b in ((0.5, 0.5), data.to_training(*data.target), (1e12, -1e12), (math.inf, math.nan)):
+            lesson = explain_epoch(data, w, b, 0.001)
+            assert gradient_closed_form(data, lesson)[1]
+            assert totals(data, w, b).count == len(data.x_train)
+            assert len(point_terms(data, w, b, 0, 5)) == min(5, len(data.x_train))
+            assert len(cost_slices(data.training_fits[0], w, b)) == 2
+            assert valley_words(valley(data, w, b, 0.001))
+        run = Run(data, 0.5, 0.5, 0.001)
+        assert surface_picture(surface_key(run, 3, 40, 12), 47, 15).plain

@@ -215,6 +215,18 @@ def test_numbers_carry_no_float_noise():
 
 
 @pytest.mark.unit
+def test_one_points_cost_drops_digits_rather_than_spread_them_to_w_and_b():
+    from nanoneuron_tui.core.run import Run
+
+    run = Run(C2F, 0.1343642, 0.8474337, 0.0005)
+    lesson = explain_epoch(C2F, *run.trained_neuron(40), 0.0005)
+    # y − ŷ = 122 − 114.3778 keeps five digits: the cost says 29.049, and w, b keep seven everywhere.
+    assert lesson.section("prediction_cost").lines[1] == "(122 − 114.3778)² / 2 = 29.049"
+    assert lesson.section("predict").lines[1] == "ŷ(50) = 2.266813 × 50 + 1.037141 = 114.3778"
+    assert lesson.updates[0].text.startswith("w ← 2.266813 + ")
+
+
+@pytest.mark.unit
 def test_a_rounded_whole_number_is_not_written_as_if_exact():
     assert figure(18299851234.5) == "1.829985e+10"
     assert figure(18299850000.0) == "18299850000"
