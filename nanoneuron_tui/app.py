@@ -666,10 +666,27 @@ class NanoNeuronApp(App[None]):
 
     def action_explain(self) -> None:
         """Epoch explained on a screen of its own, or back from it."""
-        if isinstance(self.screen, LessonScreen):
+        self._toggle_lesson_screen(LessonScreen)
+
+    def action_every_value(self) -> None:
+        """Every training point's terms on a screen of their own, or back from it."""
+        self._toggle_lesson_screen(EveryValueScreen)
+
+    def action_slopes(self) -> None:
+        """The cost slices on a screen of their own, or back from it."""
+        self._toggle_lesson_screen(SlicesScreen)
+
+    def _toggle_lesson_screen(self, kind: type[Screen]) -> None:
+        """Open a screen of the lesson; its key again goes back. One already open under the
+        screen on top is returned to, not opened twice: e, v, e, v… never piles screens up."""
+        if isinstance(self.screen, kind):
             self.pop_screen()
+        elif any(isinstance(screen, kind) for screen in self.screen_stack):
+            while not isinstance(self.screen, kind):
+                self.pop_screen()
+            self.call_after_refresh(self._refresh_view)
         else:
-            self.push_screen(self._sized(LessonScreen()), callback=lambda _: self._refresh_view())
+            self.push_screen(self._sized(kind()), callback=lambda _: self._refresh_view())
             self.call_after_refresh(self._refresh_view)
 
     def _sized(self, screen: Screen) -> Screen:
@@ -677,22 +694,6 @@ class NanoNeuronApp(App[None]):
         (Textual sets them on its first resize, after that frame: the lesson's slices would flash)."""
         screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
         return screen
-
-    def action_every_value(self) -> None:
-        """Every training point's terms on a screen of their own, or back from it."""
-        if isinstance(self.screen, EveryValueScreen):
-            self.pop_screen()
-        else:
-            self.push_screen(self._sized(EveryValueScreen()), callback=lambda _: self._refresh_view())
-            self.call_after_refresh(self._refresh_view)
-
-    def action_slopes(self) -> None:
-        """The cost slices on a screen of their own, or back from it."""
-        if isinstance(self.screen, SlicesScreen):
-            self.pop_screen()
-        else:
-            self.push_screen(self._sized(SlicesScreen()), callback=lambda _: self._refresh_view())
-            self.call_after_refresh(self._refresh_view)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

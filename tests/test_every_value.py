@@ -137,6 +137,9 @@ async def test_v_from_the_explained_view_and_back_to_it():
         await wait_for(pilot, lambda: app.screen.shown_epoch == 1)
         await pilot.press("escape")
         assert isinstance(app.screen, LessonScreen)
+        await pilot.press("v", "e", "v", "e")  # back and forth returns, never piles screens up
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
+        assert len(app.screen_stack) == 2
 
 
 @pytest.mark.app
