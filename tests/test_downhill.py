@@ -1,6 +1,7 @@
 """Why the step points downhill (the cost slices and their tangents) and why b crawls (the valley in words)."""
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -212,6 +213,7 @@ def test_a_slice_of_any_size_draws_without_a_traceback():
             picture = view.build(40, 12, SliceKey(piece, piece.name, "held", "−dW = 0")).plain
             assert picture.strip()
             assert ("too large to draw" in picture) == (not piece.drawable)
+            assert not re.search(r"e[+-]\d+[kMG]", picture)  # huge ticks in plain scientific notation
 
 
 @pytest.mark.unit

@@ -82,10 +82,18 @@ class CostSliceView(PlotWidget):
         figure.draw(figure.signal([piece.at], [piece.cost], marker=marker(LINE_COLOUR, NOW)))
         y = figure.ruler("y")
         y.lim(*y_range)
-        y.ticks(*linear_ticks(*y_range, max(2, height // 4)))
+        y.ticks(*ticks(*y_range, max(2, height // 4)))
         x = figure.ruler("x")
         x.lim(*x_range)
-        x.ticks(*linear_ticks(*x_range, max(2, width // 8)))
+        x.ticks(*ticks(*x_range, max(2, width // 8)))
+
+
+def ticks(low: float, high: float, count: int) -> tuple[list[float], list[str]]:
+    """Round ticks, labelled short (2k, 500M); past the suffixes, in scientific notation (4e+20, not 4e+11G)."""
+    positions, labels = linear_ticks(low, high, count)
+    if any("e" in label for label in labels):
+        labels = [f"{position:.3g}" for position in positions]
+    return positions, labels
 
 
 def negated(figure: str) -> str:
