@@ -14,6 +14,7 @@ from nanoneuron_tui.core.data import DataSet, DataSpec, build_data, celsius_to_f
 from nanoneuron_tui.core.lesson import explain_epoch, gradient_closed_form, point_terms, totals
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session
+from nanoneuron_tui.widgets.cost_slices import SlicesScreen
 from nanoneuron_tui.widgets.every_value import PAGE, EveryValueScreen, PointsTable
 from nanoneuron_tui.widgets.lesson import LessonScreen
 from tests.helpers import SEED_START, make_app, wait_for
@@ -140,6 +141,18 @@ async def test_v_from_the_explained_view_and_back_to_it():
         await pilot.press("v", "e", "v", "e")  # back and forth returns, never piles screens up
         await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
         assert len(app.screen_stack) == 2
+
+
+@pytest.mark.app
+async def test_shift_f10_and_shift_f11_work_from_a_focused_field():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p", "v")  # typed into the Ask field
+        assert app.screen is app.default_screen
+        await pilot.press("shift+f10")
+        await wait_for(pilot, lambda: table_shown(app))
+        await pilot.press("escape", "p", "shift+f11")
+        await wait_for(pilot, lambda: isinstance(app.screen, SlicesScreen))
 
 
 @pytest.mark.app
