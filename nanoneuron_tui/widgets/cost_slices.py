@@ -114,10 +114,14 @@ class CostSlices(Vertical):
     """What the slices show, in words, then the slices along w and along b side by side
     (one above the other on a narrow screen)."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, min_interval: float = 0.0, **kwargs) -> None:
+        """``min_interval``: seconds between redraws of a slice while training runs at speed."""
         super().__init__(**kwargs)
         self.words = QuietStatic(classes="slice-words")
-        self.views = (CostSliceView(classes="cost-slice w-slice"), CostSliceView(classes="cost-slice b-slice"))
+        self.views = (
+            CostSliceView(min_interval=min_interval, classes="cost-slice w-slice"),
+            CostSliceView(min_interval=min_interval, classes="cost-slice b-slice"),
+        )
 
     def compose(self) -> ComposeResult:
         yield self.words

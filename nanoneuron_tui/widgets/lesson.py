@@ -158,7 +158,7 @@ class EpochExplainedView(Vertical):
         super().__init__(**kwargs)
         # Made here, not in compose: a view shown before it is mounted keeps what it was given.
         self._head = QuietStatic(classes="lesson-head")
-        self._slices = CostSlices(classes="cost-slices")
+        self._slices = CostSlices(min_interval=AT_SPEED_INTERVAL, classes="cost-slices")  # paced as the text is
         self._tail = QuietStatic(classes="lesson-tail")
 
     def compose(self) -> ComposeResult:
