@@ -13,6 +13,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -31,7 +32,9 @@ from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
+from nanoneuron_tui.widgets.cost_slices import SlicesScreen
 from nanoneuron_tui.widgets.cost_surface import CostSurfaceView, Ghost
+from nanoneuron_tui.widgets.every_value import EveryValueScreen
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
@@ -246,8 +249,9 @@ class NanoNeuronApp(App[None]):
 
     def on_plotting_imported(self, _: PlottingImported) -> None:
         startup.resume_collection()  # the app is up
-        for plot in self.query(PlotWidget):
-            plot.release()
+        for screen in self.screen_stack:  # the lesson's slices may be on a screen opened already
+            for plot in screen.query(PlotWidget):
+                plot.release()
 
     # -- saving and leaving ---------------------------------------------------------
 
@@ -465,14 +469,29 @@ class NanoNeuronApp(App[None]):
         places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
         if isinstance(self.screen, LessonScreen):
             places += self.screen.query(EpochExplainedView)  # none until the screen is composed
-        if not places:
+        screen = self.screen if isinstance(self.screen, EveryValueScreen | SlicesScreen) else None
+        if screen is not None and not screen.is_mounted:
+            screen = None  # shown once composed (the action refreshes after it)
+        if not places and screen is None:
             self._lesson_shown = None
             return
         moment = view.moment
         lesson = explain_epoch(view.data, moment.w_trained, moment.b_trained, moment.alpha)
+        if screen is not None:
+            screen.show(view.data, lesson, view.epoch, urgent)
+        if not places:
+            return
         before = self._lesson_before(view)
         for place in places:
-            place.show(lesson, view.epoch, view.epochs, before, diverged=view.state is State.DIVERGED, urgent=urgent)
+            place.show(
+                lesson,
+                view.epoch,
+                view.epochs,
+                before,
+                diverged=view.state is State.DIVERGED,
+                urgent=urgent,
+                data=view.data,
+            )
         if pane_shown:
             self.query_one(RecentEpochs).show(view, urgent)
 
@@ -705,11 +724,34 @@ class NanoNeuronApp(App[None]):
 
     def action_explain(self) -> None:
         """Epoch explained on a screen of its own, or back from it."""
-        if isinstance(self.screen, LessonScreen):
+        self._toggle_lesson_screen(LessonScreen)
+
+    def action_every_value(self) -> None:
+        """Every training point's terms on a screen of their own, or back from it."""
+        self._toggle_lesson_screen(EveryValueScreen)
+
+    def action_slopes(self) -> None:
+        """The cost slices on a screen of their own, or back from it."""
+        self._toggle_lesson_screen(SlicesScreen)
+
+    def _toggle_lesson_screen(self, kind: type[Screen]) -> None:
+        """Open a screen of the lesson; its key again goes back. One already open under the
+        screen on top is returned to, not opened twice: e, v, e, v… never piles screens up."""
+        if isinstance(self.screen, kind):
             self.pop_screen()
-        else:
-            self.push_screen(LessonScreen(), callback=lambda _: self._refresh_view())
+        elif any(isinstance(screen, kind) for screen in self.screen_stack):
+            while not isinstance(self.screen, kind):
+                self.pop_screen()
             self.call_after_refresh(self._refresh_view)
+        else:
+            self.push_screen(self._sized(kind()), callback=lambda _: self._refresh_view())
+            self.call_after_refresh(self._refresh_view)
+
+    def _sized(self, screen: Screen) -> Screen:
+        """``screen`` with the size classes it will have, so its first frame is laid out as the rest
+        (Textual sets them on its first resize, after that frame: the lesson's slices would flash)."""
+        screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
+        return screen
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -719,7 +761,7 @@ class NanoNeuronApp(App[None]):
 
     def action_edit_alpha(self) -> None:
         # From the explanation or the help, back to the main screen first; a dialog keeps its keys.
-        while isinstance(self.screen, LessonScreen | HelpScreen):
+        while isinstance(self.screen, LessonScreen | HelpScreen | EveryValueScreen | SlicesScreen):
             self.pop_screen()
         if self.screen is self.default_screen:
             self.query_one("#field-alpha", Input).focus()
