@@ -1,8 +1,12 @@
 """What a class costs `nanoneuron serve ssh`: memory, CPU and bytes per session, and keys under load.
 
     python benchmarks/bench_serve.py [--levels 1,10,20,30] [--window 10]
+    python benchmarks/bench_serve.py --openssh [--levels 1,10,30,50] [--window 10] [--cold]
 
-A server on 127.0.0.1 (in this process) and asyncssh clients (also here). At
+The --openssh mode (benchmarks/bench_serve_openssh.py) is the class as it
+happens: real OpenSSH clients on real PTYs connecting together. Without it:
+
+a server on 127.0.0.1 (in this process) and asyncssh clients (also here). At
 each level the class grows to that many sessions, every one training at max
 pace (a saved session each resumes: pace max, a run that lasts), then:
 
@@ -188,9 +192,27 @@ def print_row(row: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--levels", default="1,10,20,30", help="class sizes to measure, growing (default %(default)s)")
+    parser.add_argument(
+        "--levels", default=None, help="class sizes to measure, growing (default 1,10,20,30; with --openssh 1,10,30,50)"
+    )
     parser.add_argument("--window", type=float, default=10.0, help="seconds of training measured at each level")
+    parser.add_argument(
+        "--openssh", action="store_true", help="real OpenSSH clients on PTYs, a connect storm per level"
+    )
+    parser.add_argument(
+        "--cold", action="store_true", help="--openssh: every app in a fresh Python (the path before the zygote)"
+    )
+    parser.add_argument("--serve", nargs=2, metavar=("PORT", "STATE_DIR"), help=argparse.SUPPRESS)  # the server process
     args = parser.parse_args()
+    if args.serve or args.openssh:
+        import bench_serve_openssh as openssh  # pyte, from the bench extra, only for this mode
+    if args.serve:
+        asyncio.run(openssh.serve(int(args.serve[0]), Path(args.serve[1]), args.cold))
+        return
+    if args.openssh:
+        openssh.main(sorted({int(n) for n in (args.levels or "1,10,30,50").split(",")}), args.window, args.cold)
+        return
+    args.levels = args.levels or "1,10,20,30"
     levels = sorted({int(n) for n in args.levels.split(",")})
     print(f"{os.cpu_count()} cores; every session trains at max pace; key = space -> 'paused' on screen")
     print(

@@ -12,26 +12,31 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup
+from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup, tolerant_input
 from nanoneuron_tui.bindings import MAIN_SCREEN
 from nanoneuron_tui.commands import NanoNeuronCommands
-from nanoneuron_tui.core.data import DataError, DataSet, build_data
+from nanoneuron_tui.core.data import DataError, DataSet
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
-from nanoneuron_tui.core.run import Run
+from nanoneuron_tui.core.printable import printable
+from nanoneuron_tui.core.run import Run, TooManySegments
 from nanoneuron_tui.lifecycle import SignalWatch
 from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
 from nanoneuron_tui.params import parse_fps
-from nanoneuron_tui.paths import ConfinementError, confined
+from nanoneuron_tui.paths import ConfinementError, as_seen_from, confined
 from nanoneuron_tui.serve import STUDENT_ENV
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
 from nanoneuron_tui.widgets.cost_plot import CostPlot, curves_of
+from nanoneuron_tui.widgets.cost_slices import SlicesScreen
 from nanoneuron_tui.widgets.cost_surface import CostSurfaceView, Ghost
+from nanoneuron_tui.widgets.every_value import EveryValueScreen
 from nanoneuron_tui.widgets.fit_view import FitView
 from nanoneuron_tui.widgets.help import GuidePane, HelpScreen
 from nanoneuron_tui.widgets.hyperparameters import HyperparameterForm
@@ -132,6 +137,7 @@ class NanoNeuronApp(App[None]):
     ) -> None:
         super().__init__()
         partial_updates.install()  # a repaint of part of a line sends only that part
+        tolerant_input.install()  # a byte from the terminal that is not UTF-8 is no crash
         # Served to a stranger (`nanoneuron serve`): every typed file name stays in this directory.
         self.confine = confine
         # Calm over a slow link: nothing moves unless training moves it.
@@ -219,8 +225,9 @@ class NanoNeuronApp(App[None]):
         # lays the whole screen out once more: hidden now, it costs no layout.
         self.screen.query("#textual-toastrack").set(display=False)  # absent when notifications are off
         stop_blinking(self.screen)
-        # Back from a suspension the terminal may show anything: the next repaint sends it all.
-        self.app_resume_signal.subscribe(self, lambda _: partial_updates.forget(self.console))
+        # Back from a suspension (ctrl+z or SIGTSTP, then fg or SIGCONT) the terminal shows
+        # what the shell left there: the whole screen is sent again.
+        self.app_resume_signal.subscribe(self, lambda _: self.action_redraw())
         self.screen.set_class(self._projector, "-projector")
         self._show_data_labels()
         # The guide is fed only while on screen; once a taller terminal shows it, it catches up.
@@ -247,8 +254,9 @@ class NanoNeuronApp(App[None]):
 
     def on_plotting_imported(self, _: PlottingImported) -> None:
         startup.resume_collection()  # the app is up
-        for plot in self.query(PlotWidget):
-            plot.release()
+        for screen in self.screen_stack:  # the lesson's slices may be on a screen opened already
+            for plot in screen.query(PlotWidget):
+                plot.release()
 
     # -- saving and leaving ---------------------------------------------------------
 
@@ -293,6 +301,19 @@ class NanoNeuronApp(App[None]):
         self.workers.cancel_all()
         self.exit(return_code=return_code)
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
+        """A notification, shown as plain text whatever it holds: messages name files and
+        echo what was typed, which must neither reach the terminal as escape codes nor be
+        read as markup (a file called ``[b]x.csv`` is shown as it is called)."""
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit. Textual's own hint is written in markup, which ``notify``
+        above would show as typed, so it is said here in plain words."""
+        keys = [key for key, active in self.active_bindings.items() if active.binding.action in ("quit", "app.quit")]
+        if keys:
+            self.notify(f"Press {keys[0]} to quit the app", title="Do you want to quit?")
+
     def get_line_filters(self):
         filters = super().get_line_filters()
         return [*filters, self._ascii_filter] if glyphs.ascii_only() else filters
@@ -300,6 +321,11 @@ class NanoNeuronApp(App[None]):
     def typed_path(self, typed: str) -> Path:
         """The file a typed name means; ConfinementError if a served session may not use it."""
         return confined(self.confine, typed) if self.confine else Path(typed).expanduser()
+
+    def shown(self, text: object) -> str:
+        """A path, or a message naming one, as the person at the keyboard may see it: served,
+        files are named relative to the student's own folder (the server's paths are not theirs)."""
+        return as_seen_from(self.confine, text) if self.confine else str(text)
 
     def _ask_path(self, title: str, default: str, then) -> None:
         def answered(path: str | None) -> None:
@@ -316,8 +342,18 @@ class NanoNeuronApp(App[None]):
 
         self.push_screen(PathPrompt(title, default), answered)
 
+    def _one_of_ours(self, path: Path) -> bool:
+        """The session's own file, lock or kept session: refused (a model written over the lock
+        would let a second instance take the session). Says so."""
+        if self.session_file is not None and self.session_file.protects(path):
+            self.notify(f"{path} is this session's own file; choose another name", severity="error")
+            return True
+        return False
+
     def action_save_model(self) -> None:
         def save(path: Path) -> None:
+            if self._one_of_ours(path):
+                return
             try:
                 view = self.session.view()
                 persist.save_model(
@@ -330,9 +366,9 @@ class NanoNeuronApp(App[None]):
                     data=view.data,
                 )
             except persist.PersistError as problem:
-                self.notify(str(problem), severity="error")
+                self.notify(self.shown(problem), severity="error")
             else:
-                self.notify(f"Saved the model to {path}")
+                self.notify(f"Saved the model to {self.shown(path)}")
 
         self._ask_path("Save the model (w, b, epoch, hyperparameters) as JSON:", "nanoneuron-model.json", save)
 
@@ -347,9 +383,9 @@ class NanoNeuronApp(App[None]):
         try:
             model = persist.load_model(path)
             # A model's w and b mean something only in the units it was trained in.
-            data = build_data(model.data) if model.data_mismatch(self.session.data.spec) else None
+            data = model.training_data(path) if model.data_mismatch(self.session.data.spec) else None
         except (persist.PersistError, DataError) as problem:
-            self.call_from_thread(self.notify, str(problem), severity="error")
+            self.call_from_thread(self.notify, self.shown(problem), severity="error")
             return
         self.call_from_thread(self._adopt_model, model, data, path)
 
@@ -359,23 +395,30 @@ class NanoNeuronApp(App[None]):
             self._show_data_labels()
         self._act(lambda: self.session.adopt_model(model.as_dict()))
         switched = f"; it was trained on {data.name}, now the data too" if data is not None else ""
-        self.notify(f"Loaded the model from {path} at epoch {model.epoch:,}{switched}")
+        self.notify(f"Loaded the model from {self.shown(path)} at epoch {model.epoch:,}{switched}")
 
     def action_export_history(self) -> None:
         def export(path: Path) -> None:
+            if self._one_of_ours(path):
+                return
             # Every epoch of the run: a long one takes seconds to write, so not on the event loop.
-            self.notify(f"Writing the cost of every epoch to {path}…")
+            self.notify(f"Writing the cost of every epoch to {self.shown(path)}…")
             self.run_worker(lambda: self._export_history(path), thread=True, group="export")
 
         self._ask_path("Export the cost of every epoch as CSV:", "nanoneuron-history.csv", export)
 
     def _export_history(self, path: Path) -> None:
+        # Quitting cancels the worker: the export stops within moments, its temporary file removed.
+        worker = get_current_worker()
+        track = self.session_file.tracking if self.session_file is not None else None
         try:
-            rows = persist.export_history(self.session, path)
+            rows = persist.export_history(self.session, path, cancelled=worker.cancelled_event.is_set, track=track)
+        except persist.ExportCancelled:
+            return
         except persist.PersistError as problem:
-            self.call_from_thread(self.notify, str(problem), severity="error")
+            self.call_from_thread(self.notify, self.shown(problem), severity="error")
         else:
-            self.call_from_thread(self.notify, f"Wrote {rows:,} rows of cost history to {path}")
+            self.call_from_thread(self.notify, f"Wrote {rows:,} rows of cost history to {self.shown(path)}")
 
     # -- showing the session ------------------------------------------------------
 
@@ -445,14 +488,29 @@ class NanoNeuronApp(App[None]):
         places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
         if isinstance(self.screen, LessonScreen):
             places += self.screen.query(EpochExplainedView)  # none until the screen is composed
-        if not places:
+        screen = self.screen if isinstance(self.screen, EveryValueScreen | SlicesScreen) else None
+        if screen is not None and not screen.is_mounted:
+            screen = None  # shown once composed (the action refreshes after it)
+        if not places and screen is None:
             self._lesson_shown = None
             return
         moment = view.moment
         lesson = explain_epoch(view.data, moment.w_trained, moment.b_trained, moment.alpha)
+        if screen is not None:
+            screen.show(view.data, lesson, view.epoch, urgent)
+        if not places:
+            return
         before = self._lesson_before(view)
         for place in places:
-            place.show(lesson, view.epoch, view.epochs, before, diverged=view.state is State.DIVERGED, urgent=urgent)
+            place.show(
+                lesson,
+                view.epoch,
+                view.epochs,
+                before,
+                diverged=view.state is State.DIVERGED,
+                urgent=urgent,
+                data=view.data,
+            )
         if pane_shown:
             self.query_one(RecentEpochs).show(view, urgent)
 
@@ -557,19 +615,25 @@ class NanoNeuronApp(App[None]):
         self._act(lambda: self._explain(self.session.toggle(problem)))
 
     def _explain(self, why_not: str | None) -> None:
-        # A diverged run says so once, on the cost plot's edge: a toast would cover the fit view.
-        if why_not and self.session.state is not State.DIVERGED:
+        if why_not:
             severity = "information" if self.session.state is State.FINISHED else "warning"
             self.notify(why_not, severity=severity)
 
+    def _go_on(self, change) -> None:
+        """Train on (a step, a report, to the end); where training cannot, say what will let it."""
+        stuck = self.session.stuck_reason()
+        self._act(change)
+        if stuck and self.session.state is not State.PAUSED:
+            self._explain(stuck)
+
     def action_step(self) -> None:
-        self._act(lambda: self.session.step(1))
+        self._go_on(lambda: self.session.step(1))
 
     def action_step_report(self) -> None:
-        self._act(self.session.step_report)
+        self._go_on(self.session.step_report)
 
     def action_fast_forward(self) -> None:
-        self._act(self.session.run_to_end)
+        self._go_on(self.session.run_to_end)
 
     def action_back(self) -> None:
         self._act(self.session.back)
@@ -616,9 +680,15 @@ class NanoNeuronApp(App[None]):
     def _show_data_labels(self) -> None:
         data = self.session.data
         normalized = " · x normalized" if data.spec.normalize else ""
-        self.query_one("#title", Static).update(
-            f"[b]NanoNeuron[/] learns {data.name}: {data.y_label} = w·{data.x_label} + b{normalized}"
+        # Names and labels come from a CSV file: inserted as text, never read as markup.
+        title = Content.from_markup(
+            "[b]NanoNeuron[/] learns $name: $y = w·$x + b$normalized",
+            name=data.name,
+            y=data.y_label,
+            x=data.x_label,
+            normalized=normalized,
         )
+        self.query_one("#title", Static).update(title)
         self.query_one(Readouts).name_the_data(data)
         self.query_one(PredictionBox).set_unit(data.x_label)
 
@@ -648,6 +718,13 @@ class NanoNeuronApp(App[None]):
         # full repaint sends every line (see partial_updates).
         partial_updates.forget(self.console)
 
+    def action_suspend_process(self) -> None:
+        if self.confine is not None:
+            # Served, nobody has a shell to bring the app back with: it would hang stopped.
+            self.notify("Suspending is for an app run from a shell; ctrl+q quits.", severity="warning")
+            return
+        super().action_suspend_process()
+
     def action_redraw(self) -> None:
         partial_updates.forget(self.console)
         self.screen.refresh()  # the whole screen, every line sent
@@ -666,11 +743,34 @@ class NanoNeuronApp(App[None]):
 
     def action_explain(self) -> None:
         """Epoch explained on a screen of its own, or back from it."""
-        if isinstance(self.screen, LessonScreen):
+        self._toggle_lesson_screen(LessonScreen)
+
+    def action_every_value(self) -> None:
+        """Every training point's terms on a screen of their own, or back from it."""
+        self._toggle_lesson_screen(EveryValueScreen)
+
+    def action_slopes(self) -> None:
+        """The cost slices on a screen of their own, or back from it."""
+        self._toggle_lesson_screen(SlicesScreen)
+
+    def _toggle_lesson_screen(self, kind: type[Screen]) -> None:
+        """Open a screen of the lesson; its key again goes back. One already open under the
+        screen on top is returned to, not opened twice: e, v, e, v… never piles screens up."""
+        if isinstance(self.screen, kind):
             self.pop_screen()
-        else:
-            self.push_screen(LessonScreen(), callback=lambda _: self._refresh_view())
+        elif any(isinstance(screen, kind) for screen in self.screen_stack):
+            while not isinstance(self.screen, kind):
+                self.pop_screen()
             self.call_after_refresh(self._refresh_view)
+        else:
+            self.push_screen(self._sized(kind()), callback=lambda _: self._refresh_view())
+            self.call_after_refresh(self._refresh_view)
+
+    def _sized(self, screen: Screen) -> Screen:
+        """``screen`` with the size classes it will have, so its first frame is laid out as the rest
+        (Textual sets them on its first resize, after that frame: the lesson's slices would flash)."""
+        screen.set_classes(size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS))
+        return screen
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -680,7 +780,7 @@ class NanoNeuronApp(App[None]):
 
     def action_edit_alpha(self) -> None:
         # From the explanation or the help, back to the main screen first; a dialog keeps its keys.
-        while isinstance(self.screen, LessonScreen | HelpScreen):
+        while isinstance(self.screen, LessonScreen | HelpScreen | EveryValueScreen | SlicesScreen):
             self.pop_screen()
         if self.screen is self.default_screen:
             self.query_one("#field-alpha", Input).focus()
@@ -723,9 +823,9 @@ class NanoNeuronApp(App[None]):
                 with open(target, "w", encoding="utf-8") as file:
                     file.write(svg)
             except OSError as problem:
-                problems.append(f"{target}: {problem.strerror or problem}")
+                problems.append(f"{self.shown(target)}: {problem.strerror or problem}")
                 continue
-            self.call_from_thread(self.notify, f"Saved the screenshot to {target}", title="Screenshot")
+            self.call_from_thread(self.notify, f"Saved the screenshot to {self.shown(target)}", title="Screenshot")
             return
         self.call_from_thread(
             self.notify, "Could not save the screenshot: " + "; ".join(problems), title="Screenshot", severity="error"
@@ -735,7 +835,17 @@ class NanoNeuronApp(App[None]):
         self.screen.set_focus(None)
 
     def on_hyperparameter_form_applied(self, message: HyperparameterForm.Applied) -> None:
-        self._act(lambda: self.session.update(**{message.name: message.value}))
+        recovering = message.name == "alpha" and self.session.state is State.DIVERGED
+        try:
+            self._act(lambda: self.session.update(**{message.name: message.value}))
+        except TooManySegments as problem:
+            self.notify(str(problem), severity="error")
+            return
+        if recovering:
+            self.notify(
+                f"alpha {message.value:g} from epoch {self.session.epoch:,}, the last before the blow-up: "
+                "space carries on."
+            )
         if message.name in ("w0", "b0", "seed"):
             self.notify("The new start takes effect when you reset (r or F9).")
 
@@ -759,6 +869,25 @@ def default_fps() -> float:
     return SSH_FPS if over_ssh() else DEFAULT_FPS
 
 
+def missing_terminal() -> str | None:
+    """Why the app cannot be shown here, or None. Textual reads keys from standard input
+    and draws on standard error; without a terminal there it would spin on an input
+    that never comes and draw for nobody (``setsid nanoneuron </dev/null >out &``)."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None  # a driver of its own (serve web's, through pipes)
+    if _is_terminal(sys.stdin) and _is_terminal(sys.__stderr__):
+        return None
+    return "no terminal: the app needs one on standard input and standard error (nanoneuron train runs without one)"
+
+
+def _is_terminal(stream) -> bool:
+    """False for a file, a pipe, and a descriptor the shell closed (``<&-`` leaves None)."""
+    try:
+        return stream is not None and stream.isatty()
+    except ValueError:  # closed
+        return False
+
+
 def run_app(
     session: Session,
     *,
@@ -774,6 +903,10 @@ def run_app(
     """Show ``session`` until the user quits, a signal stops it or the terminal goes; the exit code."""
     term = os.environ.get("TERM")
     if problem := glyphs.cannot_draw(term):
+        print(f"nanoneuron: error: {problem}", file=sys.stderr)
+        return exit_codes.USAGE
+    if problem := missing_terminal():
+        session_file.release()
         print(f"nanoneuron: error: {problem}", file=sys.stderr)
         return exit_codes.USAGE
     glyphs.use_ascii(ascii_only or glyphs.needs_ascii(term))
@@ -808,6 +941,6 @@ def run_app(
         return watch.code
     session_file.release()
     if app.save_problem:
-        print(f"nanoneuron: the session was not saved: {app.save_problem}", file=sys.stderr)
+        print(f"nanoneuron: the session was not saved: {printable(app.shown(app.save_problem))}", file=sys.stderr)
         return app.return_code or exit_codes.FAILED
     return app.return_code or exit_codes.OK

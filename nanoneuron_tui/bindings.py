@@ -25,6 +25,9 @@ MAIN_SCREEN = [
     Binding("g,f12", "go_to", "Go to", key_display="g"),
     Binding("t", "focus_timeline", "Timeline", show=False),
     Binding("e,f10", "explain", "Explain", key_display="e"),
+    # Every value: on the lesson screen's key bar (80 columns of the main one hold no more).
+    Binding("v,shift+f10", "every_value", "Every value", key_display="v", show=False),
+    Binding("slash,shift+f11", "slopes", "Slopes", key_display="/", show=False),
     Binding("a", "edit_alpha", "Alpha", key_display="a", show=False),  # in a field, Tab gets there
     Binding("question_mark,f1", "help", "Help", key_display="?"),
     # Last on the key bar: on a narrow terminal it is the one that gets cut.
@@ -35,9 +38,11 @@ MAIN_SCREEN = [
     Binding("m", "toggle_pin", "Pin run", show=False),
     Binding("P", "toggle_projector", "Projector", show=False),
     Binding("ctrl+l", "redraw", "Redraw", show=False),
+    # The terminal is raw, so ctrl+z reaches the app as a key, not as the shell's SIGTSTP.
+    Binding("ctrl+z", "suspend_process", "Suspend", show=False),
 ]
 
-_SPELLED = {"space": "space", "question_mark": "?", "escape": "Esc"}
+_SPELLED = {"space": "space", "question_mark": "?", "escape": "Esc", "slash": "/"}
 
 
 def key_name(key: str) -> str:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nanoneuron_tui import exit_codes, lifecycle, params, startup
+from nanoneuron_tui import exit_codes, headless_output, lifecycle, params, startup
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.neuron import NanoNeuron
+from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.core.run import Moment, Run
+from nanoneuron_tui.paths import as_seen_from
 
 if TYPE_CHECKING:
     from nanoneuron_tui.persist import SavedModel
@@ -66,7 +68,8 @@ class _Parser(argparse.ArgumentParser):
         self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        # argparse echoes what was typed: an escape code in it is shown, never sent.
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)} (see --help)\n")
 
 
 def _checked(parse: Callable[[str], object]) -> Callable[[str], object]:
@@ -191,7 +194,7 @@ def data_for_model(args: argparse.Namespace, model: SavedModel | None) -> DataSe
     if model is None or model.data is None:
         return data_from_args(args)
     if not any(given(args, dest) for dest in DATA_FLAGS):
-        return build_data(model.data)
+        return model.training_data(args.load_model)
     data = data_from_args(args)
     mismatch = model.data_mismatch(data.spec)
     if mismatch:
@@ -399,11 +402,38 @@ def divergence_message(diverged_at: int, alpha: float, run: Run) -> str:
 
 
 def _error(problem: object) -> int:
-    print(f"nanoneuron: error: {problem}", file=sys.stderr)
+    """A bad argument or file, said in one line: nothing was done (exit code 2)."""
+    _say_error(problem)
     return exit_codes.USAGE
 
 
+def _failed(problem: object) -> int:
+    """Something asked for could not be written, said in one line (exit code 1)."""
+    _say_error(problem)
+    return exit_codes.FAILED
+
+
+def _say_error(problem: object) -> None:
+    # Messages name files and echo values from outside: one line, and nothing in it acts on the terminal.
+    headless_output.say(f"nanoneuron: error: {printable(str(problem))}")
+
+
+def _check_folder(target: Path, given: str) -> None:
+    """PersistError unless the folder ``target`` is to be written in exists."""
+    from nanoneuron_tui.persist import PersistError
+
+    if not target.parent.is_dir():
+        raise PersistError(f"cannot write {given}: the folder {target.parent} does not exist")
+
+
 def train_headless(args: argparse.Namespace) -> int:
+    """Train, write what was asked for, and say how it went (the exit code). A failed write
+    raises headless_output.PipeClosed or WriteFailed (see headless_output: main ends on them)."""
+    history_to_stdout = args.history == "-"  # persist.STANDARD_OUTPUT, without importing persist
+    # With the history on standard output, the report goes beside it, to standard error.
+    report_to: headless_output.Stream = "stderr" if history_to_stdout else "stdout"
+    for needed in {report_to, "stdout"} if history_to_stdout else {report_to}:
+        headless_output.stream(needed)  # closed (>&-): said now, before any work is done
     hyper = params.Hyperparameters(
         epochs=args.epochs, alpha=args.alpha, w0=args.w0, b0=args.b0, seed=args.seed
     ).with_seed()
@@ -427,20 +457,24 @@ def train_headless(args: argparse.Namespace) -> int:
     if args.history:
         # The costs written: every epoch trained, and the blow-up's if it blew up.
         written = end + 1 if run.diverged_at == end else end
+        target = headless_output.NAMES["stdout"] if history_to_stdout else args.history
+        # What can be known before writing is a bad argument (exit 2): too large, the wrong
+        # kind of file, a folder that is not there. A failure while writing is exit 1.
         try:
             persist.check_history_size(written, args.history_limit or persist.DEFAULT_HISTORY_LIMIT)
-            with persist.output_writer(args.history) as history:
-                history.write("epoch,cost\n")
-                history.writelines(f"{epoch},{cost!r}\n" for epoch, cost in enumerate(run.costs(0, written)))
+            if not history_to_stdout:
+                _check_folder(persist.replaceable_target(args.history), args.history)
         except persist.PersistError as problem:
             return _error(problem)
-        except OSError as problem:
-            return _error(f"cannot write {args.history}: {problem.strerror or problem}")
+        with headless_output.writing(target), persist.output_writer(args.history) as history:
+            history.write("epoch,cost\n")
+            history.writelines(f"{epoch},{cost!r}\n" for epoch, cost in enumerate(run.costs(0, written)))
 
     if args.progress_every:
         for epoch in [*range(args.progress_every, end, args.progress_every), end]:
             w, b = run.neuron(epoch)
-            print(f"epoch {epoch}/{hyper.epochs}  cost {run.cost(epoch):.6g}  w {w:.6g}  b {b:.6g}", file=sys.stderr)
+            line = f"epoch {epoch}/{hyper.epochs}  cost {run.cost(epoch):.6g}  w {w:.6g}  b {b:.6g}"
+            headless_output.write("stderr", line + "\n")
 
     last = run.at(end)
     if args.save_model:
@@ -448,20 +482,18 @@ def train_headless(args: argparse.Namespace) -> int:
             persist.save_model(
                 args.save_model, w=last.w, b=last.b, epoch=last.epoch, init=(run.w0, run.b0), hyper=hyper, data=data
             )
-        except persist.PersistError as problem:
-            return _error(problem)
+        except persist.PersistError as problem:  # the target was checked before training: the write failed
+            return _failed(problem)
 
     report = Report(hyper, data, run, last, args.predict)
-    # With the history on standard output, the report goes beside it, to standard error.
-    out = sys.stderr if args.history and args.history == persist.STANDARD_OUTPUT else sys.stdout
     if args.json:
         import json
 
-        print(json.dumps(report.as_json(), allow_nan=False), file=out)
+        headless_output.write(report_to, json.dumps(report.as_json(), allow_nan=False) + "\n")
     else:
-        print(report.as_text(), file=out)
+        headless_output.write(report_to, report.as_text() + "\n")
     if report.diverged_at is not None:
-        print(divergence_message(report.diverged_at, hyper.alpha, run), file=sys.stderr)
+        headless_output.write("stderr", divergence_message(report.diverged_at, hyper.alpha, run) + "\n")
         return exit_codes.DIVERGED
     return exit_codes.OK
 
@@ -498,6 +530,10 @@ def open_app(args: argparse.Namespace) -> int:
     from nanoneuron_tui import persist
     from nanoneuron_tui.session_file import SessionFile, SessionFileInUse, first_fresh_path
 
+    def error(problem: object) -> int:
+        # Served, a student is told file names relative to their folder, never the server's paths.
+        return _error(as_seen_from(args.confine, problem) if args.confine else problem)
+
     args.state_path = Path(args.state) if args.state else persist.default_state_path()
     try:
         # One owner per session file: a second instance resumes nothing and saves elsewhere.
@@ -506,14 +542,19 @@ def open_app(args: argparse.Namespace) -> int:
         else:
             session_file = SessionFile.claim_or_fresh(args.state_path)
     except SessionFileInUse as in_use:
-        return _error(f"{in_use}; quit it first, or start a fresh session with --state {first_fresh_path(in_use.path)}")
+        return error(f"{in_use}; quit it first, or start a fresh session with --state {first_fresh_path(in_use.path)}")
+    except persist.PersistError as problem:  # a directory, a device, a FIFO: refused before anything is written
+        return error(problem)
     except OSError as problem:
-        return _error(f"cannot use {args.state_path}: {problem.strerror or problem}")
+        return error(f"cannot use {args.state_path}: {problem.strerror or problem}")
+    args.state_path = session_file.path  # where a symlink given as --state leads
+    if args.confine:
+        session_file.served_in = Path(args.confine)
     try:
         session = build_session(args)
     except (persist.PersistError, DataError) as problem:
         session_file.release()
-        return _error(problem)
+        return error(problem)
     from nanoneuron_tui.app import run_app  # only the app pays for Textual
 
     return run_app(
@@ -596,6 +637,12 @@ def conflict(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        # `serve` has a command line of its own (its --help included): it reads all that follows.
+        from nanoneuron_tui.serve.command import main as serve  # only a server pays for asyncssh
+
+        return serve(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     problem = conflict(args)
@@ -609,6 +656,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except lifecycle.Stopped as stop:
             lifecycle.say(f"nanoneuron: stopped by {stop} before the end; no file was left half-written")
             return stop.code
+        except headless_output.PipeClosed:
+            headless_output.drop_unwritten()
+            return exit_codes.PIPE_CLOSED
+        except headless_output.WriteFailed as problem:
+            code = _failed(problem)
+            headless_output.drop_unwritten()
+            return code
     if args.command == "serve":
         from nanoneuron_tui.serve.command import main as serve  # only a server pays for asyncssh
 

@@ -50,10 +50,21 @@ PALETTE = (
     Command("Projector mode", "w, b and the cost in large digits (also --projector)", "toggle_projector"),
     Command("Fit view: residual sticks", "Show y − ŷ for a few points, what the cost squares", "toggle_residuals"),
     Command("Lesson: epoch explained", "The seven functions with this epoch's numbers", "explain"),
+    Command(
+        "Every value",
+        "Every training point's terms with their sums and means: check the cost, dW and dB by hand",
+        "every_value",
+    ),
+    Command(
+        "Slopes: why the step points downhill",
+        "The cost along w and along b through the neuron, with the tangents: dW = −∂cost/∂w",
+        "slopes",
+    ),
     Command("Lesson mode", "Back to epoch 0 with the explanation in full view, to step through", "lesson_mode"),
     Command("Jump to alpha", "Focus the learning rate field", "edit_alpha"),
     Command("Help", "What every readout means and every key does", "help"),
     Command("Redraw the screen", "Send the whole screen again, if the terminal shows it wrong", "redraw"),
+    Command("Suspend to the shell", "Stop the app for now; fg in the shell brings it back", "suspend_process"),
 )
 
 

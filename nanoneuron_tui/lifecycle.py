@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.exit_codes import after_signal
 
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
@@ -110,7 +111,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def say(line: str) -> None:
     """One line on stderr, if anyone can still read it (a hung-up terminal cannot)."""
-    _write_all(sys.__stderr__.fileno(), f"{line}\n".encode())
+    _write_all(sys.__stderr__.fileno(), f"{printable(line)}\n".encode())  # it may name a file
 
 
 # -- stop signals in the app -----------------------------------------------------------
@@ -124,7 +125,14 @@ class SignalWatch:
     On the first signal it calls ``save()`` (with a deadline), then ``leave(code)``,
     which asks the app to exit in the ordinary way. If the process is still there
     at the deadline it restores the terminal itself and ends with ``os._exit``.
-    A second stop signal ends the process at once.
+
+    Signals often come in pairs that nobody typed twice: an interactive bash
+    re-sends its SIGHUP to its jobs, and the kernel sends one more when the
+    shell goes; ``kill`` in a script may fire twice within a millisecond. So a
+    second signal never cuts the save short. A third one does, and so does any
+    repeat once the save is over (done, or abandoned at its deadline): a person
+    who insists is heard, and the save is never what is lost. Repeated hang-ups
+    insist on nothing (no one is at a closed terminal) and are let be.
     """
 
     def __init__(
@@ -146,6 +154,7 @@ class SignalWatch:
         self.signum: int | None = None
         self.farewell = ""  # the one line to print on the way out
         self._terminal_restored = threading.Event()
+        self._saving = threading.Event()  # set from the first stop signal until the save is over
         # The app's thread and the watch's can both reach the end: the line is said once.
         self._farewell_lock = threading.Lock()
         self._farewell_said = False
@@ -157,6 +166,8 @@ class SignalWatch:
     def start(self) -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         threading.Thread(target=self.take_signals, name="nanoneuron-signals", daemon=True).start()
+        if self.terminal.is_terminal:
+            threading.Thread(target=self.watch_for_hang_up, name="nanoneuron-hang-up", daemon=True).start()
 
     def attach(self, save: Callable[[], str], leave: Callable[[int], object]) -> None:
         """What to do on a signal: ``save()`` returns the line to leave with; ``leave(code)``
@@ -168,21 +179,40 @@ class SignalWatch:
         self._terminal_restored.set()
 
     def take_signals(self) -> None:
-        """The watch thread: the first stop signal starts the stop, a second one ends the process."""
-        signum = self._next_stop()
+        """The watch thread: the first stop signal starts the stop; a repeat that insists ends the process.
+
+        ``sigwait``, never ``sigtimedwait``: after a SIGSTOP that outlasts its timeout,
+        Python's ``sigtimedwait`` (3.11 at least) returns the unfilled ``siginfo`` of its
+        interrupted wait, any number (or SIGBUS's) as if it were a signal. ``sigwait``
+        answers with the signal the kernel gave, however long the process was stopped.
+        """
+        signum = signal.sigwait(STOP_SIGNALS)
+        self._saving.set()  # before the stop thread runs: a repeat a microsecond later must see it
         threading.Thread(target=self.stop, args=(signum,), name="nanoneuron-stop", daemon=True).start()
-        signal.sigwait(STOP_SIGNALS)  # asked twice: no more waiting
+        repeats = 0
+        while True:
+            repeat = signal.sigwait(STOP_SIGNALS)
+            repeats += 1
+            if self.cuts_short(repeat, repeats):
+                break
         self._end_now()
 
-    def _next_stop(self) -> int:
-        """The first stop signal; a terminal found hung up counts as SIGHUP, for the hang-ups
-        that send none (a terminal closed before the app became its controlling process)."""
-        while True:
-            taken = signal.sigtimedwait(STOP_SIGNALS, HANGUP_CHECK)
-            if taken is not None:
-                return taken.si_signo
+    def cuts_short(self, repeat: int, repeats: int) -> bool:
+        """Whether the ``repeats``-th stop signal after the first ends the process at once."""
+        if repeat == signal.SIGHUP:
+            return False  # nobody at a closed terminal insists; the hang-up deadline is short anyway
+        if not self._saving.is_set():
+            return True  # the save is over: nothing is lost by going now
+        return repeats >= 2
+
+    def watch_for_hang_up(self) -> None:
+        """A terminal found hung up counts as SIGHUP, for the hang-ups that send none
+        (a terminal closed before the app became its controlling process)."""
+        while self.signum is None and not self._saving.is_set():
             if self.terminal.hung_up():
-                return signal.SIGHUP
+                os.kill(os.getpid(), signal.SIGHUP)  # blocked everywhere: the watch thread takes it
+                return
+            time.sleep(HANGUP_CHECK)
 
     def stop(self, signum: int) -> None:
         """What a stop signal does: save, ask the app to leave, end the process by the deadline.
@@ -190,7 +220,11 @@ class SignalWatch:
         Runs on a thread of its own, so the watch can still take a second signal meanwhile."""
         started = time.monotonic()
         self.signum = signum
-        self.farewell = self._saved_within_deadline()
+        self._saving.set()
+        try:
+            self.farewell = self._saved_within_deadline()
+        finally:
+            self._saving.clear()
         leave = self._leave
         if leave is None:
             # No app yet (still loading its data): the terminal is as it was; just go.

@@ -18,6 +18,11 @@ MAX_MAGNITUDE = numbers.MAX_MAGNITUDE  # larger inputs are typos, and square to 
 MAX_FIELD_CHARS = 40  # longer than any number worth typing; fields stop there
 MAX_PATH_CHARS = 4096  # the longest path Linux takes
 
+# The smallest alpha taken. Far below it the products the literal port forms
+# (alpha * dW) fall among the subnormal floats, where they keep only a few
+# digits, so no closed form could match it to 1e-12; and a billion epochs at
+# 1e-100 move no neuron by a digit anyone can see.
+MIN_ALPHA = 1e-100
 DEFAULT_EPOCHS = 70_000
 DEFAULT_ALPHA = 0.0005
 DEFAULT_EVERY = 1000
@@ -76,6 +81,8 @@ def parse_alpha(text: str) -> float:
     value = _parsed_number(text, "alpha")
     if value <= 0:
         raise ValueError("alpha must be greater than 0")
+    if value < MIN_ALPHA:
+        raise ValueError(f"alpha is too small (at least {MIN_ALPHA:g})")
     return value
 
 
@@ -141,6 +148,19 @@ def parse_size(text: str) -> int:
     if value < 1:
         raise ValueError("size must be at least 1 byte")
     return int(value)
+
+
+def format_size(size: int) -> str:
+    """A size in bytes, in the largest unit that keeps three digits or fewer, spelt as
+    ``parse_size`` reads it back: 950 bytes, 1 KB, 3.92 MB, 12 GB."""
+    if size < 1000:
+        return f"{size} byte" + ("" if size == 1 else "s")
+    for unit in ("KB", "MB", "GB"):
+        shown = f"{size / _SIZE_UNITS[unit]:.3g}"
+        if float(shown) < 1000:  # 999,600 bytes is 1 MB, not "1e+03 KB"
+            return f"{shown} {unit}"
+    terabytes = size / _SIZE_UNITS["TB"]
+    return f"{terabytes:.3g} TB" if terabytes < 1000 else f"{terabytes:,.0f} TB"
 
 
 @dataclass(frozen=True)

@@ -38,3 +38,12 @@ def confined(root: str | os.PathLike[str], typed: str) -> Path:
     if target != home and home not in target.parents:
         raise ConfinementError(f"{name}: leads outside your folder (a symlink?)")
     return target
+
+
+def as_seen_from(root: str | os.PathLike[str], text: object) -> str:
+    """``text`` (a path, or a message naming one) with the paths in ``root`` named relative to it:
+    what a served student may be told (the server's own paths are not theirs to know)."""
+    shown = str(text)
+    for folder in {str(root).rstrip("/"), str(Path(root).resolve())}:
+        shown = shown.replace(folder + "/", "").replace(folder, "your folder")
+    return shown

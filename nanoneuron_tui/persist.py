@@ -17,7 +17,8 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -26,13 +27,13 @@ from nanoneuron_tui import params
 from nanoneuron_tui.core.data import DataSpec
 from nanoneuron_tui.core.files import FileRefused, describe_kind, read_regular
 from nanoneuron_tui.core.numbers import quoted
+from nanoneuron_tui.core.run import MAX_SEGMENTS
 
 SESSION_FORMAT = "nanoneuron-session"
 MODEL_FORMAT = "nanoneuron-model"
 SESSION_VERSION = 2  # version 1 kept the neuron and a sampled history, not the run
 MODEL_VERSION = 2  # version 1 did not record the data the model was trained on
 MAX_FILE_BYTES = 8_000_000  # far above any real session (MAX_SEGMENTS alpha changes fit)
-MAX_SEGMENTS = 100_000  # alpha changes in one run
 # An exported history is refused beyond this many bytes unless the user says otherwise.
 DEFAULT_HISTORY_LIMIT = 1_000_000_000
 # A saved neuron may be far from any sensible line (a run diverges before it is
@@ -67,6 +68,10 @@ def temporary_name_pattern(target: str | os.PathLike[str]) -> re.Pattern[str]:
     return re.compile(re.escape(_temporary_prefix(Path(name))) + r"[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX))
 
 
+# Any name atomic_writer gives a temporary file, whatever its target.
+ANY_TEMPORARY_NAME = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX))
+
+
 # -- writing -------------------------------------------------------------------
 
 
@@ -89,29 +94,37 @@ def replaceable_target(path: str | os.PathLike[str]) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+def atomic_writer(
+    path: str | os.PathLike[str], track: Callable[[Path], AbstractContextManager[object]] | None = None
+) -> Iterator[IO[str]]:
     """Write to a temporary file beside ``path`` and rename it into place.
 
     Readers see the old file or the whole new one, never half of it: a crash
     (or an exception in the ``with`` block) leaves ``path`` as it was. Only a
     regular file is replaced; a symlink keeps pointing where it did, at the new content.
+    ``track(temporary)``, if given, holds the temporary file's name for as long as it
+    exists, so a process killed meanwhile has it removed at its next start.
     """
     target = replaceable_target(path)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)  # a replaced file keeps its permissions
     except OSError:
         mode = 0o666 & ~_umask()  # a new one gets those of a plain open()
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=TEMPORARY_SUFFIX)
+    temporary = None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        # Inside the try: a stop signal raised (headless) just after the file exists still removes it.
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=TEMPORARY_SUFFIX)
+        with track(Path(temporary)) if track else contextlib.nullcontext():
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
+                yield file
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, mode)
+            os.replace(temporary, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise
 
 
@@ -240,10 +253,11 @@ def _data_spec(saved: Any, path: object) -> DataSpec:
     if not isinstance(saved, dict):
         raise _fail(path, "the data description is malformed")
     preset, csv_path = saved.get("preset", "c2f"), saved.get("csv")
-    if not isinstance(preset, str) or preset not in PRESETS:
-        raise _fail(path, f"there is no data preset called {quoted(str(preset))}")
     if csv_path is not None:
         csv_path = _text(csv_path, path, "the data file name")
+        preset = DataSpec.preset  # older files recorded a stale preset beside the file: ignored
+    if not isinstance(preset, str) or preset not in PRESETS:
+        raise _fail(path, f"there is no data preset called {quoted(str(preset))}")
     ratio = saved.get("test_ratio")
     normalize = saved.get("normalize", False)
     if not isinstance(normalize, bool):
@@ -296,7 +310,7 @@ class SavedSession:
             "version": SESSION_VERSION,
             "session": {
                 "hyperparameters": dataclasses.asdict(self.hyper),
-                "data": dataclasses.asdict(self.data),
+                "data": self.data.to_dict(),
                 "run": self.run,
                 "epoch": self.epoch,
                 "state": self.state,
@@ -371,8 +385,10 @@ def load_session(path: str | os.PathLike[str]):
 
 
 def _segments(saved: Any, path: object, first_epoch: int) -> list[dict[str, Any]]:
-    if not isinstance(saved, list) or not 1 <= len(saved) <= MAX_SEGMENTS:
+    if not isinstance(saved, list) or not saved:
         raise _fail(path, "the run's segments are missing")
+    if len(saved) > MAX_SEGMENTS:
+        raise _fail(path, f"the run has {len(saved):,} segments of alpha; a run keeps at most {MAX_SEGMENTS:,}")
     segments = []
     for segment in saved:
         if not isinstance(segment, dict):
@@ -470,7 +486,7 @@ class SavedModel:
             "epoch": self.epoch,
             "init": {"w": self.w0, "b": self.b0},
             "hyperparameters": dataclasses.asdict(self.hyper),
-            "data": None if self.data is None else {**dataclasses.asdict(self.data), "name": self.data_name},
+            "data": None if self.data is None else {**self.data.to_dict(), "name": self.data_name},
         }
 
     @classmethod
@@ -504,6 +520,16 @@ class SavedModel:
             "init": {"w": self.w0, "b": self.b0},
             "hyperparameters": dataclasses.asdict(self.hyper),
         }
+
+    def training_data(self, path: object):
+        """The data the model was trained on, read again (a preset, or its CSV file); PersistError
+        naming the model file ``path`` if it cannot be (the CSV was moved, say)."""
+        from nanoneuron_tui.core.data import DataError, build_data
+
+        try:
+            return build_data(self.data or DataSpec())
+        except DataError as problem:
+            raise PersistError(f"{path}: the data it was trained on cannot be loaded: {problem}") from None
 
     def data_mismatch(self, current: DataSpec) -> str | None:
         """Why this model does not belong to ``current`` data, in words; None if it does."""
@@ -553,23 +579,43 @@ def check_history_size(epochs: int, limit: int = DEFAULT_HISTORY_LIMIT) -> None:
     size = history_size(epochs)
     if size > limit:
         raise PersistError(
-            f"a history of {epochs:,} epochs would take about {size / 1e9:.1f} GB, "
-            f"over the limit of {limit / 1e9:g} GB (raise it with --history-limit SIZE)"
+            f"a history of {epochs:,} epochs would take about {params.format_size(size)}, "
+            f"over the limit of {params.format_size(limit)} (raise it with --history-limit SIZE)"
         )
 
 
-def export_history(session, path: str | os.PathLike[str], limit: int = DEFAULT_HISTORY_LIMIT) -> int:
+class ExportCancelled(Exception):
+    """An export stopped before its end (the app is quitting): nothing was written."""
+
+
+EXPORT_CHECK_ROWS = 10_000  # rows between looks at whether the export is still wanted: milliseconds
+
+
+def export_history(
+    session,
+    path: str | os.PathLike[str],
+    limit: int = DEFAULT_HISTORY_LIMIT,
+    *,
+    cancelled: Callable[[], bool] = lambda: False,
+    track: Callable[[Path], AbstractContextManager[object]] | None = None,
+) -> int:
     """Write the cost of every epoch of the run up to the one on screen, as CSV
-    (epoch, training cost, test cost), recomputed exactly; returns the rows written."""
+    (epoch, training cost, test cost), recomputed exactly; returns the rows written.
+
+    A long run takes seconds: once ``cancelled()`` is true the export stops within
+    EXPORT_CHECK_ROWS rows and raises ExportCancelled, its temporary file removed
+    (``track``: see atomic_writer)."""
     view = session.view()
     run, first, stop = view.run, view.run.first_epoch, view.epoch + 1
     check_history_size(stop - first, limit)
     rows = 0
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with atomic_writer(path) as file:
+        with atomic_writer(path, track) as file:
             file.write("epoch,cost,test_cost\n")
             for epoch in range(first, stop):
+                if rows % EXPORT_CHECK_ROWS == 0 and cancelled():
+                    raise ExportCancelled(f"the export to {path} was cancelled")
                 test_cost = run.test_cost(epoch)
                 file.write(f"{epoch},{run.cost(epoch)!r},{'' if test_cost is None else repr(test_cost)}\n")
                 rows += 1

@@ -239,7 +239,7 @@ class Session:
         with self._lock:
             return {
                 "hyperparameters": asdict(self._hyper),
-                "data": asdict(self._data.spec),
+                "data": self._data.spec.to_dict(),
                 "run": self._run.to_dict(),
                 "epoch": self._epoch,
                 "state": State.PAUSED.value if self._state is State.RUNNING else self._state.value,
@@ -293,11 +293,7 @@ class Session:
         """Start training; returns why it cannot (``problem``: a field the learner has not fixed)."""
         with self._lock:
             if self._state is not State.PAUSED:
-                return {
-                    State.FINISHED: "Finished: raise epochs to train on, or r to start over.",
-                    State.DIVERGED: "Diverged: lower alpha (or step back), then carry on; r starts over.",
-                    State.RUNNING: None,
-                }[self._state]
+                return self.stuck_reason()
             if problem:
                 return f"Not started: {problem}"
             self._state = State.RUNNING
@@ -374,10 +370,38 @@ class Session:
         """Change hyperparameters. Alpha acts from the epoch on screen (a new segment of the run);
         interval and pace at the next report; epochs extends or shortens the run; the init waits for a reset."""
         with self._lock:
-            self._hyper = replace(self._hyper, **changes).with_seed()
-            if self._hyper.alpha != self._run.alpha_at(self._epoch):
-                self._run = self._run.with_alpha(self._epoch, self._hyper.alpha)
+            hyper = replace(self._hyper, **changes).with_seed()
+            if hyper.alpha != self._run.alpha_at(self._epoch):
+                # A neuron that has blown up already: the new alpha takes over from the last
+                # epoch before the blow-up, and training can carry on from there.
+                recovering = self._state is State.DIVERGED
+                epoch = self.last_sound_epoch if recovering else self._epoch
+                # Raises TooManySegments (a ValueError) before anything has changed.
+                self._run = self._run.with_alpha(epoch, hyper.alpha)
+                if recovering:
+                    self._epoch, self._state = epoch, State.PAUSED
+            self._hyper = hyper
             self._move_to(self._epoch)  # finished, with more epochs now: paused, ready to go on
+
+    @property
+    def last_sound_epoch(self) -> int:
+        """The last epoch before the blow-up (where a new alpha would carry on from); else the cursor."""
+        blown_up = self._run.diverged_at
+        if self._state is not State.DIVERGED or blown_up is None:
+            return self._epoch
+        return max(self._run.first_epoch, blown_up - 1)
+
+    def stuck_reason(self) -> str | None:
+        """Why training cannot go on from here, and what will let it; None while it can."""
+        with self._lock:
+            if self._state is State.DIVERGED:
+                return (
+                    f"Diverged at epoch {self._epoch:,}: a smaller alpha (a) carries on from epoch "
+                    f"{self.last_sound_epoch:,}; b steps back, r starts over."
+                )
+            if self._state is State.FINISHED:
+                return "Finished: raise epochs to train on, or r to start over."
+            return None
 
     # -- what the training thread does ----------------------------------------
 

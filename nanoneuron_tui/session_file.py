@@ -4,11 +4,17 @@
   for the next instance to name). A second instance resumes nothing and saves
   to a fresh ``session-N.json`` beside it.
 - The session a new one replaces is kept as ``session.prev.json``; a fresh
-  session nobody touched is never saved (it would only push the saved one aside).
+  session nobody touched is never saved (it would only push the saved one aside),
+  except when served: the student saw that neuron, and connects again to find it.
 - Saved while training at most every 30 s, and whenever the session is at rest
   with changes not yet saved (a pause, the end, a step): a link that drops
   silently loses little. Every save is atomic (persist.atomic_writer).
-- Temporary files a killed save left behind are removed at the next start.
+- Temporary files a killed save left behind are removed at the next start, and
+  so are an export's (wherever it wrote), listed in ``session.json.temporaries``
+  while it runs.
+- The session file must be a regular file, or nothing yet; a symlink is owned
+  where it leads. The session's own files are never written over by a model
+  or an export.
 """
 
 from __future__ import annotations
@@ -18,12 +24,15 @@ import errno
 import fcntl
 import os
 import shlex
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from nanoneuron_tui import persist
+from nanoneuron_tui.core.files import describe_kind
+from nanoneuron_tui.paths import as_seen_from
 
 AUTOSAVE_INTERVAL = 30.0  # seconds: what a silent drop of the link can lose at most
 ORPHAN_AGE = 60.0  # seconds: a temporary file this old belongs to no save in progress
@@ -76,16 +85,28 @@ class SessionFile:
         self.displaced = displaced  # the file we wanted, held by another process
         self.found_saved = (not resumed) and path.exists()  # a session we will replace
         self._saving = threading.Lock()
+        self._tracked: set[Path] = set()  # temporary files of ours elsewhere (exports), being written
+        self._tracking = threading.Lock()
         self._rotated = False
+        self._final = False  # saved on the way out: no autosave may start a write the exit would cut
         self._as_started: dict | None = None
+        # Served (`nanoneuron serve`): the student's folder. Messages then name files relative
+        # to it and say what a student can do, and even an untouched session is saved.
+        self.served_in: Path | None = None
 
     # -- claiming -----------------------------------------------------------
 
     @classmethod
     def claim(cls, path: Path, *, resuming: bool) -> SessionFile:
-        """Own ``path``, or raise SessionFileInUse if another nanoneuron does."""
+        """Own ``path``, or raise SessionFileInUse if another nanoneuron does.
+
+        A symlink is owned where it leads (two links to one file are one session, and the
+        session it replaces is kept beside the file, not beside the link). Raises PersistError,
+        before anything is written, if ``path`` or its lock is not a regular file.
+        """
+        path = persist.replaceable_target(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        fd = _open_lock(lock_path(path))
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as problem:
@@ -99,6 +120,7 @@ class SessionFile:
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         owned = cls(path, fd, resumed=resuming)
         remove_orphan_temporaries(path)
+        remove_tracked_temporaries(path)  # the lock is ours: whoever wrote them is gone
         return owned
 
     @classmethod
@@ -107,7 +129,7 @@ class SessionFile:
         try:
             return cls.claim(path, resuming=False)
         except SessionFileInUse as in_use:
-            for candidate in fresh_paths(path):
+            for candidate in fresh_paths(in_use.path):
                 try:
                     owned = cls.claim(candidate, resuming=False)
                 except SessionFileInUse:
@@ -115,6 +137,26 @@ class SessionFile:
                 owned.displaced = in_use
                 return owned
             raise
+
+    @contextlib.contextmanager
+    def tracking(self, temporary: Path) -> Iterator[None]:
+        """Keep ``temporary`` (an export's, anywhere) listed beside the session file while the
+        block runs, so the next start removes it if this process is killed meanwhile."""
+        with self._tracking:
+            self._tracked.add(temporary)
+            _write_tracked(self.path, self._tracked)
+        try:
+            yield
+        finally:
+            with self._tracking:
+                self._tracked.discard(temporary)
+                _write_tracked(self.path, self._tracked)
+
+    def protects(self, path: str | os.PathLike[str]) -> bool:
+        """Whether ``path`` is one of this session's own files (the session, its lock, the one
+        kept before it), which nothing else may replace."""
+        own = {self.path, lock_path(self.path), previous_path(self.path)}
+        return Path(os.path.realpath(path)) in own
 
     def release(self) -> None:
         with contextlib.suppress(OSError):
@@ -133,7 +175,9 @@ class SessionFile:
         Raises persist.PersistError with one line if the file cannot be written.
         """
         with self._saving:
-            if not self.resumed and session.to_dict() == self._as_started:
+            if self._final:
+                return False  # the process is ending: the save on the way out was the last
+            if not self.resumed and self.served_in is None and session.to_dict() == self._as_started:
                 return False
             if not self._rotated:
                 if not self.resumed:
@@ -148,13 +192,21 @@ class SessionFile:
         try:
             saved = self.save(session)
         except persist.PersistError as problem:
-            return f"the session was not saved: {problem}"
+            shown = as_seen_from(self.served_in, problem) if self.served_in is not None else problem
+            return f"the session was not saved: {shown}"
+        finally:
+            with self._saving:
+                self._final = True
         if not saved:
             return "nothing new to save"
+        if self.served_in is not None:
+            return "session saved; connect again to carry on"
         return f"session saved; {resume_command(self.path)} carries on"
 
     def start_notes(self) -> list[str]:
         """What a person should know at start: whose file this is, and a saved session waiting."""
+        if self.served_in is not None:
+            return self._served_start_notes()
         notes = []
         if self.displaced is not None:
             notes.append(
@@ -168,12 +220,46 @@ class SessionFile:
             )
         return notes
 
+    def _served_start_notes(self) -> list[str]:
+        """The same, for a student: no server paths, no commands they cannot type."""
+        if self.displaced is not None:
+            return [
+                f"Your saved session is open in another connection: this one is saved as {self.path.name}, "
+                "and the next connection carries on the first."
+            ]
+        if self.found_saved:
+            kept = previous_path(self.path).name
+            return [f"A saved session is waiting; once this one is saved, that one is kept as {kept}."]
+        return []
+
 
 def resume_command(path: Path) -> str:
     """The command that carries on the session saved at ``path``."""
-    if path == persist.default_state_path():
+    if os.path.realpath(path) == os.path.realpath(persist.default_state_path()):
         return "nanoneuron --resume"
     return f"nanoneuron --resume --state {shlex.quote(str(path))}"
+
+
+def _open_lock(lock: Path) -> int:
+    """The lock file, opened (made if need be); PersistError naming it if it is anything but
+    a regular file. Never waits: a FIFO put there opens at once and is refused."""
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+    except OSError as problem:
+        with contextlib.suppress(OSError):
+            _refuse_unless_regular(lock, os.lstat(lock).st_mode)
+        raise persist.PersistError(f"cannot use {lock}: {problem.strerror or problem}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        _refuse_unless_regular(lock, mode)
+    return fd
+
+
+def _refuse_unless_regular(lock: Path, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        kind = "a symlink" if stat.S_ISLNK(mode) else describe_kind(mode)
+        raise persist.PersistError(f"{lock} is {kind}, not nanoneuron's lock file; remove it")
 
 
 def _pid_in(fd: int) -> int | None:
@@ -221,6 +307,50 @@ def remove_orphan_temporaries(path: Path, older_than: float = ORPHAN_AGE) -> lis
                 ):
                     os.unlink(entry.path)
                     removed.append(Path(entry.path))
+    return removed
+
+
+def tracked_path(path: Path) -> Path:
+    """session.json -> session.json.temporaries: temporary files of ours elsewhere, being written."""
+    return path.with_name(path.name + ".temporaries")
+
+
+TRACKED_BYTES = 1_000_000  # far more names than exports ever run at once
+
+
+def _write_tracked(path: Path, temporaries: set[Path]) -> None:
+    listing = tracked_path(path)
+    with contextlib.suppress(OSError):
+        if not temporaries:
+            os.unlink(listing)
+            return
+        fd = os.open(listing, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.writelines(f"{temporary}\n" for temporary in sorted(temporaries))
+
+
+def remove_tracked_temporaries(path: Path) -> list[Path]:
+    """Delete the temporary files a killed process was writing elsewhere (exports), as listed
+    beside ``path``: only names of the atomic writer's pattern, only regular files we own."""
+    from nanoneuron_tui.core.files import FileRefused, read_regular
+
+    listing = tracked_path(path)
+    try:
+        names = read_regular(listing, TRACKED_BYTES, "list of temporary files").decode("utf-8").splitlines()
+    except (FileRefused, OSError, UnicodeDecodeError):
+        names = []  # none listed, or nothing we could trust
+    removed = []
+    for name in names:
+        temporary = Path(name)
+        if not temporary.is_absolute() or not persist.ANY_TEMPORARY_NAME.fullmatch(temporary.name):
+            continue
+        with contextlib.suppress(OSError):
+            info = os.lstat(temporary)
+            if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+                os.unlink(temporary)
+                removed.append(temporary)
+    with contextlib.suppress(OSError):
+        os.unlink(listing)
     return removed
 
 

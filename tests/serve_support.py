@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import signal
 import socket
@@ -18,6 +19,7 @@ import asyncssh
 
 from nanoneuron_tui.serve.auth import AuthPolicy
 from nanoneuron_tui.serve.ssh import NanoNeuronSSHServer, ServeSettings
+from nanoneuron_tui.serve.zygote import APP_NAME
 from tests.terminal import installed_nanoneuron
 
 PROBE = Path(__file__).with_name("serve_probe.py")
@@ -161,14 +163,18 @@ def free_port() -> int:
 
 
 def apps_serving(state_dir: Path) -> list[int]:
+    """The app processes serving clients from ``state_dir``: started afresh, or forked from the zygote."""
     found = []
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
                 argv = (proc / "cmdline").read_bytes().split(b"\0")
+                forked = (proc / "comm").read_bytes().strip() == APP_NAME
+                # A forked app has the zygote's command line; it works in its student's directory.
+                place = [os.readlink(proc / "cwd").encode()] if forked else argv
             except OSError:
                 continue
-            if b"nanoneuron_tui.serve.child" in argv and any(str(state_dir).encode() in a for a in argv):
+            if (forked or b"nanoneuron_tui.serve.child" in argv) and any(str(state_dir).encode() in a for a in place):
                 found.append(int(proc.name))
     return found
 

@@ -369,3 +369,24 @@ def test_a_normalized_model_is_saved_in_the_data_units(tmp_path):
     assert (model.w, model.b, model.epoch) == (report["w"], report["b"], 60)
     assert math.isclose(model.w, 1.8, rel_tol=1e-6) and math.isclose(model.b, 32, rel_tol=1e-6)
     assert (model.w0, model.b0) == (0.5, 0.5) and model.data.normalize
+
+
+def test_a_start_on_the_answer_does_not_diverge():
+    # Issue 17: with the rule as the start and too large an alpha, the literal port stays at cost 0.
+    result = nanoneuron("train", "--w0", "1.8", "--b0", "32", "--alpha", "0.001", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["status"], report["diverged_at"], report["epochs_run"]) == ("finished", None, 70000)
+
+
+def test_a_tiny_alpha_trains_exactly_and_a_subnormal_one_is_refused():
+    # Issue 22: alpha 1e-12 was off the literal port by 1.2e-8 (w) and 6.3e-6 (b); 1e-320 by 1e-299.
+    result = nanoneuron("train", "--alpha", "1e-12", "--epochs", "100", "--w0", "0", "--b0", "0", "--json")
+    report = json.loads(result.stdout)
+    x_train, y_train, _, _ = generate_data_sets()
+    model = NanoNeuron(0.0, 0.0)
+    train_model(model, 100, 1e-12, x_train, y_train)
+    assert close(report["w"], model.w, rel=1e-12) and close(report["b"], model.b, rel=1e-12)
+    refused = nanoneuron("train", "--alpha", "1e-320")
+    assert refused.returncode == 2 and "too small" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1

@@ -253,6 +253,7 @@ def test_a_failed_save_on_quit_exits_non_zero(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(persist, "save_session", disk_full)
     monkeypatch.setattr(app_module.NanoNeuronApp, "run", lambda self: (self.session.step(), self.save_session()))
+    monkeypatch.setattr(app_module, "missing_terminal", lambda: None)  # the app's run, stubbed, needs none
     session_file = SessionFile.claim(tmp_path / "session.json", resuming=False)
     watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())  # not started: no signal comes
     assert app_module.run_app(Session(), session_file=session_file, watch=watch) != 0
@@ -286,3 +287,27 @@ async def test_every_field_is_capped_and_a_flood_of_text_gets_a_short_message():
         with pytest.raises(ValueError) as caught:
             parse("٧" * 5000)
         assert len(str(caught.value)) < 80
+
+
+# -- issue 22: the app's own session file, and no terminal ------------------------------------
+
+
+def test_a_session_file_that_is_a_directory_is_refused_at_start_touching_nothing(tmp_path):
+    projects = tmp_path / "projects"
+    (projects / "src").mkdir(parents=True)
+    (projects / "src" / "main.c").write_text("int main;")
+    before = sorted(tmp_path.rglob("*"))
+    one_line_error(nanoneuron("--state", str(projects)), str(projects), "directory")
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_session_file_that_is_a_fifo_is_refused_at_start(fifo, tmp_path):
+    one_line_error(nanoneuron("--state", str(fifo)), str(fifo), "FIFO")
+    assert sorted(tmp_path.iterdir()) == [fifo]
+
+
+def test_without_a_terminal_the_app_says_so_and_exits(tmp_path):
+    """``setsid nanoneuron </dev/null >out &`` spun two threads forever."""
+    result = nanoneuron("--state", str(tmp_path / "s.json"))
+    one_line_error(result, "no terminal", "nanoneuron train")
+    assert not (tmp_path / "s.json").exists()

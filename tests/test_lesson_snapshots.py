@@ -26,7 +26,7 @@ def test_explained_view_after_two_steps(snap_compare):
     async def run_before(pilot):
         await pilot.press("e", "s", "s")
         await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.session.view().epoch == 2)
-        await wait_for(pilot, lambda: "the last step, 1 → 2" in app.screen.query_one(EpochExplainedView).text)
+        await wait_for(pilot, lambda: "the step just taken, 1 → 2" in app.screen.query_one(EpochExplainedView).text)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
@@ -64,6 +64,6 @@ def test_main_screen_with_the_lesson_after_four_steps(snap_compare, size):
         await pilot.press("s", "s", "s", "s")
         await wait_for(pilot, lambda: app.session.view().epoch == 4)
         await wait_for(pilot, settled(app))
-        await wait_for(pilot, lambda: "the last step, 3 → 4" in app.query_one("#lesson-pane-text").text)
+        await wait_for(pilot, lambda: "the step just taken, 3 → 4" in app.query_one("#lesson-pane-text").text)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import termios
@@ -75,6 +76,71 @@ def test_a_stop_saves_asks_the_app_to_leave_and_ends_the_process_by_the_deadline
     assert stop.left == [143] and stop.exits == [143]
     # The app never left (nothing here restores the terminal), so the watch did, saying why.
     assert stop.terminal.restored_with == ["nanoneuron: stopped by SIGTERM; session saved"]
+
+
+@pytest.mark.unit
+def test_a_repeat_cuts_the_stop_short_only_when_it_insists():
+    watch = lifecycle.SignalWatch(FakeTerminal(), force_exit=lambda code: None)
+    watch._saving.set()  # a save under way
+    assert not watch.cuts_short(signal.SIGTERM, 1)  # a second signal: the save goes on
+    assert watch.cuts_short(signal.SIGTERM, 2)  # a third: heard
+    assert watch.cuts_short(signal.SIGINT, 3)
+    assert not watch.cuts_short(signal.SIGHUP, 5)  # hang-ups insist on nothing
+    watch._saving.clear()  # the save is over
+    assert watch.cuts_short(signal.SIGTERM, 1) and watch.cuts_short(signal.SIGQUIT, 1)
+    assert not watch.cuts_short(signal.SIGHUP, 1)
+
+
+@pytest.mark.unit
+def test_the_save_is_over_once_the_stop_has_saved():
+    stop = Stop(exit_deadline=0.05).on(signal.SIGTERM)
+    assert not stop.watch._saving.is_set()  # a repeat from now on ends the process at once
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "stdin, stderr, driver, refused",
+    [
+        (True, True, "", False),
+        (False, True, "", True),
+        (True, False, "", True),
+        (None, True, "", True),  # closed by the shell: nanoneuron <&-
+        (False, False, "web", False),
+    ],
+)
+def test_the_app_needs_a_terminal_on_stdin_and_stderr_unless_textual_has_another_driver(
+    monkeypatch, stdin, stderr, driver, refused
+):
+    from nanoneuron_tui import app as app_module
+
+    class Stream:
+        def __init__(self, tty: bool) -> None:
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    monkeypatch.setattr(sys, "stdin", None if stdin is None else Stream(stdin))
+    monkeypatch.setattr(sys, "__stderr__", Stream(stderr))
+    monkeypatch.setenv("TEXTUAL_DRIVER", driver)
+    assert (app_module.missing_terminal() is not None) is refused
+
+
+@pytest.mark.unit
+def test_after_the_save_on_the_way_out_no_other_save_starts(tmp_path):
+    """An autosave begun after it would be cut by the exit, leaving a temporary file."""
+    path = tmp_path / "session.json"
+    owner = session_file.SessionFile.claim(path, resuming=False)
+    session = fresh_session()
+    owner.started_with(session)
+    session.step(3)
+    assert "session saved" in owner.save_for_exit(session)
+    saved = path.read_bytes()
+    session.step(3)
+    assert owner.save(session) is False
+    assert path.read_bytes() == saved
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.json", "session.json.lock"]
+    owner.release()
 
 
 @pytest.mark.unit
@@ -410,6 +476,132 @@ def test_claiming_a_session_file_clears_its_orphans(tmp_path):
     assert not orphan.exists()
 
 
+# -- what a session file may be (issue 22, items 3, 4 and 5, and the lock's messages) -------------------------
+
+
+@pytest.mark.unit
+def test_a_symlinked_session_file_is_owned_where_it_leads(tmp_path):
+    real = tmp_path / "real.json"
+    persist.save_session(fresh_session(), real)
+    kept = real.read_bytes()
+    (tmp_path / "a.json").symlink_to(real)
+    (tmp_path / "b.json").symlink_to("real.json")
+    owner = session_file.SessionFile.claim(tmp_path / "a.json", resuming=False)
+    assert owner.path == real and session_file.lock_path(real).exists()
+    # Another link to the same file is the same session: in use.
+    with pytest.raises(session_file.SessionFileInUse):
+        session_file.SessionFile.claim(tmp_path / "b.json", resuming=False)
+    session = fresh_session()
+    owner.started_with(session)
+    session.step(3)
+    assert owner.save(session)
+    # The session replaced is kept as a file of its own beside the real one; the links still lead to it.
+    previous = tmp_path / "real.prev.json"
+    assert not previous.is_symlink() and previous.read_bytes() == kept
+    assert not (tmp_path / "a.prev.json").exists()
+    assert (tmp_path / "a.json").is_symlink() and persist.load_session(tmp_path / "a.json").view().epoch == 3
+    owner.release()
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("kind", ["directory", "FIFO", "device"])
+def test_a_session_file_that_is_no_regular_file_is_refused_before_anything_is_written(tmp_path, kind):
+    if kind == "directory":
+        path = tmp_path / "projects"
+        (path / "src").mkdir(parents=True)
+    elif kind == "FIFO":
+        path = tmp_path / "pipe"
+        os.mkfifo(path)
+    else:
+        path = tmp_path / "null"  # a device of our own: a regression must not touch the machine's /dev
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        except PermissionError:
+            pytest.skip("making a device node needs root")
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(persist.PersistError, match=f"{path}: it is a"):
+        session_file.SessionFile.claim(path, resuming=False)
+    assert sorted(tmp_path.rglob("*")) == before  # no lock, no .prev, the directory as it was
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("kind", ["symlink", "FIFO", "directory"])
+def test_a_lock_that_is_no_regular_file_is_named_in_the_refusal(tmp_path, kind):
+    path = tmp_path / "session.json"
+    lock = session_file.lock_path(path)
+    if kind == "symlink":
+        lock.symlink_to(tmp_path / "elsewhere")
+    elif kind == "FIFO":
+        os.mkfifo(lock)
+    else:
+        lock.mkdir()
+    with pytest.raises(persist.PersistError) as refused:
+        session_file.SessionFile.claim(path, resuming=False)
+    assert str(refused.value).startswith(f"{lock} is ") and kind.lower()[:3] in str(refused.value).lower()
+    assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.unit
+def test_a_session_protects_its_own_files_and_nothing_else(tmp_path):
+    path = tmp_path / "session.json"
+    owner = session_file.SessionFile.claim(path, resuming=False)
+    (tmp_path / "link.lock").symlink_to(session_file.lock_path(path))
+    for own in ("session.json", "session.json.lock", "session.prev.json", "link.lock"):
+        assert owner.protects(tmp_path / own), own
+    for other in ("model.json", "session-2.json", "session.json.lock.bak"):
+        assert not owner.protects(tmp_path / other), other
+    owner.release()
+
+
+@pytest.mark.unit
+def test_a_cancelled_export_stops_and_leaves_no_temporary_file(tmp_path):
+    session = fresh_session(epochs=100_000)
+    session.go_to(100_000)
+    looks = []
+
+    def cancelled() -> bool:
+        looks.append(1)
+        return len(looks) > 2  # wanted for the first two looks, then not
+
+    with pytest.raises(persist.ExportCancelled):
+        persist.export_history(session, tmp_path / "h.csv", cancelled=cancelled)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.unit
+def test_an_export_killed_midway_leaves_a_temporary_file_the_next_start_removes(tmp_path):
+    state = tmp_path / "state" / "session.json"
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    owner = session_file.SessionFile.claim(state, resuming=False)
+    session = fresh_session(epochs=1000)
+    session.go_to(1000)
+    writing = persist.atomic_writer(exports / "h.csv", owner.tracking)
+    writing.__enter__()  # an export under way, never finished: the process is killed here
+    [temporary] = list(exports.iterdir())
+    assert str(temporary) in session_file.tracked_path(state).read_text()
+    mine = exports / "mine.csv"
+    mine.write_text("a file of the user's")
+    lookalike = exports / ".h.csv.abcdefgh.tmp"  # our pattern, but never listed
+    lookalike.write_text("not ours to remove")
+    owner.release()
+
+    session_file.SessionFile.claim(state, resuming=False).release()
+    assert sorted(exports.iterdir()) == [lookalike, mine]
+    assert not session_file.tracked_path(state).exists()
+
+
+@pytest.mark.unit
+def test_a_finished_export_leaves_nothing_listed(tmp_path):
+    state = tmp_path / "session.json"
+    owner = session_file.SessionFile.claim(state, resuming=False)
+    session = fresh_session(epochs=100)
+    session.go_to(100)
+    assert persist.export_history(session, tmp_path / "h.csv", track=owner.tracking) == 101
+    assert not session_file.tracked_path(state).exists()
+    owner.release()
+
+
 # -- autosave --------------------------------------------------------------------------------------------------
 
 
@@ -615,3 +807,31 @@ def test_ascii_glyphs_can_be_switched_on_and_off():
     finally:
         glyphs.use_ascii(False)
     assert (glyphs.RUN, glyphs.PAUSE, glyphs.ARROW, glyphs.ascii_only()) == ("▶", "❚❚", "→", False)
+
+
+# -- input that is not UTF-8 (issue 22, item 7) ---------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_the_input_thread_s_decoder_replaces_what_it_cannot_decode(monkeypatch):
+    from textual.drivers import linux_driver
+
+    from nanoneuron_tui import tolerant_input
+
+    monkeypatch.setattr(linux_driver, "getincrementaldecoder", linux_driver.getincrementaldecoder)
+    assert tolerant_input.install()
+    decode = linux_driver.getincrementaldecoder("utf-8")().decode
+    assert decode(b"\xe9t") + decode(b"\x9b\xff") + decode(b"\xc3") + decode(b"\xa9") == "\ufffdt\ufffd\ufffdé"
+
+
+@pytest.mark.unit
+def test_another_textual_keeps_its_own_decoder(monkeypatch):
+    from textual.drivers import linux_driver
+
+    from nanoneuron_tui import tolerant_input
+
+    own = linux_driver.getincrementaldecoder
+    monkeypatch.setattr(linux_driver, "getincrementaldecoder", own)
+    monkeypatch.setattr(tolerant_input, "version", lambda name: "9.0.0")
+    assert not tolerant_input.install()
+    assert linux_driver.getincrementaldecoder is own

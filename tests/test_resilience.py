@@ -74,6 +74,58 @@ async def test_palette_save_load_and_export(tmp_path):
         assert notifications.any("damaged or truncated")
 
 
+async def answer_path(pilot, app, action: str, path) -> None:
+    await app.run_action(action)
+    await wait_for(pilot, lambda: app.screen.query("#path"))
+    prompt = app.screen
+    prompt.query_one("#path", Input).value = str(path)
+    await prompt.query_one("#path", Input).action_submit()
+    await wait_for(pilot, lambda: app.screen is not prompt)
+
+
+def owned_app(tmp_path, **hyper):
+    from nanoneuron_tui.app import NanoNeuronApp
+    from nanoneuron_tui.session import Session
+    from nanoneuron_tui.session_file import SessionFile
+
+    owner = SessionFile.claim(tmp_path / "session.json", resuming=False)
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457, **hyper))
+    return NanoNeuronApp(session, session_file=owner), owner
+
+
+@pytest.mark.app
+@pytest.mark.parametrize("action", ["save_model", "export_history"])
+@pytest.mark.parametrize("name", ["session.json.lock", "session.json", "session.prev.json"])
+async def test_the_session_s_own_files_cannot_be_written_over_from_the_app(tmp_path, action, name):
+    app, owner = owned_app(tmp_path)
+    lock = tmp_path / "session.json.lock"
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    notifications = Notifications()
+    async with app.run_test(size=(100, 30), message_hook=notifications) as pilot:
+        await pilot.press("s")
+        await answer_path(pilot, app, action, tmp_path / name)
+        await wait_for(pilot, lambda: notifications.any("this session's own file"))
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+    assert lock.read_text() == f"{os.getpid()}\n"
+    owner.release()
+
+
+@pytest.mark.app
+async def test_quitting_cancels_a_long_export_and_removes_its_temporary_file(tmp_path):
+    epochs = 10_000_000  # about forty seconds to write (issue 22: ctrl+q waited for it)
+    app, owner = owned_app(tmp_path, epochs=epochs)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.session.go_to(epochs)
+        await answer_path(pilot, app, "export_history", exports / "h.csv")
+        await wait_for(pilot, lambda: any(exports.iterdir()))  # under way
+        await pilot.press("ctrl+q")
+    # Leaving did not wait for the export to end: it was cancelled, and left nothing behind.
+    assert list(exports.iterdir()) == []
+    owner.release()
+
+
 async def resize(pilot, size: tuple[int, int]) -> None:
     """Resize the terminal; below the minimum size the panes give way to a notice."""
     app = pilot.app

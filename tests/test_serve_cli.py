@@ -96,3 +96,69 @@ def test_bad_setups_are_one_line_and_exit_2(tmp_path):
     )
     assert result.returncode == 2 and "empty" in result.stderr
     assert not os.path.exists(tmp_path / "host_key")  # nothing is made for a server that never starts
+
+
+def serve(*arguments: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [installed_nanoneuron(), *arguments], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
+
+
+@pytest.mark.parametrize("level", [[], ["serve"], ["serve", "ssh"], ["serve", "web"], ["train"]])
+def test_every_level_of_the_command_answers_help(level):
+    result = serve(*level, "--help")
+    assert result.returncode == 0 and result.stdout.startswith("usage: nanoneuron") and not result.stderr
+    if level == ["serve"]:
+        assert "ssh" in result.stdout and "web" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["ssh", "web"])
+@pytest.mark.parametrize("port", ["99999", "-1", "0", "65536", "http"])
+def test_a_port_out_of_range_is_refused_as_an_argument(tmp_path, kind, port):
+    result = serve("serve", kind, "--open" if kind == "ssh" else "--host=127.0.0.1", f"--port={port}")
+    assert result.returncode == 2 and "--port: must be a port number from 1 to 65535" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--password-file", "--authorized-keys", "--host-key"])
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo", "directory"])
+def test_the_servers_own_files_are_regular_bounded_and_never_waited_for(tmp_path, flag, special):
+    if special == "fifo":
+        special = str(tmp_path / "fifo")
+        os.mkfifo(special)
+    elif special == "directory":
+        special = str(tmp_path)
+    extra = ["--open"] if flag == "--host-key" else []
+    result = serve("serve", "ssh", "--state-dir", str(tmp_path / "state"), *extra, flag, special, timeout=60)
+    assert result.returncode == 2 and result.stderr.startswith("nanoneuron serve: error: ")
+    assert special in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_password_file_too_large_is_refused(tmp_path):
+    huge = tmp_path / "password"
+    huge.write_bytes(b"x" * 10_000_000)
+    result = serve("serve", "ssh", "--password-file", str(huge))
+    assert result.returncode == 2 and "too large" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_session_closed_before_any_key_is_saved_as_the_student_is_told(tmp_path):
+    server = ServerProcess(tmp_path, "--open")
+    try:
+
+        async def look_and_leave():
+            student = await Student.arrive(server.port, "fay")
+            await student.wait_for(b"paused")
+            server.terminate()  # not one key pressed
+            await student.ended()
+            assert b"Your session is saved" in student.screen
+            assert str(server.state_dir).encode() not in student.screen  # and no server path shown
+
+        asyncio.run(look_and_leave())
+        assert server.stop() == 0
+    finally:
+        if server.process.poll() is None:
+            server.stop()
+    saved = server.state_dir / "users" / "fay" / "session.json"
+    from nanoneuron_tui import persist
+
+    assert persist.load_session(saved).view().epoch == 0  # the neuron she saw, kept for next time

@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,67 @@ def test_commands_and_no_terminal_are_refused(server):
     )
     assert sftp.returncode != 0
     assert not apps_serving(server.state_dir)
+
+
+def test_ssh_host_ls_says_how_to_connect_with_the_real_port(server):
+    """The README's promise: a command (with or without -t) gets the one `ssh -t` line, and the port is real."""
+    for extra in ([], ["-t"]):
+        result = subprocess.run(
+            ssh_command(server.port, *extra) + ["ls"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert result.returncode == 1
+        assert f"connect with `ssh -t -p {server.port} student@127.0.0.1` and no command" in result.stdout
+        assert "PORT" not in result.stdout
+    assert not apps_serving(server.state_dir)
+
+
+def password_login(port: int, name: str, password: str, askpass: Path) -> subprocess.CompletedProcess:
+    """OpenSSH as a student types it, the password typed by SSH_ASKPASS; at LogLevel INFO, the
+    client's default, where it shows the server's banners."""
+    askpass.write_text(f"#!/bin/sh\necho '{password}'\n")
+    askpass.chmod(0o700)
+    command = ssh_command(port)
+    command[command.index("LogLevel=ERROR")] = "LogLevel=INFO"
+    command[-1] = f"{name}@127.0.0.1"
+    command[-1:-1] = ["-T", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=3"]
+    env = {**os.environ, "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"}
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, env=env)
+
+
+def test_wrong_passwords_slow_one_name_the_client_says_why_and_the_right_one_gets_in(tmp_path):
+    (tmp_path / "password").write_text("tulip-42-orbit\n")
+    served = ServerProcess(tmp_path, "--password-file", str(tmp_path / "password"), "--failed-auth-delay", "0.02")
+    try:
+        for _ in range(2):  # six wrong passwords, as a guesser behind the class's address types them
+            wrong = password_login(served.port, "dave", "guess", tmp_path / "askpass")
+            assert wrong.returncode == 255
+        assert "failed logins as dave from 127.0.0.1: each answer now waits" in wrong.stderr
+        assert "The right password or key still gets in" in wrong.stderr
+        for name in ("dave", "erin"):  # the name guessed at, and a classmate behind the same address
+            right = password_login(served.port, name, "tulip-42-orbit", tmp_path / "askpass")
+            assert right.returncode == 1 and "ssh -t" in right.stdout, right.stderr
+    finally:
+        served.stop()
+
+
+def test_a_name_first_used_with_a_key_needs_it_and_the_client_says_so(server, tmp_path):
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True, timeout=60)
+
+    def login(*options: str, with_key: bool = False) -> subprocess.CompletedProcess:
+        command = ssh_command(server.port, "-T")
+        command[command.index("LogLevel=ERROR")] = "LogLevel=INFO"  # the client's default: banners shown
+        if with_key:  # (ssh takes the first value of an option: replaced, not added)
+            command[command.index("PubkeyAuthentication=no")] = "PubkeyAuthentication=yes"
+        command[-1:-1] = list(options)
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+    with_key = login("-o", "IdentitiesOnly=yes", "-i", str(key), with_key=True)
+    assert with_key.returncode == 1 and "ssh -t" in with_key.stdout, with_key.stderr  # in, as bob's key
+    without = login()
+    assert without.returncode == 255
+    assert "The name student belongs to a key: log in with that key, or choose another name." in without.stderr

@@ -165,3 +165,87 @@ async def test_an_app_that_is_not_served_takes_any_path(tmp_path):
     async with app.run_test(size=(100, 32)) as pilot:
         await type_path(pilot, app, "save_model", str(tmp_path / "anywhere.json"))
         assert (tmp_path / "anywhere.json").exists()
+
+
+# -- what a student is told: no server paths ---------------------------------------------------
+
+
+@pytest.mark.app
+async def test_a_student_is_told_file_names_relative_to_their_folder(home, tmp_path):
+    app = served_app(home)
+    notes = Notifications()
+    async with app.run_test(size=(100, 32), message_hook=notes) as pilot:
+        app.deliver_screenshot("shot.svg")
+        await wait_for(pilot, lambda: notes.any("Saved the screenshot"))
+        await type_path(pilot, app, "save_model", "inner/model.json")
+        await wait_for(pilot, lambda: notes.any("Saved the model"))
+        (home / "inner" / "broken.json").write_text("{")
+        await type_path(pilot, app, "load_model", "inner/broken.json")
+        await wait_for(pilot, lambda: len(notes.messages) == 3)
+    said = "\n".join(notes.messages)
+    assert "Saved the screenshot to shot.svg" in said and "Saved the model to inner/model.json" in said
+    assert "inner/broken.json" in said
+    assert str(tmp_path) not in said and str(tmp_path.resolve()) not in said
+
+
+@pytest.mark.unit
+def test_a_served_session_is_saved_untouched_and_says_connect_again(tmp_path):
+    from nanoneuron_tui.session_file import SessionFile
+
+    home = tmp_path / "users" / "carol"
+    home.mkdir(parents=True)
+    session = Session(Hyperparameters(**SEED_START))
+    owned = SessionFile.claim(home / "session.json", resuming=False)
+    owned.served_in = home
+    owned.started_with(session)
+    # Closed before any key: the student saw this neuron, and finds it again next time.
+    said = owned.save_for_exit(session)
+    assert said == "session saved; connect again to carry on"
+    assert persist.load_session(home / "session.json").view().w0 == SEED_START["w0"]
+    owned.release()
+    # Another connection holds the session: the note names no server path and no command.
+    holder = SessionFile.claim(home / "session.json", resuming=True)
+    second = SessionFile.claim_or_fresh(home / "session.json")
+    second.served_in = home
+    notes = " ".join(second.start_notes())
+    assert "session-2.json" in notes and str(tmp_path) not in notes and "--resume" not in notes
+    second.release()
+    holder.release()
+
+
+@pytest.mark.unit
+def test_unserved_an_untouched_session_is_still_not_saved(tmp_path):
+    from nanoneuron_tui.session_file import SessionFile
+
+    session = Session(Hyperparameters(**SEED_START))
+    owned = SessionFile.claim(tmp_path / "session.json", resuming=False)
+    owned.started_with(session)
+    assert owned.save_for_exit(session) == "nothing new to save"
+    assert not (tmp_path / "session.json").exists()
+    owned.release()
+
+
+@pytest.mark.unit
+def test_a_saved_session_that_cannot_be_read_is_named_within_the_folder(home, tmp_path):
+    import subprocess
+    import sys
+
+    (home / "session.json").write_text("{ not json")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nanoneuron_tui",
+            "--confine",
+            str(home),
+            "--state",
+            str(home / "session.json"),
+            "--resume",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2 and "session.json" in result.stderr
+    assert str(tmp_path) not in result.stderr and str(tmp_path.resolve()) not in result.stderr

@@ -13,7 +13,8 @@ import asyncssh
 import pytest
 from asyncssh.packet import String
 
-from nanoneuron_tui.serve.auth import AuthPolicy
+from nanoneuron_tui.serve import auth
+from nanoneuron_tui.serve.auth import FREE_KEY_TRIES, AuthPolicy, Throttle
 from nanoneuron_tui.serve.identity import User
 from tests.serve_support import Student, connect, serving, until
 from tests.terminal import process_alive
@@ -90,10 +91,16 @@ async def test_only_term_lang_and_lc_variables_are_accepted(tmp_path):
 
 async def test_exec_subsystems_and_scp_are_refused(tmp_path):
     async with serving(tmp_path, probe=True) as served:
-        conn = await connect(served.port)
         for command in ("ls /", "scp -t /tmp", "nanoneuron train"):
-            with pytest.raises(asyncssh.ChannelOpenError):
-                await conn.create_process(command)
+            for terminal in ({}, {"term_type": "xterm"}):  # `ssh host ls`, `ssh -t host ls`
+                conn = await connect(served.port)
+                process = await conn.create_process(command, encoding=None, **terminal)
+                output = await asyncio.wait_for(process.stdout.read(), 30)
+                await process.wait_closed()
+                assert process.exit_status == 1
+                assert f"connect with `ssh -t -p {served.port} alice@127.0.0.1` and no command".encode() in output
+                conn.close()
+        conn = await connect(served.port)
         with pytest.raises(asyncssh.ChannelOpenError):
             await conn.create_process(subsystem="sftp")
         with pytest.raises((asyncssh.ChannelOpenError, asyncssh.SFTPError)):
@@ -142,7 +149,7 @@ async def test_a_session_without_a_terminal_is_told_to_use_ssh_t(tmp_path):
         process = await conn.create_process(encoding=None)  # like `ssh -T`
         output = await asyncio.wait_for(process.stdout.read(), 30)
         await process.wait_closed()
-        assert b"ssh -t" in output and output.count(b"\n") == 1
+        assert f"ssh -t -p {served.port} alice@127.0.0.1".encode() in output and output.count(b"\n") == 1
         assert process.exit_status == 1
         assert served.programs() == []
         conn.close()
@@ -191,34 +198,150 @@ async def test_authorized_keys_let_in_only_their_holders(tmp_path):
         await student.leave()
 
 
-async def test_a_class_password_and_slow_failures_capped_per_address(tmp_path):
+async def test_a_class_password_never_locks_out_the_right_one(tmp_path):
     password_file = tmp_path / "class-password"
     password_file.write_text("correct horse\n")
     policy = AuthPolicy.from_password_file(password_file)
-    async with serving(tmp_path, policy, probe=True, failures_per_address=3, failure_window=600) as served:
+    async with serving(tmp_path, policy, probe=True, failed_auth_delay=0.01, max_failed_auth_delay=0.05) as served:
         student = await Student.arrive(served.port, "dave", password="correct horse")
         start, _ = await student.probe_event("start")
         assert start["cwd"].endswith("/users/dave")
-        for _ in range(3):
+
+        async def guess(name: str) -> None:
             with pytest.raises((asyncssh.PermissionDenied, asyncssh.ConnectionLost, asyncssh.DisconnectError)):
-                await connect(served.port, "dave", password="wrong")
-        # Now this address is turned away, even with the right password.
-        with pytest.raises((asyncssh.Error, OSError)):
-            await connect(served.port, "dave", password="correct horse")
+                await connect(served.port, name, password="wrong")
+
+        # Twenty wrong guesses at once from one address, as the reproduction did.
+        await asyncio.gather(*(guess("dave") for _ in range(20)))
+        throttle = served.server.throttle
+        assert throttle.failures("dave", "127.0.0.1") >= 20  # each wrong password counts (a client may try twice)
+        assert throttle.failures("erin", "127.0.0.1") == 0  # a classmate behind the same address: untouched
+        # The right password still gets in, from the same address, for the same name and any other.
+        again = await connect(served.port, "dave", password="correct horse")
+        classmate = await connect(served.port, "erin", password="correct horse")
+        assert throttle.failures("dave", "127.0.0.1") == 0  # in: forgotten
+        again.close()
+        classmate.close()
         await student.leave()
+
+
+async def test_refused_keys_are_counted_and_slowed_like_passwords(tmp_path):
+    allowed = asyncssh.generate_private_key("ssh-ed25519")
+    keys_file = tmp_path / "authorized_keys"
+    keys_file.write_bytes(allowed.export_public_key())
+    policy = AuthPolicy.from_authorized_keys(keys_file)
+    async with serving(tmp_path, policy, probe=True, failed_auth_delay=0.01, max_failed_auth_delay=0.05) as served:
+        banners: list[str] = []
+
+        class Client(asyncssh.SSHClient):
+            def auth_banner_received(self, msg: str, lang: str) -> None:
+                banners.append(msg)
+
+        for _ in range(FREE_KEY_TRIES + 3):
+            stranger = asyncssh.generate_private_key("ssh-ed25519")
+            with pytest.raises(asyncssh.PermissionDenied):
+                await connect(served.port, "carol", client_keys=[stranger], client_factory=Client)
+        assert served.server.throttle.failures("carol", "127.0.0.1") == FREE_KEY_TRIES + 3
+        # The free tries say nothing; every slowed one says why, and that the right key still works.
+        assert len(banners) == 3 and all("failed logins as carol" in banner for banner in banners)
+        assert "right password or key still gets in" in banners[-1]
+        student = await Student.arrive(served.port, "carol", client_keys=[allowed])
+        await student.probe_event("start")
+        await student.leave()
+
+
+async def test_tries_for_one_name_are_judged_one_at_a_time_each_failure_slower(monkeypatch):
+    events: list[tuple] = []
+    pause = asyncio.sleep
+
+    async def sleep(delay: float) -> None:
+        events.append(("answered after", delay))
+        await pause(0)
+
+    monkeypatch.setattr(auth.asyncio, "sleep", sleep)
+    throttle = Throttle(first_delay=1.0, max_delay=6.0)
+
+    def check(n: int):
+        def wrong() -> bool:
+            events.append(("check", n))
+            return False
+
+        return wrong
+
+    on_failure = lambda failures, delay: events.append(("failure", failures))  # noqa: E731
+    results = await asyncio.gather(
+        *(throttle.judge("dave", "10.0.0.1", check(n), on_failure=on_failure) for n in range(5))
+    )
+    assert results == [False] * 5
+    # Each try waits for the answer to the one before: parallel guessing is no faster.
+    expected = []
+    for n, delay in enumerate([1.0, 2.0, 4.0, 6.0, 6.0]):
+        expected += [("check", n), ("failure", n + 1), ("answered after", delay)]
+    assert events == expected
+    assert [throttle.delay(n, free=2) for n in range(1, 6)] == [0.0, 0.0, 1.0, 2.0, 4.0]
+
+
+async def test_the_throttle_remembers_a_bounded_number_of_names():
+    throttle = Throttle(first_delay=0.0, max_tracked=100)
+    for n in range(1000):
+        await throttle.judge(f"user{n}", "10.0.0.1", lambda: False)
+    assert len(throttle._tries) <= 100
+    assert throttle.failures("user999", "10.0.0.1") == 1
 
 
 async def test_open_mode_tells_key_holders_apart(tmp_path):
     key = asyncssh.generate_private_key("ssh-ed25519")
     async with serving(tmp_path, probe=True) as served:
-        with_key = await Student.arrive(served.port, "eve", client_keys=[key])
         without = await Student.arrive(served.port, "eve")
+        with_key = await Student.arrive(served.port, "eve", client_keys=[key])
         a, _ = await with_key.probe_event("start")
         b, _ = await without.probe_event("start")
         assert a["cwd"] != b["cwd"]
         assert b["cwd"].endswith("/users/eve")
         await with_key.leave()
         await without.leave()
+        # eve used her name without a key first: a key does not take it from her.
+        again = await Student.arrive(served.port, "eve")
+        c, _ = await again.probe_event("start")
+        assert c["cwd"] == b["cwd"]
+        await again.leave()
+
+
+async def test_with_open_a_key_users_folder_and_name_need_their_key(tmp_path):
+    bobs_key = asyncssh.generate_private_key("ssh-ed25519")
+    async with serving(tmp_path, probe=True) as served:
+        bob = await Student.arrive(served.port, "bob", client_keys=[bobs_key])
+        start, _ = await bob.probe_event("start")
+        folder = User("bob", bobs_key.get_fingerprint()).directory_name
+        assert start["cwd"] == str(served.state_dir / "users" / folder)
+        await bob.leave()
+        # The folder's name, computable from bob's public key alone, is no way in.
+        intruder = await Student.arrive(served.port, folder)
+        intruded, _ = await intruder.probe_event("start")
+        assert intruded["cwd"] != start["cwd"] and os.path.basename(intruded["cwd"]) != folder
+        await intruder.leave()
+        # Nor is bob's name without bob's key: the client is told why.
+        banners: list[str] = []
+
+        class Client(asyncssh.SSHClient):
+            def auth_banner_received(self, msg: str, lang: str) -> None:
+                banners.append(msg)
+
+        with pytest.raises(asyncssh.PermissionDenied):
+            await connect(served.port, "bob", client_factory=Client)
+        assert banners and "The name bob belongs to a key" in banners[0]
+        # bob with his key is bob, as before.
+        again = await Student.arrive(served.port, "bob", client_keys=[bobs_key])
+        restart, _ = await again.probe_event("start")
+        assert restart["cwd"] == start["cwd"]
+        await again.leave()
+
+
+@pytest.mark.parametrize("name", ["bob-0123456789abcdef", "x-ffffffffffffffff"])
+async def test_no_folder_name_of_a_key_user_can_be_typed(name):
+    assert User(name).directory_name != name
+    assert User(name).directory_name != User(name, "SHA256:abc").directory_name
+    assert User("bob-0123456789abcdeg").directory_name == "bob-0123456789abcdeg"  # not a hash: plain
 
 
 async def test_a_full_class_says_so(tmp_path):

@@ -13,13 +13,14 @@ import signal
 import subprocess
 import termios
 import time
+from pathlib import Path
 
 import pytest
 
 from nanoneuron_tui import persist
 from nanoneuron_tui.session import State
 from tests.pty_app import PtyApp, last_mode, poll
-from tests.terminal import installed_nanoneuron
+from tests.terminal import installed_nanoneuron, process_stat
 
 pytestmark = pytest.mark.e2e
 
@@ -322,3 +323,120 @@ def test_a_dumb_terminal_is_refused_in_one_line(tmp_path):
     assert refused.returncode == 2
     assert refused.stdout == "" and len(refused.stderr.splitlines()) == 1
     assert "TERM=dumb" in refused.stderr and "nanoneuron train" in refused.stderr
+
+
+# -- issue 22: signals in pairs, a stop and a continue ------------------------------------------
+
+
+def stopped(app: PtyApp) -> bool:
+    fields = process_stat(app.pid)
+    return fields is not None and fields[0] == "T"
+
+
+def answers_keys(app: PtyApp) -> None:
+    """The app is alive and takes keys: space pauses the run it was training."""
+    mark = len(app.text())
+    app.send(b" ")
+    poll(lambda: "paused" in app.text()[mark:], timeout=15, what="the app to pause on space")
+
+
+def pending(pid: int, signum: int) -> bool:
+    """``signum`` sent to the process and not yet taken by any of its threads."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    shared = int(re.search(r"^ShdPnd:\s*([0-9a-f]+)", status, re.MULTILINE).group(1), 16)
+    return bool(shared & (1 << (signum - 1)))
+
+
+def signal_twice(pid: int, signum: int) -> None:
+    """Two signals, the second as soon as the app has taken the first (two sent at once
+    would merge into one while the first is still pending)."""
+    os.kill(pid, signum)
+    deadline = time.monotonic() + 5
+    while pending(pid, signum) and time.monotonic() < deadline:
+        pass  # no sleep: the second must come while the first one's save is under way
+    os.kill(pid, signum)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_two_stop_signals_close_together_still_save(pty_app, tmp_path, signum):
+    """bash re-sends SIGHUP to its jobs; a script may kill twice within a millisecond."""
+    state = tmp_path / "session.json"
+    app = pty_app(*SEED, *LONG_RUN, "--state", str(state))
+    app.wait_for("running", timeout=20)
+    trained_some(app)
+    signalled, signalled_wall = time.monotonic(), time.time()
+    signal_twice(app.pid, signum)
+    gone_in_time(app, signalled)
+    assert app.wait(5) == 128 + signum
+    assert saved_view(state).epoch > 0 and saved_since(state, signalled_wall)
+
+
+def test_a_third_stop_signal_ends_at_once(pty_app, tmp_path):
+    """A person who insists is heard: the third signal does not wait for anything."""
+    state = tmp_path / "session.json"
+    app = pty_app(*SEED, *LONG_RUN, "--state", str(state))
+    app.wait_for("running", timeout=20)
+    for _ in range(3):
+        os.kill(app.pid, signal.SIGTERM)
+    assert app.wait(5) == 128 + signal.SIGTERM
+    assert_not_raw(app)
+
+
+def test_a_stop_and_a_continue_leave_the_app_running_as_it_was(pty_app, tmp_path):
+    state = tmp_path / "session.json"
+    app = pty_app(*SEED, *LONG_RUN, "--state", str(state))
+    app.wait_for("running", timeout=20)
+    trained_some(app)
+    os.kill(app.pid, signal.SIGSTOP)
+    poll(lambda: stopped(app), timeout=10, what="the app to stop")
+    time.sleep(1.0)  # stopped a while, as a person would leave it: longer than any wait inside the app
+    os.kill(app.pid, signal.SIGCONT)
+    answers_keys(app)
+    assert not app.gone
+    os.kill(app.pid, signal.SIGTERM)
+    assert app.wait(5) == 128 + signal.SIGTERM
+    assert saved_view(state).epoch > 0
+    assert "Traceback" not in app.text()
+
+
+@pytest.mark.parametrize("how", ["SIGTSTP", "ctrl+z"])
+def test_a_suspension_gives_the_shell_its_terminal_and_fg_brings_the_app_back(pty_app, tmp_path, how):
+    state = tmp_path / "session.json"
+    app = pty_app(*SEED, *LONG_RUN, "--state", str(state))
+    app.wait_for("running", timeout=20)
+    trained_some(app)
+    if how == "ctrl+z":
+        app.send(b"\x1a")
+    else:
+        os.kill(app.pid, signal.SIGTSTP)
+    poll(lambda: stopped(app), timeout=10, what="the app to stop")
+    # While it is stopped the shell has its terminal back: cooked, the main screen, a cursor.
+    poll(lambda: last_mode(app.text(), "1049") == "l", timeout=5, what="the app to leave its screen")
+    assert_not_raw(app)
+    time.sleep(1.0)  # stopped a while, as a person would leave it: longer than any wait inside the app
+    mark = len(app.text())
+    os.kill(app.pid, signal.SIGCONT)  # what fg sends
+    # Back: its own screen again, drawn whole (a pane title that never changes is sent again).
+    poll(lambda: "Hyperparameters" in app.text()[mark:], timeout=15, what="the app to redraw its screen")
+    assert last_mode(app.text(), "1049") == "h"
+    answers_keys(app)
+    os.kill(app.pid, signal.SIGTERM)
+    assert app.wait(5) == 128 + signal.SIGTERM
+    assert saved_view(state).epoch > 0
+    assert "Traceback" not in app.text() and "SIGBUS" not in app.text()
+
+
+# -- issue 22, item 7: bytes from the terminal that are not UTF-8 -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "sent", [b"\xe9t", b"\x9b", b"\xff", b"\xc3"], ids=["latin-1 e-acute", "9b", "ff", "cut short"]
+)
+def test_a_byte_that_is_not_utf8_is_no_crash(pty_app, tmp_path, sent):
+    app = pty_app(*SEED, "--state", str(tmp_path / "session.json"))
+    app.wait_for("paused", timeout=20)
+    app.send(sent)
+    app.send(b"s")  # then a key that does something
+    poll(lambda: "1 / 70,000" in app.text(), timeout=15, what="the step after the odd byte")
+    assert not app.gone
+    assert "Traceback" not in app.text() and "UnicodeDecodeError" not in app.text()

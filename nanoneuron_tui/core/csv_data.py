@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from nanoneuron_tui.core.data import DataError, LineFit
 from nanoneuron_tui.core.files import FileRefused, open_regular
 from nanoneuron_tui.core.numbers import MAX_MAGNITUDE, parse_decimal, quoted, why_not_a_number
+from nanoneuron_tui.core.printable import printable
 
 if TYPE_CHECKING:
     import numpy
@@ -127,7 +128,8 @@ def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]) -> C
             if cells is not None:
                 looking_for_header = False
                 if all(_is_label(cell) for cell in cells):
-                    labels = (cells[0], cells[1])
+                    # A header is shown on screen and in reports: never as escape codes.
+                    labels = (printable(cells[0]), printable(cells[1]))
                 else:
                     rows.add(*_careful_rows(first, path, line))
             line += 1
@@ -208,12 +210,21 @@ def _cells(raw: bytes, path: object, number: int) -> list[str] | None:
     try:
         # One line at a time: a quote left open cannot swallow the lines after it.
         row = next(csv.reader([text], strict=True))
-    except csv.Error as problem:
-        raise DataError(f"{path}, line {number}: {problem}") from None
+    except csv.Error:
+        raise DataError(f"{path}, line {number}: {_why_not_csv(text)}") from None
     cells = [cell.strip() for cell in row]
     if len(cells) != 2:
         raise DataError(f"{path}, line {number}: {len(cells)} columns, expected 2 (x,y)")
     return cells
+
+
+def _why_not_csv(text: str) -> str:
+    """What the csv module refused in this line, in our words rather than its own."""
+    if "\r" in text:  # outside quotes: the file's lines end in a bare CR, read here as one line
+        return "lines end in a carriage return alone (an old Mac format); save the file with ordinary line ends"
+    if text.count('"') % 2:
+        return "a quote is opened and never closed"
+    return "a quoted cell has text after its closing quote"
 
 
 def _is_label(cell: str) -> bool:

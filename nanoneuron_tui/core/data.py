@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nanoneuron_tui.core.neuron import generate_data_sets
 from nanoneuron_tui.core.numbers import MAX_MAGNITUDE
+from nanoneuron_tui.core.printable import printable
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,27 @@ class DataSpec:
     test_ratio: float | None = None  # None: the preset's own split (20% for a file)
     split_seed: int = 0
     normalize: bool = False
+
+    def __post_init__(self) -> None:
+        # A file's data has no preset: whatever preset was chosen before the file means
+        # nothing now. One value for all, so two specs of the same file compare equal.
+        if self.csv is not None and self.preset != DataSpec.preset:
+            object.__setattr__(self, "preset", DataSpec.preset)
+
+    def to_dict(self) -> dict[str, object]:
+        """What a saved file records: only what is true (a file's data names no preset)."""
+        fields = {
+            "preset": self.preset,
+            "csv": self.csv,
+            "noise": self.noise,
+            "noise_seed": self.noise_seed,
+            "test_ratio": self.test_ratio,
+            "split_seed": self.split_seed,
+            "normalize": self.normalize,
+        }
+        if self.csv is not None:
+            del fields["preset"]
+        return fields
 
 
 @dataclass(frozen=True)
@@ -324,6 +346,17 @@ def _file_data(spec: DataSpec, cancelled: Callable[[], bool]) -> DataSet:
         columns, 0.2 if spec.test_ratio is None else spec.test_ratio, spec.split_seed, spec.noise, spec.noise_seed
     )
     del columns  # the table itself; the split holds copies of what is kept
+    x_low, x_high = parts.bounds[:2]
+    if x_low == x_high:
+        raise DataError(
+            f"{path}: every training row has x = {x_low:g}, and a line needs two different x values "
+            "(the other rows went to the test split: try a smaller test ratio or another split seed)"
+        )
+    if not parts.train.x_variance > 0:  # different values, but their squared spread is below any float
+        raise DataError(
+            f"{path}: the x values, from {x_low:g} to {x_high:g}, are too close together to fit a line "
+            "(their spread squared is smaller than the smallest float); give x in larger units"
+        )
     w_best, b_best = parts.train.w_best, parts.train.b_best
     if not (abs(w_best) <= MAX_MAGNITUDE and abs(b_best) <= MAX_MAGNITUDE):
         raise DataError(
@@ -331,7 +364,7 @@ def _file_data(spec: DataSpec, cancelled: Callable[[], bool]) -> DataSet:
             f"is beyond ±{MAX_MAGNITUDE:g}; are the x values almost all the same?"
         )
     return DataSet(
-        name=Path(path).name,
+        name=printable(Path(path).name),
         x_label=x_label,
         y_label=y_label,
         x_train=parts.x_train,

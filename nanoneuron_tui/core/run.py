@@ -24,8 +24,18 @@ from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.core.trainer import Descent, max_stable_alpha
 
 # Gradient descent with a stable alpha never raises the cost of a line, so a
-# cost a million times the starting one means alpha is too large.
+# cost a million times the starting one means alpha is too large. A start that
+# costs next to nothing (on the answer) is judged against the data's own scale
+# instead (see ``Run.divergence_limit``): a cost of 1e-22 that grew from 1e-28
+# has not blown up.
 DIVERGENCE_FACTOR = 1e6
+# The most alpha changes one run keeps. A person makes a few dozen; a saved run of
+# this many loads in a fraction of a second (each segment is a closed form to build).
+MAX_SEGMENTS = 10_000
+
+
+class TooManySegments(ValueError):
+    """An alpha change beyond the MAX_SEGMENTS a run keeps."""
 
 
 @dataclass(frozen=True)
@@ -70,13 +80,15 @@ class Run:
         start: tuple[float, float] | None = None,
         start_cost: float | None = None,
         segments: tuple[Segment, ...] | None = None,
+        descents: list[Descent] | None = None,
     ) -> None:
         """A run from the neuron (w0, b0), in the data's units, at epoch 0.
 
         A run may also begin later, at ``first_epoch``, with the neuron ``start``
         (the trainer's units) a saved model or an older session left there; it
         cannot be rewound past that. ``start_cost`` fixes the cost divergence is
-        judged against (by default the cost where the run begins).
+        judged against (by default the cost where the run begins). ``descents``, if
+        given, are the segments' own, already built.
         """
         self.data = data
         self.w0, self.b0 = w0, b0
@@ -87,11 +99,15 @@ class Run:
             segments = (Segment(first_epoch, alpha, w, b),)
         self.segments = segments
         self._starts = [segment.start for segment in segments]
-        self._descents = [Descent(self.train_fit, s.w, s.b, s.alpha) for s in segments]
+        self._descents = descents or [Descent(self.train_fit, s.w, s.b, s.alpha) for s in segments]
         if start_cost is None:
             start_cost = self._descents[0].cost(0)
         self.start_cost = start_cost
-        self.divergence_limit = DIVERGENCE_FACTOR * max(start_cost, 1e-300)
+        # Blowing up means passing a million times the larger of the start's cost and
+        # the cost of the flat line through the data's mean (half the variance of y):
+        # the cost of a neuron that has learnt nothing about x.
+        flat_line_cost = self.train_fit.cost(0.0, self.train_fit.y_mean)
+        self.divergence_limit = DIVERGENCE_FACTOR * max(start_cost, flat_line_cost, 1e-300)
 
     # -- changing course -----------------------------------------------------------
 
@@ -106,10 +122,15 @@ class Run:
         if kept and kept[-1].alpha == alpha:
             segments = kept  # the alpha in force already: nothing new begins
         else:
+            if len(kept) >= MAX_SEGMENTS:
+                raise TooManySegments(
+                    f"this run has {MAX_SEGMENTS:,} segments of alpha, the most one run keeps; "
+                    "reset (r) to start a new run"
+                )
             segments = (*kept, Segment(epoch, alpha, *self.trained_neuron(epoch)))
         return self if segments == self.segments else self._with_segments(segments)
 
-    def _with_segments(self, segments: tuple[Segment, ...]) -> Run:
+    def _with_segments(self, segments: tuple[Segment, ...], descents: list[Descent] | None = None) -> Run:
         return Run(
             self.data,
             self.w0,
@@ -118,6 +139,7 @@ class Run:
             first_epoch=self.first_epoch,
             start_cost=self.start_cost,
             segments=segments,
+            descents=descents,
         )
 
     # -- where the neuron is ---------------------------------------------------------
@@ -179,6 +201,37 @@ class Run:
         for epoch in range(max(first, self.first_epoch), stop):
             yield self.cost(epoch)
 
+    def _stretches(self, first: int, last: int) -> Iterator[tuple[Descent, int, int, int]]:
+        """Each stretch of one alpha that meets ``first..last``: its descent, where it starts,
+        and the part of ``first..last`` it covers."""
+        first = max(first, self.first_epoch)
+        for index in range(self._segment_index(first), len(self._starts)):
+            start = self._starts[index]
+            if start > last:
+                break
+            stop = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else last
+            yield self._descents[index], start, max(first, start), min(last, stop)
+
+    def turning_epochs(self, first: int, last: int) -> list[int]:
+        """The epochs in ``first..last`` where the cost turns from falling to rising or back.
+
+        Within a stretch of one alpha the cost is convex: it may turn once, at its
+        lowest point. Where alpha changes it may turn too (a blow-up cut short by a
+        smaller alpha peaks there). Between two turns the cost only rises or only
+        falls, so a plot through them loses no spike and no dip, however it samples.
+        """
+        turns: list[int] = []
+        rising_before: bool | None = None  # how the previous stretch ended
+        for descent, start, low, high in self._stretches(first, last):
+            lowest = start + min(descent.lowest_epoch, high - start)
+            if low < lowest < high:
+                turns.append(lowest)
+            falling_after_start = lowest > low
+            if rising_before is not None and rising_before == falling_after_start:
+                turns += [low - 1, low]  # the peak or the dip is one of the two
+            rising_before = lowest < high
+        return [epoch for epoch in turns if first < epoch < last]
+
     # -- where it ends ---------------------------------------------------------------
 
     @cached_property
@@ -227,7 +280,14 @@ class Run:
     @classmethod
     def from_dict(cls, saved: dict, data: DataSet) -> Run:
         """The inverse of ``to_dict``; the caller has checked the types, and that the
-        segments start at ``first_epoch`` in increasing order."""
+        segments start at ``first_epoch`` in increasing order.
+
+        The same run as changing alpha at each segment's start in turn (``with_alpha``),
+        built in time linear in the segments: ``with_alpha`` rebuilds every segment of
+        the run it returns, which for a saved file of many segments is quadratic (3,000
+        took half a minute). Each step below does what ``with_alpha`` does to the last
+        segment only, since every segment before it is already settled.
+        """
         first, *later = saved["segments"]
         run = cls(
             data,
@@ -238,6 +298,30 @@ class Run:
             start=tuple(saved["start"]),
             start_cost=saved["start_cost"],
         )
+        if not later:
+            return run
+        limit = run.divergence_limit
+        segments, descents = list(run.segments), list(run._descents)
+
+        def blow_up() -> int | None:
+            """Where the last segment, running on with no end, first passes the limit."""
+            t = descents[-1].first_epoch_over(limit)
+            return None if t is None else segments[-1].start + t
+
+        diverged_at = blow_up()
         for segment in later:
-            run = run.with_alpha(segment["start"], segment["alpha"])
-        return run
+            epoch = max(run.first_epoch, segment["start"])
+            if diverged_at is not None:
+                epoch = min(epoch, diverged_at)
+            alpha = segment["alpha"]
+            neuron = descents[-1].neuron(epoch - segments[-1].start)
+            if segments[-1].start == epoch:  # a segment that begins there is replaced
+                segments.pop()
+                descents.pop()
+            if segments and segments[-1].alpha == alpha:
+                pass  # the alpha in force already: nothing new begins
+            else:
+                segments.append(Segment(epoch, alpha, *neuron))
+                descents.append(Descent(run.train_fit, *neuron, alpha))
+            diverged_at = blow_up()
+        return run._with_segments(tuple(segments), descents)

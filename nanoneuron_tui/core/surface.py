@@ -229,3 +229,82 @@ def window_around(
         per_pixel = max(2 * w_half / columns, 2 * b_half / rows)
         w_half, b_half = per_pixel * columns / 2, per_pixel * rows / 2
     return Window(w_mid - w_half, w_mid + w_half, b_mid - b_half, b_mid + b_half)
+
+
+# -- one parameter at a time: why the step points downhill ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CostSlice:
+    """The cost along one parameter with the other held where it is: a parabola through the neuron.
+
+    Along w (b held) the cost is ``cost + slope·(w − w₀) + mean(x²)·(w − w₀)² / 2``:
+    its slope at the neuron, the derivative ∂cost/∂w, is −dW. Along b it is
+    −dB, and the curvature is 1. Training adds alpha × dW to w, so it steps
+    against the slope: downhill.
+    """
+
+    fit: LineFit
+    name: str  # "w" or "b"
+    w: float  # the neuron the slice goes through, in the trainer's units
+    b: float
+    cost: float  # there
+    slope: float  # ∂cost/∂w (or ∂cost/∂b) there: −dW (or −dB)
+    curvature: float  # the second derivative along this parameter: mean(x²) for w, 1 for b
+    low: float  # the stretch of the parameter on show
+    high: float
+
+    @property
+    def at(self) -> float:
+        """The parameter's value at the neuron."""
+        return self.w if self.name == "w" else self.b
+
+    @property
+    def lowest(self) -> float:
+        """Where the cost is lowest along this slice (the other parameter held)."""
+        return self.at - self.slope / self.curvature
+
+    @property
+    def drawable(self) -> bool:
+        """Finite numbers all the way: a diverged neuron's slice cannot be drawn."""
+        ends = (self.cost_at(self.low), self.cost_at(self.high))
+        return all(math.isfinite(v) for v in (self.at, self.cost, self.slope, self.low, self.high, *ends))
+
+    def cost_at(self, value: float) -> float:
+        """The exact cost with this parameter at ``value`` and the other held."""
+        return self.fit.cost(value, self.b) if self.name == "w" else self.fit.cost(self.w, value)
+
+    def tangent_at(self, value: float) -> float:
+        """The tangent at the neuron: the straight line with the cost's slope there."""
+        return self.cost + self.slope * (value - self.at)
+
+    def curve(self, count: int) -> tuple[list[float], list[float]]:
+        """``count`` evenly spaced values of the parameter across the slice, and the cost at each."""
+        values = [self.low + (self.high - self.low) * i / (count - 1) for i in range(count)]
+        return values, [self.cost_at(value) for value in values]
+
+
+def cost_slices(fit: LineFit, w: float, b: float) -> tuple[CostSlice, CostSlice]:
+    """The slices along w and along b through the neuron (w, b), in the trainer's units.
+
+    Each shows the neuron, the bottom of its parabola and the parameter's
+    target (the least-squares line's), with room around them, so it rescales
+    as the neuron moves; at the bottom (a zero slope) it still shows a
+    parabola wide enough to rise visibly above float rounding.
+    """
+    cost = fit.cost(w, b)
+    dW, dB = fit.gradient(w, b)
+    mean_x_squared = fit.x_variance + fit.x_mean * fit.x_mean
+    slices = []
+    for name, at, slope, curvature, best in (
+        ("w", w, -dW, mean_x_squared, fit.w_best),
+        ("b", b, -dB, 1.0, fit.b_best),
+    ):
+        lowest = at - slope / curvature if math.isfinite(slope) else at
+        floor = max(1e-3 * max(1.0, abs(at)), math.sqrt(2e-6 * max(cost, 1e-300) / curvature))
+        # Wide enough for the neuron and for where this parameter must end up: in the narrow
+        # valley b sits near the bottom of its slice, far from its target, and so crawls.
+        reach = max(abs(at - lowest), abs(best - lowest))
+        half = max(1.3 * reach, floor) if math.isfinite(reach) else math.inf
+        slices.append(CostSlice(fit, name, w, b, cost, slope, curvature, lowest - half, lowest + half))
+    return slices[0], slices[1]

@@ -32,14 +32,37 @@ check all of this against the literal port to a relative 1e-9.
 
 If some ``r_k > 1`` (alpha too large: ``alpha * h_k > 2``) that part grows every
 epoch: the neuron diverges.
+
+Two things keep the closed form as exact as the literal port everywhere:
+
+- ``lam**t`` is computed as ``exp(t * log1p(-alpha * h))``, never as a power of
+  the rounded ``1 - alpha * h``: with a tiny alpha, ``1 - alpha * h`` keeps few of
+  alpha's digits, and the power would multiply that rounding by t.
+- While the neuron has moved only a little of the way, it is placed by how far
+  it moved from where it started (``expm1``), not by how far it still is from the
+  best line: near the start that second difference is a small difference of large
+  numbers. Once it is past halfway, the other way round.
+
+The least-squares line is only known to its last few bits, and so is the error.
+A start within that rounding of the line in both directions (``NOISE_ULPS``) has
+no error: it stays put, as the literal port does on the rule that made the data,
+instead of its rounding noise growing by a factor each epoch when alpha is too
+large. (Anywhere else the literal port's rounding does feed a part that grows,
+and the closed form keeps that part too.)
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
+from functools import cached_property
 
 from nanoneuron_tui.core.data import LineFit
+
+# How many units in the last place the least-squares line may be off by: an
+# error no larger is rounding, not distance.
+NOISE_ULPS = 16
 
 
 @dataclass(frozen=True)
@@ -83,6 +106,14 @@ def _power(base: float, exponent: int) -> float:
         return math.inf
 
 
+def _rounding_of_the_best_line(fit: LineFit, direction: tuple[float, float]) -> float:
+    """How far off, along ``direction``, the least-squares line may be by rounding alone."""
+    # w_best is a quotient of two exact-ish sums; b_best = y_mean - w_best * x_mean.
+    w_scale = abs(fit.w_best)
+    b_scale = abs(fit.b_best) + abs(fit.y_mean) + abs(fit.w_best * fit.x_mean)
+    return NOISE_ULPS * sys.float_info.epsilon * (abs(direction[0]) * w_scale + abs(direction[1]) * b_scale)
+
+
 class Descent:
     """Gradient descent with one alpha from one neuron: where it is after any number of epochs.
 
@@ -96,28 +127,86 @@ class Descent:
         self.modes = modes(fit, alpha)
         dw, db = w - fit.w_best, b - fit.b_best
         # The error's parts along the two directions, and their shares of the cost.
-        self.q = tuple(m.direction[0] * dw + m.direction[1] * db for m in self.modes)
+        # A start on the answer to within its rounding has none: it stays put.
+        parts = (
+            self.modes[0].direction[0] * dw + self.modes[0].direction[1] * db,
+            self.modes[1].direction[0] * dw + self.modes[1].direction[1] * db,
+        )
+        on_the_answer = all(abs(q) <= _rounding_of_the_best_line(fit, m.direction) for m, q in zip(self.modes, parts))
+        self.q = (0.0, 0.0) if on_the_answer else parts
         self.a = tuple(m.h * q * q / 2 for m, q in zip(self.modes, self.q))
         self.r = tuple(m.lam * m.lam for m in self.modes)
+        # log(lam) where lam is in (0, 1], to the last bits however small alpha * h is;
+        # None where lam is not (the part swings sign or grows): there lam**t is exact enough.
+        self._log_lam = tuple(math.log1p(-alpha * m.h) if alpha * m.h < 1.0 else None for m in self.modes)
+
+    def _lam_power(self, k: int, t: int) -> float:
+        """``lam**t`` of part k."""
+        log_lam = self._log_lam[k]
+        return math.exp(t * log_lam) if log_lam is not None else _power(self.modes[k].lam, t)
+
+    def _lam_power_minus_one(self, k: int, t: int) -> float:
+        """``lam**t - 1``: the share of part k of the error that t epochs have removed (negated)."""
+        log_lam = self._log_lam[k]
+        return math.expm1(t * log_lam) if log_lam is not None else _power(self.modes[k].lam, t) - 1.0
 
     def neuron(self, t: int) -> tuple[float, float]:
         """(w, b) after t epochs: each part of the error shrunk (or grown) by its factor t times."""
         if t == 0:
             return self.w, self.b
+        left = [self._lam_power(k, t) if self.q[k] else 1.0 for k in (0, 1)]
+        if all(0.5 < share < 1.5 for share in left):
+            # Not yet halfway: the start plus the (small) way travelled.
+            w, b = self.w, self.b
+            for k, (mode, q) in enumerate(zip(self.modes, self.q)):
+                moved = q * self._lam_power_minus_one(k, t) if q else 0.0
+                w += moved * mode.direction[0]
+                b += moved * mode.direction[1]
+            return w, b
+        # Most of the way (or growing): the best line plus what is left of the error.
         w, b = self.fit.w_best, self.fit.b_best
-        for mode, q in zip(self.modes, self.q):
-            along = q * _power(mode.lam, t) if q else 0.0
+        for mode, q, share in zip(self.modes, self.q, left):
+            along = q * share if q else 0.0
             w += along * mode.direction[0]
             b += along * mode.direction[1]
         return w, b
 
     def _term(self, k: int, t: int) -> float:
         # A part that is exactly zero stays zero (0 * inf would be NaN).
-        return self.a[k] * _power(self.r[k], t) if self.a[k] else 0.0
+        if not self.a[k]:
+            return 0.0
+        share = self._lam_power(k, t)
+        return self.a[k] * (share * share)  # a float product overflows to inf, never raises
 
     def cost(self, t: int) -> float:
         """The training cost after t epochs (measured before the next update)."""
         return self.fit.residual_cost + self._term(0, t) + self._term(1, t)
+
+    @cached_property
+    def lowest_epoch(self) -> int:
+        """The t (0 or more) from which the cost no longer falls; ``sys.maxsize`` if it falls for ever.
+
+        Each part of the cost is ``a_k * r_k**t`` with ``a_k, r_k >= 0``: a sum of
+        exponentials in t, so the cost is convex: it falls to its lowest, then
+        only rises. Only a part that shrinks beside one that grows makes a lowest
+        point after the start; it is where the next epoch first costs no less
+        (the sign of that change turns only once: doubling, then bisection).
+        """
+        if not any(self.r[k] > 1.0 and self.a[k] for k in (0, 1)):
+            return sys.maxsize  # nothing grows: the cost never rises
+        if not any(self.r[k] < 1.0 and self.a[k] for k in (0, 1)):
+            return 0  # nothing shrinks: the cost never falls
+
+        def rising(t: int) -> bool:
+            return not self.cost(t + 1) < self.cost(t)
+
+        low, high = 0, 1
+        while not rising(high):
+            low, high = high, 2 * high
+        while low < high:
+            middle = (low + high) // 2
+            low, high = (low, middle) if rising(middle) else (middle + 1, high)
+        return low
 
     def first_epoch_over(self, limit: float, end: int | None = None) -> int | None:
         """The first t < ``end`` (or ever) whose cost exceeds ``limit`` or is not finite; None if none.

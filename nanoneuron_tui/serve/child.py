@@ -14,9 +14,7 @@ the PTY as its controlling terminal (serve/terminal.py).
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -86,14 +84,13 @@ def main(argv: list[str]) -> int:
             os.environ[FRAME_RATE_FILE_ENV] = fps_file
         return run_app(Path(place), fps)
     if mode == "web" and not frames:
+        from nanoneuron_tui.serve import web
+
+        web.use_tab_driver()  # a closed tab is a hang-up
         parent = Path(place)
         parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tab = Path(tempfile.mkdtemp(prefix="tab-", dir=parent))
-        try:
+        with web.open_tab(parent) as tab:
             return run_app(tab)
-        finally:
-            # Nobody can come back to a closed tab: its files go with it.
-            shutil.rmtree(tab, ignore_errors=True)
     raise SystemExit(
         f"usage: python -m nanoneuron_tui.serve.child ssh DIR [FPS [FPS_FILE]] | web PARENT (not {argv!r})"
     )

@@ -9,13 +9,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from nanoneuron_tui.core.printable import printable
+
 EXIT_USAGE = 2
 SHUTDOWN_DEADLINE = 5.0  # seconds from SIGTERM to exit, whatever a session does
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)} (see --help)\n")  # it echoes what was typed
 
 
 def _positive(kind):
@@ -36,6 +38,16 @@ def _teacher_name(text: str) -> str:
     return text
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {text}")
+    return port
+
+
 def default_state_dir() -> Path:
     import platformdirs
 
@@ -52,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="An SSH server whose only program is the app: students type `ssh -p PORT name@host`.",
     )
     ssh.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
-    ssh.add_argument("--port", type=int, default=2222, help="port (default %(default)s)")
+    ssh.add_argument("--port", type=_port, default=2222, help="port (default %(default)s)")
     ssh.add_argument(
         "--state-dir",
         type=Path,
@@ -125,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         "There is no authentication: put it behind a reverse proxy that has some.",
     )
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
-    web.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
+    web.add_argument("--port", type=_port, default=8000, help="port (default %(default)s)")
     web.add_argument(
         "--state-dir",
         type=Path,
@@ -197,13 +209,14 @@ def serve_ssh(args: argparse.Namespace, state_dir: Path) -> int:
             policy = AuthPolicy.from_authorized_keys(args.authorized_keys or Path.home() / ".ssh" / "authorized_keys")
         keys_of_teachers = teacher_keys(args)
     except AuthSetupError as problem:
-        print(f"nanoneuron serve: error: {problem}", file=sys.stderr)
+        print(f"nanoneuron serve: error: {printable(str(problem))}", file=sys.stderr)
         return EXIT_USAGE
     host_key_path = args.host_key or state_dir / "host_key"
     try:
         host_key, made = load_or_create_host_key(host_key_path)
     except (OSError, ValueError) as problem:
-        print(f"nanoneuron serve: error: cannot use the host key {host_key_path}: {problem}", file=sys.stderr)
+        problem_line = f"nanoneuron serve: error: cannot use the host key {host_key_path}: {problem}"
+        print(printable(problem_line), file=sys.stderr)
         return EXIT_USAGE
     settings = ServeSettings(
         state_dir=state_dir,

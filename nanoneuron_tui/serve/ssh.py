@@ -2,8 +2,9 @@
 
 Each connection may open one session, with a PTY, and gets its own app
 process on its own PTY, in the user's private directory, resuming their saved
-session. Everything else SSH can do is refused by the protocol: exec,
-subsystems (SFTP, and SCP, which is an exec), port and agent forwarding, X11,
+session. A session without a PTY, or with a command (`ssh host ls`, SCP),
+gets one line saying how to connect, and ends. Everything else SSH can do is
+refused by the protocol: subsystems (SFTP), port and agent forwarding, X11,
 and environment variables other than TERM, LANG and LC_*.
 """
 
@@ -17,21 +18,24 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
 
+from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.serve import STUDENT_ENV
-from nanoneuron_tui.serve.auth import KEYS, OPEN, PASSWORD, AuthPolicy, FailureLedger
+from nanoneuron_tui.serve.auth import FREE_KEY_TRIES, KEYS, OPEN, PASSWORD, AuthPolicy, Throttle
 from nanoneuron_tui.serve.classroom import Classroom
 from nanoneuron_tui.serve.frame_rate import FILE_NAME as FRAME_RATE_FILE
 from nanoneuron_tui.serve.frame_rate import SharedFrameRate
-from nanoneuron_tui.serve.identity import User, user_directory
+from nanoneuron_tui.serve.identity import User, name_needs_a_key, record_key_name, user_directory
 from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
+from nanoneuron_tui.serve.zygote import Zygote, ZygoteUnavailable
 
 NEEDS_PTY = (
-    "nanoneuron is an interactive app and needs a terminal: connect with `ssh -t -p PORT name@host` and no command."
+    "nanoneuron is an interactive app and needs a terminal: "
+    "connect with `ssh -t -p {port} {user}@{host}` and no command."
 )
 ACCEPTED_ENV = re.compile(r"TERM|LANG|LC_[A-Z_]{1,32}")
 SAFE_VALUE = re.compile(r"[A-Za-z0-9@%+=:,./_-]{1,128}")
@@ -50,30 +54,34 @@ class ServeSettings:
     keepalive_interval: float = 9.0
     keepalive_count_max: int = 2
     login_timeout: float = 30.0
+    # A failed login is answered after this, doubling with each failure of the same name
+    # from the same address, up to the most (auth.Throttle).
     failed_auth_delay: float = 2.0
-    failures_per_address: int = 20
+    max_failed_auth_delay: float = 20.0
     failure_window: float = 600.0
     # Who may log in as a teacher (the class view, not an app), and the keys that prove it.
     teachers: frozenset[str] = frozenset()
     teacher_keys: asyncssh.SSHAuthorizedKeys | None = None
     # The app for one client, given its directory, its frame rate and the file where the class's
-    # frame rate is kept (tests may run something else).
-    app_command: Callable[[Path, float, Path], Sequence[str]] = field(
-        default=lambda home, fps, shared_fps: [
-            sys.executable,
-            "-m",
-            "nanoneuron_tui.serve.child",
-            "ssh",
-            str(home),
-            f"{fps:g}",
-            str(shared_fps),
-        ]
-    )
+    # frame rate is kept. None: fork it from the zygote (serve/zygote.py), which has imported
+    # everything already; tests may run something else.
+    app_command: Callable[[Path, float, Path], Sequence[str]] | None = None
+
+
+def child_arguments(home: Path, fps: float, shared_fps: Path) -> list[str]:
+    """What serve/child.py takes for one SSH client."""
+    return ["ssh", str(home), f"{fps:g}", str(shared_fps)]
+
+
+def cold_app_command(home: Path, fps: float, shared_fps: Path) -> list[str]:
+    """The app in a fresh Python: when the zygote cannot fork it."""
+    return [sys.executable, "-m", "nanoneuron_tui.serve.child", *child_arguments(home, fps, shared_fps)]
 
 
 def log(message: str) -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    print(f"{stamp} {message}", file=sys.stderr, flush=True)
+    # User names and addresses come from clients: shown, never sent to the teacher's terminal raw.
+    print(f"{stamp} {printable(message)}", file=sys.stderr, flush=True)
 
 
 def duration(seconds: float) -> str:
@@ -138,6 +146,7 @@ class ServedSession(asyncssh.SSHServerSession):
         self.address = connection.address
         self.channel: asyncssh.SSHServerChannel | None = None
         self.term: str | None = None
+        self.command: str | None = None
         self.size = (80, 24)
         self.program: PtyProgram | None = None
         self.finished = asyncio.Event()
@@ -160,7 +169,8 @@ class ServedSession(asyncssh.SSHServerSession):
         return True  # the "shell" is the app, started in session_started
 
     def exec_requested(self, command: str) -> bool:
-        return False
+        self.command = command  # never run: the session ends with how to connect instead
+        return True
 
     def subsystem_requested(self, subsystem: str) -> bool:
         return False
@@ -217,8 +227,8 @@ class ServedSession(asyncssh.SSHServerSession):
             self.finished.set()
 
     async def _run(self) -> None:
-        if self.term is None:
-            self._close(1, NEEDS_PTY)
+        if self.term is None or self.command is not None:
+            self._close(1, self._how_to_connect())
             return
         if self.connection.teacher:
             await self._run_class_view()
@@ -238,18 +248,15 @@ class ServedSession(asyncssh.SSHServerSession):
         frames = self.server.frame_rate
         fps = frames.publish(self.server.classroom.count)
         try:
-            self.program = PtyProgram(
-                self.server.settings.app_command(home, fps, frames.path),
-                env=env,
-                cwd=home,
-                size=self.size,
-                on_output=self._send,
-                on_input_drained=self.channel.resume_reading,
-            )
+            self.program = await self._start_app(home, fps, env)
         except OSError as problem:
             log(f"cannot start the app for {self.user}: {problem}")
             self._close(1, "The server could not start the app; please tell your teacher.")
             return
+        if self._client_gone or self._end_reason:  # gone, or ended, while the app started
+            self.program.discard_output()
+            await self.program.hang_up()
+        self.program.resize(*self.size)  # the window may have changed while the app started
         self._watch_idle()
         code = await self.program.wait()
         self._close(code if code >= 0 else 128 - code, self._end_reason and f"\r\n{self._end_reason}")
@@ -260,7 +267,7 @@ class ServedSession(asyncssh.SSHServerSession):
         await asyncio.to_thread(state_dir.mkdir, mode=0o700, parents=True, exist_ok=True)  # a class of none yet
         env = app_environment({}, self.term, self.connection.peer, self.connection.local, state_dir)
         try:
-            self.program = PtyProgram(
+            self.program = PtyProgram.spawn(
                 [sys.executable, "-m", "nanoneuron_tui.serve.class_view", str(state_dir)],
                 env=env,
                 cwd=state_dir,
@@ -275,6 +282,26 @@ class ServedSession(asyncssh.SSHServerSession):
         self._watch_idle()
         code = await self.program.wait()
         self._close(code if code >= 0 else 128 - code, self._end_reason and f"\r\n{self._end_reason}")
+
+    def _how_to_connect(self) -> str:
+        host, port = self.connection.local
+        return NEEDS_PTY.format(port=port, user=printable_name(self.user.name), host=host)
+
+    async def _start_app(self, home: Path, fps: float, env: dict[str, str]) -> PtyProgram:
+        """The client's app: forked from the zygote, or, if it cannot, started afresh (slower, the same app)."""
+        settings, frames = self.server.settings, self.server.frame_rate
+        terminal = dict(env=env, cwd=home, size=self.size, on_output=self._send)
+        drained = self.channel.resume_reading
+        zygote = self.server.zygote
+        if settings.app_command is None and zygote is not None:
+            try:
+                return await PtyProgram.fork(
+                    zygote, child_arguments(home, fps, frames.path), on_input_drained=drained, **terminal
+                )
+            except ZygoteUnavailable as problem:
+                log(f"forking the app for {self.user} failed ({problem}); starting it afresh")
+        command = settings.app_command or cold_app_command
+        return PtyProgram.spawn(command(home, fps, frames.path), on_input_drained=drained, **terminal)
 
     def _send(self, data: bytes) -> None:
         if self.channel and not self._client_gone:
@@ -313,6 +340,20 @@ class ServedSession(asyncssh.SSHServerSession):
         )
 
 
+def printable_name(username: str) -> str:
+    """A user name as it may be shown or logged: printable, and not too long."""
+    shown = printable(username[:40])
+    return shown + ("..." if len(username) > 40 else "")
+
+
+def throttled_banner(name: str, host: str, failures: int, delay: float) -> str:
+    """What the client shows while it waits: why, for how long, and that the right one still works."""
+    return (
+        f"{failures} failed logins as {name} from {host}: each answer now waits {delay:g} s. "
+        f"The right password or key still gets in; other names are not slowed.\r\n"
+    )
+
+
 class ClientConnection(asyncssh.SSHServer):
     """One SSH connection: who it is, and its one session."""
 
@@ -322,6 +363,7 @@ class ClientConnection(asyncssh.SSHServer):
         self.address = "?"
         self.user = User("?")
         self._key_fingerprint: str | None = None
+        self._name_needs_a_key = False
         self.session: ServedSession | None = None
         self.connected_at = time.monotonic()
         self.authenticated = False
@@ -338,10 +380,6 @@ class ClientConnection(asyncssh.SSHServer):
         host, port = self.peer
         self.address = f"{host}:{port}"
         self.host = host
-        if self.server.ledger.blocked(host):
-            log(f"refused {self.address}: too many failed logins from {host}")
-            conn.close()
-            return
         self.server.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -353,6 +391,15 @@ class ClientConnection(asyncssh.SSHServer):
 
     def begin_auth(self, username: str) -> bool:
         self.user = User(username)
+        if self._is_teachers_name(username) or (
+            self.policy.mode == OPEN and name_needs_a_key(self.server.settings.state_dir, username)
+        ):
+            self._name_needs_a_key = True
+            with contextlib.suppress(OSError):
+                self.conn.send_auth_banner(
+                    f"The name {printable_name(username)} belongs to a key: log in with that key, "
+                    f"or choose another name.\r\n"
+                )
         return True  # even --open asks: a key, if offered, tells students apart
 
     def auth_completed(self) -> None:
@@ -360,43 +407,66 @@ class ClientConnection(asyncssh.SSHServer):
         self.authenticated = True
         self.connected_at = time.monotonic()
         log(f"connect {'teacher ' if self.teacher else ''}{self.user} from {self.address}")
+        if self._key_fingerprint is not None:
+            self._recording = asyncio.get_running_loop().create_task(self._record_key_name())
 
     def _is_teachers_name(self, username: str) -> bool:
         return username in self.server.settings.teachers
 
+    async def _record_key_name(self) -> None:
+        try:  # off the event loop: it touches the disk
+            await asyncio.to_thread(record_key_name, self.server.settings.state_dir, self.user)
+        except OSError as problem:
+            log(f"cannot record {printable_name(self.user.name)} as a key user's name: {problem}")
+
     def public_key_auth_supported(self) -> bool:
         return self.policy.mode in (OPEN, KEYS) or bool(self.server.settings.teachers)
 
-    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-        if self._is_teachers_name(username):
-            # A teacher's name opens the class view, and only a teacher's key opens it.
-            keys = self.server.settings.teacher_keys
-            if keys is None or keys.validate(key, "", self.host) is None:
-                return False
-            self.teacher = True
+    async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        teacher = self._is_teachers_name(username)
+
+        def accepts() -> bool:
+            if teacher:  # a teacher's name opens the class view, and only a teacher's key opens it
+                keys = self.server.settings.teacher_keys
+                return keys is not None and keys.validate(key, "", self.host) is not None
+            return self.policy.accepts_key(key, self.host)
+
+        # Refused keys are counted and slowed like wrong passwords; OpenSSH offers every key it
+        # has, so the first few refusals cost nothing.
+        accepted = await self.server.throttle.judge(
+            username,
+            self.host,
+            accepts,
+            free=FREE_KEY_TRIES,
+            on_failure=lambda failures, delay: self._slowed(username, "key", failures, delay),
+        )
+        if accepted:
             self._key_fingerprint = key.get_fingerprint()
-            return True
-        if not self.policy.accepts_key(key, self.host):
-            return False
-        self._key_fingerprint = key.get_fingerprint()
-        return True
+            self.teacher = teacher
+        return accepted
 
     def password_auth_supported(self) -> bool:
         return self.policy.mode == PASSWORD
 
     async def validate_password(self, username: str, password: str) -> bool:
-        if self.policy.accepts_password(password) and not self._is_teachers_name(username):
-            return True
-        self.server.ledger.record(self.host)
-        # Slow answers to wrong guesses; a blocked address is cut off.
-        await asyncio.sleep(self.server.settings.failed_auth_delay)
-        if self.server.ledger.blocked(self.host) and self.conn:
-            log(f"closing {self.address}: too many failed logins from {self.host}")
-            self.conn.close()
-        return False
+        return await self.server.throttle.judge(
+            username,
+            self.host,
+            lambda: self.policy.accepts_password(password) and not self._is_teachers_name(username),
+            on_failure=lambda failures, delay: self._slowed(username, "password", failures, delay),
+        )
+
+    def _slowed(self, username: str, what: str, failures: int, delay: float) -> None:
+        """Say why the answer is slow, in the log and where the client shows it (an auth banner)."""
+        name = printable_name(username)
+        log(f"failed {what} {failures} for {name} from {self.address}: answered after {delay:g} s")
+        if delay and self.conn:
+            with contextlib.suppress(OSError):
+                self.conn.send_auth_banner(throttled_banner(name, self.host, failures, delay))
 
     def kbdint_auth_supported(self) -> bool:
-        return self.policy.mode == OPEN  # --open without a key: in at once, no prompt
+        # --open without a key: in at once, no prompt; but not as a name a key user logged in with.
+        return self.policy.mode == OPEN and not self._name_needs_a_key
 
     def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
         return not self._is_teachers_name(username)  # a teacher's name needs the teacher's key
@@ -431,18 +501,31 @@ class NanoNeuronSSHServer:
         self.settings = settings
         self.host_key = host_key
         self.classroom = Classroom(settings.max_sessions, settings.max_per_user)
-        self.ledger = FailureLedger(settings.failures_per_address, settings.failure_window)
+        self.throttle = Throttle(settings.failed_auth_delay, settings.max_failed_auth_delay, settings.failure_window)
         self.connections: set[ClientConnection] = set()
         self.acceptor: asyncssh.SSHAcceptor | None = None
         # Each server of a class divides its own share: servers behind one load balancer share the
         # state directory, not their CPUs.
         here = f"{FRAME_RATE_FILE}-{socket.gethostname()}-{os.getpid()}"
         self.frame_rate = SharedFrameRate(settings.state_dir / "servers" / here, log)
+        self.zygote: Zygote | None = None
 
     async def start(self, host: str, port: int) -> int:
         """Listen; return the port (useful when ``port`` is 0)."""
         settings = self.settings
-        self.acceptor = await asyncssh.create_server(
+        if settings.app_command is None:
+            await self._start_zygote()  # before the first client can come
+        try:
+            self.acceptor = await self._listen(host, port)
+        except BaseException:
+            if self.zygote:
+                await self.zygote.stop()
+            raise
+        return self.acceptor.sockets[0].getsockname()[1]
+
+    async def _listen(self, host: str, port: int) -> asyncssh.SSHAcceptor:
+        settings = self.settings
+        return await asyncssh.create_server(
             lambda: ClientConnection(self),
             host,
             port,
@@ -460,7 +543,16 @@ class NanoNeuronSSHServer:
             config=None,
             rdns_lookup=False,
         )
-        return self.acceptor.sockets[0].getsockname()[1]
+
+    async def _start_zygote(self) -> None:
+        """The pre-started app that forks one per client; without it each app starts afresh (slower)."""
+        zygote = Zygote()
+        try:
+            await zygote.start()
+        except ZygoteUnavailable as problem:
+            log(f"{problem}; every app will start afresh")
+            return
+        self.zygote = zygote
 
     async def stop(self, reason: str = "The server is stopping. Your session is saved: connect again later.") -> None:
         """Stop listening, hang up every session (each saves), close every connection."""
@@ -474,3 +566,5 @@ class NanoNeuronSSHServer:
             await self.acceptor.wait_closed()
         with contextlib.suppress(OSError):
             self.frame_rate.path.unlink()
+        if self.zygote:
+            await self.zygote.stop()

@@ -21,6 +21,10 @@ import sys
 import termios
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from nanoneuron_tui.serve.zygote import Zygote
 
 READ_CHUNK = 65536
 INPUT_HIGH_WATER = 64 * 1024  # keys waiting beyond this: the sender should pause
@@ -44,11 +48,56 @@ def clamp_size(columns: int, rows: int) -> tuple[int, int]:
     return min(columns, MAX_COLUMNS), min(rows, MAX_ROWS)
 
 
-class PtyProgram:
-    """A program started on a fresh PTY; ``on_output`` gets its bytes, ``on_exit`` its exit code."""
+class SpawnedProcess:
+    """A program this server started itself (``subprocess``): it is our child, we reap it."""
 
-    def __init__(
-        self,
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.pid = process.pid
+
+    async def exited(self) -> int:
+        """Until the process has exited (and is reaped), without a thread or a busy poll; its exit code."""
+        loop = asyncio.get_running_loop()
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):  # no pidfd (not Linux): look now and then
+            while self.process.poll() is None:
+                await asyncio.sleep(0.2)
+            return self.process.returncode
+        exited = loop.create_future()
+        loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+        try:
+            await exited
+        finally:
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+        return self.process.wait()
+
+
+class ProgramProcess(Protocol):
+    """What a PtyProgram needs of its process, however it was started (here, or forked by the zygote)."""
+
+    pid: int
+
+    async def exited(self) -> int: ...
+
+
+def open_terminal(size: tuple[int, int]) -> tuple[int, int]:
+    """A fresh PTY of ``size``: (master, slave)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", *reversed(clamp_size(*size)), 0, 0))
+    return master, slave
+
+
+class PtyProgram:
+    """A program on a fresh PTY; ``on_output`` gets its bytes, ``wait()`` its exit code.
+
+    ``PtyProgram.spawn`` starts a command; ``PtyProgram.fork`` asks the zygote for an app.
+    """
+
+    @classmethod
+    def spawn(
+        cls,
         argv: Sequence[str],
         *,
         env: Mapping[str, str],
@@ -56,16 +105,10 @@ class PtyProgram:
         size: tuple[int, int],
         on_output: Callable[[bytes], None],
         on_input_drained: Callable[[], None] = lambda: None,
-    ) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._on_output = on_output
-        self._on_input_drained = on_input_drained
-        self._pending_input = bytearray()
-        self._reading = False
-        self.master, slave = pty.openpty()
+    ) -> PtyProgram:
+        master, slave = open_terminal(size)
         try:
-            self._set_size(*size)
-            self.process = subprocess.Popen(
+            process = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", TAKE_TERMINAL, *argv],
                 stdin=slave,
                 stdout=slave,
@@ -76,11 +119,51 @@ class PtyProgram:
                 close_fds=True,
             )
         except BaseException:
-            os.close(self.master)
+            os.close(master)
             raise
         finally:
             # Only the program holds the slave side now, so its exit shows as EOF on the master.
             os.close(slave)
+        return cls(master, SpawnedProcess(process), on_output=on_output, on_input_drained=on_input_drained)
+
+    @classmethod
+    async def fork(
+        cls,
+        zygote: Zygote,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path,
+        size: tuple[int, int],
+        on_output: Callable[[bytes], None],
+        on_input_drained: Callable[[], None] = lambda: None,
+    ) -> PtyProgram:
+        """The app forked by ``zygote`` (``argv`` as serve/child.py takes it); ZygoteUnavailable if it cannot."""
+        master, slave = open_terminal(size)
+        try:
+            process = await zygote.fork(argv, env=env, cwd=cwd, terminal=slave)
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)  # as above: the app holds the only slave side
+        return cls(master, process, on_output=on_output, on_input_drained=on_input_drained)
+
+    def __init__(
+        self,
+        master: int,
+        process: ProgramProcess,
+        *,
+        on_output: Callable[[bytes], None],
+        on_input_drained: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._on_output = on_output
+        self._on_input_drained = on_input_drained
+        self._pending_input = bytearray()
+        self._reading = False
+        self.master = master
+        self.process = process
         os.set_blocking(self.master, False)
         self._output_done = self._loop.create_future()
         self._exit_code: asyncio.Future[int] = self._loop.create_future()
@@ -184,7 +267,7 @@ class PtyProgram:
         return await self._exit_code
 
     async def _reap(self) -> None:
-        await self._exited()
+        code = await self.process.exited()
         # Its last frame (the terminal put back as it was) is read before the exit is
         # reported, unless the client has stopped reading: then it waits no longer.
         self.resume_output()
@@ -193,21 +276,4 @@ class PtyProgram:
         self.pause_output()
         self._loop.remove_writer(self.master)
         os.close(self.master)
-        self._exit_code.set_result(self.process.returncode)
-
-    async def _exited(self) -> None:
-        """Until the process has exited (and is reaped), without a thread or a busy poll."""
-        try:
-            pidfd = os.pidfd_open(self.process.pid)
-        except (AttributeError, OSError):  # no pidfd (not Linux): look now and then
-            while self.process.poll() is None:
-                await asyncio.sleep(0.2)
-            return
-        exited = self._loop.create_future()
-        self._loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
-        try:
-            await exited
-        finally:
-            self._loop.remove_reader(pidfd)
-            os.close(pidfd)
-        self.process.wait()
+        self._exit_code.set_result(code)

@@ -132,6 +132,8 @@ class CostCurves(NamedTuple):
     ghost_label: str | None = None  # what the legend calls it
     note: str = ""  # said under the plot instead of the legend (why training stopped, say)
     label: str = "train"  # what the legend calls the training cost (its alpha, beside a pinned run)
+    # The epochs from one epoch to another where the cost may turn (see Run.turning_epochs).
+    turns: Callable[[int, int], list[int]] | None = None
 
 
 def curves_of(
@@ -154,6 +156,7 @@ def curves_of(
         ghost_label=ghost_label,
         note=note,
         label=label,
+        turns=run.turning_epochs,
     )
 
 
@@ -168,6 +171,14 @@ def sample_epochs(low: int, high: int, last: int, samples: int) -> list[int]:
     return [epoch for epoch in grid if epoch < end] + [end]
 
 
+def with_turns(epochs: list[int], turns: Callable[[int, int], list[int]] | None) -> list[int]:
+    """``epochs`` and the epochs between them where the cost turns: the line through them
+    reaches every spike's height and every dip's depth, whatever the sampling skips."""
+    if turns is None or not epochs:
+        return epochs
+    return sorted(set(epochs).union(turns(epochs[0], epochs[-1])))
+
+
 def curve(cost_at: Callable[[int], float | None], epochs: list[int]) -> tuple[tuple[int, ...], tuple[float, ...]]:
     """Finite costs at ``epochs`` as log10, rounded far below a dot: equal keys mean an equal picture."""
     points = [(epoch, cost) for epoch in epochs if (cost := cost_at(epoch)) is not None and math.isfinite(cost)]
@@ -180,7 +191,7 @@ def curve(cost_at: Callable[[int], float | None], epochs: list[int]) -> tuple[tu
 def cost_key(curves: CostCurves, view: CostView, columns: int) -> CostKey:
     pixels = 2 * columns  # plotext draws two dots per cell across
     shown, low, high = x_range(view, curves.first, curves.epoch, curves.end, curves.stepping, pixels)
-    train = curve(curves.cost_at, sample_epochs(low, high, curves.epoch, pixels))
+    train = curve(curves.cost_at, with_turns(sample_epochs(low, high, curves.epoch, pixels), curves.turns))
     # Test costs are dots on the line: one every few cells leaves the line visible.
     test: tuple[tuple[int, ...], tuple[float, ...]] = ((), ())
     if curves.test_cost_at is not None:

@@ -16,6 +16,7 @@ from typing import NamedTuple, Protocol
 from rich.text import Span, Text
 
 from nanoneuron_tui.core.data import DataSet
+from nanoneuron_tui.core.lesson import about, valley, valley_captions
 from nanoneuron_tui.core.surface import CostSurface, Window, contour_dots, contour_levels, descent_path, window_around
 from nanoneuron_tui.widgets.plotting import (
     GHOST_COLOUR,
@@ -51,6 +52,8 @@ class RunLike(Protocol):
 
     def trained_neuron(self, epoch: int) -> tuple[float, float]: ...
 
+    def alpha_at(self, epoch: int) -> float: ...
+
 
 class Ghost(NamedTuple):
     """A pinned run drawn faintly beside the live one."""
@@ -79,23 +82,24 @@ def plane(data: DataSet) -> tuple[CostSurface, bool]:
     return CostSurface(data.training_fits[0]), data.scaling is not None
 
 
-def captions(data: DataSet, surface: CostSurface) -> tuple[str, ...]:
-    """What the picture shows, in words, longest first."""
-    if data.scaling is not None:
-        scaling = data.scaling
-        ratio = scaling.mean / scaling.std
-        return (
-            f"x standardized: a round bowl · in the data's units w = w′/{scaling.std:.4g}, b = b′ − {ratio:.4g}·w′",
-            f"round bowl · w = w′/{scaling.std:.4g}, b = b′ − {ratio:.4g}·w′",
-            f"w = w′/{scaling.std:.4g}, b = b′ − {ratio:.4g}·w′",
-        )
-    steep, flat = surface.curvatures
+def captions(data: DataSet, surface: CostSurface, alpha: float, neuron: tuple[float, float]) -> tuple[str, ...]:
+    """What the picture shows, in words, longest first: the valley (or bowl) and what it means
+    for this alpha, computed (core/lesson.py); with x standardized, how w′, b′ convert back."""
+    shape = valley(data, *neuron, alpha)
+    words = valley_captions(shape)
+    if data.scaling is None:
+        return words
+    if shape.steep_epochs is None or shape.shallow_epochs is None:
+        return words  # alpha too large: that is the news
+    scaling = data.scaling
+    ratio = scaling.mean / scaling.std
+    settled = f"settled in ~{about(max(shape.steep_epochs, shape.shallow_epochs))} epochs"
+    convert = f"w = w′/{scaling.std:.4g}, b = b′ − {ratio:.4g}·w′"
     return (
-        f"data units · a narrow valley: curvature {steep:,.0f} across, {flat:.2g} along · alpha < {2 / steep:.3g}",
-        f"narrow valley: curvature {steep:,.0f} vs {flat:.2g}, alpha < {2 / steep:.3g}",
-        f"valley: curvature {steep:,.0f} vs {flat:.2g}, alpha<{2 / steep:.3g}",
-        f"valley {steep:,.0f} : {flat:.2g}, alpha < {2 / steep:.3g}",
-        f"alpha < {2 / steep:.3g}",
+        f"x standardized: a round bowl, {settled} · in the data's units {convert}",
+        f"round bowl, {settled} · {convert}",
+        f"round bowl · {convert}",
+        convert,
     )
 
 
@@ -144,7 +148,7 @@ def surface_key(run: RunLike, epoch: int, columns: int, rows: int, ghost: Ghost 
         now=to_dots(window, width, height, *path[-1]),
         ghost_now=to_dots(window, width, height, *ghost_path[-1]) if ghost_path else None,
         standardized=standardized,
-        captions=captions(run.data, surface),
+        captions=captions(run.data, surface, run.alpha_at(epoch), path[-1]),
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
@@ -13,6 +13,7 @@ from textual.worker import get_current_worker
 from nanoneuron_tui import glyphs, params
 from nanoneuron_tui.core.csv_data import LoadCancelled
 from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
+from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.core.run import stable_alpha_advice
 from nanoneuron_tui.core.trainer import max_stable_alpha
 from nanoneuron_tui.paths import confined
@@ -70,7 +71,7 @@ class DataDialog(ModalScreen[DataSet | None]):
             with Horizontal(classes="field"):
                 yield Label("or CSV file", classes="field-label")
                 yield Input(
-                    value=spec.csv or "",
+                    value=printable(spec.csv or ""),  # a field draws what it holds: escape codes too
                     placeholder="x,y rows; blank for the preset",
                     id="data-csv",
                     max_length=params.MAX_PATH_CHARS,
@@ -122,6 +123,8 @@ class DataDialog(ModalScreen[DataSet | None]):
         message = self.query_one("#data-message", Static)
         try:
             csv = self._value("csv").strip() or None
+            if self.spec.csv and csv == printable(self.spec.csv):
+                csv = self.spec.csv  # the file in use, shown printably and left as it was
             if csv and self.confine:
                 csv = str(confined(self.confine, csv))
             spec = DataSpec(
@@ -134,7 +137,7 @@ class DataDialog(ModalScreen[DataSet | None]):
                 normalize=self.query_one("#data-normalize", Checkbox).value,
             )
         except ValueError as problem:
-            message.update(f"[b red]{glyphs.FAIL}[/] {escape(str(problem))}")
+            message.update(failure(problem))
             return
         message.update("Loading… (Esc cancels)")
         # A large file takes seconds to read: off the event loop, so the app stays live.
@@ -158,9 +161,15 @@ class DataDialog(ModalScreen[DataSet | None]):
         if self.app.screen is not self:
             return  # cancelled while loading
         if isinstance(outcome, DataError):
-            self.query_one("#data-message", Static).update(f"[b red]{glyphs.FAIL}[/] {escape(str(outcome))}")
+            self.query_one("#data-message", Static).update(failure(outcome))
         else:
             self.dismiss(outcome)
+
+
+def failure(problem: object) -> Content:
+    """A problem for the message line. It may quote a typed name or a file's content:
+    inserted as printable text, never read as markup."""
+    return Content.from_markup(f"[b red]{glyphs.FAIL}[/] $problem", problem=printable(str(problem)))
 
 
 def stability_note(data: DataSet) -> str:

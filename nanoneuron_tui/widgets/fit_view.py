@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from textual.content import Content
+
 from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.widgets.plotting import (
     GHOST_COLOUR,
@@ -186,9 +188,11 @@ class FitView(PlotWidget):
             self._points_of = (data, width, data_points(data, width))
         return self._points_of[2]
 
-    def titles_for(self, key: FitKey) -> tuple[str, str]:
+    def titles_for(self, key: FitKey) -> tuple[Content, str]:
         data, _, ghost, ghost_label = self._inputs
-        return f"Fit: {data.y_label} against {data.x_label}", fit_legend(ghost_label if ghost is not None else None)
+        # A CSV header names the axes: inserted as text, never read as markup.
+        title = Content.from_markup("Fit: $y against $x", y=data.y_label, x=data.x_label)
+        return title, fit_legend(ghost_label if ghost is not None else None)
 
     def picture_key(self, inputs) -> FitKey:
         data, neuron, ghost, _ = inputs

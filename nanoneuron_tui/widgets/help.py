@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from nanoneuron_tui.bindings import keys_of
+from nanoneuron_tui.core.lesson import valley, valley_words
 from nanoneuron_tui.session import State, View
 from nanoneuron_tui.widgets.quiet_static import QuietStatic
 from nanoneuron_tui.widgets.readouts import readout_number
@@ -52,6 +53,16 @@ def keys(view: View) -> list[tuple[str, str]]:
         (keys_of("new_start"), "back to epoch 0 with a new random initial w and b"),
         (keys_of("explain"), "Epoch explained: the seven functions with this epoch's numbers (e or Esc returns)"),
         (
+            keys_of("every_value"),
+            "every value: each training point's x, y, ŷ, y − ŷ, (y − ŷ)·x, (y − ŷ)²/2 with their sums and means, "
+            "which are the cost, dW and dB (v or Esc returns)",
+        ),
+        (
+            keys_of("slopes"),
+            "slopes: the cost along w and along b through the neuron, with the tangents whose slopes are "
+            "−dW and −dB (also under backward_propagation on a tall screen; / or Esc returns)",
+        ),
+        (
             keys_of("edit_alpha"),
             "jump to the alpha field (Tab moves on through the hyperparameters; in a field, Tab gets there)",
         ),
@@ -65,6 +76,7 @@ def keys(view: View) -> list[tuple[str, str]]:
         (keys_of("help"), "this help (?, F1 or Esc closes it)"),
         (keys_of("command_palette"), "command palette: every action by name, plus save, load, export, screenshot"),
         (keys_of("redraw"), "redraw the whole screen (repaints send only what changed)"),
+        (keys_of("suspend_process"), "suspend to the shell; fg brings the app back as it was"),
         ("ctrl+q", "quit (the session is saved; nanoneuron --resume comes back to it)"),
     ]
 
@@ -89,7 +101,8 @@ def readouts(view: View) -> list[tuple[str, str]]:
         (
             "target",
             f"how far (w, b) is from the target {target}: √((w − {readout_number(target_w)})² + "
-            f"(b − {readout_number(target_b)})²), in the units of w and b, not of {y}",
+            f"(b − {readout_number(target_b)})²), in the units of w and b, not of {y}. "
+            "It shrinks slowly while the cost falls fast: see The valley, below",
         ),
         ("status", "paused, running, finished, or diverged (alpha too large: the cost exploded)"),
         ("epochs", "how many epochs the run has; raising it lets a finished run go on"),
@@ -111,8 +124,17 @@ def readouts(view: View) -> list[tuple[str, str]]:
     ]
 
 
-def help_text(view: View, name_width: int = 18) -> Text:
-    """The help: readouts first (what you see), then keys (what you can do).
+def the_valley(view: View, from_here: bool = True) -> tuple[str, ...]:
+    """Why w settles at once and b crawls, in words computed for this data and alpha
+    (core/lesson.py). ``from_here`` adds what the next epochs do from the neuron on screen,
+    which changes every epoch: the help says it, the guide pane (redrawn as training runs) does not."""
+    moment = view.moment
+    words = valley_words(valley(view.data, moment.w_trained, moment.b_trained, moment.alpha))
+    return words if from_here else tuple(line for line in words if not line.startswith("From here"))
+
+
+def help_text(view: View, name_width: int = 18, from_here: bool = True) -> Text:
+    """The help: readouts first (what you see), then the valley, then keys (what you can do).
 
     With ``name_width`` 0 each name runs into its meaning, for a narrow pane.
     """
@@ -132,6 +154,9 @@ def help_text(view: View, name_width: int = 18) -> Text:
     heading(" Reading the screen ")
     for name, meaning in readouts(view):
         entry(name, meaning)
+    heading(" The valley ", " why w settles at once and b crawls")
+    for line in the_valley(view, from_here):
+        text.append("\n" + line)
     heading(" Keys ", " letters, or the function key while typing in a field")
     for key, meaning in keys(view):
         entry(key, meaning)
@@ -140,17 +165,23 @@ def help_text(view: View, name_width: int = 18) -> Text:
 
 def help_table(view: View) -> Group:
     """The help for a wide overlay: names in a column of their own, meanings wrapping beside them."""
-    parts = []
+    parts: list = []
     for title, note, entries in (
         ("Reading the screen", "", readouts(view)),
+        ("The valley", " why w settles at once and b crawls", None),
         ("Keys", " letters, or the function key while typing in a field", keys(view)),
     ):
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        for name, meaning in entries:
-            table.add_row(name, meaning)
-        parts += [Text.assemble((f" {title} ", "bold reverse"), note), table, Text("")]
+        parts.append(Text.assemble((f" {title} ", "bold reverse"), note))
+        if entries is None:
+            parts += [Text(line) for line in the_valley(view)]
+        else:
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold", no_wrap=True)
+            table.add_column()
+            for name, meaning in entries:
+                table.add_row(name, meaning)
+            parts.append(table)
+        parts.append(Text(""))
     return Group(*parts[:-1])
 
 
@@ -193,7 +224,7 @@ class GuidePane(VerticalScroll):
         yield QuietStatic(id="guide-text")  # only the lines that change are repainted
 
     def show(self, view: View) -> None:
-        text = help_text(view, name_width=0)
+        text = help_text(view, name_width=0, from_here=False)
         if text != self._shown:  # unchanged text sends nothing to the terminal
             self._shown = text
             self.query_one("#guide-text", QuietStatic).update(text)

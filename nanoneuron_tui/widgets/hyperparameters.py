@@ -104,7 +104,10 @@ class HyperparameterForm(Grid):
         if field.name in self._problems:
             # The pane's edge may be too narrow for the whole sentence.
             self.app.notify(f"Not applied: {self._problems[field.name]}", severity="error")
+            return  # stay in the field, to put it right
         self._apply(event.input)
+        # Applied: the keys drive the app again (space runs, s steps), not the field.
+        self.screen.set_focus(None)
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
         event.stop()

@@ -18,8 +18,18 @@ from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Input
+
+from nanoneuron_tui.bindings import key_name
 
 MORE = " …"  # ends the bar when some keys did not fit
+
+
+# What the keys do while a text field has the focus: it takes letters and space itself.
+TYPING_KEYS = [
+    Binding("enter", "submit", "Apply", key_display="↵"),
+    Binding("escape", "leave_field", "Leave", key_display="Esc"),
+]
 
 
 class ShownKey(NamedTuple):
@@ -27,6 +37,18 @@ class ShownKey(NamedTuple):
     enabled: bool
     start: int  # the columns of the bar its key and description take
     end: int
+    key: str  # the key a click presses
+    display: str  # how the bar writes it
+
+
+def _typed_by_a_field(key: str) -> bool:
+    """A key a focused text field takes as text (a letter, a digit, space, ?) instead of a binding."""
+    return len(key) == 1 or key in ("space", "question_mark")
+
+
+def _usable_while_typing(binding: Binding) -> str | None:
+    """The binding's first key a text field does not swallow (a function key, say), if any."""
+    return next((key for key in binding.key.split(",") if not _typed_by_a_field(key)), None)
 
 
 class KeyBar(Widget, can_focus=False):
@@ -56,21 +78,33 @@ class KeyBar(Widget, can_focus=False):
 
     def keys(self) -> tuple[list[ShownKey], bool]:
         """The keys that fit, whole, one per action (its first key) as the screen's focus
-        chain binds them now; and whether any were left out."""
-        bound: list[tuple[Binding, bool]] = []
-        actions: set[str] = set()
+        chain binds them now; and whether any were left out.
+
+        While a text field has the focus, letters and space type into it: the bar then
+        begins with Enter and Esc, and names each action by a key that still works
+        (F5 for Run), leaving out those that have none."""
+        typing = isinstance(self.screen.focused, Input)
+        bound: list[tuple[Binding, bool, str, str]] = []
+        if typing:
+            bound += [(binding, True, binding.key, binding.key_display or binding.key) for binding in TYPING_KEYS]
+        actions: set[str] = {binding.action for binding, *_ in bound}
         for _, binding, enabled, _ in self.screen.active_bindings.values():
-            if binding.show and binding.action not in actions:
-                actions.add(binding.action)
-                bound.append((binding, enabled))
+            if not binding.show or binding.action in actions:
+                continue
+            key = _usable_while_typing(binding) if typing else binding.key.split(",")[0]
+            if key is None:
+                continue
+            display = key_name(key) if typing else self.app.get_key_display(binding)
+            actions.add(binding.action)
+            bound.append((binding, enabled, key, display))
         shown: list[ShownKey] = []
         column = 0
-        for binding, enabled in bound:
-            end = column + cell_len(self.app.get_key_display(binding)) + 1 + cell_len(binding.description)
+        for binding, enabled, key, display in bound:
+            end = column + cell_len(display) + 1 + cell_len(binding.description)
             room_for_more = 0 if len(shown) == len(bound) - 1 else cell_len(MORE)
             if end + room_for_more > self.size.width:
                 break
-            shown.append(ShownKey(binding, enabled, column, end))
+            shown.append(ShownKey(binding, enabled, column, end, key, display))
             column = end + 1
         return shown, len(shown) < len(bound)
 
@@ -82,7 +116,7 @@ class KeyBar(Widget, can_focus=False):
             dim = Style(dim=not key.enabled)
             if key.start:
                 bar.append(" ")
-            bar.append(self.app.get_key_display(key.binding), key_style + dim)
+            bar.append(key.display, key_style + dim)
             bar.append(f" {key.binding.description}", dim)
         if some_left_out:
             bar.append(MORE)
@@ -92,5 +126,5 @@ class KeyBar(Widget, can_focus=False):
         for key in self.keys()[0]:
             if key.start <= event.x < key.end:
                 event.stop()
-                self.app.simulate_key(key.binding.key)
+                self.app.simulate_key(key.key)
                 return

@@ -11,12 +11,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 
+from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.core.lesson import EpochExplained, Section, figure
 from nanoneuron_tui.core.run import DIVERGENCE_FACTOR
 from nanoneuron_tui.session import View
+from nanoneuron_tui.widgets.cost_slices import CostSlices
 from nanoneuron_tui.widgets.key_bar import KeyBar
 from nanoneuron_tui.widgets.quiet_static import QuietStatic
 
@@ -55,7 +57,10 @@ def changed_part(before: str, after: str) -> tuple[str, str]:
 
 
 def step_line(before: EpochExplained, after: EpochExplained) -> Text:
-    """The step just taken: w, b and the cost before → after, the changed digits reversed."""
+    """The step just taken: w, b and the cost before → after, the changed digits reversed.
+
+    Each number is written as the explanation it belongs to writes it, so the
+    figures here are those of the lines below."""
     prime = "′" if after.normalized else ""
     text = Text()
     for i, (name, old, new) in enumerate(
@@ -67,7 +72,7 @@ def step_line(before: EpochExplained, after: EpochExplained) -> Text:
     ):
         if i:
             text.append(" · ")
-        old_text, new_text = figure(old), figure(new)
+        old_text, new_text = before.figures(old), after.figures(new)
         same, fresh = changed_part(old_text, new_text)
         text.append(f"{name} {old_text} → {same}")
         text.append(fresh, style=NEW_STYLE)
@@ -97,31 +102,69 @@ def section_text(section: Section, before: Section | None) -> Text:
     return text
 
 
+SLICES_AFTER = "backward_propagation"  # the section the cost slices are drawn under
+
+
+def lesson_parts(
+    lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None, diverged: bool = False
+) -> tuple[Text, Text]:
+    """The whole explanation in two parts, the cost slices to go between them: a heading, the
+    step just taken if there was one, then the next step, each function in turn, up to
+    backward_propagation; then the rest. Each block says which step it is about: after ``s``
+    the numbers below are those of the step to come, not of the one just taken."""
+    head = Text.assemble((f"Epoch {epoch:,}", NAME_STYLE), f" of {epochs:,} · alpha {lesson.figures(lesson.alpha)} · ")
+    step = f"{epoch:,} → {epoch + 1:,}"
+    if diverged:
+        head.append(f"✗ diverged here: the cost passed {DIVERGENCE_FACTOR:,.0f} times its start", style="bold")
+        head.append(f"; alpha is too large, so every step overshoots. The next step, {step}, would be:")
+    else:
+        if before is not None:
+            head.append(f"the step just taken, {epoch - 1:,} → {epoch:,}:\n  ")
+            head.append_text(step_line(before, lesson))
+            head.append("\n")
+        head.append(f"the next step, {step}, one function at a time:", style=NAME_STYLE if before else "")
+    tail = Text()
+    part = head
+    # After a step the data is as it was: its lines go to the step, so that at 80×24 the
+    # explanation still ends with the update on screen.
+    sections = [section for section in lesson.sections if before is None or section.name != "the data"]
+    for section in sections:
+        if part.plain:
+            part.append("\n")
+        old = before.section(section.name) if before is not None else None
+        part.append_text(section_text(section, old))
+        if section.name == SLICES_AFTER:
+            part = tail
+    return head, tail
+
+
 def lesson_text(
     lesson: EpochExplained, epoch: int, epochs: int, before: EpochExplained | None, diverged: bool = False
 ) -> Text:
-    """The whole explanation: a heading, the last step if there was one, each function in turn."""
-    text = Text.assemble((f"Epoch {epoch:,}", NAME_STYLE), f" of {epochs:,} · alpha {figure(lesson.alpha)} · ")
-    if diverged:
-        text.append(f"✗ diverged here: the cost passed {DIVERGENCE_FACTOR:,.0f} times its start", style="bold")
-        text.append("; alpha is too large, so every step overshoots. The next step would be:")
-    elif before is not None:
-        text.append(f"the last step, {epoch - 1:,} → {epoch:,}:\n  ")
-        text.append_text(step_line(before, lesson))
-    else:
-        text.append("the next step, one function at a time:")
-    for section in lesson.sections:
-        text.append("\n")
-        old = before.section(section.name) if before is not None else None
-        text.append_text(section_text(section, old))
-    return text
+    """The whole explanation as one text (see ``lesson_parts``)."""
+    head, tail = lesson_parts(lesson, epoch, epochs, before, diverged)
+    return Text("\n").join((head, tail)) if tail.plain else head
 
 
-class EpochExplainedView(QuietStatic):
-    """The explanation itself; ``show`` gives it the numbers."""
+class EpochExplainedView(Vertical):
+    """The explanation itself, with the cost slices under backward_propagation; ``show`` gives it the numbers."""
+
+    DEFAULT_CSS = "EpochExplainedView { height: auto; }"
 
     lesson: EpochExplained | None = None  # the numbers last given (at speed, on screen within a second)
     before: EpochExplained | None = None
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Made here, not in compose: a view shown before it is mounted keeps what it was given.
+        self._head = QuietStatic(classes="lesson-head")
+        self._slices = CostSlices(min_interval=AT_SPEED_INTERVAL, classes="cost-slices")  # paced as the text is
+        self._tail = QuietStatic(classes="lesson-tail")
+
+    def compose(self) -> ComposeResult:
+        yield self._head
+        yield self._slices
+        yield self._tail
 
     def show(
         self,
@@ -131,20 +174,33 @@ class EpochExplainedView(QuietStatic):
         before: EpochExplained | None,
         diverged: bool = False,
         urgent: bool = True,
+        data: DataSet | None = None,
     ) -> None:
         """``urgent``: a key, not a training report. A report of one step (``before``) is shown
-        at once too: the slow start is there to be read epoch by epoch."""
+        at once too: the slow start is there to be read epoch by epoch. With ``data`` the
+        cost slices are drawn (they need the data's summaries)."""
         self.lesson, self.before = lesson, before
-        text = lesson_text(lesson, epoch, epochs, before, diverged)
-        if self.content != text:  # unchanged text sends nothing to the terminal
-            at_speed = not (urgent or before is not None or diverged)
-            self.update(text, at_most_every=AT_SPEED_INTERVAL if at_speed else 0.0)
+        at_speed = not (urgent or before is not None or diverged)
+        interval = AT_SPEED_INTERVAL if at_speed else 0.0
+        head, tail = lesson_parts(lesson, epoch, epochs, before, diverged)
+        for part, text in ((self._head, head), (self._tail, tail)):
+            if part.content != text:  # unchanged text sends nothing to the terminal
+                part.update(text, at_most_every=interval)
+        self._slices.set_class(data is None, "-no-data")
+        if data is not None:
+            self._slices.show(data, lesson, urgent=not at_speed)
+
+    @property
+    def content(self) -> Text:
+        """The explanation's text on screen, in one piece."""
+        parts = [part.content for part in (self._head, self._tail)]
+        texts = [part if isinstance(part, Text) else Text(str(part)) for part in parts if part]
+        return Text("\n").join(texts) if texts else Text()
 
     @property
     def text(self) -> str:
         """The explanation as plain text, as a person reads it."""
-        content = self.content
-        return content.plain if isinstance(content, Text) else str(content)
+        return self.content.plain
 
 
 class RecentEpochs(QuietStatic):
@@ -204,6 +260,8 @@ class LessonScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", key_display="Esc", show=False),
+        Binding("v", "app.every_value", "Every value", key_display="v"),
+        Binding("slash", "app.slopes", "Slopes", key_display="/"),
     ]
 
     def on_mount(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Input, Label, Static
 
 from nanoneuron_tui import glyphs
@@ -38,7 +39,7 @@ class PredictionBox(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field"):
-            yield Label(self._unit, classes="field-label", id="ask-unit")
+            yield Label(Content(self._unit), classes="field-label", id="ask-unit")  # a CSV header: not markup
             yield Input(
                 value=f"{self._start:g}",
                 placeholder="a temperature",
@@ -51,7 +52,7 @@ class PredictionBox(Vertical):
     def set_unit(self, unit: str) -> None:
         self._unit = unit
         if self.is_mounted:
-            self.query_one("#ask-unit", Label).update(unit)
+            self.query_one("#ask-unit", Label).update(Content(unit))
 
     def show(self, view: View) -> None:
         self._view = view

@@ -68,7 +68,10 @@ class Readouts(Widget):
     def name_the_data(self, data: DataSet) -> None:
         """The formula with the data's units on the pane's edge (the title line is hidden on short terminals)."""
         normalized = " (x normalized)" if data.spec.normalize else ""
-        self.border_title = f"Neuron: {data.y_label} = w·{data.x_label} + b{normalized}"
+        # A CSV header names the units: inserted as text, never read as markup.
+        self.border_title = Content.from_markup(
+            "Neuron: $y = w·$x + b$normalized", y=data.y_label, x=data.x_label, normalized=normalized
+        )
 
     def show(self, view: View) -> None:
         for y, (row, value) in enumerate(readout_lines(view).items()):
