@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -301,11 +302,16 @@ class NanoNeuronApp(App[None]):
         self.workers.cancel_all()
         self.exit(return_code=return_code)
 
-    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=False) -> None:
+    def notify(  # type: ignore[override]
+        self, message: str | Sequence[str], *, title: str = "", severity="information", timeout=None, markup=False
+    ) -> None:
         """A notification, shown as plain text whatever it holds: messages name files and
         echo what was typed, which must neither reach the terminal as escape codes nor be
-        read as markup (a file called ``[b]x.csv`` is shown as it is called)."""
-        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=False)
+        read as markup (a file called ``[b]x.csv`` is shown as it is called). A message of
+        several lines comes as a sequence of them: a line break inside one line is written out."""
+        lines = [message] if isinstance(message, str) else list(message)
+        shown = "\n".join(printable(line) for line in lines)
+        super().notify(shown, title=printable(title), severity=severity, timeout=timeout, markup=False)
 
     def action_help_quit(self) -> None:
         """ctrl+c: say how to quit. Textual's own hint is written in markup, which ``notify``

@@ -256,3 +256,15 @@ async def test_the_data_dialog_shows_a_hostile_file_name_printably_and_still_rel
         app.screen.query_one("#data-apply").press()
         await wait_for(pilot, lambda: not app.screen.query("#data-csv"))  # applied: the dialog is gone
         assert app.session.data.spec.csv == str(path)
+
+
+@pytest.mark.app
+async def test_a_message_of_several_lines_keeps_its_lines_and_each_line_is_printable():
+    from nanoneuron_tui.app import NanoNeuronApp
+
+    notifications = Notifications()
+    app = NanoNeuronApp(Session(Hyperparameters(w0=0.5, b0=0.5)))
+    async with app.run_test(size=(100, 30), message_hook=notifications) as pilot:
+        app.notify(["From the teacher: look up", "a\nb\x1b[2J"])
+        await wait_for(pilot, lambda: notifications.any("look up"))
+        assert "From the teacher: look up\na\\nb\\x1b[2J" in notifications.messages
