@@ -282,11 +282,11 @@ class NanoNeuronApp(App[None]):
 
     def take_assignment(self, assignment: Assignment) -> None:
         """The teacher gave the class a challenge (or ended it): say so."""
-        message = f"From the teacher: {assignment.message}\n" if assignment.message else ""
+        said = [f"From the teacher: {assignment.message}"] if assignment.message else []
         if assignment.challenge is None:
-            self.notify(f"{message}The challenge for the class has ended.", timeout=10)
+            self.notify([*said, "The challenge for the class has ended."], timeout=10)
         else:
-            self.notify(f"{message}Challenge for the class: {assignment.challenge}", timeout=15)
+            self.notify([*said, f"Challenge for the class: {assignment.challenge}"], timeout=15)
 
     def leave_soon(self, return_code: int) -> None:
         """Stop training and exit with ``return_code``; callable from any thread, returns at once.

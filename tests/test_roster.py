@@ -305,6 +305,23 @@ def test_serve_results_writes_the_class_csv_and_says_where(tmp_path):
 )
 def test_teacher_flags_that_cannot_work_are_refused_in_one_line(tmp_path, flags, says):
     from tests.helpers import nanoneuron
+    from tests.serve_support import free_port
 
-    done = nanoneuron("serve", "ssh", "--port", "0", "--state-dir", str(tmp_path), *flags, timeout=60)
+    done = nanoneuron("serve", "ssh", "--port", str(free_port()), "--state-dir", str(tmp_path), *flags, timeout=60)
     assert done.returncode == 2 and says in done.stderr and done.stderr.count("\n") == 1, done.stderr
+
+
+@pytest.mark.unit
+def test_a_new_connection_waits_a_moment_for_the_previous_app_to_let_go(tmp_path):
+    import threading
+
+    from nanoneuron_tui.serve import child
+    from nanoneuron_tui.session_file import SessionFile
+
+    saved = tmp_path / "session.json"
+    saved.write_text("{}")
+    held = SessionFile.claim(saved, resuming=True)
+    assert not child.free_soon(saved, timeout=0.3)  # still held when the moment is over: start afresh
+    threading.Timer(0.3, held.release).start()
+    assert child.free_soon(saved, timeout=10)  # let go while we waited: resume it
+    assert child.free_soon(saved, timeout=0)

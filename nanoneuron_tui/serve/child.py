@@ -21,6 +21,9 @@ from pathlib import Path
 from nanoneuron_tui.serve.identity import SESSION_FILE
 
 UNREADABLE_PAUSE = 3.0  # seconds to read why a saved session could not be resumed
+# Seconds a new connection waits for the user's previous app to save and go. A student whose
+# link dropped may land on another server of the class at once, while the old app still saves.
+HANDOVER = 3.0
 
 
 def app_arguments(directory: Path, resume: bool, fps: str | None = None) -> list[str]:
@@ -40,8 +43,9 @@ def run_app(directory: Path, fps: str | None = None) -> int:
 
     os.chdir(directory)  # default file names land in the client's directory
     saved = directory / SESSION_FILE
-    # A second session of the same user (--max-per-user above 1) starts afresh beside the first.
-    resume = saved.exists() and not in_use(saved)
+    # A second session of the same user (--max-per-user above 1, or another server's) starts
+    # afresh beside the first, once the first has had its moment to go.
+    resume = saved.exists() and free_soon(saved)
     code = cli.main(app_arguments(directory, resume=resume, fps=fps))
     if not (resume and code == exit_codes.USAGE and unreadable(saved)):
         return code
@@ -51,6 +55,20 @@ def run_app(directory: Path, fps: str | None = None) -> int:
     print(f"Starting a new session; the unreadable one is kept as {kept.name}.", file=sys.stderr, flush=True)
     time.sleep(UNREADABLE_PAUSE)
     return cli.main(app_arguments(directory, resume=False, fps=fps))
+
+
+def free_soon(saved: Path, timeout: float = HANDOVER) -> bool:
+    """Whether ``saved`` is free, or becomes free within ``timeout`` (its app saving on its way out)."""
+    deadline = time.monotonic() + timeout
+    told = False
+    while in_use(saved):
+        if time.monotonic() >= deadline:
+            return False
+        if not told:
+            print("Waiting for your previous session to close…", file=sys.stderr, flush=True)
+            told = True
+        time.sleep(0.1)
+    return True
 
 
 def in_use(saved: Path) -> bool:
