@@ -26,6 +26,7 @@ from nanoneuron_tui import params
 from nanoneuron_tui.core.data import DataSpec
 from nanoneuron_tui.core.files import FileRefused, describe_kind, read_regular
 from nanoneuron_tui.core.numbers import quoted
+from nanoneuron_tui.core.practice import practice_record
 
 SESSION_FORMAT = "nanoneuron-session"
 MODEL_FORMAT = "nanoneuron-model"
@@ -282,6 +283,7 @@ class SavedSession:
     epoch: int
     state: str  # "paused", "finished" or "diverged": a running session is saved paused
     pinned: dict[str, Any] | None = None  # a run kept for comparison: {"run": ..., "epoch": ...}
+    practice: Any = None  # core.practice.Practice, read by practice_file.py (a bad one is ignored, not refused)
 
     @classmethod
     def of(cls, session) -> SavedSession:
@@ -301,6 +303,7 @@ class SavedSession:
                 "epoch": self.epoch,
                 "state": self.state,
                 "pinned": self.pinned,
+                **({"practice": practice_record(self.practice)} if self.practice and self.practice.started else {}),
             },
         }
 
@@ -320,7 +323,17 @@ class SavedSession:
             epoch = _whole(saved.get("epoch"), path, "epoch")
             if epoch < run["first_epoch"]:
                 raise _fail(path, "the epoch is before the run began")
-        return cls(hyper, _data_spec(saved.get("data"), path), run, epoch, state, _pinned(saved.get("pinned"), path))
+        from nanoneuron_tui.practice_file import read_practice
+
+        return cls(
+            hyper,
+            _data_spec(saved.get("data"), path),
+            run,
+            epoch,
+            state,
+            _pinned(saved.get("pinned"), path),
+            read_practice(saved.get("practice"), path),
+        )
 
     def restore(self, path: object):
         """The session, paused where it was (its data read again); PersistError if it cannot be."""
@@ -338,7 +351,7 @@ class SavedSession:
         pinned = None
         if self.pinned is not None:
             pinned = Pinned(Run.from_dict(self.pinned["run"], data), self.pinned["epoch"])
-        session = Session.restore(self.hyper, data, run, self.epoch, pinned)
+        session = Session.restore(self.hyper, data, run, self.epoch, pinned, self.practice)
         if session.epoch != self.epoch or session.state.value != self.state:
             raise _fail(path, f"the run does not reach epoch {self.epoch:,} {self.state}")
         return session

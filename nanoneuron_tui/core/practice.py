@@ -329,10 +329,12 @@ def b_crawl(threshold: float = B_GOAL, within: int = B_EPOCHS) -> Callable[[Situ
         b = run.neuron(s.epoch)[1]
         if not b > threshold:
             return Progress(False, f"b {b:.4g} at epoch {s.epoch:,}; goal > {threshold:g}")
-        crossed = next(e for e in range(first, s.epoch + 1) if run.neuron(e)[1] > threshold)
+        # Looked for only as far as the goal allows: a crafted file cannot make this scan long.
+        last = min(s.epoch, first + within)
+        crossed = next((e for e in range(first, last + 1) if run.neuron(e)[1] > threshold), None)
+        if crossed is None:
+            return Progress(False, f"b passed {threshold:g}, but after more than {within} epochs")
         epochs = crossed - first
-        if epochs > within:
-            return Progress(False, f"b passed {threshold:g} after {epochs_words(epochs)}; now in {within}")
         return Progress(True, f"b passed {threshold:g}", epochs_words(epochs), epochs)
 
     return check
