@@ -35,6 +35,8 @@ MAIN_SCREEN = [
     Binding("m", "toggle_pin", "Pin run", show=False),
     Binding("P", "toggle_projector", "Projector", show=False),
     Binding("ctrl+l", "redraw", "Redraw", show=False),
+    # Your guess at the next step, before it is taken (shift+F3: F3 asks the neuron, shift+F3 asks you).
+    Binding("y,shift+f3", "guess", "Guess", key_display="y", show=False),
 ]
 
 _SPELLED = {"space": "space", "question_mark": "?", "escape": "Esc"}

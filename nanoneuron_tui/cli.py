@@ -246,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument(
         "--projector", action="store_true", help="show w, b and the cost in large digits (needs about 150 columns)"
     )
+    app.add_argument(
+        "--challenge", metavar="NAME", help="start a practice challenge (docs/practice.md); list: list them"
+    )
     # Set by `nanoneuron serve` for each client: typed file names stay inside this directory.
     app.add_argument("--confine", metavar="DIR", help=argparse.SUPPRESS)
 
@@ -286,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--save-model", metavar="FILE", help="save the trained model (w, b, epoch, hyperparameters) as JSON"
+    )
+    train.add_argument(
+        "--session",
+        metavar="FILE",
+        help="train nothing: report a saved session where it stands, with its guesses and challenge results",
     )
     serve = commands.add_parser(
         "serve",
@@ -404,6 +412,10 @@ def _error(problem: object) -> int:
 
 
 def train_headless(args: argparse.Namespace) -> int:
+    if args.session:
+        from nanoneuron_tui.practice_cli import report_saved_session
+
+        return report_saved_session(args.session, args.json, args.predict)
     hyper = params.Hyperparameters(
         epochs=args.epochs, alpha=args.alpha, w0=args.w0, b0=args.b0, seed=args.seed
     ).with_seed()
@@ -490,6 +502,11 @@ def build_session(args: argparse.Namespace) -> Session:
     return session
 
 
+def start_challenge(session: Session, name: str | None) -> None:
+    if name:
+        session.set_practice(session.practice.start(name))
+
+
 def open_app(args: argparse.Namespace) -> int:
     # First of all, before any thread exists: stop signals go to the watch's own thread.
     watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())
@@ -511,6 +528,7 @@ def open_app(args: argparse.Namespace) -> int:
         return _error(f"cannot use {args.state_path}: {problem.strerror or problem}")
     try:
         session = build_session(args)
+        start_challenge(session, args.challenge)
     except (persist.PersistError, DataError) as problem:
         session_file.release()
         return _error(problem)
@@ -558,6 +576,7 @@ APP_FLAGS = {
     "lesson": "--lesson",
     "projector": "--projector",
     "ascii": "--ascii",
+    "challenge": "--challenge",
 }
 FILE_FLAGS = {
     "data": "--data",
@@ -565,6 +584,7 @@ FILE_FLAGS = {
     "load_model": "--load-model",
     "history": "--history",
     "save_model": "--save-model",
+    "session": "--session",
 }
 
 
@@ -609,6 +629,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except lifecycle.Stopped as stop:
             lifecycle.say(f"nanoneuron: stopped by {stop} before the end; no file was left half-written")
             return stop.code
+    if args.command is None and args.challenge is not None:
+        from nanoneuron_tui.practice_cli import LIST, challenge_problem, print_challenges
+
+        if problem := challenge_problem(args.challenge):
+            parser.error(problem)
+        if args.challenge == LIST:
+            return print_challenges()
     if args.command == "serve":
         from nanoneuron_tui.serve.command import main as serve  # only a server pays for asyncssh
 

@@ -9,6 +9,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from nanoneuron_tui.bindings import MAIN_SCREEN, keys_of
+from nanoneuron_tui.core.practice import CHALLENGES
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,15 @@ PALETTE = (
     Command("Jump to alpha", "Focus the learning rate field", "edit_alpha"),
     Command("Help", "What every readout means and every key does", "help"),
     Command("Redraw the screen", "Send the whole screen again, if the terminal shows it wrong", "redraw"),
+    Command("Your guess, then step", "Guess the next w (or b, dW, dB, the cost); it is checked, then taken", "guess"),
+    *(
+        Command(f"Challenge: {c.title}", f"{c.name}: {c.goal}", f"start_challenge({c.name!r})")
+        for c in CHALLENGES.values()
+    ),
+    Command("Challenge: goal and progress", "The challenge under way, and where you stand", "challenge_status"),
+    Command("Challenge: hint", "A nudge for the challenge under way", "challenge_hint"),
+    Command("Challenge: give up", "Give up the challenge under way and see a worked answer", "give_up"),
+    Command("Practice: score and results", "Your guesses and the challenges met so far", "challenge_results"),
 )
 
 

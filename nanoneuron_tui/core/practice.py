@@ -100,9 +100,7 @@ class Step:
         if quantity in ("w", "b"):
             before, slope = (self.w, self.dW) if quantity == "w" else (self.b, self.dB)
             name = self.name(quantity)
-            return (
-                f"{name} ← {number(before)} + {self.alpha:g} × {number(slope)} = {number(self.value(quantity))}"
-            )
+            return f"{name} ← {number(before)} + {self.alpha:g} × {number(slope)} = {number(self.value(quantity))}"
         if quantity == "dW":
             return f"dW = mean((y − ŷ)·{x}) over {m} = {number(self.dW)}"
         if quantity == "dB":
@@ -246,7 +244,8 @@ def three_significant_below(limit: float) -> float:
     """The largest number of three significant digits strictly below ``limit`` (> 0)."""
     unit = 10.0 ** (math.floor(math.log10(limit)) - 2)
     best = round(math.floor(limit / unit) * unit, 12 - math.floor(math.log10(unit)))
-    return best if best < limit else round(best - unit, 12 - math.floor(math.log10(unit)))
+    # On a round limit, the answer is just below it (and may have a smaller unit: 1.0 gives 0.999).
+    return best if best < limit else three_significant_below(math.nextafter(limit, 0.0) * (1 - 1e-12))
 
 
 def _alpha_limit(s: Situation) -> Progress:

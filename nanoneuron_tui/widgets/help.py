@@ -60,6 +60,7 @@ def keys(view: View) -> list[tuple[str, str]]:
         (keys_of("toggle_pin"), "pin this run as a faint ghost to compare the next one with; again to unpin"),
         (keys_of("toggle_projector"), "projector mode: w, b and the cost in large digits"),
         (keys_of("ask"), "type a value into the Ask pane"),
+        (keys_of("guess"), "your guess for the next w (↑↓: b, dW, dB, the cost): checked within 0.1 %, then the step"),
         (keys_of("choose_data"), "choose the data: preset or CSV file, noise, test split, normalization"),
         (keys_of("leave_field"), "leave a field (the letter keys work again)"),
         (keys_of("help"), "this help (?, F1 or Esc closes it)"),

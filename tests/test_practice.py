@@ -1,0 +1,407 @@
+"""Practice: guesses checked (tolerance, likely slip), each challenge's check at its boundary both ways,
+the record saved with the session and read back with suspicion, the command line."""
+
+import json
+
+import pytest
+
+from nanoneuron_tui import persist
+from nanoneuron_tui.core import practice
+from nanoneuron_tui.core.data import DataSpec, build_data, celsius_to_fahrenheit_data
+from nanoneuron_tui.core.practice import (
+    CHALLENGES,
+    TOLERANCE,
+    Guess,
+    Practice,
+    Score,
+    Situation,
+    Step,
+    b_crawl,
+    check_guess,
+    fast_cost,
+    first_stop,
+    result_of,
+    three_significant_below,
+)
+from nanoneuron_tui.core.run import Run
+from nanoneuron_tui.params import Hyperparameters, parse_guess
+from nanoneuron_tui.session import Session
+from tests.helpers import nanoneuron
+
+pytestmark = pytest.mark.unit
+
+C2F = celsius_to_fahrenheit_data()
+START = (0.25, 0.75)  # the issue's start: the first step takes w to 3.56815
+
+
+def step_from_start(alpha: float = 0.0005) -> Step:
+    return Step.at(Run(C2F, *START, alpha), 0)
+
+
+def situation(data, alpha: float, epoch: int, start=START, goal: int = 70_000, guesses=()) -> Situation:
+    run = Run(data, *start, alpha)
+    return Situation(data, run, epoch, goal, tuple(guesses))
+
+
+# -- a guess ------------------------------------------------------------------------------
+
+
+def test_the_next_w_from_the_issues_start_is_w_plus_alpha_dw():
+    step = step_from_start()
+    assert step.value("w") == pytest.approx(0.25 + 0.0005 * step.dW, rel=1e-15)
+    assert step.value("w") == pytest.approx(Run(C2F, *START, 0.0005).neuron(1)[0], rel=1e-12)
+    assert step.line("w") == f"w ← 0.25 + 0.0005 × {step.dW:.7g} = {step.value('w'):.7g}"
+
+
+@pytest.mark.parametrize("quantity", ["w", "b", "dW", "dB", "cost"])
+def test_a_guess_is_right_within_the_tolerance_and_wrong_just_outside_it(quantity):
+    step = step_from_start()
+    value = step.value(quantity)
+    inside, outside = value * (1 + TOLERANCE * 0.999), value * (1 + TOLERANCE * 1.001)
+    assert check_guess(step, quantity, inside).right
+    assert check_guess(step, quantity, value * (1 - TOLERANCE * 0.999)).right
+    assert not check_guess(step, quantity, outside).right
+    assert not check_guess(step, quantity, value * (1 - TOLERANCE * 1.001)).right
+
+
+def test_a_value_of_zero_can_be_guessed():
+    step = Step(w=1.0, b=0.0, alpha=0.1, dW=0.0, dB=0.0, cost=0.0, count=10)
+    assert check_guess(step, "dW", 0.0).right
+    assert not check_guess(step, "dW", 1e-6).right
+
+
+def test_a_right_guess_shows_the_line_and_a_wrong_one_your_number_beside_it():
+    step = step_from_start()
+    right = check_guess(step, "w", round(step.value("w"), 4))
+    assert right.right and right.mistake is None and right.words().startswith("✓ w ← 0.25 + 0.0005 × ")
+    wrong = check_guess(step, "w", 1.0)
+    assert not wrong.right and wrong.mistake is None
+    assert wrong.words() == f"✗ you said 1; {step.line('w')}"
+
+
+@pytest.mark.parametrize(
+    ("quantity", "slip", "named"),
+    [
+        ("w", lambda s: s.w - s.alpha * s.dW, "the sign of dW"),
+        ("w", lambda s: s.w + s.dW, "α forgotten"),
+        ("w", lambda s: s.w + s.alpha * s.count * s.dW, "the sum for the mean"),
+        ("w", lambda s: s.w, "no step"),
+        ("b", lambda s: s.b - s.alpha * s.dB, "the sign of dB"),
+        ("b", lambda s: s.b + s.dB, "α forgotten"),
+        ("b", lambda s: s.b + s.alpha * s.count * s.dB, "the sum for the mean"),
+        ("dW", lambda s: -s.dW, "the sign"),
+        ("dW", lambda s: s.count * s.dW, "the sum for the mean"),
+        ("dB", lambda s: s.count * s.dB, "the sum for the mean"),
+        ("cost", lambda s: s.count * s.cost, "the sum for the mean"),
+        ("cost", lambda s: 2 * s.cost, "the half forgotten"),
+    ],
+)
+def test_each_likely_slip_is_named(quantity, slip, named):
+    step = step_from_start()
+    verdict = check_guess(step, quantity, slip(step))
+    assert not verdict.right
+    assert verdict.mistake is not None and verdict.mistake.startswith(named)
+    assert f"Likely slip: {named}" in verdict.words()
+
+
+def test_a_slip_is_named_only_within_the_tolerance():
+    step = step_from_start()
+    assert check_guess(step, "w", (step.w - step.alpha * step.dW) * (1 + 2 * TOLERANCE)).mistake is None
+
+
+def test_normalized_guesses_are_about_the_trainers_w_prime():
+    data = build_data(DataSpec(normalize=True))
+    step = Step.at(Run(data, *START, 0.1), 0)
+    assert step.primed and step.line("w").startswith("w′ ← ")
+    assert step.line("dW").startswith("dW = mean((y − ŷ)·x′)")
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("abc", "'abc' is not a number"),
+        ("1e400", "must be a finite number"),
+        ("9" * 10_000, "too long"),
+        ("", "empty"),
+    ],
+)
+def test_a_bad_guess_is_refused_with_the_fields_words(typed, why):
+    with pytest.raises(ValueError, match=why):
+        parse_guess(typed)
+
+
+def test_minus_zero_is_zero():
+    assert str(parse_guess("-0")) == "0.0"
+
+
+def test_the_score_counts_guesses_right_and_streaks():
+    score = Score()
+    for right in (True, True, False, True):
+        score = score.after(right)
+    assert score == Score(guesses=4, right=3, streak=1, best_streak=2)
+    assert score.consistent and not Score(1, 2, 0, 0).consistent and not Score(3, 3, 2, 1).consistent
+
+
+# -- each challenge at its boundary, both ways -------------------------------------------
+
+
+def test_three_significant_digits_below_the_limit():
+    assert three_significant_below(0.0006089677) == pytest.approx(0.000608)
+    assert three_significant_below(0.000609) == pytest.approx(0.000608)  # strictly below
+    assert three_significant_below(1.0) == pytest.approx(0.999)
+
+
+@pytest.mark.parametrize(("alpha", "met"), [(0.000608, True), (0.000607, False), (0.000609, False)])
+def test_alpha_limit_is_the_largest_three_digit_alpha_that_converges(alpha, met):
+    assert C2F.train.count == 100 and Run(C2F, *START, alpha).max_stable_alpha == pytest.approx(0.000608968, rel=1e-6)
+    progress = CHALLENGES["alpha-limit"].check(situation(C2F, alpha, 1))
+    assert progress.met is met
+    if met:
+        assert progress.value == alpha
+
+
+def test_alpha_limit_needs_a_step_taken_with_that_alpha():
+    assert not CHALLENGES["alpha-limit"].check(situation(C2F, 0.000608, 0)).met
+    # The alpha of the step that led to the epoch counts, not the one typed since.
+    run = Run(C2F, *START, 0.0005).with_alpha(5, 0.000608)
+    assert not CHALLENGES["alpha-limit"].check(Situation(C2F, run, 5, 70_000)).met
+    assert CHALLENGES["alpha-limit"].check(Situation(C2F, run, 6, 70_000)).met
+
+
+def test_fast_cost_is_met_at_the_first_epoch_below_the_goal_and_not_one_before():
+    run = Run(C2F, *START, 0.0005)
+    first = next(e for e in range(40_000, 70_000) if run.cost(e) < 1e-3)
+    assert run.cost(first - 1) >= 1e-3
+    check = CHALLENGES["fast-cost"].check
+    assert not check(Situation(C2F, run, first - 1, 70_000)).met
+    met = check(Situation(C2F, run, first, 70_000))
+    assert met.met and met.value == first
+    # Further on, the result is still the epoch it first got there.
+    assert check(Situation(C2F, run, 70_000, 70_000)).value == first
+
+
+def test_fast_cost_with_normalization_takes_one_epoch():
+    data = build_data(DataSpec(normalize=True))
+    assert fast_cost()(situation(data, 1.0, 1)).value == 1
+    assert not fast_cost()(situation(data, 1.0, 0)).met
+
+
+def test_fast_cost_does_not_count_a_start_already_below_the_goal():
+    assert not fast_cost()(situation(C2F, 0.0005, 1, start=(1.8, 32.0))).met
+
+
+def test_b_crawl_boundary_in_epochs_and_in_b():
+    data = build_data(DataSpec(normalize=True))
+    run = Run(data, *START, 0.05)
+    crossed = next(e for e in range(200) if run.neuron(e)[1] > 16)
+    assert crossed > 2
+    here = Situation(data, run, crossed, 70_000)
+    assert b_crawl(within=crossed)(here).met and b_crawl(within=crossed)(here).value == crossed
+    assert not b_crawl(within=crossed - 1)(here).met
+    assert not b_crawl()(Situation(data, run, crossed - 1, 70_000)).met  # b not past 16 yet
+    assert not b_crawl(threshold=run.neuron(crossed)[1])(here).met  # past means above
+    assert b_crawl(threshold=run.neuron(crossed)[1] * (1 - 1e-12))(here).met
+
+
+def test_b_crawl_without_normalization_takes_thousands_of_epochs():
+    progress = CHALLENGES["b-crawl"].check(situation(C2F, 0.0005, 70_000))
+    assert not progress.met and "after more than 100 epochs" in progress.line
+
+
+def test_b_crawl_needs_the_celsius_data():
+    data = build_data(DataSpec(preset="km2mi", normalize=True))
+    assert not CHALLENGES["b-crawl"].check(situation(data, 1.0, 5)).met
+
+
+def right_guess(run: Run, epoch: int, nudge: float = 0.0) -> Guess:
+    step = Step.at(run, epoch)
+    return Guess("w", epoch, step.w, step.b, step.alpha, step.value("w") * (1 + nudge), run.data.spec)
+
+
+def test_three_in_a_row_needs_three_right_guesses_of_w_checked_again():
+    run = Run(C2F, *START, 0.0005)
+    three = [right_guess(run, e) for e in range(3)]
+    check = CHALLENGES["three-in-a-row"].check
+    assert check(Situation(C2F, run, 3, 70_000, tuple(three))).met
+    assert not check(Situation(C2F, run, 3, 70_000, tuple(three[:2]))).met
+    just_out = [*three[:2], right_guess(run, 2, nudge=TOLERANCE * 1.01)]
+    assert not check(Situation(C2F, run, 3, 70_000, tuple(just_out))).met
+    just_in = [*three[:2], right_guess(run, 2, nudge=TOLERANCE * 0.99)]
+    assert check(Situation(C2F, run, 3, 70_000, tuple(just_in))).met
+    # A guess at another quantity breaks the row.
+    other = Guess("b", 2, three[2].w, three[2].b, 0.0005, Step.at(run, 2).value("b"), C2F.spec)
+    assert not check(Situation(C2F, run, 3, 70_000, (*three[:2], other))).met
+
+
+def other_units_situation(off: float) -> Situation:
+    """km2mi (no bias), standing at epoch 3 of a run whose neuron there misses 70 by ``off``."""
+    data = build_data(DataSpec(preset="km2mi"))
+    target_w, _ = data.target
+    start = (target_w + off / 70, 0.0)
+    run = Run(data, 0.1, 0.0, 0.0005, first_epoch=3, start=start)
+    return Situation(data, run, 3, 70_000)
+
+
+def test_other_units_is_met_within_a_tenth_at_seventy_and_missed_just_outside():
+    check = CHALLENGES["other-units"].check
+    assert check(other_units_situation(0.1 * (1 - 1e-9))).met
+    assert not check(other_units_situation(0.1 * (1 + 1e-9))).met
+
+
+def test_other_units_needs_another_preset_and_a_learned_answer():
+    check = CHALLENGES["other-units"].check
+    assert not check(situation(C2F, 0.0005, 70_000)).met
+    data = build_data(DataSpec(preset="km2mi"))
+    assert not check(situation(data, 0.0005, 0, start=data.target)).met  # typed in, not learned
+    assert check(situation(data, 0.0005, 70_000)).met
+
+
+def test_test_floor_is_met_at_the_first_epoch_the_test_cost_stops_falling_and_within_100_after():
+    data = build_data(DataSpec(noise=5.0))
+    run = Run(data, *START, 0.0005)
+    stop = first_stop(run, 70_000)
+    assert stop is not None and 1000 < stop < 70_000
+    check = CHALLENGES["test-floor"].check
+    assert not check(Situation(data, run, stop - 1, 70_000)).met
+    assert check(Situation(data, run, stop, 70_000)).met
+    assert check(Situation(data, run, stop + 99, 70_000)).met
+    assert not check(Situation(data, run, stop + 100, 70_000)).met
+
+
+def test_test_floor_needs_noise():
+    assert not CHALLENGES["test-floor"].check(situation(C2F, 0.0005, 30_000)).met
+
+
+@pytest.mark.parametrize("name", list(CHALLENGES))
+def test_every_challenge_has_a_worked_answer_from_a_fresh_start(name):
+    answer = CHALLENGES[name].answer(situation(C2F, 0.0005, 0))
+    assert len(answer) > 40
+
+
+def test_at_least_six_challenges_are_listed_one_line_each():
+    lines = practice.challenge_list()
+    assert len(lines) == len(CHALLENGES) >= 6
+    assert all(line.split()[0] in CHALLENGES and "\n" not in line for line in lines)
+
+
+# -- saved with the session, read back with suspicion -----------------------------------
+
+
+def saved_with_a_result(tmp_path):
+    session = Session(Hyperparameters(w0=START[0], b0=START[1]))
+    run = session.run
+    guess = right_guess(run, 0)
+    session.step(1)
+    practice_now = session.practice.guessed(guess, True).start("fast-cost")
+    session.go_to(60_000)
+    view = session.view()
+    here = Situation(view.data, view.run, view.epoch, view.epochs, practice_now.recent)
+    progress = CHALLENGES["fast-cost"].check(here)
+    result = result_of(CHALLENGES["fast-cost"], here, progress, "2026-12-04T19:00:00Z")
+    session.set_practice(practice_now.finish(result).start("b-crawl"))
+    path = tmp_path / "session.json"
+    persist.save_session(session, path)
+    return session, path
+
+
+def test_score_results_and_the_challenge_under_way_survive_a_save(tmp_path):
+    session, path = saved_with_a_result(tmp_path)
+    loaded = persist.load_session(path)
+    assert loaded.practice == session.practice
+    assert loaded.practice.results[0].outcome == "met" and loaded.practice.active == "b-crawl"
+    assert loaded.practice.notes == ()
+
+
+def edited(path, change) -> str:
+    document = json.loads(path.read_text())
+    change(document["session"]["practice"])
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_a_forged_result_is_ignored_with_one_line(tmp_path):
+    _, path = saved_with_a_result(tmp_path)
+
+    def forge(section):
+        section["results"][0]["value"] = 12  # the recorded run reached the goal at 46,213
+        section["results"][0]["result"] = "12 epochs"
+
+    loaded = persist.load_session(edited(path, forge))
+    assert loaded.practice.results == ()
+    assert len(loaded.practice.notes) == 1 and "does not meet the challenge" in loaded.practice.notes[0]
+    assert loaded.practice.score.guesses == 1  # the rest is kept
+
+
+def test_a_result_whose_evidence_was_moved_is_ignored(tmp_path):
+    _, path = saved_with_a_result(tmp_path)
+
+    def move(section):
+        section["results"][0]["evidence"]["epoch"] = 100  # the cost is still high there
+
+    assert persist.load_session(edited(path, move)).practice.results == ()
+
+
+def test_a_met_result_without_evidence_is_ignored(tmp_path):
+    _, path = saved_with_a_result(tmp_path)
+    assert persist.load_session(edited(path, lambda s: s["results"][0].update(evidence=None))).practice.results == ()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s.update(score={"guesses": 1, "right": 5, "streak": 0, "best_streak": 0}),
+        lambda s: s.update(score={"guesses": "many"}),
+        lambda s: s.update(results="all of them"),
+        lambda s: s["results"][0].update(challenge="nope"),
+        lambda s: s["results"][0].update(outcome="won"),
+        lambda s: s.update(active="nope"),
+        lambda s: s["recent"][0].update(guess=1e400),
+        lambda s: s["results"][0]["evidence"]["run"].update(segments=[]),
+    ],
+)
+def test_a_hand_edited_practice_record_never_stops_the_session_loading(tmp_path, change):
+    session, path = saved_with_a_result(tmp_path)
+    loaded = persist.load_session(edited(path, change))
+    assert loaded.epoch == session.epoch  # the session itself loads
+    assert len(loaded.practice.notes) == 1 and "\n" not in loaded.practice.notes[0]
+    assert all(result.recheck() for result in loaded.practice.results)
+
+
+def test_a_session_without_practice_saves_no_practice_section(tmp_path):
+    session = Session(Hyperparameters(w0=START[0], b0=START[1]))
+    assert "practice" not in session.to_dict()
+    assert session.practice == Practice()
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+def test_challenge_list_prints_one_line_each():
+    done = nanoneuron("--challenge", "list")
+    assert done.returncode == 0 and done.stdout.splitlines() == practice.challenge_list()
+
+
+def test_an_unknown_challenge_is_one_line_exit_2_with_the_list():
+    done = nanoneuron("--challenge", "nope")
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1
+    assert "no challenge called 'nope'" in done.stderr and all(name in done.stderr for name in CHALLENGES)
+
+
+def test_train_json_reports_a_saved_sessions_practice(tmp_path):
+    _, path = saved_with_a_result(tmp_path)
+    done = nanoneuron("train", "--session", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["epochs_run"] == 60_000
+    assert report["practice"]["score"] == {"guesses": 1, "right": 1, "streak": 1, "best_streak": 1}
+    [result] = report["practice"]["results"]
+    assert result["challenge"] == "fast-cost" and result["outcome"] == "met" and result["value"] == 46_213
+    assert report["practice"]["active"] == "b-crawl"
+
+
+def test_train_session_of_a_bad_file_is_one_line_exit_2(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text("{")
+    done = nanoneuron("train", "--session", str(path), "--json")
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
