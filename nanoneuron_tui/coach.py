@@ -101,7 +101,7 @@ def readout(session: Session, view: View) -> tuple[str, str] | None:
     if practice.active is not None:
         reached = progress(session, view)
         line = reached.line if reached is not None else ""
-        return "goal", f"{score.right}/{score.guesses} · {practice.active}: {line}"
+        return "goal", f"{line} · {score.right}/{score.guesses}"
     if practice.started:
         return "score", f"{score.words()}"
     return None

@@ -361,7 +361,7 @@ def _streak(s: Situation) -> Progress:
             break
         right += 1
     if right < STREAK_GOAL:
-        return Progress(False, f"{right} of {STREAK_GOAL} right in a row (y)")
+        return Progress(False, f"{right} of {STREAK_GOAL} in a row (y)")
     return Progress(True, f"{STREAK_GOAL} in a row", f"{STREAK_GOAL} next w in a row", STREAK_GOAL)
 
 

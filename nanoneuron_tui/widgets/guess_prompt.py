@@ -21,7 +21,7 @@ ASKED = {
     "dB": "this step's dB",
     "cost": "this step's cost",
 }
-HELP = "Enter checks it and steps · ↑↓ another number · Esc leaves"
+HELP = "Enter: check, then step · ↑↓ · Esc leaves"
 
 
 class GuessPrompt(ModalScreen[tuple[str, float] | None]):
@@ -53,7 +53,7 @@ class GuessPrompt(ModalScreen[tuple[str, float] | None]):
 
     def _question(self) -> str:
         names = {"w": "w′" if self.primed else "w", "b": "b′" if self.primed else "b"}
-        return f"Your guess for {ASKED[self.quantity].format(**names)} (within {TOLERANCE:.1%}):"
+        return f"Your guess for {ASKED[self.quantity].format(**names)} (±{TOLERANCE:.1%}):"
 
     def _choices(self) -> str:
         return "[dim]" + "  ".join(f"[b reverse]{q}[/]" if q == self.quantity else q for q in QUANTITIES) + "[/]"
