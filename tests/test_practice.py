@@ -405,3 +405,7 @@ def test_train_session_of_a_bad_file_is_one_line_exit_2(tmp_path):
     path.write_text("{")
     done = nanoneuron("train", "--session", str(path), "--json")
     assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+
+
+def test_the_list_fits_an_80_column_terminal():
+    assert all(len(line) <= 80 for line in practice.challenge_list())

@@ -452,15 +452,15 @@ CHALLENGES: dict[str, Challenge] = {
         Challenge(
             "alpha-limit",
             "The largest alpha",
-            "Find the largest alpha that still converges, to 3 significant digits, and take a step with it.",
-            "Too large and the cost explodes (the status says diverged); halve the gap each try.",
+            "The largest alpha that converges, to 3 significant digits.",
+            "Set alpha (a), take a step (s); too large and it diverges. Halve the gap each try.",
             _alpha_limit,
             _alpha_limit_answer,
         ),
         Challenge(
             "fast-cost",
             "Cost below 0.001, fast",
-            "Reach a training cost below 0.001 in as few epochs as you can (any alpha, normalization allowed).",
+            "A training cost below 0.001 in the fewest epochs (any alpha).",
             "The valley is long and narrow: what does normalizing x (d) do to its shape?",
             fast_cost(),
             _fast_cost_answer,
@@ -476,7 +476,7 @@ CHALLENGES: dict[str, Challenge] = {
         Challenge(
             "three-in-a-row",
             "Predict three steps",
-            "Predict the next w correctly (within 0.1 %) three times in a row: y, your number, Enter.",
+            "Predict the next w within 0.1 % three times in a row (y).",
             "The next w is w + alpha × dW: all three numbers are on screen.",
             _streak,
             _streak_answer,
@@ -484,7 +484,7 @@ CHALLENGES: dict[str, Challenge] = {
         Challenge(
             "other-units",
             "Another conversion",
-            "Train on another preset (km2mi, kg2lb…) until 70 of the input is within 0.1 of the right answer.",
+            "On another preset, get 70 within 0.1 of the right answer.",
             "d chooses the data; the prediction box (p) shows the error at 70.",
             other_units(),
             _other_units_answer,
@@ -492,8 +492,9 @@ CHALLENGES: dict[str, Challenge] = {
         Challenge(
             "test-floor",
             "When learning stops paying",
-            "With noise, stand at the epoch where the test cost stops falling (within 100 epochs).",
-            "Add noise (d), run, then go back and forth (b, g, the timeline) watching the test cost.",
+            "With noise, go to the epoch where the test cost stops falling.",
+            "Add noise (d), run, then go back (b, g, the timeline) to the first epoch from which 1,000 more "
+            "lower the test cost by under 0.1 %; up to 100 epochs late counts.",
             test_floor,
             _test_floor_answer,
         ),
