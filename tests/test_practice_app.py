@@ -127,3 +127,25 @@ def test_every_challenge_is_in_the_palette():
     actions = {command.action for command in PALETTE}
     assert {f"start_challenge({name!r})" for name in CHALLENGES} <= actions
     assert {"guess", "give_up", "challenge_hint", "challenge_status"} <= actions
+
+
+async def test_y_works_in_the_epoch_explained_and_the_explanation_follows_the_step():
+    app = issue_start_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "LessonScreen")
+        step = Step.at(app.session.run, 0)
+        await guess(pilot, app, f"{step.value('w'):.7g}")
+        await wait_for(pilot, lambda: app.session.epoch == 1 and type(app.screen).__name__ == "LessonScreen")
+        assert app.session.practice.score.right == 1
+
+
+async def test_no_guess_while_running():
+    app = NanoNeuronApp(Session(Hyperparameters(w0=0.25, b0=0.75, epochs=1_000_000_000)))
+    notes = Notifications()
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.session.state.value == "running")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: notes.any("Pause first (space)"))
+        assert not isinstance(app.screen, GuessPrompt) and app.session.practice.score.guesses == 0
