@@ -103,5 +103,6 @@ def readout(session: Session, view: View) -> tuple[str, str] | None:
         line = reached.line if reached is not None else ""
         return "goal", f"{line} · {score.right}/{score.guesses}"
     if practice.started:
-        return "score", f"{score.words()}"
+        # The best streak too would not fit 80×24's readouts: it is in the palette's score and results.
+        return "score", f"{score.right}/{score.guesses} right · streak {score.streak}"
     return None
