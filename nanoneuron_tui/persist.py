@@ -288,9 +288,10 @@ class SavedSession:
     @classmethod
     def of(cls, session) -> SavedSession:
         """What ``session`` saves (checked like a file, so what is saved can be loaded)."""
-        return cls.from_document(
-            {"format": SESSION_FORMAT, "version": SESSION_VERSION, "session": session.to_dict()}, "the session"
-        )
+        # Its practice is the app's own: not checked again on every save (practice_file.py checks a file's).
+        saved = {key: value for key, value in session.to_dict().items() if key != "practice"}
+        document = {"format": SESSION_FORMAT, "version": SESSION_VERSION, "session": saved}
+        return dataclasses.replace(cls.from_document(document, "the session"), practice=session.practice)
 
     def to_document(self) -> dict[str, Any]:
         return {

@@ -16,6 +16,13 @@ class PracticeActions:
     _guess_quantity = "w"  # what the last guess was about: the prompt opens on it
 
     def action_guess(self) -> None:
+        from nanoneuron_tui.widgets.help import HelpScreen
+        from nanoneuron_tui.widgets.lesson import LessonScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        if not isinstance(self.screen, LessonScreen) and self.screen is not self.default_screen:
+            return  # a dialog (this prompt itself, say) keeps its keys
         view = self.session.view()
         if refusal := coach.guess_refusal(view):
             self.notify(refusal, severity="warning")

@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from nanoneuron_tui import params, persist
+from nanoneuron_tui.core.data import DataSet, DataSpec, build_data
 from nanoneuron_tui.core.practice import (
     CHALLENGES,
     GAVE_UP,
@@ -39,7 +40,15 @@ def read_practice(saved: Any, path: object) -> Practice:
         practice = _practice(saved, path)
     except persist.PersistError as problem:
         return Practice(notes=(f"ignored the practice record: {problem}",))
-    kept = tuple(result for result in practice.results if result.recheck())
+    built: dict[DataSpec, DataSet] = {}
+
+    def build(spec: DataSpec) -> DataSet:
+        """Each data set once, however many results name it (a file may be large)."""
+        if spec not in built:
+            built[spec] = build_data(spec)
+        return built[spec]
+
+    kept = tuple(result for result in practice.results if result.recheck(build))
     notes = list(practice.notes)
     if dropped := len(practice.results) - len(kept):
         notes.append(

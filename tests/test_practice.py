@@ -409,3 +409,38 @@ def test_train_session_of_a_bad_file_is_one_line_exit_2(tmp_path):
 
 def test_the_list_fits_an_80_column_terminal():
     assert all(len(line) <= 80 for line in practice.challenge_list())
+
+
+def test_no_guess_is_taken_at_the_end_of_the_run():
+    from nanoneuron_tui import coach
+
+    session = Session(Hyperparameters(w0=START[0], b0=START[1], epochs=2))
+    session.go_to(2)
+    said = coach.take_guess(session, "w", 1.0)
+    assert isinstance(said, str) and said.startswith("Finished: there is no next step")
+    assert session.practice.score.guesses == 0 and session.epoch == 2
+
+
+def test_saving_keeps_the_apps_own_results_without_checking_them_again(tmp_path, monkeypatch):
+    session, path = saved_with_a_result(tmp_path)
+
+    def never(*_):
+        raise AssertionError("checked again on save")
+
+    monkeypatch.setattr(practice.Result, "recheck", never)
+    persist.save_session(session, path)  # an autosave: no data rebuilt per result
+    assert json.loads(path.read_text())["session"]["practice"]["results"][0]["value"] == 46_213
+
+
+def test_a_load_builds_each_data_set_once_however_many_results_name_it(tmp_path, monkeypatch):
+    from nanoneuron_tui import practice_file
+
+    session, path = saved_with_a_result(tmp_path)
+    [result] = session.practice.results
+    session.set_practice(session.practice.finish(result).finish(result))
+    persist.save_session(session, path)
+    built = []
+    real = practice_file.build_data
+    monkeypatch.setattr(practice_file, "build_data", lambda spec: built.append(spec) or real(spec))
+    assert len(persist.load_session(path).practice.results) == 3
+    assert built == [C2F.spec]

@@ -149,3 +149,14 @@ async def test_no_guess_while_running():
         await pilot.press("y")
         await wait_for(pilot, lambda: notes.any("Pause first (space)"))
         assert not isinstance(app.screen, GuessPrompt) and app.session.practice.score.guesses == 0
+
+
+async def test_the_guess_key_inside_the_prompt_opens_no_second_prompt():
+    app = issue_start_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, GuessPrompt))
+        await pilot.press("shift+f3")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, GuessPrompt))
+        assert app.screen is app.default_screen

@@ -525,9 +525,9 @@ class Evidence:
     def of(cls, s: Situation) -> Evidence:
         return cls(s.data.spec, s.run.to_dict(), s.epoch, s.goal, s.guesses[-RECENT_GUESSES:])
 
-    def situation(self, data: DataSet | None = None) -> Situation:
-        """The situation again (DataError if its data cannot be built)."""
-        data = data if data is not None and data.spec == self.data else build_data(self.data)
+    def situation(self, build: Callable[[DataSpec], DataSet] = build_data) -> Situation:
+        """The situation again (DataError if its data cannot be built by ``build``)."""
+        data = build(self.data)
         run = Run.from_dict(self.run, data)
         return Situation(data, run, self.epoch, self.goal, self.guesses)
 
@@ -546,15 +546,16 @@ class Result:
     time: str  # ISO 8601, UTC
     evidence: Evidence | None = None  # for a result met: the state that met it
 
-    def recheck(self) -> bool:
-        """Does the recorded state meet the challenge? (Only a met result claims anything.)"""
+    def recheck(self, build: Callable[[DataSpec], DataSet] = build_data) -> bool:
+        """Does the recorded state meet the challenge? (Only a met result claims anything.)
+        ``build`` makes the data its evidence names (a cache, when many results share a file)."""
         if self.outcome != MET:
             return True
         challenge = CHALLENGES.get(self.challenge)
         if challenge is None or self.evidence is None:
             return False
         try:
-            progress = challenge.check(self.evidence.situation())
+            progress = challenge.check(self.evidence.situation(build))
         except (DataError, ValueError, ArithmeticError):
             return False
         return progress.met and progress.value == self.value

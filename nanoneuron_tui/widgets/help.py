@@ -92,6 +92,11 @@ def readouts(view: View) -> list[tuple[str, str]]:
             f"how far (w, b) is from the target {target}: √((w − {readout_number(target_w)})² + "
             f"(b − {readout_number(target_b)})²), in the units of w and b, not of {y}",
         ),
+        (
+            "score  goal",
+            "in the target's row once you practise: your guesses (y) right of all, and the streak; "
+            "with a challenge under way, where you stand",
+        ),
         ("status", "paused, running, finished, or diverged (alpha too large: the cost exploded)"),
         ("epochs", "how many epochs the run has; raising it lets a finished run go on"),
         ("alpha", "the learning rate: how big each step is. Too large and it diverges"),
