@@ -53,15 +53,34 @@ def test_the_next_w_from_the_issues_start_is_w_plus_alpha_dw():
     assert step.line("w") == f"w ← 0.25 + 0.0005 × {step.dW:.7g} = {step.value('w'):.7g}"
 
 
+@pytest.mark.parametrize("epoch", [0, 20_000])
 @pytest.mark.parametrize("quantity", ["w", "b", "dW", "dB", "cost"])
-def test_a_guess_is_right_within_the_tolerance_and_wrong_just_outside_it(quantity):
-    step = step_from_start()
-    value = step.value(quantity)
-    inside, outside = value * (1 + TOLERANCE * 0.999), value * (1 + TOLERANCE * 1.001)
-    assert check_guess(step, quantity, inside).right
-    assert check_guess(step, quantity, value * (1 - TOLERANCE * 0.999)).right
-    assert not check_guess(step, quantity, outside).right
-    assert not check_guess(step, quantity, value * (1 - TOLERANCE * 1.001)).right
+def test_a_guess_is_right_within_the_tolerance_and_wrong_just_outside_it(quantity, epoch):
+    step = Step.at(Run(C2F, *START, 0.0005), epoch)
+    value, tolerance = step.value(quantity), step.tolerance(quantity)
+    for sign in (1, -1):
+        assert check_guess(step, quantity, value + sign * tolerance * 0.999).right
+        assert not check_guess(step, quantity, value + sign * tolerance * 1.001).right
+
+
+def test_the_tolerance_is_a_thousandth_of_the_value_or_for_w_and_b_of_the_step():
+    step = Step.at(Run(C2F, *START, 0.0005), 20_000)
+    assert step.tolerance("dW") == pytest.approx(TOLERANCE * abs(step.dW), rel=1e-12)
+    assert step.tolerance("cost") == pytest.approx(TOLERANCE * step.cost, rel=1e-12)
+    for quantity, slope in (("w", step.dW), ("b", step.dB)):
+        expected = TOLERANCE * abs(step.alpha * slope) + practice.DISPLAYED * abs(step.value(quantity))
+        assert step.tolerance(quantity) == pytest.approx(expected, rel=1e-12)
+
+
+def test_w_unchanged_is_wrong_while_the_step_shows_in_the_readouts_digits():
+    run = Run(C2F, 0.9492, 0.457, 0.0005)
+    visible = Step.at(run, 20_000)  # w moves by 4.8e-6: the 7th digit of 1.837584 changes
+    verdict = check_guess(visible, "w", visible.w)
+    assert not verdict.right and verdict.mistake.startswith("no step")
+    # Worked out from the readouts' own digits (w to 7, dW to 4), the next w is right.
+    assert check_guess(visible, "w", float(f"{visible.w:.7g}") + 0.0005 * float(f"{visible.dW:.4g}")).right
+    hidden = Step.at(run, 60_000)  # w moves by 3e-8: the readouts cannot show it
+    assert check_guess(hidden, "w", hidden.w).right
 
 
 def test_a_value_of_zero_can_be_guessed():
@@ -106,7 +125,9 @@ def test_each_likely_slip_is_named(quantity, slip, named):
 
 def test_a_slip_is_named_only_within_the_tolerance():
     step = step_from_start()
-    assert check_guess(step, "w", (step.w - step.alpha * step.dW) * (1 + 2 * TOLERANCE)).mistake is None
+    sign_slip, tolerance = step.w - step.alpha * step.dW, step.tolerance("w")
+    assert check_guess(step, "w", sign_slip + 0.999 * tolerance).mistake.startswith("the sign of dW")
+    assert check_guess(step, "w", sign_slip + 1.001 * tolerance).mistake is None
 
 
 def test_normalized_guesses_are_about_the_trainers_w_prime():
@@ -215,7 +236,8 @@ def test_b_crawl_needs_the_celsius_data():
 
 def right_guess(run: Run, epoch: int, nudge: float = 0.0) -> Guess:
     step = Step.at(run, epoch)
-    return Guess("w", epoch, step.w, step.b, step.alpha, step.value("w") * (1 + nudge), run.data.spec)
+    guess = step.value("w") + nudge * step.tolerance("w")
+    return Guess("w", epoch, step.w, step.b, step.alpha, guess, run.data.spec)
 
 
 def test_three_in_a_row_needs_three_right_guesses_of_w_checked_again():
@@ -224,9 +246,9 @@ def test_three_in_a_row_needs_three_right_guesses_of_w_checked_again():
     check = CHALLENGES["three-in-a-row"].check
     assert check(Situation(C2F, run, 3, 70_000, tuple(three))).met
     assert not check(Situation(C2F, run, 3, 70_000, tuple(three[:2]))).met
-    just_out = [*three[:2], right_guess(run, 2, nudge=TOLERANCE * 1.01)]
+    just_out = [*three[:2], right_guess(run, 2, nudge=1.001)]
     assert not check(Situation(C2F, run, 3, 70_000, tuple(just_out))).met
-    just_in = [*three[:2], right_guess(run, 2, nudge=TOLERANCE * 0.99)]
+    just_in = [*three[:2], right_guess(run, 2, nudge=0.999)]
     assert check(Situation(C2F, run, 3, 70_000, tuple(just_in))).met
     # A guess at another quantity breaks the row.
     other = Guess("b", 2, three[2].w, three[2].b, 0.0005, Step.at(run, 2).value("b"), C2F.spec)

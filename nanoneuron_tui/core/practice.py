@@ -4,7 +4,7 @@ Two things a learner *does* rather than reads:
 
 - **A guess.** Before a step, the learner says what the next w (or b, dW, dB,
   the cost) will be. ``check_guess`` compares it with the run's own number,
-  within ``TOLERANCE``, and for a wrong guess names the likely mistake when the
+  within ``Step.tolerance``, and for a wrong guess names the likely mistake when the
   guess matches a known slip (the sign of dW, alpha forgotten, the sum for the
   mean, the half of the cost forgotten).
 - **A challenge.** A goal over the real training (``CHALLENGES``). Its check
@@ -25,15 +25,20 @@ from nanoneuron_tui.core.data import DataError, DataSet, DataSpec, LineFit, buil
 from nanoneuron_tui.core.run import Run
 
 QUANTITIES = ("w", "b", "dW", "dB", "cost")
-TOLERANCE = 1e-3  # relative: a guess within 0.1 % of the exact value is right
+TOLERANCE = 1e-3  # relative: a guess within 0.1 % of the exact value (of the step, for w and b) is right
 ABSOLUTE_TOLERANCE = 1e-9  # so a value of exactly 0 can be guessed too
+# The readouts show w and b to 7 significant digits: a next w worked out from them may be off by this much.
+DISPLAYED = 1e-6
 STREAK_GOAL = 3  # guesses right in a row for the streak challenge
 RECENT_GUESSES = STREAK_GOAL  # guesses kept as the evidence of a streak
 MAX_RESULTS = 200  # results a session keeps (the oldest go first)
 
 
-def close_enough(guess: float, value: float) -> bool:
-    return abs(guess - value) <= max(TOLERANCE * abs(value), ABSOLUTE_TOLERANCE)
+def close_enough(guess: float, value: float, tolerance: float | None = None) -> bool:
+    """Within ``tolerance`` (by default 0.1 % of ``value``) of ``value``."""
+    if tolerance is None:
+        tolerance = TOLERANCE * abs(value)
+    return abs(guess - value) <= max(tolerance, ABSOLUTE_TOLERANCE)
 
 
 def epochs_words(count: int) -> str:
@@ -92,6 +97,18 @@ class Step:
             "dB": self.dB,
             "cost": self.cost,
         }[quantity]
+
+    def tolerance(self, quantity: str) -> float:
+        """How far a right guess may be from the value.
+
+        0.1 % of it; for the next w and b, 0.1 % of the *step* (α·dW), plus what the
+        readouts' 7 digits of w and b leave unsaid: late in training the step is tiny
+        next to w, and 0.1 % of w would let "w does not change" pass for right.
+        """
+        if quantity in ("w", "b"):
+            slope = self.dW if quantity == "w" else self.dB
+            return TOLERANCE * abs(self.alpha * slope) + DISPLAYED * abs(self.value(quantity))
+        return TOLERANCE * abs(self.value(quantity))
 
     def line(self, quantity: str) -> str:
         """The computation that gives the right value, with its numbers."""
@@ -152,10 +169,12 @@ def check_guess(step: Step, quantity: str, guess: float) -> Verdict:
     if quantity not in QUANTITIES:
         raise ValueError(f"no quantity called {quantity!r}")
     value = step.value(quantity)
-    right = close_enough(guess, value)
+    tolerance = step.tolerance(quantity)
+    right = close_enough(guess, value, tolerance)
     mistake = None
     if not right:
-        matches = [(abs(guess - slip), name) for name, slip in step.slips(quantity) if close_enough(guess, slip)]
+        slips = step.slips(quantity)
+        matches = [(abs(guess - slip), name) for name, slip in slips if close_enough(guess, slip, tolerance)]
         mistake = min(matches)[1] if matches else None
     return Verdict(quantity, guess, value, right, step.line(quantity), mistake)
 

@@ -53,7 +53,8 @@ class GuessPrompt(ModalScreen[tuple[str, float] | None]):
 
     def _question(self) -> str:
         names = {"w": "w′" if self.primed else "w", "b": "b′" if self.primed else "b"}
-        return f"Your guess for {ASKED[self.quantity].format(**names)} (±{TOLERANCE:.1%}):"
+        within = f"±{TOLERANCE:.1%}" + (" of the step" if self.quantity in ("w", "b") else "")
+        return f"Guess {ASKED[self.quantity].format(**names)} ({within}):"
 
     def _choices(self) -> str:
         return "[dim]" + "  ".join(f"[b reverse]{q}[/]" if q == self.quantity else q for q in QUANTITIES) + "[/]"
