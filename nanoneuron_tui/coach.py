@@ -101,7 +101,8 @@ def readout(session: Session, view: View) -> tuple[str, str] | None:
     if practice.active is not None:
         reached = progress(session, view)
         line = reached.line if reached is not None else ""
-        return "goal", f"{line} · {score.right}/{score.guesses}"
+        guessed = f" · {score.right}/{score.guesses}" if score.guesses else ""
+        return "goal", f"{line}{guessed}"
     if practice.started:
         # The best streak too would not fit 80×24's readouts: it is in the palette's score and results.
         return "score", f"{score.right}/{score.guesses} right · streak {score.streak}"

@@ -92,6 +92,7 @@ class PracticeActions:
         """After the panes show ``view``: a challenge under way that it meets says ✓ once."""
         result = coach.check_challenge(self.session, view)
         if result is not None:
+            self.render_view()  # the readouts' goal row gives way to the score
             title = CHALLENGES[result.challenge].title
             self.notify(f"{glyphs.DONE} {title}: {result.result}", title="Challenge met", timeout=12)
 

@@ -97,7 +97,7 @@ async def test_a_challenge_from_the_palette_met_end_to_end():
         await pilot.press(*"Predict three steps")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.session.practice.active == "three-in-a-row")
-        await wait_for(pilot, lambda: "goal 0 of 3 in a row (y) · 0/0" in app.query_one(Readouts).text)
+        await wait_for(pilot, lambda: "goal 0 of 3 in a row (y)" in app.query_one(Readouts).text)
         for epoch in range(3):
             step = Step.at(app.session.run, epoch)
             await guess(pilot, app, f"{step.value('w'):.7g}")
@@ -106,6 +106,7 @@ async def test_a_challenge_from_the_palette_met_end_to_end():
         [result] = app.session.practice.results
         assert result.outcome == "met" and result.recheck()
         assert app.session.practice.active is None
+        await wait_for(pilot, lambda: "score 3/3 right · streak 3" in app.query_one(Readouts).text)
 
 
 async def test_giving_up_shows_a_worked_answer():

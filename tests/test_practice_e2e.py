@@ -23,7 +23,7 @@ def test_challenge_list_then_one_started_from_the_command_line_met_and_kept(tmp_
     start = ["--w0", "0.25", "--b0", "0.75", "--normalize", "--alpha", "1"]
     app = Terminal([installed_nanoneuron(), "--state", str(state), "--challenge", "b-crawl", *start])
     try:
-        app.wait_for("b 0.75 at epoch 0", timeout=20)  # the readouts' goal line
+        app.wait_for("b 0.75 at 0; goal > 16", timeout=20)  # the readouts' goal line
         app.keys("s")
         app.wait_for("Why does b crawl?: 1 epoch", timeout=10)  # the ✓ toast
         app.keys("C-q")

@@ -274,9 +274,9 @@ def _alpha_limit(s: Situation) -> Progress:
         return Progress(False, "set alpha, then take a step")
     alpha = s.run.alpha_at(s.epoch - 1)  # the alpha of the step that led here
     if alpha >= limit:
-        return Progress(False, f"alpha {alpha:.3g} diverges: lower")
+        return Progress(False, f"{alpha:.3g} diverges: lower")
     if not math.isclose(alpha, best, rel_tol=1e-9):
-        return Progress(False, f"alpha {alpha:.3g} converges: higher?")
+        return Progress(False, f"{alpha:.3g} converges: higher?")
     return Progress(True, f"alpha {alpha:.3g} converges", f"alpha {alpha:.3g} (the limit is {limit:.6g})", alpha)
 
 
@@ -309,7 +309,7 @@ def fast_cost(goal: float = COST_GOAL) -> Callable[[Situation], Progress]:
         if s.diverged:
             return Progress(False, "diverged: lower alpha")
         if not run.cost(run.first_epoch) >= goal:
-            return Progress(False, f"the start's cost is below {goal:g} already: r")
+            return Progress(False, f"starts below {goal:g} (R)")
         cost = run.cost(s.epoch)
         if not cost < goal:
             return Progress(False, f"cost {cost:.4g}, goal < {goal:g}")
@@ -346,12 +346,12 @@ def b_crawl(threshold: float = B_GOAL, within: int = B_EPOCHS) -> Callable[[Situ
             return Progress(False, f"b starts at {threshold:g} or more: r")
         b = run.neuron(s.epoch)[1]
         if not b > threshold:
-            return Progress(False, f"b {b:.4g} at epoch {s.epoch:,}; goal > {threshold:g}")
+            return Progress(False, f"b {b:.4g} at {s.epoch:,}; goal > {threshold:g}")
         # Looked for only as far as the goal allows: a crafted file cannot make this scan long.
         last = min(s.epoch, first + within)
         crossed = next((e for e in range(first, last + 1) if run.neuron(e)[1] > threshold), None)
         if crossed is None:
-            return Progress(False, f"b passed {threshold:g}, but after more than {within} epochs")
+            return Progress(False, f"past {threshold:g} after > {within} epochs")
         epochs = crossed - first
         return Progress(True, f"b passed {threshold:g}", epochs_words(epochs), epochs)
 
@@ -407,7 +407,7 @@ def other_units(x: float = UNITS_X, error: float = UNITS_ERROR) -> Callable[[Sit
         w, b = s.run.neuron(s.epoch)
         off = abs(w * x + b - correct)
         if s.diverged or not off <= error:
-            return Progress(False, f"{x:g} is off by {off:.3g}; goal ≤ {error:g}")
+            return Progress(False, f"off by {off:.3g} at {x:g}; ≤ {error:g}")
         return Progress(True, f"off by {off:.3g}", f"off by {off:.3g} at epoch {s.epoch:,}", off)
 
     return check
@@ -434,13 +434,13 @@ def test_cost_stopped(run: Run, epoch: int) -> bool:
 def test_floor(s: Situation) -> Progress:
     run = s.run
     if run.test_fit is None or not s.data.spec.noise > 0:
-        return Progress(False, "needs noise and a test set (d)")
+        return Progress(False, "needs noisy data (d)")
     if run.diverged_at is not None and run.diverged_at <= s.epoch + STOP_WINDOW:
         return Progress(False, "diverges: lower alpha")
     if not test_cost_stopped(run, s.epoch):
-        return Progress(False, f"test cost still falling at {s.epoch:,}")
+        return Progress(False, "test cost still falling")
     if s.epoch - STOP_SLACK < run.first_epoch or test_cost_stopped(run, s.epoch - STOP_SLACK):
-        return Progress(False, f"stopped before {s.epoch:,}: go back")
+        return Progress(False, "stopped earlier: go back")
     test = run.test_cost(s.epoch)
     assert test is not None
     return Progress(True, f"stopped at {s.epoch:,}", f"epoch {s.epoch:,} (test cost {test:.4g})", s.epoch)
