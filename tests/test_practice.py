@@ -314,13 +314,13 @@ def saved_with_a_result(tmp_path):
     run = session.run
     guess = right_guess(run, 0)
     session.step(1)
-    practice_now = session.practice.guessed(guess, True).start("fast-cost")
+    practice_now = session.practice.start("fast-cost")
     session.go_to(60_000)
     view = session.view()
     here = Situation(view.data, view.run, view.epoch, view.epochs, practice_now.recent)
     progress = CHALLENGES["fast-cost"].check(here)
     result = result_of(CHALLENGES["fast-cost"], here, progress, "2026-12-04T19:00:00Z")
-    session.set_practice(practice_now.finish(result).start("b-crawl"))
+    session.set_practice(practice_now.finish(result).start("b-crawl").guessed(guess, True))
     path = tmp_path / "session.json"
     persist.save_session(session, path)
     return session, path
@@ -466,3 +466,20 @@ def test_a_load_builds_each_data_set_once_however_many_results_name_it(tmp_path,
     monkeypatch.setattr(practice_file, "build_data", lambda spec: built.append(spec) or real(spec))
     assert len(persist.load_session(path).practice.results) == 3
     assert built == [C2F.spec]
+
+
+def test_guesses_before_a_challenge_starts_do_not_count_for_it():
+    run = Run(C2F, *START, 0.0005)
+    before = Practice()
+    for epoch in range(3):
+        before = before.guessed(right_guess(run, epoch), True)
+    started = before.start("three-in-a-row")
+    assert started.recent == () and started.score == before.score
+    assert not CHALLENGES["three-in-a-row"].check(Situation(C2F, run, 3, 70_000, started.recent)).met
+
+
+def test_the_test_floor_answer_of_a_billion_epoch_run_comes_at_once():
+    data = build_data(DataSpec(noise=5.0))
+    run = Run(data, *START, 0.0005)
+    here = Situation(data, run, 0, 1_000_000_000)
+    assert f"epoch {first_stop(run, 70_000):,}" in CHALLENGES["test-floor"].answer(here)
