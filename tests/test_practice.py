@@ -20,18 +20,16 @@ from nanoneuron_tui.core.practice import (
     check_guess,
     fast_cost,
     first_stop,
-    result_of,
     three_significant_below,
 )
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.params import Hyperparameters, parse_guess
 from nanoneuron_tui.session import Session
-from tests.helpers import nanoneuron
+from tests.practice_support import START, right_guess, saved_with_a_result
 
 pytestmark = pytest.mark.unit
 
 C2F = celsius_to_fahrenheit_data()
-START = (0.25, 0.75)  # the start: the first step takes w to 3.56815
 
 
 def step_from_start(alpha: float = 0.0005) -> Step:
@@ -234,12 +232,6 @@ def test_b_crawl_needs_the_celsius_data():
     assert not CHALLENGES["b-crawl"].check(situation(data, 1.0, 5)).met
 
 
-def right_guess(run: Run, epoch: int, nudge: float = 0.0) -> Guess:
-    step = Step.at(run, epoch)
-    guess = step.value("w") + nudge * step.tolerance("w")
-    return Guess("w", epoch, step.w, step.b, step.alpha, guess, run.data.spec)
-
-
 def test_three_in_a_row_needs_three_right_guesses_of_w_checked_again():
     run = Run(C2F, *START, 0.0005)
     three = [right_guess(run, e) for e in range(3)]
@@ -309,23 +301,6 @@ def test_at_least_six_challenges_are_listed_one_line_each():
 # -- saved with the session, read back with suspicion -----------------------------------
 
 
-def saved_with_a_result(tmp_path):
-    session = Session(Hyperparameters(w0=START[0], b0=START[1]))
-    run = session.run
-    guess = right_guess(run, 0)
-    session.step(1)
-    practice_now = session.practice.start("fast-cost")
-    session.go_to(60_000)
-    view = session.view()
-    here = Situation(view.data, view.run, view.epoch, view.epochs, practice_now.recent)
-    progress = CHALLENGES["fast-cost"].check(here)
-    result = result_of(CHALLENGES["fast-cost"], here, progress, "2026-12-04T19:00:00Z")
-    session.set_practice(practice_now.finish(result).start("b-crawl").guessed(guess, True))
-    path = tmp_path / "session.json"
-    persist.save_session(session, path)
-    return session, path
-
-
 def test_score_results_and_the_challenge_under_way_survive_a_save(tmp_path):
     session, path = saved_with_a_result(tmp_path)
     loaded = persist.load_session(path)
@@ -393,40 +368,6 @@ def test_a_session_without_practice_saves_no_practice_section(tmp_path):
     session = Session(Hyperparameters(w0=START[0], b0=START[1]))
     assert "practice" not in session.to_dict()
     assert session.practice == Practice()
-
-
-# -- the command line ---------------------------------------------------------------------
-
-
-def test_challenge_list_prints_one_line_each():
-    done = nanoneuron("--challenge", "list")
-    assert done.returncode == 0 and done.stdout.splitlines() == practice.challenge_list()
-
-
-def test_an_unknown_challenge_is_one_line_exit_2_with_the_list():
-    done = nanoneuron("--challenge", "nope")
-    assert done.returncode == 2 and done.stdout == ""
-    assert len(done.stderr.splitlines()) == 1
-    assert "no challenge called 'nope'" in done.stderr and all(name in done.stderr for name in CHALLENGES)
-
-
-def test_train_json_reports_a_saved_sessions_practice(tmp_path):
-    _, path = saved_with_a_result(tmp_path)
-    done = nanoneuron("train", "--session", str(path), "--json")
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
-    assert report["epochs_run"] == 60_000
-    assert report["practice"]["score"] == {"guesses": 1, "right": 1, "streak": 1, "best_streak": 1}
-    [result] = report["practice"]["results"]
-    assert result["challenge"] == "fast-cost" and result["outcome"] == "met" and result["value"] == 46_213
-    assert report["practice"]["active"] == "b-crawl"
-
-
-def test_train_session_of_a_bad_file_is_one_line_exit_2(tmp_path):
-    path = tmp_path / "bad.json"
-    path.write_text("{")
-    done = nanoneuron("train", "--session", str(path), "--json")
-    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
 
 
 def test_the_list_fits_an_80_column_terminal():
