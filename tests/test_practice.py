@@ -424,3 +424,60 @@ def test_the_test_floor_answer_of_a_billion_epoch_run_comes_at_once():
     run = Run(data, *START, 0.0005)
     here = Situation(data, run, 0, 1_000_000_000)
     assert f"epoch {first_stop(run, 70_000):,}" in CHALLENGES["test-floor"].answer(here)
+
+
+def test_each_quantity_has_its_own_line():
+    step = step_from_start()
+    m = "100 points"
+    assert step.line("b") == f"b ← 0.75 + 0.0005 × {step.dB:.7g} = {step.value('b'):.7g}"
+    assert step.line("dW") == f"dW = mean((y − ŷ)·x) over {m} = {step.dW:.7g}"
+    assert step.line("dB") == f"dB = mean(y − ŷ) over {m} = {step.dB:.7g}"
+    assert step.line("cost") == f"cost = mean((y − ŷ)² / 2) over {m} = {step.cost:.7g}"
+    assert [step.value(q) for q in ("dW", "dB", "cost")] == [step.dW, step.dB, step.cost]
+
+
+def test_results_are_counted_in_epochs_singular_and_plural():
+    assert practice.epochs_words(1) == "1 epoch" and practice.epochs_words(0) == "0 epochs"
+    assert practice.epochs_words(2) == "2 epochs" and practice.epochs_words(46_213) == "46,213 epochs"
+
+
+def test_a_session_keeps_the_last_200_results():
+    result = practice.Result("fast-cost", practice.GAVE_UP, "gave up", None, 0, 0.0005, "t")
+    kept = Practice()
+    for _ in range(practice.MAX_RESULTS + 1):
+        kept = kept.finish(result)
+    assert len(kept.results) == practice.MAX_RESULTS == 200
+
+
+def test_an_unknown_quantity_is_refused():
+    with pytest.raises(ValueError, match="no quantity called 'x'"):
+        check_guess(step_from_start(), "x", 1.0)
+
+
+def test_the_score_starts_at_zero_and_says_so():
+    assert Score() == Score(0, 0, 0, 0) and Score().consistent
+    assert not Score(1, 1, -1, 0).consistent
+    assert Score(5, 3, 2, 2).words() == "3/5 right · streak 2 (best 2)"
+
+
+def test_alpha_limit_says_which_way_to_go():
+    run = Run(C2F, *START, 0.0005)
+    limit = run.max_stable_alpha
+    at_the_limit = CHALLENGES["alpha-limit"].check(situation(C2F, limit, 1))
+    assert not at_the_limit.met and at_the_limit.line.endswith("diverges: lower")
+    assert CHALLENGES["alpha-limit"].check(situation(C2F, 0.0005, 1)).line == "0.0005 converges: higher?"
+    answer = CHALLENGES["alpha-limit"].answer(situation(C2F, 0.0005, 0))
+    assert "λ = 3284.2" in answer and "2/λ = 0.000608968" in answer  # the README's valley, 3,284 across
+
+
+@pytest.mark.parametrize("name", ["fast-cost", "other-units"])
+def test_a_diverged_run_meets_nothing(name):
+    data = C2F if name == "fast-cost" else build_data(DataSpec(preset="km2mi"))
+    run = Run(data, *START, 0.01)
+    blown = run.diverged_at
+    assert blown is not None
+    progress = CHALLENGES[name].check(Situation(data, run, blown, 70_000))
+    assert not progress.met
+    if name == "fast-cost":
+        assert progress.line == "diverged: lower alpha"
+    assert Situation(data, run, blown, 70_000).diverged and not Situation(data, run, blown - 1, 70_000).diverged

@@ -34,10 +34,7 @@ RECENT_GUESSES = STREAK_GOAL  # guesses kept as the evidence of a streak
 MAX_RESULTS = 200  # results a session keeps (the oldest go first)
 
 
-def close_enough(guess: float, value: float, tolerance: float | None = None) -> bool:
-    """Within ``tolerance`` (by default 0.1 % of ``value``) of ``value``."""
-    if tolerance is None:
-        tolerance = TOLERANCE * abs(value)
+def close_enough(guess: float, value: float, tolerance: float) -> bool:
     return abs(guess - value) <= max(tolerance, ABSOLUTE_TOLERANCE)
 
 
@@ -229,12 +226,6 @@ class Situation:
     epoch: int
     goal: int  # the run's epochs
     guesses: tuple[Guess, ...] = ()  # the latest, newest last
-
-    @classmethod
-    def fresh(cls, data: DataSet, w0: float, b0: float, alpha: float, epoch: int = 0, goal: int = 70_000) -> Situation:
-        """A new run from (w0, b0), standing at ``epoch``: for worked answers and tests."""
-        run = Run(data, w0, b0, alpha)
-        return cls(data, run, min(epoch, run.last_epoch(goal)), goal)
 
     @property
     def diverged(self) -> bool:
