@@ -412,10 +412,6 @@ def _error(problem: object) -> int:
 
 
 def train_headless(args: argparse.Namespace) -> int:
-    if args.session:
-        from nanoneuron_tui.practice_cli import report_saved_session
-
-        return report_saved_session(args.session, args.json, args.predict)
     hyper = params.Hyperparameters(
         epochs=args.epochs, alpha=args.alpha, w0=args.w0, b0=args.b0, seed=args.seed
     ).with_seed()
@@ -621,6 +617,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     problem = conflict(args)
     if problem:
         parser.error(problem)
+    saved_report = args.command == "train" and args.session  # train --session FILE
+    challenge = args.command is None and args.challenge is not None  # --challenge NAME|list
+    if saved_report or challenge:
+        from nanoneuron_tui.practice_cli import practice_command
+
+        if (code := practice_command(args, parser.error)) is not None:
+            return code
     if args.command == "train":
         # A stop signal unwinds the run: temporary files go, nothing half-written stays.
         try:
@@ -629,13 +632,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         except lifecycle.Stopped as stop:
             lifecycle.say(f"nanoneuron: stopped by {stop} before the end; no file was left half-written")
             return stop.code
-    if args.command is None and args.challenge is not None:
-        from nanoneuron_tui.practice_cli import LIST, challenge_problem, print_challenges
-
-        if problem := challenge_problem(args.challenge):
-            parser.error(problem)
-        if args.challenge == LIST:
-            return print_challenges()
     if args.command == "serve":
         from nanoneuron_tui.serve.command import main as serve  # only a server pays for asyncssh
 

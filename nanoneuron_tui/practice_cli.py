@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 
 from nanoneuron_tui.core.numbers import quoted
 from nanoneuron_tui.core.practice import CHALLENGES, challenge_list, practice_record
@@ -23,6 +24,16 @@ def print_challenges() -> int:
     return 0
 
 
+def practice_command(args, error: Callable[[str], object]) -> int | None:
+    """What the command line's practice flags do before anything else: the exit code, or None
+    when the app goes on (with the challenge ``args.challenge`` under way)."""
+    if args.command == "train":
+        return report_saved_session(args.session, args.json, args.predict)
+    if problem := challenge_problem(args.challenge):
+        error(problem)  # one line, exit code 2
+    return print_challenges() if args.challenge == LIST else None
+
+
 def report_saved_session(path: str, as_json: bool, x: float) -> int:
     """``nanoneuron train --session FILE``: the saved session where it stands, and its practice."""
     from nanoneuron_tui import exit_codes, persist
@@ -37,13 +48,15 @@ def report_saved_session(path: str, as_json: bool, x: float) -> int:
         print(f"nanoneuron: {note}", file=sys.stderr)
     view = session.view()
     report = Report(view.hyper, view.data, view.run, view.moment, x)
-    practice = practice_record(session.practice)
     if as_json:
-        print(json.dumps({**report.as_json(), "practice": practice}, allow_nan=False))
-        return exit_codes.OK
-    print(report.as_text())
-    score = session.practice.score
-    print(f"Guesses: {score.words()}")
-    for result in session.practice.results:
-        print(f"Challenge {result.challenge}: {result.outcome}, {result.result} ({result.time})")
+        text = json.dumps({**report.as_json(), "practice": practice_record(session.practice)}, allow_nan=False)
+    else:
+        lines = [report.as_text(), f"Guesses: {session.practice.score.words()}"]
+        lines += [f"Challenge {r.challenge}: {r.outcome}, {r.result} ({r.time})" for r in session.practice.results]
+        text = "\n".join(lines)
+    try:
+        print(text, flush=True)
+    except OSError as problem:  # a closed pipe (| head), a full disk
+        print(f"nanoneuron: cannot write the report: {problem.strerror or problem}", file=sys.stderr)
+        return exit_codes.FAILED
     return exit_codes.OK
