@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import coach, exit_codes, glyphs, partial_updates, persist, startup
+from nanoneuron_tui import coach, exit_codes, glyphs, partial_updates, persist, practice_actions, startup
 from nanoneuron_tui.bindings import MAIN_SCREEN
 from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
@@ -25,7 +25,6 @@ from nanoneuron_tui.lifecycle import SignalWatch
 from nanoneuron_tui.pacing import MAX_PACE_REPORTS, Playback, ReportClock
 from nanoneuron_tui.params import parse_fps
 from nanoneuron_tui.paths import ConfinementError, confined
-from nanoneuron_tui.practice_actions import PracticeActions
 from nanoneuron_tui.session import Session, State, View
 from nanoneuron_tui.session_file import Autosaver, SessionFile
 from nanoneuron_tui.widgets import stop_blinking
@@ -98,7 +97,7 @@ class LessonRow(Horizontal):
         self.set_class(self.size.width >= self.ROOM_FOR_BOTH, "-roomy")
 
 
-class NanoNeuronApp(PracticeActions, App[None]):
+class NanoNeuronApp(practice_actions.PracticeActions, App[None]):
     _ascii_filter = glyphs.AsciiOnly()
 
     CSS_PATH = "app.tcss"
