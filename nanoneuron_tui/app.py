@@ -15,8 +15,9 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from nanoneuron_tui import coach, exit_codes, glyphs, partial_updates, persist, practice_actions, startup
+from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup
 from nanoneuron_tui.bindings import MAIN_SCREEN
+from nanoneuron_tui.coach import Coach
 from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet, build_data
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
@@ -97,7 +98,7 @@ class LessonRow(Horizontal):
         self.set_class(self.size.width >= self.ROOM_FOR_BOTH, "-roomy")
 
 
-class NanoNeuronApp(practice_actions.PracticeActions, App[None]):
+class NanoNeuronApp(Coach, App[None]):
     _ascii_filter = glyphs.AsciiOnly()
 
     CSS_PATH = "app.tcss"
@@ -370,7 +371,7 @@ class NanoNeuronApp(practice_actions.PracticeActions, App[None]):
             return  # an older report overtaken by a key press
         self._shown_version = view.version
         self._shown_state = view.state
-        self.query_one(Readouts).show(view, coach.readout(self.session, view))
+        self.query_one(Readouts).show(view, self.practice_readout(view))
         pinned = view.pinned if view.pinned is not None and view.pinned.run.data.spec == view.data.spec else None
         ghost_label = f"pinned alpha {pinned.alpha:g}" if pinned else None
         note = f"[b]{glyphs.FAIL} {view.run.alpha_advice}[/]" if view.state is State.DIVERGED else ""

@@ -26,7 +26,6 @@ from nanoneuron_tui import params
 from nanoneuron_tui.core.data import DataSpec
 from nanoneuron_tui.core.files import FileRefused, describe_kind, read_regular
 from nanoneuron_tui.core.numbers import quoted
-from nanoneuron_tui.core.practice import practice_record
 
 SESSION_FORMAT = "nanoneuron-session"
 MODEL_FORMAT = "nanoneuron-model"
@@ -294,6 +293,8 @@ class SavedSession:
         return dataclasses.replace(cls.from_document(document, "the session"), practice=session.practice)
 
     def to_document(self) -> dict[str, Any]:
+        from nanoneuron_tui.core.practice import practice_record
+
         return {
             "format": SESSION_FORMAT,
             "version": SESSION_VERSION,
