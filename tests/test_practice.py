@@ -481,3 +481,126 @@ def test_a_diverged_run_meets_nothing(name):
     if name == "fast-cost":
         assert progress.line == "diverged: lower alpha"
     assert Situation(data, run, blown, 70_000).diverged and not Situation(data, run, blown - 1, 70_000).diverged
+
+
+# -- boundaries a mutation run showed untested (benchmarks/mutation.py nanoneuron_tui/core/practice.py) --
+
+
+def test_fast_cost_at_exactly_the_goal_is_not_below_it():
+    run = Run(C2F, *START, 0.0005)
+    at = Situation(C2F, run, 10, 70_000)
+    assert not fast_cost(goal=run.cost(10))(at).met
+    assert fast_cost(goal=run.cost(0))(at).met  # a start exactly at the goal counts as above it
+    # The first epoch *below* a goal equal to epoch 5's cost is 6.
+    assert fast_cost(goal=run.cost(5))(at).value == 6
+
+
+def test_the_fast_cost_answer_gives_the_normalized_epochs():
+    assert "alpha 1: 1 epoch." in CHALLENGES["fast-cost"].answer(situation(C2F, 0.0005, 0))
+
+
+def test_b_crawl_guards_say_why():
+    data = build_data(DataSpec(normalize=True))
+    km = build_data(DataSpec(preset="km2mi", normalize=True))
+    assert b_crawl()(situation(km, 1.0, 5)).line == "needs the °C → °F data (d)"
+    at_16 = b_crawl()(situation(data, 1.0, 1, start=(0.25, 16.0)))
+    assert not at_16.met and at_16.line == "b starts at 16 or more: r"
+
+
+def test_b_crawl_at_exactly_the_threshold_is_not_past_it():
+    data = build_data(DataSpec(normalize=True))
+    run = Run(data, *START, 0.05)
+    crossed = next(e for e in range(200) if run.neuron(e)[1] > 16)
+    b = run.neuron(crossed)[1]
+    here = b_crawl(threshold=b)(Situation(data, run, crossed, 70_000))
+    assert here.line == f"b {b:.4g} at {crossed:,}; goal > {b:g}"
+    # One epoch on, b has passed it there: the result is that later epoch, not the one that equalled it.
+    assert b_crawl(threshold=b)(Situation(data, run, crossed + 1, 70_000)).value == crossed + 1
+
+
+def test_other_units_boundaries_are_exact():
+    data = build_data(DataSpec(preset="km2mi"))
+    run = Run(data, 0.5, 1.0, 0.0005)
+    target_w, target_b = data.target
+    correct = target_w * 70 + target_b
+    start_off = abs(run.w0 * 70 + run.b0 - correct)
+    assert practice.other_units(error=start_off)(Situation(data, run, 100, 70_000)).line.startswith("the start")
+    w, b = run.neuron(100)
+    off = abs(w * 70 + b - correct)
+    assert practice.other_units(error=off)(Situation(data, run, 100, 70_000)).met
+    assert not practice.other_units(error=off * (1 - 1e-12))(Situation(data, run, 100, 70_000)).met
+
+
+def test_test_floor_guards_say_why():
+    assert CHALLENGES["test-floor"].check(situation(C2F, 0.0005, 30_000)).line == "needs noisy data (d)"
+    assert CHALLENGES["test-floor"].answer(situation(C2F, 0.0005, 0)).startswith("First add noise")
+    noisy = build_data(DataSpec(noise=5.0))
+    blowing = Run(noisy, *START, 0.01)
+    assert blowing.diverged_at is not None
+    here = Situation(noisy, blowing, max(0, blowing.diverged_at - 10), 70_000)
+    assert CHALLENGES["test-floor"].check(here).line == "diverges: lower alpha"
+
+
+def test_the_test_cost_has_stopped_when_1000_epochs_lower_it_by_under_a_thousandth():
+    run = Run(build_data(DataSpec(noise=5.0)), *START, 0.0005)
+    for epoch in (10, 20_000, 36_000, 36_500, 60_000):
+        now, later = run.test_cost(epoch), run.test_cost(epoch + 1000)
+        assert practice.test_cost_stopped(run, epoch) == (now - later < 1e-3 * now)
+    assert first_stop(run, 10) is None  # still falling at the last epoch looked at
+
+
+def test_the_list_aligns_the_goals_after_the_longest_name():
+    width = max(len(name) for name in CHALLENGES)
+    assert all(line[width : width + 2] == "  " and line[width + 2] != " " for line in practice.challenge_list())
+
+
+def test_a_practice_keeps_the_last_three_guesses_and_evidence_too():
+    run = Run(C2F, *START, 0.0005)
+    four = [right_guess(run, e) for e in range(4)]
+    kept = Practice()
+    for guess in four:
+        kept = kept.guessed(guess, True)
+    assert kept.recent == tuple(four[1:])
+    evidence = practice.Evidence.of(Situation(C2F, run, 4, 70_000, tuple(four)))
+    assert evidence.guesses == tuple(four[1:])
+
+
+def test_an_unknown_challenge_cannot_start():
+    with pytest.raises(ValueError, match="no challenge called 'nope'"):
+        Practice().start("nope")
+
+
+def test_a_given_up_result_claims_nothing_and_needs_no_evidence():
+    here = situation(C2F, 0.0005, 5)
+    gave_up = practice.result_of(CHALLENGES["fast-cost"], here, practice.Progress(False, "x", "a result", 3), "t")
+    assert (gave_up.outcome, gave_up.result, gave_up.value, gave_up.evidence) == ("gave-up", "gave up", None, None)
+    assert gave_up.recheck()
+
+
+def test_a_met_result_whose_data_file_is_gone_is_not_believed(tmp_path):
+    csv = tmp_path / "points.csv"
+    csv.write_text("x,y\n" + "".join(f"{x},{2 * x + 1}\n" for x in range(20)))
+    data = build_data(DataSpec(csv=str(csv)))
+    run = Run(data, 0.0, 0.0, 0.001)
+    here = Situation(data, run, 20_000, 70_000)
+    met = CHALLENGES["fast-cost"].check(here)
+    assert met.met
+    result = practice.result_of(CHALLENGES["fast-cost"], here, met, "t")
+    assert result.recheck()
+    csv.unlink()
+    assert not result.recheck()
+
+
+def test_a_guess_on_other_data_keeps_its_data_through_a_save():
+    km = build_data(DataSpec(preset="km2mi", noise=1.5, noise_seed=7))
+    run = Run(km, *START, 0.0005)
+    record = practice.practice_record(Practice().guessed(right_guess(run, 0), True))
+    assert record["recent"][0]["data"] == {
+        "preset": "km2mi",
+        "csv": None,
+        "noise": 1.5,
+        "noise_seed": 7,
+        "test_ratio": None,
+        "split_seed": 0,
+        "normalize": False,
+    }

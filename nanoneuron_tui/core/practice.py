@@ -602,9 +602,6 @@ class Practice:
     def finish(self, result: Result) -> Practice:
         return replace(self, active=None, results=(*self.results, result)[-MAX_RESULTS:])
 
-    def met(self, name: str) -> bool:
-        return any(r.challenge == name and r.outcome == MET for r in self.results)
-
 
 def result_of(challenge: Challenge, s: Situation, progress: Progress, time: str) -> Result:
     """A challenge met (``progress.met``) or given up, recorded with its state."""
