@@ -538,7 +538,12 @@ def test_test_floor_guards_say_why():
     blowing = Run(noisy, *START, 0.01)
     assert blowing.diverged_at is not None
     here = Situation(noisy, blowing, max(0, blowing.diverged_at - 10), 70_000)
-    assert CHALLENGES["test-floor"].check(here).line == "diverges: lower alpha"
+    diverging = CHALLENGES["test-floor"].check(here)
+    assert not diverging.met and diverging.line == "diverges: lower alpha"
+    # Any noise at all will do, however little.
+    slight = build_data(DataSpec(noise=0.5))
+    assert CHALLENGES["test-floor"].check(situation(slight, 0.0005, 10)).line == "test cost still falling"
+    assert "First add noise" not in CHALLENGES["test-floor"].answer(situation(slight, 0.0005, 0))
 
 
 def test_the_test_cost_has_stopped_when_1000_epochs_lower_it_by_under_a_thousandth():
