@@ -56,6 +56,7 @@ TESTS_FOR = {
     "nanoneuron_tui/session.py": ["tests/test_session.py"],
     # Not in the default set: these tests run the CLI in subprocesses, which takes minutes.
     "nanoneuron_tui/cli.py": ["tests/test_cli.py"],
+    "nanoneuron_tui/core/practice.py": ["tests/test_practice.py"],
 }
 DEFAULT_TARGETS = list(TESTS_FOR)[:4]
 

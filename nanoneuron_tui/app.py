@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 
 from nanoneuron_tui import exit_codes, glyphs, partial_updates, persist, startup, tolerant_input
 from nanoneuron_tui.bindings import MAIN_SCREEN
+from nanoneuron_tui.coach import Coach
 from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
@@ -108,7 +109,7 @@ class LessonRow(Horizontal):
         self.set_class(self.size.width >= self.ROOM_FOR_BOTH, "-roomy")
 
 
-class NanoNeuronApp(App[None]):
+class NanoNeuronApp(Coach, App[None]):
     _ascii_filter = glyphs.AsciiOnly()
 
     CSS_PATH = "app.tcss"
@@ -238,6 +239,7 @@ class NanoNeuronApp(App[None]):
         if self.session_file is not None:
             for note in self.session_file.start_notes():
                 self.notify(note, timeout=8)
+        self.practice_notes()
         self.render_view()
         if self._start_running:
             self.session.start()
@@ -437,7 +439,7 @@ class NanoNeuronApp(App[None]):
             return  # an older report overtaken by a key press
         self._shown_version = view.version
         self._shown_state = view.state
-        self.query_one(Readouts).show(view)
+        self.query_one(Readouts).show(view, self.practice_readout(view))
         pinned = view.pinned if view.pinned is not None and view.pinned.run.data.spec == view.data.spec else None
         ghost_label = f"pinned alpha {pinned.alpha:g}" if pinned else None
         note = f"[b]{glyphs.FAIL} {view.run.alpha_advice}[/]" if view.state is State.DIVERGED else ""
@@ -467,6 +469,7 @@ class NanoNeuronApp(App[None]):
             self._guide_behind = None
         else:
             self._guide_behind = view
+        self.practice_shown(view)
 
     def _catch_the_guide_up(self, _: object = None) -> None:
         """After a layout: a guide that just came into view shows the view it missed."""

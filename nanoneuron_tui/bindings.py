@@ -18,6 +18,8 @@ MAIN_SCREEN = [
     # New and Data are in the help and the palette: 80 columns hold no more.
     Binding("R,f4", "new_start", "New", key_display="R", show=False),
     Binding("p,f3", "ask", "Ask", key_display="p"),
+    # Your guess at the next step, before it is taken (F3 asks the neuron, shift+F3 asks you).
+    Binding("y,shift+f3", "guess", "Guess", key_display="y", show=False),
     Binding("d,f2", "choose_data", "Data", key_display="d", show=False),
     # Going back mirrors going forward: shift and the same function key.
     Binding("b,shift+f6", "back", "Back", key_display="b"),

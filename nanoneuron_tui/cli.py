@@ -249,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument(
         "--projector", action="store_true", help="show w, b and the cost in large digits (needs about 150 columns)"
     )
+    app.add_argument(
+        "--challenge", metavar="NAME", help="start a practice challenge (docs/practice.md); list: list them"
+    )
     # Set by `nanoneuron serve` for each client: typed file names stay inside this directory.
     app.add_argument("--confine", metavar="DIR", help=argparse.SUPPRESS)
 
@@ -289,6 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--save-model", metavar="FILE", help="save the trained model (w, b, epoch, hyperparameters) as JSON"
+    )
+    train.add_argument(
+        "--session",
+        metavar="FILE",
+        help="train nothing: report a saved session where it stands, with its guesses and challenge results",
     )
     serve = commands.add_parser(
         "serve",
@@ -522,6 +530,11 @@ def build_session(args: argparse.Namespace) -> Session:
     return session
 
 
+def start_challenge(session: Session, name: str | None) -> None:
+    if name:
+        session.set_practice(session.practice.start(name))
+
+
 def open_app(args: argparse.Namespace) -> int:
     # First of all, before any thread exists: stop signals go to the watch's own thread.
     watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())
@@ -552,6 +565,7 @@ def open_app(args: argparse.Namespace) -> int:
         session_file.served_in = Path(args.confine)
     try:
         session = build_session(args)
+        start_challenge(session, args.challenge)
     except (persist.PersistError, DataError) as problem:
         session_file.release()
         return error(problem)
@@ -599,6 +613,7 @@ APP_FLAGS = {
     "lesson": "--lesson",
     "projector": "--projector",
     "ascii": "--ascii",
+    "challenge": "--challenge",
 }
 FILE_FLAGS = {
     "data": "--data",
@@ -606,6 +621,7 @@ FILE_FLAGS = {
     "load_model": "--load-model",
     "history": "--history",
     "save_model": "--save-model",
+    "session": "--session",
 }
 
 
@@ -648,6 +664,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     problem = conflict(args)
     if problem:
         parser.error(problem)
+    saved_report = args.command == "train" and args.session  # train --session FILE
+    challenge = args.command is None and args.challenge is not None  # --challenge NAME|list
+    if saved_report or challenge:
+        from nanoneuron_tui.practice_cli import practice_command
+
+        if (code := practice_command(args, parser.error)) is not None:
+            return code
     if args.command == "train":
         # A stop signal unwinds the run: temporary files go, nothing half-written stays.
         try:

@@ -9,6 +9,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from nanoneuron_tui.bindings import MAIN_SCREEN, keys_of
+from nanoneuron_tui.core.practice import CHALLENGES
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,15 @@ PALETTE = (
     Command("Reset", "Back to epoch 0 with the same initial w and b", "reset"),
     Command("New random start", "Back to epoch 0 with a new random w and b", "new_start"),
     Command("Ask for a prediction", "Focus the prediction box", "ask"),
+    Command("Your guess, then step", "Guess the next w (or b, dW, dB, the cost); it is checked, then taken", "guess"),
+    *(
+        Command(f"Challenge: {c.title}", f"{c.name}: {c.goal}", f"start_challenge({c.name!r})")
+        for c in CHALLENGES.values()
+    ),
+    Command("Challenge: goal and progress", "The challenge under way, and where you stand", "challenge_status"),
+    Command("Challenge: hint", "A nudge for the challenge under way", "challenge_hint"),
+    Command("Challenge: give up", "Give up the challenge under way and see a worked answer", "give_up"),
+    Command("Practice: score and results", "Your guesses and the challenges met so far", "challenge_results"),
     Command("Choose data", "Preset or CSV, noise, train/test split, normalization", "choose_data"),
     Command("Save model", "Save w, b, the epoch and the hyperparameters as JSON", "save_model"),
     Command("Load model", "Carry on from a model saved as JSON", "load_model"),

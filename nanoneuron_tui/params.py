@@ -94,6 +94,11 @@ def parse_x(text: str, what: str = "x") -> float:
     return _parsed_number(text, what)
 
 
+def parse_guess(text: str) -> float:
+    """A learner's guess at a number of the next step: any number a field takes (-0 is 0)."""
+    return _parsed_number(text, "your guess") + 0.0
+
+
 def parse_seed(text: str) -> int:
     value = _parsed_number(text, "seed")
     if value != int(value) or value < 0:

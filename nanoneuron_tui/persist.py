@@ -296,15 +296,19 @@ class SavedSession:
     epoch: int
     state: str  # "paused", "finished" or "diverged": a running session is saved paused
     pinned: dict[str, Any] | None = None  # a run kept for comparison: {"run": ..., "epoch": ...}
+    practice: Any = None  # core.practice.Practice, read by practice_file.py (a bad one is ignored, not refused)
 
     @classmethod
     def of(cls, session) -> SavedSession:
         """What ``session`` saves (checked like a file, so what is saved can be loaded)."""
-        return cls.from_document(
-            {"format": SESSION_FORMAT, "version": SESSION_VERSION, "session": session.to_dict()}, "the session"
-        )
+        # Its practice is the app's own: not checked again on every save (practice_file.py checks a file's).
+        saved = {key: value for key, value in session.to_dict().items() if key != "practice"}
+        document = {"format": SESSION_FORMAT, "version": SESSION_VERSION, "session": saved}
+        return dataclasses.replace(cls.from_document(document, "the session"), practice=session.practice)
 
     def to_document(self) -> dict[str, Any]:
+        from nanoneuron_tui.core.practice import practice_record
+
         return {
             "format": SESSION_FORMAT,
             "version": SESSION_VERSION,
@@ -315,6 +319,7 @@ class SavedSession:
                 "epoch": self.epoch,
                 "state": self.state,
                 "pinned": self.pinned,
+                **({"practice": practice_record(self.practice)} if self.practice and self.practice.started else {}),
             },
         }
 
@@ -334,7 +339,17 @@ class SavedSession:
             epoch = _whole(saved.get("epoch"), path, "epoch")
             if epoch < run["first_epoch"]:
                 raise _fail(path, "the epoch is before the run began")
-        return cls(hyper, _data_spec(saved.get("data"), path), run, epoch, state, _pinned(saved.get("pinned"), path))
+        from nanoneuron_tui.practice_file import read_practice
+
+        return cls(
+            hyper,
+            _data_spec(saved.get("data"), path),
+            run,
+            epoch,
+            state,
+            _pinned(saved.get("pinned"), path),
+            read_practice(saved.get("practice"), path),
+        )
 
     def restore(self, path: object):
         """The session, paused where it was (its data read again); PersistError if it cannot be."""
@@ -352,7 +367,7 @@ class SavedSession:
         pinned = None
         if self.pinned is not None:
             pinned = Pinned(Run.from_dict(self.pinned["run"], data), self.pinned["epoch"])
-        session = Session.restore(self.hyper, data, run, self.epoch, pinned)
+        session = Session.restore(self.hyper, data, run, self.epoch, pinned, self.practice)
         if session.epoch != self.epoch or session.state.value != self.state:
             raise _fail(path, f"the run does not reach epoch {self.epoch:,} {self.state}")
         return session

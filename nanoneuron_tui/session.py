@@ -20,6 +20,7 @@ from functools import cached_property
 
 from nanoneuron_tui.core.data import DataSet, celsius_to_fahrenheit_data
 from nanoneuron_tui.core.neuron import NanoNeuron
+from nanoneuron_tui.core.practice import Practice, practice_record
 from nanoneuron_tui.core.run import Moment, Run
 from nanoneuron_tui.params import Hyperparameters
 
@@ -148,6 +149,7 @@ class Session:
         self._hyper = (hyper or Hyperparameters()).with_seed()
         self._version = 0
         self._pinned: Pinned | None = None
+        self._practice = Practice()  # guesses and challenges (core/practice.py)
         with self._lock:
             self._start(self._hyper)
 
@@ -180,6 +182,16 @@ class Session:
     @property
     def pinned(self) -> Pinned | None:
         return self._pinned
+
+    @property
+    def practice(self) -> Practice:
+        return self._practice
+
+    def set_practice(self, practice: Practice) -> None:
+        """Keep the learner's score and results (saved with the session)."""
+        with self._lock:
+            self._practice = practice
+            self._changed()
 
     @property
     def max_stable_alpha(self) -> float:
@@ -249,16 +261,24 @@ class Session:
                     "run": self._pinned.run.to_dict(),
                     "epoch": self._pinned.epoch,
                 },
+                **({"practice": practice_record(self._practice)} if self._practice.started else {}),
             }
 
     @classmethod
     def restore(
-        cls, hyper: Hyperparameters, data: DataSet, run: Run, epoch: int, pinned: Pinned | None = None
+        cls,
+        hyper: Hyperparameters,
+        data: DataSet,
+        run: Run,
+        epoch: int,
+        pinned: Pinned | None = None,
+        practice: Practice | None = None,
     ) -> Session:
         """A session standing at ``epoch`` of ``run`` (checked by persist.py); it comes back paused."""
         session = cls(hyper, data)
         with session._lock:
             session._pinned = pinned
+            session._practice = practice or Practice()
             session._start(hyper, run, epoch)
         return session
 

@@ -71,6 +71,7 @@ def keys(view: View) -> list[tuple[str, str]]:
         (keys_of("toggle_pin"), "pin this run as a faint ghost to compare the next one with; again to unpin"),
         (keys_of("toggle_projector"), "projector mode: w, b and the cost in large digits"),
         (keys_of("ask"), "type a value into the Ask pane"),
+        (keys_of("guess"), "your guess for the next w (↑↓: b, dW, dB, the cost): checked within 0.1 %, then the step"),
         (keys_of("choose_data"), "choose the data: preset or CSV file, noise, test split, normalization"),
         (keys_of("leave_field"), "leave a field (the letter keys work again)"),
         (keys_of("help"), "this help (?, F1 or Esc closes it)"),
@@ -103,6 +104,11 @@ def readouts(view: View) -> list[tuple[str, str]]:
             f"how far (w, b) is from the target {target}: √((w − {readout_number(target_w)})² + "
             f"(b − {readout_number(target_b)})²), in the units of w and b, not of {y}. "
             "It shrinks slowly while the cost falls fast: see The valley, below",
+        ),
+        (
+            "score  goal",
+            "in the target's row once you practise: your guesses (y) right of all, and the streak; "
+            "with a challenge under way, where you stand",
         ),
         ("status", "paused, running, finished, or diverged (alpha too large: the cost exploded)"),
         ("epochs", "how many epochs the run has; raising it lets a finished run go on"),

@@ -64,6 +64,7 @@ class Readouts(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._values: dict[str, str | Text] = dict.fromkeys(ROWS, "")
+        self._labels = {row: row for row in ROWS}
 
     def name_the_data(self, data: DataSet) -> None:
         """The formula with the data's units on the pane's edge (the title line is hidden on short terminals)."""
@@ -73,8 +74,17 @@ class Readouts(Widget):
             "Neuron: $y = w·$x + b$normalized", y=data.y_label, x=data.x_label, normalized=normalized
         )
 
-    def show(self, view: View) -> None:
-        for y, (row, value) in enumerate(readout_lines(view).items()):
+    def show(self, view: View, practice: tuple[str, str] | None = None) -> None:
+        """``practice``: (label, text) of the learner's score or challenge, shown in the target's row
+        (80×24 has no row to spare; the target is in the w and b rows' brackets too)."""
+        lines = readout_lines(view)
+        label = "target"
+        if practice is not None:
+            label, lines["target"] = practice
+        if self._labels["target"] != label:
+            self._labels["target"] = label
+            self._values["target"] = ""  # redrawn below
+        for y, (row, value) in enumerate(lines.items()):
             if self._values[row] != value:  # an unchanged line sends nothing to the terminal
                 self._values[row] = value
                 self.refresh(Region(0, y, self.size.width, 1))
@@ -87,7 +97,8 @@ class Readouts(Widget):
         if y >= len(ROWS):
             return Strip.blank(width)
         row = ROWS[y]
-        line = Text.assemble((f"{row:<{self.LABEL_WIDTH}}", "bold"), self._values[row], no_wrap=True, end="")
+        label = self._labels[row]
+        line = Text.assemble((f"{label:<{self.LABEL_WIDTH}}", "bold"), self._values[row], no_wrap=True, end="")
         line.truncate(width)
         # Through Textual's own content, so colours and the theme's text colour are as in any other pane.
         segments = Content.from_rich_text(line).render_segments(self.visual_style)
@@ -97,5 +108,6 @@ class Readouts(Widget):
     def text(self) -> str:
         """The readouts as plain lines, as a person reads them."""
         return "\n".join(
-            f"{row} {value.plain if isinstance(value, Text) else value}" for row, value in self._values.items()
+            f"{self._labels[row]} {value.plain if isinstance(value, Text) else value}"
+            for row, value in self._values.items()
         )
