@@ -25,6 +25,7 @@ from nanoneuron_tui.coach import Coach
 from nanoneuron_tui.commands import NanoNeuronCommands
 from nanoneuron_tui.core.data import DataError, DataSet
 from nanoneuron_tui.core.lesson import EpochExplained, explain_epoch
+from nanoneuron_tui.core.practice import CHALLENGES
 from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.core.run import Run, TooManySegments
 from nanoneuron_tui.lifecycle import SignalWatch
@@ -283,12 +284,14 @@ class NanoNeuronApp(Coach, App[None]):
         return "".join(strip.text.rstrip() + "\n" for strip in self.screen._compositor.render_strips())
 
     def take_assignment(self, assignment: Assignment) -> None:
-        """The teacher gave the class a challenge (or ended it): say so."""
+        """The teacher gave the class a challenge (or ended it): say so, and start it here."""
         said = [f"From the teacher: {assignment.message}"] if assignment.message else []
         if assignment.challenge is None:
             self.notify([*said, "The challenge for the class has ended."], timeout=10)
-        else:
-            self.notify([*said, f"Challenge for the class: {assignment.challenge}"], timeout=15)
+        elif assignment.challenge in CHALLENGES and self.session.practice.active != assignment.challenge:
+            if said:
+                self.notify(said, timeout=15)
+            self.action_start_challenge(assignment.challenge)  # says the challenge's goal
 
     def leave_soon(self, return_code: int) -> None:
         """Stop training and exit with ``return_code``; callable from any thread, returns at once.

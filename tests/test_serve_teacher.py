@@ -69,3 +69,50 @@ async def test_under_a_class_password_the_teacher_still_needs_the_key(tmp_path, 
         teacher = await Student.arrive(served.port, "teach", client_keys=[teacher_key], password=None)
         await teacher.wait_for(rb"students")
         await teacher.leave()
+
+
+async def test_a_challenge_for_everyone_reaches_both_students_and_the_table_ranks_who_met_it(tmp_path, teacher_key):
+    from nanoneuron_tui.serve.assignment import current
+
+    async with serving(tmp_path, teachers=frozenset({"teach"}), teacher_keys=keys_of(teacher_key)) as served:
+        amy = await Student.arrive(served.port, "amy")
+        bob = await Student.arrive(served.port, "bob")
+        for student in (amy, bob):
+            await student.wait_for(rb"paused")
+        teacher = await Student.arrive(served.port, "teach", size=(120, 30), client_keys=[teacher_key], password=None)
+        await teacher.wait_for(rb"2 students")
+        teacher.press(b"c")
+        await teacher.wait_for(rb"A message for the whole class")
+        teacher.press(b"race\r")  # the first challenge of the list: alpha-limit
+        await until(lambda: current(served.state_dir) is not None, 30, "the class's challenge")
+        assert current(served.state_dir).challenge == "alpha-limit"
+        marks = [len(amy.screen), len(bob.screen)]
+        for student, mark in zip((amy, bob), marks):
+            await student.wait_for(rb"race", mark)
+            await student.wait_for(rb"The largest alpha", mark)
+
+        # amy meets it: the largest three-digit alpha that converges, then a step.
+        mark = len(amy.screen)
+        amy.press(b"a")
+        await amy.wait_for(rb"Apply", mark)  # the key bar says a field has the keys
+        amy.press(b"0.000608\r")  # the field's text is selected as it takes the focus: typing replaces it
+        amy.press(b"s")
+        status = served.state_dir / "users" / "amy" / STATUS_FILE
+        await until(
+            lambda: any(r.name == "alpha-limit" and r.met for r in read_status(status).challenges), 30, "amy's ✓"
+        )
+        mark = len(teacher.screen)
+        await teacher.wait_for(rb"1 met the challenge", mark)
+        await teacher.wait_for("✓ alpha 0.000608".encode(), mark)
+
+        teacher.press(b"x")
+        await until(lambda: list(served.state_dir.glob("results-*.csv")), 30, "the results")
+        rows = next(served.state_dir.glob("results-*.csv")).read_text().splitlines()
+        assert rows[1].startswith("amy,challenge,alpha-limit,yes,alpha 0.000608")
+        assert [row.split(",")[:2] for row in rows[1:]] == [
+            ["amy", "challenge"],
+            ["amy", "guesses"],
+            ["bob", "guesses"],
+        ]
+        for client in (teacher, amy, bob):
+            await client.leave()

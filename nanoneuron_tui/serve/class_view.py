@@ -50,18 +50,34 @@ def challenge_titles() -> dict[str, str]:
 
 
 class ChallengeDialog(ModalScreen[tuple[str, str] | None]):
-    """Choose a challenge and a message for the whole class; Escape gives nothing."""
+    """A message for the whole class and a challenge with it; Enter gives both, Escape nothing.
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    The message field keeps the focus: ↑ and ↓ choose the challenge meanwhile, so giving one is
+    typing and Enter, whatever order the keys arrive in."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("up", "choose(-1)", "Previous", show=False),
+        Binding("down", "choose(1)", "Next", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="give"):
-            yield Static("A challenge for the whole class (↑↓, then Enter):")
+            yield Static("A message for the whole class, and a challenge with it (↑↓ choose, Enter gives):")
+            yield Input(placeholder="for example: the first to converge explains it", id="give-message")
             yield OptionList(
                 *(Option(f"{name}: {title}", id=name) for name, title in challenge_titles().items()), id="give-which"
             )
-            yield Static("A message with it (Enter gives it to everyone):")
-            yield Input(placeholder="for example: the first to converge explains it", id="give-message")
+
+    def on_mount(self) -> None:
+        self.query_one("#give-which", OptionList).highlighted = 0
+        self.query_one("#give-message", Input).focus()
+
+    def action_choose(self, step: int) -> None:
+        which = self.query_one("#give-which", OptionList)
+        count = which.option_count
+        if count:
+            which.highlighted = ((which.highlighted or 0) + step) % count
 
     @on(OptionList.OptionSelected)
     def chosen(self) -> None:
@@ -69,12 +85,9 @@ class ChallengeDialog(ModalScreen[tuple[str, str] | None]):
 
     @on(Input.Submitted)
     def give(self, event: Input.Submitted) -> None:
-        which = self.query_one("#give-which", OptionList)
-        option = which.highlighted_option
-        if option is None or option.id is None:
-            which.focus()
-            return
-        self.dismiss((option.id, event.value.strip()))
+        option = self.query_one("#give-which", OptionList).highlighted_option
+        if option is not None and option.id is not None:
+            self.dismiss((option.id, event.value.strip()))
 
 
 class StudentScreen(Screen[None]):
@@ -150,6 +163,8 @@ class StudentScreen(Screen[None]):
         ]
         if status.challenge:
             results.insert(0, f"now: {status.challenge} {status.challenge_progress}")
+        if status.recent:
+            results += ["", "latest guesses:", *status.recent]
         self.query_one("#student-results", Static).update(Text("\n".join(results) or "no challenge yet"))
 
 

@@ -32,6 +32,7 @@ MAX_BYTES = 64 * 1024  # a status is far smaller; a bigger file is not ours
 REPORT_EVERY = 1.0  # seconds between looks at the session
 HEARTBEAT = 5.0  # seconds: a status this old is rewritten even if nothing changed
 COSTS_KEPT = 48  # cost samples for the teacher's small plot of the run
+RECENT_KEPT = 5  # latest guesses shown to the teacher
 STATES = ("running", "paused", "finished", "diverged")
 
 
@@ -69,12 +70,14 @@ class StudentStatus:
     challenge: str | None = None  # the challenge under way
     challenge_progress: str = ""
     challenges: tuple[ChallengeResult, ...] = ()
+    recent: tuple[str, ...] = ()  # the latest guesses, in words ("epoch 3: w 1.39 ✓")
     costs: tuple[float, ...] = field(default=())  # the run's cost, sampled up to this epoch
 
     def as_dict(self) -> dict[str, Any]:
         document = asdict(self)
         document["challenges"] = [asdict(result) for result in self.challenges]
         document["costs"] = list(self.costs)
+        document["recent"] = list(self.recent)
         return {"format": FORMAT, "version": VERSION, **document}
 
     @classmethod
@@ -102,6 +105,7 @@ class StudentStatus:
                 challenge=None if document.get("challenge") is None else _text(document["challenge"], 64),
                 challenge_progress=_text(document.get("challenge_progress", ""), 200),
                 challenges=tuple(_challenge(item) for item in _list(document.get("challenges", []), 100)),
+                recent=tuple(_text(words, 200) for words in _list(document.get("recent", []), RECENT_KEPT)),
                 costs=tuple(_real(cost) for cost in _list(document.get("costs", []), COSTS_KEPT)),
             )
         except KeyError as missing:
@@ -267,6 +271,46 @@ class StatusReporter:
                     continue
 
 
+def practice_of(session: Any) -> dict[str, Any]:
+    """What the student's practice adds to their status: the guess score, the challenge under
+    way and where they stand on it, the results so far, the latest guesses in words."""
+    import calendar
+
+    from nanoneuron_tui import coach
+    from nanoneuron_tui.core.practice import MET, number
+
+    practice = session.practice
+    view = session.view()
+    reached = coach.progress(session, view)
+    results = tuple(
+        ChallengeResult(
+            name=result.challenge,
+            met=result.outcome == MET,
+            result=result.result[:200],
+            epoch=result.epoch,
+            alpha=result.alpha,
+            time=float(calendar.timegm(time.strptime(result.time, "%Y-%m-%dT%H:%M:%SZ"))),
+        )
+        for result in practice.results[-100:]
+    )
+    recent = []
+    for guess in practice.recent[-RECENT_KEPT:]:
+        try:
+            right = guess.recheck(view.data).right
+        except Exception:  # noqa: BLE001 -- its data is gone: say the guess without its mark
+            right = None
+        mark = "" if right is None else (" ✓" if right else " ✗")
+        recent.append(f"epoch {guess.epoch:,}: {guess.quantity} {number(guess.guess)}{mark}")
+    return dict(
+        guesses=practice.score.guesses,
+        right=practice.score.right,
+        challenge=practice.active,
+        challenge_progress=reached.line[:200] if reached is not None else "",
+        challenges=results,
+        recent=tuple(recent),
+    )
+
+
 def reporter_for(
     session: Any,
     session_path: Path,
@@ -281,7 +325,7 @@ def reporter_for(
     name = os.environ.get(STUDENT_ENV, "") or session_path.parent.name
     return StatusReporter(
         session_path.parent / STATUS_FILE,
-        SessionDescriber(session, name[:64]),
+        SessionDescriber(session, name[:64], extras=lambda: practice_of(session)),
         state_dir=session_path.parent.parent.parent,
         on_assignment=on_assignment,
         screen_copy=screen_copy,
