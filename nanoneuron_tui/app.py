@@ -795,7 +795,9 @@ class NanoNeuronApp(Coach, App[None]):
         while isinstance(self.screen, LessonScreen | HelpScreen | EveryValueScreen | SlicesScreen):
             self.pop_screen()
         if self.screen is self.default_screen:
-            self.query_one("#field-alpha", Input).focus()
+            field = self.query_one("#field-alpha", Input)
+            field.focus()
+            field.select_all()  # `a` is for a new alpha: what is typed replaces the old one
 
     def action_lesson_mode(self) -> None:
         """A classroom start: back to epoch 0, the explanation in full view, ready to step or run."""

@@ -216,3 +216,15 @@ def test_after_a_blow_up_a_smaller_alpha_typed_in_a_real_terminal_carries_on(ter
     assert "alpha         0.0005 " in screen and "0.0005 s" not in screen  # s stepped; the field took nothing
     term.keys("Space")
     term.wait_for("finished")
+
+
+@pytest.mark.app
+async def test_a_then_a_number_replaces_alpha_and_the_keys_drive_the_app_again():
+    app = make_app(w0=0.5, b0=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        field = app.query_one("#field-alpha", Input)
+        await wait_for(pilot, lambda: field.has_focus)
+        await pilot.press(*"0.0004", "enter", "s")
+        await wait_for(pilot, lambda: app.session.view().epoch == 1)
+        assert app.session.view().moment.alpha == 0.0004 and field.value == "0.0004"
