@@ -33,9 +33,10 @@ BLOCK = re.compile(r"(<!-- screen: (?P<name>[\w-]+) -->\n```text\n)(?P<body>.*?)
 
 @dataclass(frozen=True)
 class Screen:
-    argv: tuple[str, ...]
+    argv: tuple[str, ...]  # the app's command line, or `serve class` on a demonstration class
     keys: tuple[str, ...]
     size: tuple[int, int] = (80, 24)
+    notes: bool = False  # keep the notifications on screen (a guess's verdict is one)
 
 
 # The article's start (w0, b0 fixed, so the screens do not change from run to run).
@@ -44,25 +45,105 @@ SCREENS: dict[str, Screen] = {
     "main": Screen(SEED, ("g", *"44000", "enter", "z")),
     "surface": Screen(SEED, (*"n" * 20, "c")),
     "surface-normalized": Screen((*SEED, "--normalize", "--alpha", "0.1"), (*"s" * 12, "c")),
+    # A guess of the next w that forgets to step: ✗, the line that computes it, the likely slip.
+    "guess": Screen(("--w0", "0.25", "--b0", "0.75"), ("y", *"0.25", "enter"), notes=True),
+    "class": Screen(("serve", "class"), ("s", "s", "S"), size=(112, 10)),
 }
 
 
 async def render(screen: Screen) -> str:
     """The screen's text, line by line, as the terminal would show it (trailing blanks dropped)."""
+    if screen.argv[:2] == ("serve", "class"):
+        return await render_class(screen)
     from nanoneuron_tui.app import NanoNeuronApp
     from nanoneuron_tui.cli import build_parser, build_session
 
     args = build_parser().parse_args(list(screen.argv))
     app = NanoNeuronApp(build_session(args), run=args.run, lesson=args.lesson, projector=args.projector)
-    async with app.run_test(size=screen.size) as pilot:
+    async with app.run_test(size=screen.size, notifications=screen.notes) as pilot:
         for key in screen.keys:
             await pilot.press(key)
-        await settle(pilot, app)
-        strips = app.screen._compositor.render_strips()
-        return "".join(strip.text.rstrip() + "\n" for strip in strips)
+        await settle(pilot, app, keep_notes=screen.notes)
+        return text_of(app)
 
 
-async def settle(pilot, app, timeout: float = 60.0) -> None:
+def text_of(app) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "".join(strip.text.rstrip() + "\n" for strip in strips)
+
+
+async def render_class(screen: Screen) -> str:
+    """The teacher's view of a class of four, made up for the picture (their statuses as the apps write them)."""
+    import tempfile
+
+    from nanoneuron_tui.serve.class_view import ClassView
+    from nanoneuron_tui.serve.status import STATUS_FILE, ChallengeResult, StudentStatus, write_status
+
+    now = time.time()
+    usual = dict(connected=True, epochs=70000, alpha=0.0005, updated=now, progressed=now, diverged_at=None)
+    students = [
+        StudentStatus(
+            "amara",
+            state="running",
+            epoch=41000,
+            w=1.802,
+            b=31.89,
+            cost=1.8e-3,
+            test_cost=1.7e-3,
+            guesses=6,
+            right=5,
+            **usual,
+        ),
+        StudentStatus(
+            "ben",
+            state="diverged",
+            epoch=9,
+            w=None,
+            b=None,
+            cost=None,
+            test_cost=None,
+            guesses=3,
+            right=1,
+            **{**usual, "alpha": 0.001, "diverged_at": 9},
+        ),
+        StudentStatus(
+            "chloe",
+            state="paused",
+            epoch=12,
+            w=1.56,
+            b=23.09,
+            cost=240.4,
+            test_cost=242.9,
+            challenge="b-crawl",
+            challenge_progress="b 23.1 of 16 passed",
+            **{**usual, "alpha": 0.1},
+            challenges=(ChallengeResult("alpha-limit", True, "alpha 0.000608", 1, 0.000608, now),),
+        ),
+        StudentStatus(
+            "dev",
+            state="finished",
+            epoch=70000,
+            w=1.8001,
+            b=31.996,
+            cost=2.4e-6,
+            test_cost=2.4e-6,
+            **{**usual, "connected": False},
+        ),
+    ]
+    with tempfile.TemporaryDirectory() as state_dir:
+        for student in students:
+            home = Path(state_dir) / "users" / student.name
+            home.mkdir(parents=True)
+            write_status(home / STATUS_FILE, student)
+        app = ClassView(Path(state_dir))
+        async with app.run_test(size=screen.size) as pilot:
+            for key in screen.keys:
+                await pilot.press(key)
+            await pilot.pause()
+            return text_of(app)
+
+
+async def settle(pilot, app, timeout: float = 60.0, keep_notes: bool = False) -> None:
     """Wait until the screen shows the session's latest view with every visible plot drawn."""
     from nanoneuron_tui.widgets.plotting import PlotWidget
 
@@ -77,7 +158,13 @@ async def settle(pilot, app, timeout: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("the app did not settle")
         await pilot.pause(0.05)
-    app.clear_notifications()
+    if keep_notes:
+        while not app._notifications:  # the verdict comes a moment after the keys
+            if time.monotonic() > deadline:
+                raise TimeoutError("no notification came")
+            await pilot.pause(0.05)
+    else:
+        app.clear_notifications()
     await pilot.pause()
 
 
