@@ -478,6 +478,7 @@ def test_lesson_flag_gives_everyone_the_same_start(monkeypatch, tmp_path):
         started["hyper"], started["lesson"] = self.session.hyper, self._open_lesson
 
     monkeypatch.setattr(app_module.NanoNeuronApp, "run", capture)
+    monkeypatch.setattr(app_module, "missing_terminal", lambda: None)  # the app's run, stubbed, needs none
     state = ["--state", str(tmp_path / "session.json")]
     assert open_app(build_parser().parse_args(["--lesson", *state])) == 0
     assert started["lesson"] is True

@@ -95,11 +95,12 @@ async def test_a_challenge_for_everyone_reaches_both_students_and_the_table_rank
         mark = len(amy.screen)
         amy.press(b"a")
         await amy.wait_for(rb"Apply", mark)  # the key bar says a field has the keys
-        amy.press(b"0.000608\r")  # the field's text is selected as it takes the focus: typing replaces it
-        amy.press(b"s")
+        amy.press(b"0.000608\r")  # `a` selects the field's text: typing replaces it
         status = served.state_dir / "users" / "amy" / STATUS_FILE
+        await until(lambda: read_status(status).alpha == 0.000608, 60, "amy's new alpha")
+        amy.press(b"s")
         await until(
-            lambda: any(r.name == "alpha-limit" and r.met for r in read_status(status).challenges), 30, "amy's ✓"
+            lambda: any(r.name == "alpha-limit" and r.met for r in read_status(status).challenges), 60, "amy's ✓"
         )
         mark = len(teacher.screen)
         await teacher.wait_for(rb"1 met the challenge", mark)
