@@ -327,7 +327,7 @@ class NanoNeuronApp(App[None]):
         """The session's own file, lock or kept session: refused (a model written over the lock
         would let a second instance take the session). Says so."""
         if self.session_file is not None and self.session_file.protects(path):
-            self.notify(f"{path} is this session's own file; choose another name", severity="error")
+            self.notify(f"{self.shown(path)} is this session's own file; choose another name", severity="error")
             return True
         return False
 

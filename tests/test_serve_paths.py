@@ -249,3 +249,22 @@ def test_a_saved_session_that_cannot_be_read_is_named_within_the_folder(home, tm
     )
     assert result.returncode == 2 and "session.json" in result.stderr
     assert str(tmp_path) not in result.stderr and str(tmp_path.resolve()) not in result.stderr
+
+
+@pytest.mark.app
+@pytest.mark.parametrize("action", ["save_model", "export_history"])
+async def test_refusing_the_session_s_own_file_names_it_as_the_student_sees_it(home, action):
+    # Merged review: the refusal said "/srv/…/users/alice/session.json is this session's own file".
+    from nanoneuron_tui.session_file import SessionFile
+
+    owner = SessionFile.claim(home / "session.json", resuming=False)
+    app = NanoNeuronApp(Session(Hyperparameters(**SEED_START)), session_file=owner, confine=home)
+    notes = Notifications()
+    try:
+        async with app.run_test(size=(100, 32), message_hook=notes) as pilot:
+            await type_path(pilot, app, action, "session.json.lock")
+            await wait_for(pilot, lambda: notes.any("this session's own file"))
+            [refusal] = notes.messages
+            assert refusal.startswith("session.json.lock is") and str(home.parent) not in refusal
+    finally:
+        owner.release()
