@@ -213,9 +213,6 @@ class NanoNeuronApp(App[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        # The plots need plotext and numpy (a quarter of a second to import): they are imported
-        # once the first frame is out, in a thread, and the plots draw then.
-        self.call_after_refresh(self._import_plotting_then_plot)
         # Textual hides the (empty) notification rack only after the first frame, and that
         # lays the whole screen out once more: hidden now, it costs no layout.
         self.screen.query("#textual-toastrack").set(display=False)  # absent when notifications are off
@@ -241,6 +238,13 @@ class NanoNeuronApp(App[None]):
             self._follow_frame_rate_file(Path(shared_frame_rate))
         if self._open_lesson:
             self.action_explain()
+
+    def on_ready(self) -> None:
+        # The plots need plotext and numpy (a quarter of a second to import): they are imported
+        # once the first frame is out, in a thread, and the plots draw then. Ready comes after
+        # the first frame of whichever screen is up: a lesson screen opened before the main
+        # screen's first repaint would keep a callback queued on that screen waiting for good.
+        self._import_plotting_then_plot()
 
     @work(thread=True, group="plotext")
     def _import_plotting_then_plot(self) -> None:
