@@ -221,9 +221,6 @@ class NanoNeuronApp(Coach, App[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        # The plots need plotext and numpy (a quarter of a second to import): they are imported
-        # once the first frame is out, in a thread, and the plots draw then.
-        self.call_after_refresh(self._import_plotting_then_plot)
         # Textual hides the (empty) notification rack only after the first frame, and that
         # lays the whole screen out once more: hidden now, it costs no layout.
         self.screen.query("#textual-toastrack").set(display=False)  # absent when notifications are off
@@ -250,6 +247,13 @@ class NanoNeuronApp(Coach, App[None]):
             self._follow_frame_rate_file(Path(shared_frame_rate))
         if self._open_lesson:
             self.action_explain()
+
+    def on_ready(self) -> None:
+        # The plots need plotext and numpy (a quarter of a second to import): they are imported
+        # once the first frame is out, in a thread, and the plots draw then. Ready comes after
+        # the first frame of whichever screen is up: a lesson screen opened before the main
+        # screen's first repaint would keep a callback queued on that screen waiting for good.
+        self._import_plotting_then_plot()
 
     @work(thread=True, group="plotext")
     def _import_plotting_then_plot(self) -> None:
@@ -357,7 +361,7 @@ class NanoNeuronApp(Coach, App[None]):
         """The session's own file, lock or kept session: refused (a model written over the lock
         would let a second instance take the session). Says so."""
         if self.session_file is not None and self.session_file.protects(path):
-            self.notify(f"{path} is this session's own file; choose another name", severity="error")
+            self.notify(f"{self.shown(path)} is this session's own file; choose another name", severity="error")
             return True
         return False
 

@@ -415,9 +415,15 @@ class Session:
         """Why training cannot go on from here, and what will let it; None while it can."""
         with self._lock:
             if self._state is State.DIVERGED:
+                carry_on = self.last_sound_epoch
+                if not self._run.takes_new_alpha_at(carry_on):
+                    return (
+                        f"Diverged at epoch {self._epoch:,}, in a run with the most alpha changes it keeps: "
+                        "b steps back to an earlier alpha, r starts over."
+                    )
                 return (
                     f"Diverged at epoch {self._epoch:,}: a smaller alpha (a) carries on from epoch "
-                    f"{self.last_sound_epoch:,}; b steps back, r starts over."
+                    f"{carry_on:,}; b steps back, r starts over."
                 )
             if self._state is State.FINISHED:
                 return "Finished: raise epochs to train on, or r to start over."

@@ -154,8 +154,8 @@ class SessionFile:
 
     def protects(self, path: str | os.PathLike[str]) -> bool:
         """Whether ``path`` is one of this session's own files (the session, its lock, the one
-        kept before it), which nothing else may replace."""
-        own = {self.path, lock_path(self.path), previous_path(self.path)}
+        kept before it, the list of its exports' temporary files), which nothing else may replace."""
+        own = {self.path, lock_path(self.path), previous_path(self.path), tracked_path(self.path)}
         return Path(os.path.realpath(path)) in own
 
     def release(self) -> None:

@@ -236,3 +236,34 @@ def test_every_preset_a_csv_and_normalization_explain_without_a_traceback(tmp_pa
             assert valley_words(valley(data, w, b, 0.001))
         run = Run(data, 0.5, 0.5, 0.001)
         assert surface_picture(surface_key(run, 3, 40, 12), 47, 15).plain
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("low, high", [(-6e14, 1e13), (0.0, 3e12), (-2e20, 2e20), (0.0, 9e11)])
+def test_slice_ticks_never_read_as_a_long_number_before_a_suffix(low, high):
+    # Merged review: a diverged neuron's b slice was ticked "-500000G" (5e14), past the fix for "4e+11G".
+    from nanoneuron_tui.widgets.cost_slices import ticks
+
+    positions, labels = ticks(low, high, 3)
+    assert len(labels) == len(positions) >= 2
+    for label in labels:
+        assert re.fullmatch(r"-?\d{1,3}(\.\d+)?[kMG]?|-?\d(\.\d+)?e[+-]\d+", label), label
+
+
+@pytest.mark.app
+@pytest.mark.parametrize("key", ["e", "v", "slash"])
+async def test_a_lesson_screen_opened_before_the_first_frame_still_gets_its_plots(monkeypatch, key):
+    # Merged review: the import of what plots draw with waited on the main screen's first
+    # repaint; a screen pushed before it kept every plot blank (the slices' test passed only
+    # when an earlier test had imported plotext in the same process).
+    import threading
+
+    from nanoneuron_tui.widgets import plotting
+
+    monkeypatch.setattr(plotting, "_PLOTTING_IMPORTED", threading.Event())  # as in a fresh process
+    app = make_app(w0=0.1343642, b0=0.8474337)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(key)
+        await wait_for(pilot, plotting._PLOTTING_IMPORTED.is_set)
+        if key == "slash":
+            await wait_for(pilot, lambda: len(slice_views(app)) == 2 and all(v.drawn for v in slice_views(app)))

@@ -228,3 +228,31 @@ async def test_a_then_a_number_replaces_alpha_and_the_keys_drive_the_app_again()
         await pilot.press(*"0.0004", "enter", "s")
         await wait_for(pilot, lambda: app.session.view().epoch == 1)
         assert app.session.view().moment.alpha == 0.0004 and field.value == "0.0004"
+
+
+@pytest.mark.app
+async def test_at_the_segment_limit_a_divergence_promises_no_alpha_it_would_refuse(monkeypatch):
+    # Merged review: a run holding the most alpha changes it keeps diverged; the keys said
+    # "a smaller alpha (a) carries on", and the alpha typed then was refused, twice over.
+    from nanoneuron_tui.core import run as run_module
+
+    monkeypatch.setattr(run_module, "MAX_SEGMENTS", 3)
+    notes = Notifications()
+    app = make_app(w0=0.3, b0=0.7, alpha=0.0005, pace=None)
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        for alpha in (0.0004, 0.001):  # three segments: the most this run keeps
+            app.session.step(2)
+            app.session.update(alpha=alpha)
+        await diverge(pilot, app)
+        notes.messages.clear()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: notes.any("r starts over"))
+        assert not notes.any("smaller alpha (a) carries on")
+        assert notes.any("b steps back")
+        notes.messages.clear()
+        await type_alpha(pilot, app, "0.0005")
+        await wait_for(pilot, lambda: notes.any("segments of alpha"))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(notes.messages) == 1, notes.messages  # one refusal, not one per way out of the field
+        assert app.session.state is State.DIVERGED and app.session.hyper.alpha == 0.001

@@ -95,7 +95,7 @@ def owned_app(tmp_path, **hyper):
 
 @pytest.mark.app
 @pytest.mark.parametrize("action", ["save_model", "export_history"])
-@pytest.mark.parametrize("name", ["session.json.lock", "session.json", "session.prev.json"])
+@pytest.mark.parametrize("name", ["session.json.lock", "session.json", "session.prev.json", "session.json.temporaries"])
 async def test_the_session_s_own_files_cannot_be_written_over_from_the_app(tmp_path, action, name):
     app, owner = owned_app(tmp_path)
     lock = tmp_path / "session.json.lock"

@@ -249,3 +249,60 @@ def test_a_saved_session_that_cannot_be_read_is_named_within_the_folder(home, tm
     )
     assert result.returncode == 2 and "session.json" in result.stderr
     assert str(tmp_path) not in result.stderr and str(tmp_path.resolve()) not in result.stderr
+
+
+@pytest.mark.app
+@pytest.mark.parametrize("action", ["save_model", "export_history"])
+async def test_refusing_the_session_s_own_file_names_it_as_the_student_sees_it(home, action):
+    # Merged review: the refusal said "/srv/…/users/alice/session.json is this session's own file".
+    from nanoneuron_tui.session_file import SessionFile
+
+    owner = SessionFile.claim(home / "session.json", resuming=False)
+    app = NanoNeuronApp(Session(Hyperparameters(**SEED_START)), session_file=owner, confine=home)
+    notes = Notifications()
+    try:
+        async with app.run_test(size=(100, 32), message_hook=notes) as pilot:
+            await type_path(pilot, app, action, "session.json.lock")
+            await wait_for(pilot, lambda: notes.any("this session's own file"))
+            [refusal] = notes.messages
+            assert refusal.startswith("session.json.lock is") and str(home.parent) not in refusal
+    finally:
+        owner.release()
+
+
+@pytest.mark.app
+async def test_a_csv_that_cannot_be_loaded_is_named_as_the_student_typed_it(home, tmp_path):
+    # Merged review: "/srv/…/users/alice/missing.csv does not exist" in the data dialog.
+    (home / "broken.csv").write_text("x,y\n1,2\n")
+    app = served_app(home)
+    async with app.run_test(size=(100, 32)) as pilot:
+        for typed in ("missing.csv", "broken.csv"):
+            await pilot.press("d")
+            dialog = app.screen
+            dialog.query_one("#data-csv", Input).value = typed
+            dialog.query_one("#data-apply").press()
+            message = dialog.query_one("#data-message")
+            await wait_for(pilot, lambda: "✗" in str(message.content))
+            said = str(message.content)
+            assert typed in said and str(tmp_path) not in said and str(tmp_path.resolve()) not in said
+            await pilot.press("escape")
+
+
+@pytest.mark.app
+async def test_the_data_dialog_shows_the_csv_in_use_as_the_student_named_it_and_keeps_it(home, tmp_path):
+    # Merged review: served, the dialog showed the server's path to the file in use.
+    (home / "mine.csv").write_text("x,y\n1,3\n2,5\n3,7\n4,9\n5,11\n")
+    app = served_app(home)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("d")
+        app.screen.query_one("#data-csv", Input).value = "mine.csv"
+        app.screen.query_one("#data-apply").press()
+        await wait_for(pilot, lambda: app.session.data.spec.csv is not None)
+        await pilot.press("d")
+        dialog = app.screen
+        await wait_for(pilot, lambda: dialog.query("#data-csv"))
+        assert dialog.query_one("#data-csv", Input).value == "mine.csv"
+        dialog.query_one("#data-noise", Input).value = "0.5"  # another setting, the same file
+        dialog.query_one("#data-apply").press()
+        await wait_for(pilot, lambda: app.session.data.spec.noise == 0.5)
+        assert app.session.data.spec.csv == str((home / "mine.csv").resolve())

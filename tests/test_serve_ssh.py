@@ -411,3 +411,20 @@ async def test_stopping_the_server_hangs_up_everyone(tmp_path):
             assert b"The server is stopping" in student.screen
         assert not any(process_alive(pid) for pid in pids)
         assert all((d / "hung-up").exists() for d in served.user_dirs())
+
+
+async def test_an_app_killed_by_a_signal_leaves_the_student_a_usable_terminal(tmp_path):
+    # Merged review: `kill -9` of a student's app left their terminal on the alternate
+    # screen with mouse reporting on (the app had no chance to put it back).
+    import signal
+
+    from nanoneuron_tui.lifecycle import TERMINAL_RESET
+
+    async with serving(tmp_path, probe=True) as served:
+        student = await Student.arrive(served.port)
+        start, offset = await student.probe_event("start")
+        os.kill(start["pid"], signal.SIGKILL)
+        assert await student.ended() == 128 + signal.SIGKILL
+        after = bytes(student.screen[offset:])
+        assert TERMINAL_RESET in after
+        assert b"connect again" in after.split(TERMINAL_RESET)[-1]

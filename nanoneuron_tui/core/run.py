@@ -116,9 +116,7 @@ class Run:
         epoch = max(self.first_epoch, epoch)
         if self.diverged_at is not None:
             epoch = min(epoch, self.diverged_at)
-        index = self._segment_index(epoch)
-        # The segments that began before ``epoch`` stay; one that begins there is replaced.
-        kept = self.segments[:index] + tuple(s for s in self.segments[index : index + 1] if s.start < epoch)
+        kept = self._segments_before(epoch)
         if kept and kept[-1].alpha == alpha:
             segments = kept  # the alpha in force already: nothing new begins
         else:
@@ -129,6 +127,16 @@ class Run:
                 )
             segments = (*kept, Segment(epoch, alpha, *self.trained_neuron(epoch)))
         return self if segments == self.segments else self._with_segments(segments)
+
+    def takes_new_alpha_at(self, epoch: int) -> bool:
+        """Whether a new alpha may begin at ``epoch``: not once the segments before it are MAX_SEGMENTS."""
+        return len(self._segments_before(epoch)) < MAX_SEGMENTS
+
+    def _segments_before(self, epoch: int) -> tuple[Segment, ...]:
+        """The segments that began before ``epoch``: what a new alpha from there keeps
+        (one that begins at ``epoch`` is replaced)."""
+        index = self._segment_index(epoch)
+        return self.segments[:index] + tuple(s for s in self.segments[index : index + 1] if s.start < epoch)
 
     def _with_segments(self, segments: tuple[Segment, ...], descents: list[Descent] | None = None) -> Run:
         return Run(

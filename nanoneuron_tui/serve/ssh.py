@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncssh
 
 from nanoneuron_tui.core.printable import printable
+from nanoneuron_tui.lifecycle import TERMINAL_RESET
 from nanoneuron_tui.serve import STUDENT_ENV
 from nanoneuron_tui.serve.auth import FREE_KEY_TRIES, KEYS, OPEN, PASSWORD, AuthPolicy, Throttle
 from nanoneuron_tui.serve.classroom import Classroom
@@ -259,7 +260,13 @@ class ServedSession(asyncssh.SSHServerSession):
         self.program.resize(*self.size)  # the window may have changed while the app started
         self._watch_idle()
         code = await self.program.wait()
-        self._close(code if code >= 0 else 128 - code, self._end_reason and f"\r\n{self._end_reason}")
+        reason = self._end_reason
+        if code < 0:
+            # Ended by a signal (killed, or crashed): the app could not put the student's terminal
+            # back (alternate screen, mouse reporting on), so the server does.
+            self._send(TERMINAL_RESET)
+            reason = reason or "The app stopped unexpectedly; connect again to carry on."
+        self._close(code if code >= 0 else 128 - code, reason and f"\r\n{reason}")
 
     async def _run_class_view(self) -> None:
         """A teacher's session: the class at a glance, in a process of its own like a student's app."""

@@ -21,10 +21,9 @@ import sys
 import termios
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from nanoneuron_tui.serve.zygote import Zygote
+from nanoneuron_tui.serve.zygote import Zygote, process_gone
 
 READ_CHUNK = 65536
 INPUT_HIGH_WATER = 64 * 1024  # keys waiting beyond this: the sender should pause
@@ -57,20 +56,11 @@ class SpawnedProcess:
 
     async def exited(self) -> int:
         """Until the process has exited (and is reaped), without a thread or a busy poll; its exit code."""
-        loop = asyncio.get_running_loop()
         try:
-            pidfd = os.pidfd_open(self.pid)
+            await process_gone(self.pid)
         except (AttributeError, OSError):  # no pidfd (not Linux): look now and then
             while self.process.poll() is None:
                 await asyncio.sleep(0.2)
-            return self.process.returncode
-        exited = loop.create_future()
-        loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
-        try:
-            await exited
-        finally:
-            loop.remove_reader(pidfd)
-            os.close(pidfd)
         return self.process.wait()
 
 

@@ -88,10 +88,14 @@ class CostSliceView(PlotWidget):
         x.ticks(*ticks(*x_range, max(2, width // 8)))
 
 
+PAST_THE_SUFFIXES = 1e12  # from here a tick would read 1000G or more
+
+
 def ticks(low: float, high: float, count: int) -> tuple[list[float], list[str]]:
-    """Round ticks, labelled short (2k, 500M); past the suffixes, in scientific notation (4e+20, not 4e+11G)."""
+    """Round ticks, labelled short (2k, 500G); past the suffixes, in scientific notation
+    (5e+14 and 4e+20, not 500000G and 4e+11G)."""
     positions, labels = linear_ticks(low, high, count)
-    if any("e" in label for label in labels):
+    if any(abs(position) >= PAST_THE_SUFFIXES for position in positions):
         labels = [f"{position:.3g}" for position in positions]
     return positions, labels
 

@@ -16,7 +16,7 @@ from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, buil
 from nanoneuron_tui.core.printable import printable
 from nanoneuron_tui.core.run import stable_alpha_advice
 from nanoneuron_tui.core.trainer import max_stable_alpha
-from nanoneuron_tui.paths import confined
+from nanoneuron_tui.paths import as_seen_from, confined
 from nanoneuron_tui.widgets import Parses, blank_or, stop_blinking
 
 FIELDS = {
@@ -71,7 +71,7 @@ class DataDialog(ModalScreen[DataSet | None]):
             with Horizontal(classes="field"):
                 yield Label("or CSV file", classes="field-label")
                 yield Input(
-                    value=printable(spec.csv or ""),  # a field draws what it holds: escape codes too
+                    value=printable(self._csv_in_use()),  # a field draws what it holds: escape codes too
                     placeholder="x,y rows; blank for the preset",
                     id="data-csv",
                     max_length=params.MAX_PATH_CHARS,
@@ -112,6 +112,12 @@ class DataDialog(ModalScreen[DataSet | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def _csv_in_use(self) -> str:
+        """The CSV file in use, as the person at the keyboard named it: served, relative to
+        their folder (a confined name, checked again on apply), else its path."""
+        csv = self.spec.csv or ""
+        return as_seen_from(self.confine, csv) if self.confine and csv else csv
+
     def _value(self, field_id: str) -> str:
         return self.query_one(f"#data-{field_id}", Input).value
 
@@ -123,8 +129,8 @@ class DataDialog(ModalScreen[DataSet | None]):
         message = self.query_one("#data-message", Static)
         try:
             csv = self._value("csv").strip() or None
-            if self.spec.csv and csv == printable(self.spec.csv):
-                csv = self.spec.csv  # the file in use, shown printably and left as it was
+            if self.spec.csv and csv == printable(self._csv_in_use()):
+                csv = self._csv_in_use()  # the file in use, shown printably and left as it was
             if csv and self.confine:
                 csv = str(confined(self.confine, csv))
             spec = DataSpec(
@@ -161,7 +167,9 @@ class DataDialog(ModalScreen[DataSet | None]):
         if self.app.screen is not self:
             return  # cancelled while loading
         if isinstance(outcome, DataError):
-            self.query_one("#data-message", Static).update(failure(outcome))
+            # Served, the file is named as the student typed it, not by the server's path.
+            said = as_seen_from(self.confine, outcome) if self.confine else outcome
+            self.query_one("#data-message", Static).update(failure(said))
         else:
             self.dismiss(outcome)
 

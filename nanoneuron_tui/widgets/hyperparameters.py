@@ -105,8 +105,8 @@ class HyperparameterForm(Grid):
             # The pane's edge may be too narrow for the whole sentence.
             self.app.notify(f"Not applied: {self._problems[field.name]}", severity="error")
             return  # stay in the field, to put it right
-        self._apply(event.input)
-        # Applied: the keys drive the app again (space runs, s steps), not the field.
+        # Leaving the field applies it (on_input_blurred), once; then the keys drive the
+        # app again (space runs, s steps), not the field.
         self.screen.set_focus(None)
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
