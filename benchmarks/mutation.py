@@ -51,13 +51,24 @@ ROOT = Path(__file__).resolve().parent.parent
 # The fastest, most direct tests come first: a run stops at the first failure.
 TESTS_FOR = {
     "nanoneuron_tui/core/neuron.py": ["tests/test_neuron.py", "tests/test_trainer.py", "tests/test_session.py"],
-    "nanoneuron_tui/core/trainer.py": ["tests/test_trainer.py", "tests/test_session.py"],
+    "nanoneuron_tui/core/trainer.py": [
+        "tests/test_divergence_search.py",
+        "tests/test_trainer.py",
+        "tests/test_session.py",
+    ],
     "nanoneuron_tui/core/run.py": ["tests/test_trainer.py", "tests/test_session.py"],
     "nanoneuron_tui/session.py": ["tests/test_session.py"],
+    "nanoneuron_tui/core/samples.py": ["tests/test_trainer.py", "tests/test_data.py", "tests/test_surface.py"],
+    "nanoneuron_tui/core/data.py": ["tests/test_data.py", "tests/test_trainer.py", "tests/test_hostile_files.py"],
+    "nanoneuron_tui/core/csv_data.py": ["tests/test_data.py", "tests/test_hostile_files.py"],
+    "nanoneuron_tui/core/surface.py": ["tests/test_surface.py", "tests/test_plots.py"],
+    "nanoneuron_tui/core/lesson.py": ["tests/test_lesson.py"],
+    "nanoneuron_tui/persist.py": ["tests/test_persist.py", "tests/test_hostile_files.py"],
     # Not in the default set: these tests run the CLI in subprocesses, which takes minutes.
     "nanoneuron_tui/cli.py": ["tests/test_cli.py"],
 }
-DEFAULT_TARGETS = list(TESTS_FOR)[:4]
+# On a shared machine run them one file at a time: `python benchmarks/mutation.py FILE`.
+DEFAULT_TARGETS = [path for path in TESTS_FOR if path != "nanoneuron_tui/cli.py"]
 
 # Mutants that cannot change behaviour, each with the reason: (file, description,
 # a piece of the mutated code or None for anywhere in the file, reason). Not keyed
@@ -115,6 +126,47 @@ EQUIVALENT: list[tuple[str, str, str | None, str]] = [
         "`rest + sum((self._term(k, s) for k in growing)) > bound` (differs for NaN)",
         None,
         "as above: never NaN",
+    ),
+    # The search for the first epoch over a limit (Descent.first_epoch_over). Its result is
+    # pinned by tests/test_divergence_search.py against a walk of every epoch; these change
+    # only how many evaluations it takes to get there.
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`0` → `1`",
+        "shrinking = [k for k in (0, 1) if k not in growing]",
+        "counts a shrinking part twice: the jump can only land earlier, and the search checks and goes on from there",
+    ),
+    ("nanoneuron_tui/core/trainer.py", "`0` → `-1`", "shrinking = [k for k in (0, 1) if k not in growing]", "as above"),
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`rest + sum((self._term(k, s) for k in growing)) <= bound` → "
+        "`rest + sum((self._term(k, s) for k in growing)) < bound`",
+        None,
+        "a jump to where the cost could equal the bound lands at most one epoch earlier; the search goes on from there",
+    ),
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`1` → `2`",
+        "low, high = t, t + 1",
+        "the first probe at t + 2 instead of t + 1: the bisection between t and it still finds the first crossing",
+    ),
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`2` → `3`",
+        "low, high = high, t + 2 * (high - t)",
+        "a stride that triples instead of doubling brackets the same first crossing, which the bisection finds",
+    ),
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`high >= end` → `high > end`",
+        None,
+        "at high == end one more doubling and bisection find a crossing past the end, and the loop ends with None",
+    ),
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "delete `return None`",
+        "in first_epoch_over:         return None",  # the last line, not the two inside
+        "the last statement of first_epoch_over: without it, it returns None all the same",
     ),
     (
         "nanoneuron_tui/core/run.py",
