@@ -4,6 +4,7 @@
     python benchmarks/mutation.py nanoneuron_tui/cli.py  # any file listed in TESTS_FOR
     python benchmarks/mutation.py --list                 # the mutants, without running them
     python benchmarks/mutation.py --match session.py:3   # only mutants whose label contains this
+    python benchmarks/mutation.py FILE --write-docs      # and put its figures in docs/testing.md
 
 A mutant is one small edit of a file's syntax tree: a comparison moved across its
 boundary (``<`` and ``<=``, ``==`` and ``!=``, ``is`` and ``is not``), an integer
@@ -592,6 +593,13 @@ class Tally:
         self.outcomes[outcome].append(mutant)
         return outcome
 
+    def counts_by_file(self) -> dict[str, dict[str, int]]:
+        by_file: dict[str, dict[str, int]] = {}
+        for outcome, mutants in self.outcomes.items():
+            for mutant in mutants:
+                by_file.setdefault(mutant.path, dict.fromkeys(self.outcomes, 0))[outcome] += 1
+        return by_file
+
     def summary(self) -> str:
         counts = {outcome: len(mutants) for outcome, mutants in self.outcomes.items()}
         total = sum(counts.values())
@@ -601,6 +609,42 @@ class Tally:
             f"{counts['survived']} survived, {counts['equivalent']} equivalent (not counted); "
             f"survival rate {counts['survived']}/{counted} = {100 * counts['survived'] / max(counted, 1):.1f}%"
         )
+
+
+DOCS_PAGE = ROOT / "docs" / "testing.md"
+TABLE_START = "<!-- mutation table: rows written by `benchmarks/mutation.py FILE --write-docs` -->"
+TABLE_END = "<!-- end of the mutation table -->"
+TABLE_HEAD = (
+    "| file | mutants | killed | timed out | survived | equivalent | survival | measured |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+
+
+def table_row(path: str, counts: dict[str, int], day: str) -> str:
+    counted = sum(counts.values()) - counts["equivalent"]
+    rate = 100 * counts["survived"] / max(counted, 1)
+    return (
+        f"| `{path.removeprefix('nanoneuron_tui/')}` | {sum(counts.values())} | {counts['killed']} | "
+        f"{counts['timeout']} | {counts['survived']} | {counts['equivalent']} | "
+        f"{counts['survived']}/{counted} = {rate:.1f} % | {day} |"
+    )
+
+
+def write_docs(tally: Tally, page: Path = DOCS_PAGE) -> None:
+    """Put each mutated file's figures in the page's table (a row per file, the others kept)."""
+    text = page.read_text()
+    if TABLE_START not in text or TABLE_END not in text:
+        raise SystemExit(f"{page} has no mutation table ({TABLE_START} ... {TABLE_END})")
+    before, rest = text.split(TABLE_START, 1)
+    table, after = rest.split(TABLE_END, 1)
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| `")}
+    day = time.strftime("%Y-%m-%d")
+    for path, counts in tally.counts_by_file().items():
+        rows[f"`{path.removeprefix('nanoneuron_tui/')}`"] = table_row(path, counts, day)
+    order = [f"`{path.removeprefix('nanoneuron_tui/')}`" for path in TESTS_FOR]
+    ordered = sorted(rows, key=lambda name: order.index(name) if name in order else len(order))
+    body = "\n".join([TABLE_HEAD, *(rows[name] for name in ordered)])
+    page.write_text(f"{before}{TABLE_START}\n{body}\n{TABLE_END}{after}")
 
 
 def main() -> int:
@@ -622,7 +666,12 @@ def main() -> int:
         help="also give the survival rate with only the tests that existed at this git revision",
     )
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
+    parser.add_argument(
+        "--write-docs", action="store_true", help=f"write each file's figures into {DOCS_PAGE.relative_to(ROOT)}"
+    )
     args = parser.parse_args()
+    if args.write_docs and args.match:
+        parser.error("--write-docs needs every mutant of each file: drop --match")
     args.targets = args.targets or DEFAULT_TARGETS
     if unknown := set(args.targets) - set(TESTS_FOR):
         parser.error(f"no tests are listed for {', '.join(sorted(unknown))}")
@@ -718,6 +767,9 @@ def main() -> int:
     if old_tests is not None:
         print(f"with the tests of {args.before}: {before.summary()}")
     print(f"with the tests now: {now.summary()}")
+    if args.write_docs:
+        write_docs(now)
+        print(f"written into {DOCS_PAGE.relative_to(ROOT)}")
     return 1 if now.outcomes["survived"] else 0
 
 

@@ -73,3 +73,30 @@ def test_the_readme_test_command_is_the_one_ci_runs():
     test_command = next(command for command in commands if "pytest" in command)
     assert "'.[test,docs]'" in test_command  # the manual builds in the suite
     assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_the_mutation_script_writes_its_figures_into_the_table(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutation", ROOT / "benchmarks" / "mutation.py")
+    assert spec is not None and spec.loader is not None
+    mutation = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "mutation", mutation)  # its dataclasses look their module up
+    spec.loader.exec_module(mutation)
+    page = tmp_path / "testing.md"
+    page.write_text(
+        f"# Testing\n\n{mutation.TABLE_START}\n{mutation.TABLE_HEAD}\n"
+        "| `core/data.py` | 9 | 9 | 0 | 0 | 0 | 0/9 = 0.0 % | 2026-01-01 |\n"
+        f"{mutation.TABLE_END}\n\nAfter.\n"
+    )
+    tally = mutation.Tally()
+    fake = mutation.Mutant("nanoneuron_tui/core/trainer.py", 0, 1, 1, "`1` → `2`", lambda tree, node: None, "")
+    for outcome in ("killed", "killed", "timeout", "survived"):
+        tally.add(fake, outcome)
+    mutation.write_docs(tally, page)
+    text = page.read_text()
+    assert "| `core/data.py` | 9 | 9 | 0 | 0 | 0 | 0/9 = 0.0 % | 2026-01-01 |" in text  # kept as measured
+    assert "| `core/trainer.py` | 4 | 2 | 1 | 1 | 0 | 1/4 = 25.0 % |" in text
+    assert text.index("core/trainer.py") < text.index("core/data.py")  # in the script's order of files
+    assert text.endswith(f"{mutation.TABLE_END}\n\nAfter.\n")
+    assert "mutation table" in (ROOT / "docs" / "testing.md").read_text()
