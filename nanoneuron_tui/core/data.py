@@ -1,8 +1,8 @@
-"""Data sets NanoNeuron can learn from, and the few numbers training needs of them.
+"""Data sets NanoNeuron can learn from: the article's, the presets and CSV files,
+with noise, a train/test split and normalization as a spec asks.
 
-Gradient descent on a line only ever looks at the data through five averages
-(see ``LineFit``). Computing them once, up front, is what lets the trainer
-run an epoch in the same time whether there are a hundred points or a million.
+The few numbers training needs of a data set (``LineFit``) are in ``core.samples``,
+which ``core.csv_data`` shares.
 """
 
 from __future__ import annotations
