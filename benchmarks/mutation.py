@@ -59,7 +59,12 @@ TESTS_FOR = {
     ],
     "nanoneuron_tui/core/run.py": ["tests/test_trainer.py", "tests/test_session.py"],
     "nanoneuron_tui/session.py": ["tests/test_session.py"],
-    "nanoneuron_tui/core/samples.py": ["tests/test_trainer.py", "tests/test_data.py", "tests/test_surface.py"],
+    "nanoneuron_tui/core/samples.py": [
+        "tests/test_samples.py",
+        "tests/test_trainer.py",
+        "tests/test_data.py",
+        "tests/test_surface.py",
+    ],
     "nanoneuron_tui/core/data.py": ["tests/test_data.py", "tests/test_trainer.py", "tests/test_hostile_files.py"],
     "nanoneuron_tui/core/csv_data.py": ["tests/test_data.py", "tests/test_hostile_files.py"],
     "nanoneuron_tui/core/surface.py": ["tests/test_surface.py", "tests/test_plots.py"],
