@@ -65,7 +65,12 @@ TESTS_FOR = {
         "tests/test_data.py",
         "tests/test_surface.py",
     ],
-    "nanoneuron_tui/core/data.py": ["tests/test_data.py", "tests/test_trainer.py", "tests/test_hostile_files.py"],
+    "nanoneuron_tui/core/data.py": [
+        "tests/test_data_set.py",
+        "tests/test_data.py",
+        "tests/test_trainer.py",
+        "tests/test_hostile_files.py",
+    ],
     "nanoneuron_tui/core/csv_data.py": ["tests/test_data.py", "tests/test_hostile_files.py"],
     "nanoneuron_tui/core/surface.py": ["tests/test_surface.py", "tests/test_plots.py"],
     "nanoneuron_tui/core/lesson.py": ["tests/test_lesson.py"],
@@ -173,6 +178,19 @@ EQUIVALENT: list[tuple[str, str, str | None, str]] = [
         "delete `return None`",
         "in first_epoch_over:         return None",  # the last line, not the two inside
         "the last statement of first_epoch_over: without it, it returns None all the same",
+    ),
+    (
+        "nanoneuron_tui/core/data.py",
+        "`False` → `True`",
+        "summaries: tuple[",
+        "repr and == of a data set: only how it prints, and the package never compares two data sets",
+    ),
+    ("nanoneuron_tui/core/data.py", "`False` → `True`", "extremes: tuple[", "as above"),
+    (
+        "nanoneuron_tui/core/data.py",
+        "`not self.train.x_variance > 0` → `self.train.x_variance <= 0` (differs for NaN)",
+        None,
+        "every x is a finite number within ±MAX_MAGNITUDE (presets, and files are checked): the variance is never NaN",
     ),
     (
         "nanoneuron_tui/core/run.py",

@@ -1,0 +1,84 @@
+"""A data set's parts at their edges: its spec's defaults, its summaries, its names, its bounds."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from array import array
+
+import pytest
+
+from nanoneuron_tui.core.data import DataSet, DataSpec, build_data
+from nanoneuron_tui.core.samples import LineFit
+
+pytestmark = pytest.mark.unit
+
+
+def points(name: str, rule: tuple[float, float] | None = None, y_label: str = "y") -> DataSet:
+    return DataSet(name, "x", y_label, array("d", [0, 1, 2]), array("d", [1, 3, 5]), array("d"), array("d"), rule)
+
+
+def test_a_spec_without_seeds_makes_the_data_seed_0_makes():
+    # The CLI's --noise-seed and --split-seed say "default 0": a spec built without them agrees.
+    unseeded = build_data(DataSpec(noise=2.0, test_ratio=0.3))
+    seeded = build_data(DataSpec(noise=2.0, noise_seed=0, test_ratio=0.3, split_seed=0))
+    assert list(unseeded.x_train) == list(seeded.x_train) and list(unseeded.y_train) == list(seeded.y_train)
+    assert list(unseeded.y_test) == list(seeded.y_test)
+    assert list(unseeded.y_train) != list(build_data(DataSpec(noise=2.0, noise_seed=1, test_ratio=0.3)).y_train)
+
+
+def test_specs_and_data_sets_cannot_be_changed():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DataSpec().noise = 1.0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        points("p").name = "q"  # type: ignore[misc]
+
+
+def test_a_files_test_summary_is_of_its_test_points(tmp_path):
+    path = tmp_path / "line.csv"
+    path.write_text("x,y\n" + "".join(f"{x},{3 * x + 1 + (x % 3)}\n" for x in range(50)))
+    data = build_data(DataSpec(csv=str(path), test_ratio=0.4))
+    assert data.test is not None and data.test.count == len(data.x_test) == 20
+    again = LineFit.of(list(data.x_test), list(data.y_test))
+    for field in ("x_mean", "y_mean", "x_variance", "w_best", "b_best", "residual_cost"):
+        assert math.isclose(getattr(data.test, field), getattr(again, field), rel_tol=1e-12, abs_tol=1e-12), field
+    assert data.train.count == 30
+
+
+class Untouchable(array):
+    def __iter__(self):
+        raise AssertionError("the points were read")
+
+    def __getitem__(self, index):
+        raise AssertionError("the points were read")
+
+
+def test_given_summaries_and_extremes_are_used_without_reading_the_points():
+    fit = LineFit.of([0.0, 2.0], [1.0, 5.0])
+    data = DataSet(
+        "big.csv",
+        "x",
+        "y",
+        Untouchable("d", [0, 2]),
+        Untouchable("d", [1, 5]),
+        Untouchable("d"),
+        Untouchable("d"),
+        summaries=(fit, None),
+        extremes=(0.0, 2.0, 1.0, 5.0),
+    )
+    assert data.train is fit and data.test is None
+    assert data.bounds == (0.0, 2.0, 1.0, 5.0)
+
+
+def test_the_y_name_of_a_conversion_is_what_it_converts_to():
+    assert points("Celsius to Fahrenheit", rule=(1.8, 32.0)).y_name == "Fahrenheit"
+    assert points("Miles to kilometres to go", rule=(1.6, 0.0)).y_name == "kilometres to go"  # split once
+    # A file has no rule: its y label names y, whatever the file is called.
+    assert points("speed to time.csv", y_label="seconds").y_name == "seconds"
+    assert points("Doubling", rule=(2.0, 0.0), y_label="twice").y_name == "twice"
+
+
+def test_the_bounds_of_the_articles_training_points():
+    x_min, x_max, y_min, y_max = build_data(DataSpec()).bounds
+    assert (x_min, x_max) == (0.0, 99.0)
+    assert math.isclose(y_min, 32.0) and math.isclose(y_max, 1.8 * 99 + 32)
