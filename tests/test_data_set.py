@@ -8,7 +8,7 @@ from array import array
 
 import pytest
 
-from nanoneuron_tui.core.data import DataSet, DataSpec, build_data
+from nanoneuron_tui.core.data import DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.samples import LineFit
 
 pytestmark = pytest.mark.unit
@@ -82,3 +82,15 @@ def test_the_bounds_of_the_articles_training_points():
     x_min, x_max, y_min, y_max = build_data(DataSpec()).bounds
     assert (x_min, x_max) == (0.0, 99.0)
     assert math.isclose(y_min, 32.0) and math.isclose(y_max, 1.8 * 99 + 32)
+
+
+def test_an_unknown_preset_is_a_data_error_naming_the_presets():
+    with pytest.raises(DataError, match="no preset called 'k2c'; there are c2f, f2c"):
+        build_data(DataSpec(preset="k2c"))
+
+
+def test_noise_on_a_split_preset_moves_y_and_not_x():
+    plain = build_data(DataSpec(test_ratio=0.25))
+    noisy = build_data(DataSpec(test_ratio=0.25, noise=1.0))
+    assert list(noisy.x_train) == list(plain.x_train) and list(noisy.x_test) == list(plain.x_test)
+    assert all(a != b for a, b in zip(noisy.y_train, plain.y_train))
