@@ -94,3 +94,18 @@ def test_noise_on_a_split_preset_moves_y_and_not_x():
     noisy = build_data(DataSpec(test_ratio=0.25, noise=1.0))
     assert list(noisy.x_train) == list(plain.x_train) and list(noisy.x_test) == list(plain.x_test)
     assert all(a != b for a, b in zip(noisy.y_train, plain.y_train))
+
+
+def test_a_file_whose_best_line_is_exactly_at_the_largest_size_is_used(tmp_path):
+    # w = 1e15 exactly (MAX_MAGNITUDE): at the limit is within it; the next file is beyond it.
+    at_limit = tmp_path / "steep.csv"
+    at_limit.write_text("0,0\n0.5,5e14\n1,1e15\n")
+    data = build_data(DataSpec(csv=str(at_limit), test_ratio=0.0))
+    assert data.train.w_best == 1e15 and data.train.b_best == 0.0
+    beyond = tmp_path / "steeper.csv"
+    beyond.write_text("0,0\n0.5,1e15\n")  # w = 2e15
+    with pytest.raises(DataError, match="is beyond"):
+        build_data(DataSpec(csv=str(beyond), test_ratio=0.0))
+    offset = tmp_path / "high.csv"
+    offset.write_text("0,1e15\n1,1e15\n2,1e15\n")
+    assert build_data(DataSpec(csv=str(offset), test_ratio=0.0)).train.b_best == 1e15
