@@ -193,6 +193,14 @@ EQUIVALENT: list[tuple[str, str, str | None, str]] = [
         "every x is a finite number within ±MAX_MAGNITUDE (presets, and files are checked): the variance is never NaN",
     ),
     (
+        "nanoneuron_tui/core/data.py",
+        "delete `if key == 'c2f':     return generate_data_sets()`",
+        None,
+        "the c2f preset's formula makes the article's points exactly (0..99 and 0.5..99.5, y = 1.8·x + 32,"
+        " the same float operations); the literal port is kept as the source of the lesson's data",
+    ),
+    ("nanoneuron_tui/core/data.py", "delete `return generate_data_sets()`", None, "as above"),
+    (
         "nanoneuron_tui/core/run.py",
         "slice upper `index + 1` → `index + 1 + 1`",
         "self.segments[index : index + 1]",

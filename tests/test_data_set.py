@@ -8,7 +8,7 @@ from array import array
 
 import pytest
 
-from nanoneuron_tui.core.data import DataError, DataSet, DataSpec, build_data
+from nanoneuron_tui.core.data import PRESETS, DataError, DataSet, DataSpec, build_data
 from nanoneuron_tui.core.samples import LineFit
 
 pytestmark = pytest.mark.unit
@@ -54,19 +54,19 @@ class Untouchable(array):
 
 
 def test_given_summaries_and_extremes_are_used_without_reading_the_points():
-    fit = LineFit.of([0.0, 2.0], [1.0, 5.0])
+    fit, test_fit = LineFit.of([0.0, 2.0], [1.0, 5.0]), LineFit.of([1.0], [3.0])
     data = DataSet(
         "big.csv",
         "x",
         "y",
         Untouchable("d", [0, 2]),
         Untouchable("d", [1, 5]),
-        Untouchable("d"),
-        Untouchable("d"),
-        summaries=(fit, None),
+        Untouchable("d", [1]),
+        Untouchable("d", [3]),
+        summaries=(fit, test_fit),
         extremes=(0.0, 2.0, 1.0, 5.0),
     )
-    assert data.train is fit and data.test is None
+    assert data.train is fit and data.test is test_fit
     assert data.bounds == (0.0, 2.0, 1.0, 5.0)
 
 
@@ -109,3 +109,39 @@ def test_a_file_whose_best_line_is_exactly_at_the_largest_size_is_used(tmp_path)
     offset = tmp_path / "high.csv"
     offset.write_text("0,1e15\n1,1e15\n2,1e15\n")
     assert build_data(DataSpec(csv=str(offset), test_ratio=0.0)).train.b_best == 1e15
+
+
+def test_a_split_keeps_two_training_points_whatever_the_ratio():
+    data = build_data(DataSpec(test_ratio=1.0))
+    assert (len(data.x_train), len(data.x_test)) == (2, 198)
+
+
+def test_what_a_report_says_about_a_preset_and_a_file(tmp_path):
+    preset = build_data(DataSpec(noise=0.5, noise_seed=7)).describe()
+    assert preset == {
+        "name": "Celsius to Fahrenheit",
+        "source": "preset c2f",
+        "x": "°C",
+        "y": "°F",
+        "train_size": 100,
+        "test_size": 100,
+        "noise": 0.5,
+        "noise_seed": 7,
+        "test_ratio": None,
+        "split_seed": None,  # the article's fixed split: no shuffle
+        "normalized": False,
+        "target": {"w": 1.8, "b": 32.0, "kind": "rule"},
+    }
+    assert build_data(DataSpec(test_ratio=0.5, split_seed=3)).describe()["split_seed"] == 3
+    assert build_data(DataSpec()).describe()["noise_seed"] is None  # no noise, no seed
+    path = tmp_path / "line.csv"
+    path.write_text("a,b\n0,1\n1,3\n2,5\n3,7\n4,9\n")
+    file = build_data(DataSpec(csv=str(path), split_seed=4)).describe()
+    assert file["source"] == str(path) and file["split_seed"] == 4 and file["test_ratio"] is None
+    assert file["target"] == {"w": pytest.approx(2.0), "b": pytest.approx(1.0), "kind": "least-squares line"}
+    assert (file["x"], file["y"], file["train_size"] + file["test_size"]) == ("a", "b", 5)
+
+
+def test_presets_cannot_be_changed():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        PRESETS["c2f"].w = 2.0  # type: ignore[misc]
