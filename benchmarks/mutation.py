@@ -73,7 +73,7 @@ TESTS_FOR = {
     ],
     "nanoneuron_tui/core/csv_data.py": ["tests/test_data.py", "tests/test_hostile_files.py"],
     "nanoneuron_tui/core/surface.py": ["tests/test_surface.py", "tests/test_plots.py"],
-    "nanoneuron_tui/core/lesson.py": ["tests/test_lesson.py"],
+    "nanoneuron_tui/core/lesson.py": ["tests/test_lesson_figures.py", "tests/test_lesson.py"],
     "nanoneuron_tui/persist.py": ["tests/test_persist.py", "tests/test_hostile_files.py"],
     # Not in the default set: these tests run the CLI in subprocesses, which takes minutes.
     "nanoneuron_tui/cli.py": ["tests/test_cli.py"],
