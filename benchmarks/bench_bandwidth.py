@@ -1,12 +1,15 @@
 """Bytes the app sends to the terminal: what crosses an SSH link, from launch to the end of the run.
 
     python benchmarks/bench_bandwidth.py [--repeats 3]
+    python benchmarks/bench_bandwidth.py --textuals-own --repeats 1   # with and without partial_updates
 
 Runs the installed app in tmux and records every byte it writes (tmux
 pipe-pane, attached before the app is launched, so the start-up frame counts).
 The run is the one people make: the default 70,000 epochs at the default pace
 and report interval, from launch to "finished". "ssh" sets SSH_CONNECTION as
-sshd would, which lowers the frame rate; "local" does not.
+sshd would, which lowers the frame rate; "local" does not. With --textuals-own
+the same runs (over "ssh") are made twice: with partial_updates, and with
+Textual's own screen updates (NANONEURON_PARTIAL_UPDATES=off).
 """
 
 from __future__ import annotations
@@ -80,14 +83,44 @@ def record_default_run(size: tuple[int, int], env: dict[str, str]) -> Recording:
             term.close()
 
 
+def compare_with_textuals_own(repeats: int) -> None:
+    """The bytes partial_updates saves: the same runs with it and with Textual's own updates."""
+    for size in ((80, 24), (160, 48)):
+        figures = {}
+        for way, extra in (("partial_updates", {}), ("Textual's own", {"NANONEURON_PARTIAL_UPDATES": "off"})):
+            runs = [record_default_run(size, {**SSH, **extra}) for _ in range(repeats)]
+            figures[way] = (
+                statistics.median(r.start_up for r in runs),
+                statistics.median(r.per_second for r in runs),
+                statistics.median(r.with_start_up for r in runs),
+            )
+            start_up, rate, total = figures[way]
+            print(
+                f"ssh {size[0]}x{size[1]} {way:15}: start-up {start_up / 1024:.1f} KB, "
+                f"training {rate / 1024:.1f} KB/s, {total / 1024:.1f} KB/s with the start-up"
+            )
+        ours, theirs = figures["partial_updates"], figures["Textual's own"]
+        print(
+            f"ssh {size[0]}x{size[1]} Textual's own / partial_updates: start-up {theirs[0] / ours[0]:.1f}x, "
+            f"training {theirs[1] / ours[1]:.1f}x, with the start-up {theirs[2] / ours[2]:.1f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--textuals-own", action="store_true", help="compare with Textual's own screen updates (over ssh only)"
+    )
     args = parser.parse_args()
     print(
         f"{platform.node()}: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start; "
         f"medians of {args.repeats}"
     )
+    if args.textuals_own:
+        compare_with_textuals_own(args.repeats)
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
+        return
     for where, env in (("ssh", SSH), ("local", {})):
         rates, totals = {}, {}
         for size in ((80, 24), (160, 48)):

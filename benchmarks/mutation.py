@@ -4,6 +4,7 @@
     python benchmarks/mutation.py nanoneuron_tui/cli.py  # any file listed in TESTS_FOR
     python benchmarks/mutation.py --list                 # the mutants, without running them
     python benchmarks/mutation.py --match session.py:3   # only mutants whose label contains this
+    python benchmarks/mutation.py FILE --write-docs      # and put its figures in docs/testing.md
 
 A mutant is one small edit of a file's syntax tree: a comparison moved across its
 boundary (``<`` and ``<=``, ``==`` and ``!=``, ``is`` and ``is not``), an integer
@@ -51,14 +52,35 @@ ROOT = Path(__file__).resolve().parent.parent
 # The fastest, most direct tests come first: a run stops at the first failure.
 TESTS_FOR = {
     "nanoneuron_tui/core/neuron.py": ["tests/test_neuron.py", "tests/test_trainer.py", "tests/test_session.py"],
-    "nanoneuron_tui/core/trainer.py": ["tests/test_trainer.py", "tests/test_session.py"],
+    "nanoneuron_tui/core/trainer.py": [
+        "tests/test_divergence_search.py",
+        "tests/test_trainer.py",
+        "tests/test_session.py",
+    ],
     "nanoneuron_tui/core/run.py": ["tests/test_trainer.py", "tests/test_session.py"],
     "nanoneuron_tui/session.py": ["tests/test_session.py"],
+    "nanoneuron_tui/core/samples.py": [
+        "tests/test_samples.py",
+        "tests/test_trainer.py",
+        "tests/test_data.py",
+        "tests/test_surface.py",
+    ],
+    "nanoneuron_tui/core/data.py": [
+        "tests/test_data_set.py",
+        "tests/test_data.py",
+        "tests/test_trainer.py",
+        "tests/test_hostile_files.py",
+    ],
+    "nanoneuron_tui/core/csv_data.py": ["tests/test_data.py", "tests/test_hostile_files.py"],
+    "nanoneuron_tui/core/surface.py": ["tests/test_surface.py", "tests/test_plots.py"],
+    "nanoneuron_tui/core/lesson.py": ["tests/test_lesson_figures.py", "tests/test_lesson.py"],
+    "nanoneuron_tui/persist.py": ["tests/test_persist.py", "tests/test_hostile_files.py"],
     # Not in the default set: these tests run the CLI in subprocesses, which takes minutes.
     "nanoneuron_tui/cli.py": ["tests/test_cli.py"],
     "nanoneuron_tui/core/practice.py": ["tests/test_practice.py"],
 }
-DEFAULT_TARGETS = list(TESTS_FOR)[:4]
+# On a shared machine run them one file at a time: `python benchmarks/mutation.py FILE`.
+DEFAULT_TARGETS = [path for path in TESTS_FOR if path != "nanoneuron_tui/cli.py"]
 
 # Mutants that cannot change behaviour, each with the reason: (file, description,
 # a piece of the mutated code or None for anywhere in the file, reason). Not keyed
@@ -117,6 +139,68 @@ EQUIVALENT: list[tuple[str, str, str | None, str]] = [
         None,
         "as above: never NaN",
     ),
+    # The search for the first epoch over a limit (Descent.first_epoch_over). Its result is
+    # pinned by tests/test_divergence_search.py against a walk of every epoch; these change
+    # only how many evaluations it takes to get there.
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`0` → `1`",
+        "shrinking = [k for k in (0, 1) if k not in growing]",
+        "counts a shrinking part twice: the jump can only land earlier, and the search checks and goes on from there",
+    ),
+    ("nanoneuron_tui/core/trainer.py", "`0` → `-1`", "shrinking = [k for k in (0, 1) if k not in growing]", "as above"),
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`rest + sum((self._term(k, s) for k in growing)) <= bound` → "
+        "`rest + sum((self._term(k, s) for k in growing)) < bound`",
+        None,
+        "a jump to where the cost could equal the bound lands at most one epoch earlier; the search goes on from there",
+    ),
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`1` → `2`",
+        "low, high = t, t + 1",
+        "the first probe at t + 2 instead of t + 1: the bisection between t and it still finds the first crossing",
+    ),
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`2` → `3`",
+        "low, high = high, t + 2 * (high - t)",
+        "a stride that triples instead of doubling brackets the same first crossing, which the bisection finds",
+    ),
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "`high >= end` → `high > end`",
+        None,
+        "at high == end one more doubling and bisection find a crossing past the end, and the loop ends with None",
+    ),
+    (
+        "nanoneuron_tui/core/trainer.py",
+        "delete `return None`",
+        "in first_epoch_over:         return None",  # the last line, not the two inside
+        "the last statement of first_epoch_over: without it, it returns None all the same",
+    ),
+    (
+        "nanoneuron_tui/core/data.py",
+        "`False` → `True`",
+        "summaries: tuple[",
+        "repr and == of a data set: only how it prints, and the package never compares two data sets",
+    ),
+    ("nanoneuron_tui/core/data.py", "`False` → `True`", "extremes: tuple[", "as above"),
+    (
+        "nanoneuron_tui/core/data.py",
+        "`not self.train.x_variance > 0` → `self.train.x_variance <= 0` (differs for NaN)",
+        None,
+        "every x is a finite number within ±MAX_MAGNITUDE (presets, and files are checked): the variance is never NaN",
+    ),
+    (
+        "nanoneuron_tui/core/data.py",
+        "delete `if key == 'c2f':     return generate_data_sets()`",
+        None,
+        "the c2f preset's formula makes the article's points exactly (0..99 and 0.5..99.5, y = 1.8·x + 32,"
+        " the same float operations); the literal port is kept as the source of the lesson's data",
+    ),
+    ("nanoneuron_tui/core/data.py", "delete `return generate_data_sets()`", None, "as above"),
     (
         "nanoneuron_tui/core/run.py",
         "slice upper `index + 1` → `index + 1 + 1`",
@@ -541,6 +625,13 @@ class Tally:
         self.outcomes[outcome].append(mutant)
         return outcome
 
+    def counts_by_file(self) -> dict[str, dict[str, int]]:
+        by_file: dict[str, dict[str, int]] = {}
+        for outcome, mutants in self.outcomes.items():
+            for mutant in mutants:
+                by_file.setdefault(mutant.path, dict.fromkeys(self.outcomes, 0))[outcome] += 1
+        return by_file
+
     def summary(self) -> str:
         counts = {outcome: len(mutants) for outcome, mutants in self.outcomes.items()}
         total = sum(counts.values())
@@ -550,6 +641,42 @@ class Tally:
             f"{counts['survived']} survived, {counts['equivalent']} equivalent (not counted); "
             f"survival rate {counts['survived']}/{counted} = {100 * counts['survived'] / max(counted, 1):.1f}%"
         )
+
+
+DOCS_PAGE = ROOT / "docs" / "testing.md"
+TABLE_START = "<!-- mutation table: rows written by `benchmarks/mutation.py FILE --write-docs` -->"
+TABLE_END = "<!-- end of the mutation table -->"
+TABLE_HEAD = (
+    "| file | mutants | killed | timed out | survived | equivalent | survival | measured |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+
+
+def table_row(path: str, counts: dict[str, int], day: str) -> str:
+    counted = sum(counts.values()) - counts["equivalent"]
+    rate = 100 * counts["survived"] / max(counted, 1)
+    return (
+        f"| `{path.removeprefix('nanoneuron_tui/')}` | {sum(counts.values())} | {counts['killed']} | "
+        f"{counts['timeout']} | {counts['survived']} | {counts['equivalent']} | "
+        f"{counts['survived']}/{counted} = {rate:.1f} % | {day} |"
+    )
+
+
+def write_docs(tally: Tally, page: Path = DOCS_PAGE) -> None:
+    """Put each mutated file's figures in the page's table (a row per file, the others kept)."""
+    text = page.read_text()
+    if TABLE_START not in text or TABLE_END not in text:
+        raise SystemExit(f"{page} has no mutation table ({TABLE_START} ... {TABLE_END})")
+    before, rest = text.split(TABLE_START, 1)
+    table, after = rest.split(TABLE_END, 1)
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| `")}
+    day = time.strftime("%Y-%m-%d")
+    for path, counts in tally.counts_by_file().items():
+        rows[f"`{path.removeprefix('nanoneuron_tui/')}`"] = table_row(path, counts, day)
+    order = [f"`{path.removeprefix('nanoneuron_tui/')}`" for path in TESTS_FOR]
+    ordered = sorted(rows, key=lambda name: order.index(name) if name in order else len(order))
+    body = "\n".join([TABLE_HEAD, *(rows[name] for name in ordered)])
+    page.write_text(f"{before}{TABLE_START}\n{body}\n{TABLE_END}{after}")
 
 
 def main() -> int:
@@ -571,7 +698,12 @@ def main() -> int:
         help="also give the survival rate with only the tests that existed at this git revision",
     )
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
+    parser.add_argument(
+        "--write-docs", action="store_true", help=f"write each file's figures into {DOCS_PAGE.relative_to(ROOT)}"
+    )
     args = parser.parse_args()
+    if args.write_docs and args.match:
+        parser.error("--write-docs needs every mutant of each file: drop --match")
     args.targets = args.targets or DEFAULT_TARGETS
     if unknown := set(args.targets) - set(TESTS_FOR):
         parser.error(f"no tests are listed for {', '.join(sorted(unknown))}")
@@ -667,6 +799,9 @@ def main() -> int:
     if old_tests is not None:
         print(f"with the tests of {args.before}: {before.summary()}")
     print(f"with the tests now: {now.summary()}")
+    if args.write_docs:
+        write_docs(now)
+        print(f"written into {DOCS_PAGE.relative_to(ROOT)}")
     return 1 if now.outcomes["survived"] else 0
 
 

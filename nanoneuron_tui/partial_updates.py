@@ -25,22 +25,41 @@ differ from it. The copy is forgotten when the size changes, and on
 ``forget``: the app calls it on ctrl+l, when it comes back from a suspension
 and when the terminal gets the focus back (something else may have written
 to it meanwhile), so the next full repaint sends every line.
+
+The two methods replaced are private to Textual, so this is done only on the
+Textual it was written against and tested on (``PATCHED_TEXTUAL``; the
+dependency is pinned to it). On any other version, or with
+``NANONEURON_PARTIAL_UPDATES=off`` in the environment, Textual's own methods
+stay and the log says so, once. Why this is not in Textual itself:
+docs/how-it-works.md.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import logging
+import os
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from rich.cells import get_character_cell_size
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.control import Control
-from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.strip import Strip
 
-_textual_chops = ChopsUpdate.render_segments
-_textual_layout = LayoutUpdate.render_segments
+if TYPE_CHECKING:
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+
+PATCHED_TEXTUAL = "8.2.8"  # the only Textual whose private compositor methods are replaced
+TEXTUAL_VERSION = importlib.metadata.version("textual")
+SWITCH = "NANONEURON_PARTIAL_UPDATES"  # "off": Textual's own updates (to compare, or if in doubt)
+
+_log = logging.getLogger(__name__)
+_said_why_not = False
+_textuals: dict[str, Callable[..., str]] = {}  # Textual's own methods, kept while replaced
 
 RESET = "\x1b[0m"
 # The code that switches each attribute off; others need a reset. Some share one: 22 ends
@@ -212,7 +231,7 @@ def render_layout(self: LayoutUpdate, console: Console) -> str:
     region = self.region
     if region.x or region.y:
         copy.forget()  # not the whole screen (an inline app): Textual's own way
-        return _textual_layout(self, console)
+        return _textuals["layout"](self, console)
     if copy.size != region.size:
         copy.forget()
         copy.size = region.size
@@ -231,13 +250,39 @@ def render_layout(self: LayoutUpdate, console: Console) -> str:
     return "".join(sequences)
 
 
-def install() -> None:
-    """Send every update of this process the lean way (calling it again changes nothing)."""
+def why_not() -> str | None:
+    """Why Textual's own updates must stay in this process, or None if the lean ones can be used."""
+    if os.environ.get(SWITCH, "").strip().lower() == "off":
+        return f"{SWITCH}=off"
+    if TEXTUAL_VERSION != PATCHED_TEXTUAL:
+        return f"Textual is {TEXTUAL_VERSION}, and these replace private methods of Textual {PATCHED_TEXTUAL}"
+    return None
+
+
+def install() -> bool:
+    """Send every update of this process the lean way (calling it again changes nothing);
+    True if they are. Where ``why_not`` says no, Textual's own stay and the log says why, once."""
+    global _said_why_not
+    reason = why_not()
+    if reason is not None:
+        if not _said_why_not:
+            _log.warning("partial screen updates off, Textual's own are sent: %s", reason)
+            _said_why_not = True
+        return False
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+
+    _textuals.setdefault("chops", ChopsUpdate.render_segments)
+    _textuals.setdefault("layout", LayoutUpdate.render_segments)
     ChopsUpdate.render_segments = render_chops  # type: ignore[method-assign]
     LayoutUpdate.render_segments = render_layout  # type: ignore[method-assign]
+    return True
 
 
 def uninstall() -> None:
     """Back to Textual's own (tests compare the two)."""
-    ChopsUpdate.render_segments = _textual_chops  # type: ignore[method-assign]
-    LayoutUpdate.render_segments = _textual_layout  # type: ignore[method-assign]
+    if not _textuals:
+        return  # never installed: they are Textual's own
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+
+    ChopsUpdate.render_segments = _textuals["chops"]  # type: ignore[method-assign]
+    LayoutUpdate.render_segments = _textuals["layout"]  # type: ignore[method-assign]

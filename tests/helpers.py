@@ -161,3 +161,11 @@ class ReplayedScreen:
 
     def text(self) -> list[str]:
         return ["".join(character for character, _ in line) for line in self.cells]
+
+
+def plots_drawn(app: NanoNeuronApp) -> bool:
+    """Every plot laid out on screen shows the latest picture asked of it (pictures are built in a thread)."""
+    from nanoneuron_tui.widgets.plotting import PlotWidget
+
+    plots = [plot for plot in app.query(PlotWidget) if plot.display and plot.content_size.width]
+    return all(plot.drawn and plot._deferred is None for plot in plots)

@@ -306,7 +306,8 @@ async def test_divergence_stops_and_says_so_and_the_app_keeps_working():
         assert 0 < view.diverged_at < 50
         assert math.isfinite(view.w) and math.isfinite(view.b)
         await wait_for(pilot, lambda: f"diverged at epoch {view.diverged_at}" in readouts_text(app))
-        assert "below 0.000609 converges" in str(app.query_one("#cost-plot").border_subtitle)
+        # The plot's edge says so once its picture is ready (pictures are built in a thread).
+        await wait_for(pilot, lambda: "below 0.000609 converges" in str(app.query_one("#cost-plot").border_subtitle))
         # The blow-up itself is told on the plot's edge: no toast over the fit view.
         assert not notifications.any("iverge")
         # The blow-up is on the plot: its last cost is past the limit.

@@ -261,7 +261,7 @@ async def test_data_dialog_switches_data_and_labels(tmp_path):
         view = app.session.view()
         assert view.epoch == 0 and view.data.name == "Kilometres to miles" and view.data.spec.normalize
         assert str(app.query_one("#ask-unit").content) == "km"
-        assert "mi against km" in str(app.query_one("#fit-view").border_title)
+        await wait_for(pilot, lambda: "mi against km" in str(app.query_one("#fit-view").border_title))
         assert "(x normalized)" in str(app.query_one("#readouts").border_title)
 
         # A bad file is explained in the dialog and changes nothing.

@@ -9,14 +9,16 @@ import pytest
 from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.help import HelpScreen
 from nanoneuron_tui.widgets.lesson import EpochExplainedView, LessonScreen
-from tests.helpers import make_app, wait_for
+from tests.helpers import make_app, plots_drawn, wait_for
 
 ARTICLE_START = dict(w0=0.1343642, b0=0.8474337)  # seed 1: the zig-zag 0.13 → 3.64 → 1.39 → 2.83
 
 
 def settled(app):
-    """The session is paused and the screen shows its latest view."""
-    return lambda: app.session.state is State.PAUSED and app._shown_version == app.session.view().version
+    """The session is paused and the screen shows its latest view, plots included."""
+    return lambda: (
+        app.session.state is State.PAUSED and app._shown_version == app.session.view().version and plots_drawn(app)
+    )
 
 
 @pytest.mark.app

@@ -8,7 +8,7 @@ import pytest
 
 from nanoneuron_tui.session import State
 from nanoneuron_tui.widgets.readouts import Readouts
-from tests.helpers import make_app, wait_for
+from tests.helpers import make_app, plots_drawn, wait_for
 
 pytestmark = pytest.mark.app
 
@@ -16,13 +16,14 @@ SIZES = [(80, 24), (120, 40)]
 
 
 def settled(app, state: State):
-    """The session reached ``state`` and the Neuron pane shows its latest view
-    (the panes are all drawn in one go, so the plots show it too)."""
+    """The session reached ``state``, the Neuron pane shows its latest view, and the plots
+    show their latest pictures (built in a thread, they may come a moment later)."""
 
     def shown() -> bool:
         view = app.session.view()
         readouts = app.query_one(Readouts).text
-        return view.state is state and f"epoch {view.epoch:,} / " in readouts and state.value in readouts
+        in_readouts = view.state is state and f"epoch {view.epoch:,} / " in readouts and state.value in readouts
+        return in_readouts and plots_drawn(app)
 
     return shown
 

@@ -86,3 +86,69 @@ def test_the_import_check_sees_lazy_and_relative_imports(tmp_path):
     )
     found = imported_modules(probe, root=tmp_path)
     assert {"nanoneuron_tui.session", "nanoneuron_tui.core.data", "textual.app", "nanoneuron_tui.widgets"} <= found
+
+
+PACKAGE = ROOT / "nanoneuron_tui"
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(package: Path) -> dict[str, set[str]]:
+    """Each module of the package -> the modules of the package it imports (anywhere in its source).
+
+    ``from a.b import name`` is an edge to ``a.b.name`` when that is a module, else to ``a.b``."""
+    root = package.parent
+    modules = {module_name(path, root): path for path in sorted(package.rglob("*.py"))}
+    return {
+        module: {imported for imported in imported_modules(path, root=root) if imported in modules} - {module}
+        for module, path in modules.items()
+    }
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or round a longer circle (Tarjan's SCCs)."""
+    index: dict[str, int] = {}
+    lowest: dict[str, int] = {}
+    stack: list[str] = []
+    cycles = []
+
+    def visit(module: str) -> None:
+        index[module] = lowest[module] = len(index)
+        stack.append(module)
+        for imported in sorted(graph[module]):
+            if imported not in index:
+                visit(imported)
+                lowest[module] = min(lowest[module], lowest[imported])
+            elif imported in stack:
+                lowest[module] = min(lowest[module], index[imported])
+        if lowest[module] == index[module]:
+            group = []
+            while not group or group[-1] != module:
+                group.append(stack.pop())
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_no_module_of_the_package_is_in_an_import_cycle():
+    graph = import_graph(PACKAGE)
+    assert "nanoneuron_tui.core.data" in graph and "nanoneuron_tui.core.trainer" in graph
+    assert import_cycles(graph) == []
+
+
+def test_the_cycle_check_finds_a_circle_through_a_lazy_import(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg.b import thing\n")
+    (package / "b.py").write_text("def thing():\n    from pkg import c\n")
+    (package / "c.py").write_text("import pkg.a\n")
+    (package / "d.py").write_text("from pkg import a\n")  # imports the circle, is not in it
+    assert import_cycles(import_graph(package)) == [["pkg.a", "pkg.b", "pkg.c"]]

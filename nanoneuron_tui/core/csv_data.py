@@ -23,18 +23,23 @@ import csv
 import math
 import os
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
-from nanoneuron_tui.core.data import DataError, LineFit
 from nanoneuron_tui.core.files import FileRefused, open_regular
 from nanoneuron_tui.core.numbers import MAX_MAGNITUDE, parse_decimal, quoted, why_not_a_number
 from nanoneuron_tui.core.printable import printable
+from nanoneuron_tui.core.samples import DataError, LineFit
 
 if TYPE_CHECKING:
     import numpy
+    import numpy.typing
+
+    Floats: TypeAlias = numpy.typing.NDArray[numpy.float64]
+    # A chunk's rows: numpy arrays read the fast way, or arrays of floats read the careful way.
+    Rows: TypeAlias = tuple[Floats, Floats] | tuple[array[float], array[float]]
 
 MAX_CSV_BYTES = 2 << 30  # 2 GiB: about 55 million rows of ordinary numbers
 CHUNK_BYTES = 1 << 20  # small enough that the parser's buffers stay a fraction of the data
@@ -52,8 +57,8 @@ class LoadCancelled(Exception):
 class Columns:
     """A file's x and y values (float64 numpy arrays) and the names its header gave them."""
 
-    x: numpy.ndarray
-    y: numpy.ndarray
+    x: Floats
+    y: Floats
     x_label: str
     y_label: str
 
@@ -91,7 +96,7 @@ class _Growing:
         self.x, self.y = np.empty(capacity), np.empty(capacity)
         self.size = 0
 
-    def add(self, xs, ys) -> None:
+    def add(self, xs: Floats | array[float], ys: Floats | array[float]) -> None:
         import numpy as np
 
         end = self.size + len(xs)
@@ -135,7 +140,7 @@ def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]) -> C
             line += 1
         if not chunk:
             continue
-        parsed = _fast_rows(chunk)
+        parsed: Rows | None = _fast_rows(chunk)
         if parsed is not None:
             line += len(parsed[0])  # the fast way reads exactly one row a line
         else:
@@ -147,7 +152,7 @@ def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]) -> C
     return Columns(rows.x[: rows.size], rows.y[: rows.size], *labels)
 
 
-def _chunks(file: BinaryIO, path: object):
+def _chunks(file: BinaryIO, path: object) -> Iterator[bytes]:
     """The file in pieces of whole lines, each ending with a newline."""
     carry = b""
     while True:
@@ -165,7 +170,7 @@ def _chunks(file: BinaryIO, path: object):
         yield carry + b"\n"
 
 
-def _fast_rows(chunk: bytes):
+def _fast_rows(chunk: bytes) -> tuple[Floats, Floats] | None:
     """The chunk's x and y values parsed at C speed, one row a line, or None if it needs the careful way."""
     import numpy as np
     import polars as pl
@@ -185,7 +190,7 @@ def _fast_rows(chunk: bytes):
     return xs, ys
 
 
-def _careful_rows(chunk: bytes, path: object, first_line: int):
+def _careful_rows(chunk: bytes, path: object, first_line: int) -> tuple[array[float], array[float]]:
     """The chunk's x and y values read line by line; the first problem raises DataError naming its line."""
     xs, ys = array("d"), array("d")
     for number, raw in enumerate(chunk.split(b"\n")[:-1], first_line):
@@ -295,13 +300,13 @@ def split(columns: Columns, ratio: float, seed: int, noise: float = 0.0, noise_s
     test = summarise(x[n_train:], y[n_train:]) if n_test else None
     bounds = (float(x[:n_train].min()), float(x[:n_train].max()), float(y[:n_train].min()), float(y[:n_train].max()))
 
-    def view(values) -> memoryview:
-        return memoryview(values).toreadonly()
+    def view(values: Floats) -> memoryview:
+        return values.data.toreadonly()  # the array's own buffer: no copy
 
     return Split(view(x[:n_train]), view(y[:n_train]), view(x[n_train:]), view(y[n_train:]), train, test, bounds)
 
 
-def summarise(xs, ys) -> LineFit:
+def summarise(xs: Floats, ys: Floats) -> LineFit:
     """``LineFit.of`` for numpy arrays: the same two-pass sums, block by block.
 
     Each block is summed by numpy (pairwise, float64) and the block sums are
@@ -310,7 +315,7 @@ def summarise(xs, ys) -> LineFit:
     """
     count = len(xs)
 
-    def total(term) -> float:
+    def total(term: Callable[[int, int], float]) -> float:
         return math.fsum(float(term(start, start + SUMMARY_BLOCK)) for start in range(0, count, SUMMARY_BLOCK))
 
     x_mean = total(lambda a, b: xs[a:b].sum()) / count
@@ -322,6 +327,6 @@ def summarise(xs, ys) -> LineFit:
     return LineFit.from_sums(count, x_mean, y_mean, sxx, sxy, residual)
 
 
-def _square(values) -> float:
+def _square(values: Floats) -> float:
     # Not ``values @ values``: that goes through BLAS, whose threads stall on a busy machine.
-    return (values * values).sum()
+    return float((values * values).sum())

@@ -1,17 +1,16 @@
-"""Data sets NanoNeuron can learn from, and the few numbers training needs of them.
+"""Data sets NanoNeuron can learn from: the article's, the presets and CSV files,
+with noise, a train/test split and normalization as a spec asks.
 
-Gradient descent on a line only ever looks at the data through five averages
-(see ``LineFit``). Computing them once, up front, is what lets the trainer
-run an epoch in the same time whether there are a hundred points or a million.
+The few numbers training needs of a data set (``LineFit``) are in ``core.samples``,
+which ``core.csv_data`` shares.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import random
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -20,111 +19,10 @@ from nanoneuron_tui.core.neuron import generate_data_sets
 from nanoneuron_tui.core.numbers import MAX_MAGNITUDE
 from nanoneuron_tui.core.printable import printable
 
-
-@dataclass(frozen=True)
-class LineFit:
-    """A sample set summarised for a line ``y = w*x + b``.
-
-    The cost of any line splits into three parts that never cancel:
-
-        cost(w, b) = residual_cost + (x_variance * u**2 + v**2) / 2
-
-    with ``u = w_best - w`` (how far the slope is off) and
-    ``v = y_mean - (w*x_mean + b)`` (how far the line misses the centre of the
-    data). ``residual_cost`` is what even the best line cannot explain. Every
-    term is non-negative, so the cost stays accurate as it falls towards zero,
-    which ``sum(y*y) - 2*w*sum(x*y) + ...`` would not.
-    """
-
-    count: int
-    x_mean: float
-    y_mean: float
-    x_variance: float  # mean of (x - x_mean)**2
-    w_best: float  # the least-squares line
-    b_best: float
-    residual_cost: float  # the cost of the least-squares line
-
-    @classmethod
-    def of(cls, xs: Iterable[float], ys: Iterable[float]) -> LineFit:
-        xs = xs if isinstance(xs, array | list | tuple) else list(xs)
-        ys = ys if isinstance(ys, array | list | tuple) else list(ys)
-        count = len(xs)
-        if count != len(ys):
-            raise ValueError("x and y must have the same number of values")
-        if count == 0:
-            raise ValueError("no data points")
-        # Two passes: means first, then deviations from them (exact-ish sums
-        # with fsum), so no large sums are ever subtracted from each other.
-        x_mean = math.fsum(xs) / count
-        y_mean = math.fsum(ys) / count
-        dx = [x - x_mean for x in xs]
-        sxx = math.fsum(d * d for d in dx)
-        sxy = math.fsum(d * (y - y_mean) for d, y in zip(dx, ys))
-        w_best = sxy / sxx if sxx > 0 else 0.0
-        residual = math.fsum((y - y_mean - w_best * d) ** 2 for d, y in zip(dx, ys))
-        return cls.from_sums(count, x_mean, y_mean, sxx, sxy, residual)
-
-    @classmethod
-    def from_sums(cls, count: int, x_mean: float, y_mean: float, sxx: float, sxy: float, residual: float) -> LineFit:
-        """From the sums over deviations from the means: sxx = Σ(x - x̄)², sxy = Σ(x - x̄)(y - ȳ),
-        and residual = Σ(y - ȳ - w_best·(x - x̄))², the best line's squared errors."""
-        # With a single distinct x no slope is best; 0 keeps cost() right.
-        w_best = sxy / sxx if sxx > 0 else 0.0
-        return cls(
-            count=count,
-            x_mean=x_mean,
-            y_mean=y_mean,
-            x_variance=sxx / count,
-            w_best=w_best,
-            b_best=y_mean - w_best * x_mean,
-            residual_cost=residual / count / 2,
-        )
-
-    def _misses(self, w: float, b: float) -> tuple[float, float]:
-        return self.w_best - w, self.y_mean - (w * self.x_mean + b)
-
-    def cost(self, w: float, b: float) -> float:
-        """Mean of (y - (w*x + b))**2 / 2 over the samples, as forward propagation measures it."""
-        u, v = self._misses(w, b)
-        return self.residual_cost + (self.x_variance * u * u + v * v) / 2
-
-    def rescaled(self, scaling: Scaling) -> LineFit:
-        """The same samples seen through standardized x, ``(x - mean) / std``: no pass over the data."""
-        return replace(
-            self,
-            x_mean=(self.x_mean - scaling.mean) / scaling.std,
-            x_variance=self.x_variance / scaling.std**2,
-            w_best=self.w_best * scaling.std,
-            b_best=self.b_best + self.w_best * scaling.mean,
-        )
-
-    def gradient(self, w: float, b: float) -> tuple[float, float]:
-        """(dW, dB) as backward propagation computes them: the means of (y - prediction)*x and (y - prediction)."""
-        u, v = self._misses(w, b)
-        return self.x_variance * u + self.x_mean * v, v
-
-
-@dataclass(frozen=True)
-class Scaling:
-    """Input normalization: the neuron sees ``(x - mean) / std`` instead of x.
-
-    With x standardized the cost is equally curved along w and b, so one alpha
-    suits both and a much larger one converges. The neuron's w and b are
-    translated back, so a person always reads them in the data's own units.
-    """
-
-    mean: float
-    std: float
-
-    @classmethod
-    def of(cls, fit: LineFit) -> Scaling:
-        return cls(fit.x_mean, math.sqrt(fit.x_variance))
-
-    def to_original(self, w: float, b: float) -> tuple[float, float]:
-        return w / self.std, b - w * self.mean / self.std
-
-    def to_scaled(self, w: float, b: float) -> tuple[float, float]:
-        return w * self.std, b + w * self.mean
+# Their home is core.samples (csv_data needs them too); imported from here as well.
+from nanoneuron_tui.core.samples import DataError as DataError
+from nanoneuron_tui.core.samples import LineFit as LineFit
+from nanoneuron_tui.core.samples import Scaling as Scaling
 
 
 @dataclass(frozen=True)
@@ -170,26 +68,34 @@ class DataSet:
     y_label: str
     # array('d') for a preset; for a file, read-only memoryviews of numpy arrays
     # (no copy). Either way len, indexing (a float) and slicing work alike.
-    x_train: array | memoryview
-    y_train: array | memoryview
-    x_test: array | memoryview
-    y_test: array | memoryview
+    x_train: array[float] | memoryview
+    y_train: array[float] | memoryview
+    x_test: array[float] | memoryview
+    y_test: array[float] | memoryview
     # The rule that generated the data, if there is one (w, b); otherwise the
     # best a line can do is the least-squares fit of the training data.
     rule: tuple[float, float] | None = None
     spec: DataSpec = field(default_factory=DataSpec)
-    # Summaries of the points, computed here unless the reader of a large file
-    # already has them (see core.csv_data).
-    train: LineFit | None = field(default=None, repr=False, compare=False)
-    test: LineFit | None = field(default=None, repr=False, compare=False)
+    # Summaries of the training and test points (see ``train`` and ``test``) and the
+    # training extremes, when the reader of a large file already has them (see core.csv_data).
+    summaries: tuple[LineFit, LineFit | None] | None = field(default=None, repr=False, compare=False)
     extremes: tuple[float, float, float, float] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.train is None:
-            object.__setattr__(self, "train", LineFit.of(self.x_train, self.y_train))
-            object.__setattr__(self, "test", LineFit.of(self.x_test, self.y_test) if len(self.x_test) else None)
         if not self.train.x_variance > 0:
             raise DataError("the training data needs at least two different x values")
+
+    @cached_property
+    def train(self) -> LineFit:
+        """The training points summarised for a line."""
+        return self.summaries[0] if self.summaries else LineFit.of(self.x_train, self.y_train)
+
+    @cached_property
+    def test(self) -> LineFit | None:
+        """The test points summarised for a line; None if there are none."""
+        if self.summaries:
+            return self.summaries[1]
+        return LineFit.of(self.x_test, self.y_test) if len(self.x_test) else None
 
     @property
     def target(self) -> tuple[float, float]:
@@ -249,10 +155,6 @@ class DataSet:
         }
 
 
-class DataError(ValueError):
-    """The data cannot be used; the message says why (and where, for a file)."""
-
-
 @dataclass(frozen=True)
 class Preset:
     name: str
@@ -281,7 +183,10 @@ def _preset_points(key: str) -> tuple[list[float], list[float], list[float], lis
     preset = PRESETS[key]
     x_train = [preset.x_start + i * preset.x_step for i in range(100)]
     x_test = [preset.x_start + (i + 0.5) * preset.x_step for i in range(100)]
-    rule = lambda x: preset.w * x + preset.b  # noqa: E731
+
+    def rule(x: float) -> float:
+        return preset.w * x + preset.b
+
     return x_train, [rule(x) for x in x_train], x_test, [rule(x) for x in x_test]
 
 
@@ -293,7 +198,9 @@ def read_csv(path: str | Path) -> tuple[object, object, str, str]:
     return columns.x, columns.y, columns.x_label, columns.y_label
 
 
-def _split(xs: list[float], ys: list[float], ratio: float, seed: int) -> tuple[list, list, list, list]:
+def _split(
+    xs: list[float], ys: list[float], ratio: float, seed: int
+) -> tuple[list[float], list[float], list[float], list[float]]:
     order = list(range(len(xs)))
     random.Random(seed).shuffle(order)
     n_test = min(len(xs) - 2, round(len(xs) * ratio))
@@ -309,7 +216,7 @@ def build_data(spec: DataSpec = DataSpec(), cancelled: Callable[[], bool] = lamb
     file is read; when it says yes, the load stops with csv_data.LoadCancelled.
     """
     if spec.csv:
-        return _file_data(spec, cancelled)
+        return _file_data(spec, spec.csv, cancelled)
     if spec.preset not in PRESETS:
         raise DataError(f"no preset called {spec.preset!r}; there are {', '.join(PRESETS)}")
     preset = PRESETS[spec.preset]
@@ -335,10 +242,10 @@ def build_data(spec: DataSpec = DataSpec(), cancelled: Callable[[], bool] = lamb
     )
 
 
-def _file_data(spec: DataSpec, cancelled: Callable[[], bool]) -> DataSet:
+def _file_data(spec: DataSpec, csv: str, cancelled: Callable[[], bool]) -> DataSet:
     from nanoneuron_tui.core import csv_data  # numpy and polars come only with a file
 
-    path = os.path.abspath(spec.csv)
+    path = os.path.abspath(csv)
     spec = replace(spec, csv=path)
     columns = csv_data.read_csv(path, cancelled)
     x_label, y_label = columns.x_label, columns.y_label
@@ -373,13 +280,12 @@ def _file_data(spec: DataSpec, cancelled: Callable[[], bool]) -> DataSet:
         y_test=parts.y_test,
         rule=None,
         spec=spec,
-        train=parts.train,
-        test=parts.test,
+        summaries=(parts.train, parts.test),
         extremes=parts.bounds,
     )
 
 
-def _noisy(ys, sigma: float, seed: int) -> list[float]:
+def _noisy(ys: list[float], sigma: float, seed: int) -> list[float]:
     rng = random.Random(seed)
     return [y + rng.gauss(0.0, sigma) for y in ys]
 

@@ -19,6 +19,7 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from nanoneuron_tui.core.data import DataSet
 from nanoneuron_tui.core.trainer import Descent, max_stable_alpha
@@ -286,7 +287,7 @@ class Run:
         }
 
     @classmethod
-    def from_dict(cls, saved: dict, data: DataSet) -> Run:
+    def from_dict(cls, saved: dict[str, Any], data: DataSet) -> Run:
         """The inverse of ``to_dict``; the caller has checked the types, and that the
         segments start at ``first_epoch`` in increasing order.
 

@@ -127,7 +127,7 @@ def contour_points(
     crosses many rows, where it runs flat many columns.
     """
     w_low, w_high, b_low, b_high = window
-    points = []
+    points: list[tuple[float, float]] = []
     for i in range(columns):
         w = w_low + (w_high - w_low) * (i + 0.5) / columns
         points.extend((w, b) for b in surface.b_crossings(level, w) if b_low <= b <= b_high)

@@ -204,6 +204,8 @@ def cost_key(curves: CostCurves, view: CostView, columns: int) -> CostKey:
 
 
 class CostPlot(PlotWidget):
+    TITLE = "Cost (log)"
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.view = CostView.FOLLOW

@@ -231,6 +231,8 @@ def _ticks_by_row(low: float, high: float, rows: int) -> dict[int, str]:
 class CostSurfaceView(PlotWidget):
     """The contour map of the cost, the best line, the neuron now and its way down."""
 
+    TITLE = "Cost over (w, b)"
+
     def show(self, run: RunLike, epoch: int, ghost: Ghost | None = None, urgent: bool = False) -> None:
         self.plot((run, epoch, ghost), urgent)
 

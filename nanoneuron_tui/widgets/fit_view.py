@@ -160,6 +160,8 @@ def fit_legend(ghost_label: str | None = None) -> str:
 
 
 class FitView(PlotWidget):
+    TITLE = "Fit"
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.residuals = False  # sticks from a few points to the line: y − ŷ, what the cost squares

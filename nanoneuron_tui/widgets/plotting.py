@@ -4,6 +4,11 @@ plotext 6 builds a figure as text with ANSI colours; Rich turns that into a
 ``Text``. The widget rebuilds the picture only when its inputs or its size
 change, and refreshes the screen only when the picture itself differs: a
 plot that looks the same sends nothing over the wire.
+
+A picture is built in a thread, and until it is ready the plot keeps showing
+the last one, with its titles: on a busy machine a plot is late, never blank,
+and keys are answered meanwhile. Before its first picture a plot shows its
+name and a word saying it is on its way.
 """
 
 from __future__ import annotations
@@ -12,12 +17,15 @@ import math
 import re
 import threading
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rich.color import Color
 from rich.style import Style
 from rich.text import Span, Text
+from textual import work
 from textual.geometry import Region
+from textual.message import Message
 from textual.widget import Widget
 
 # plotext keeps one global figure; two plots drawing at once must take turns.
@@ -220,16 +228,39 @@ def changed_regions(old: list[Text], new: list[Text]) -> list[Region]:
     return regions
 
 
+@dataclass(frozen=True)
+class PictureRequest:
+    """A picture to build: what it shows, at which size, with which titles."""
+
+    key: object  # (width, height, picture_key): equal keys, equal pictures
+    picture_key: object
+    inputs: object
+    width: int
+    height: int
+    titles: tuple[str, str] | None
+
+
 class PlotWidget(Widget):
     """Base for the plots: subclasses say what to draw from their inputs."""
 
     DEFAULT_CSS = "PlotWidget { height: 1fr; }"
+    TITLE = ""  # the pane's name until its first picture brings the full titles
+    WAITING = "drawing…"  # shown, dim and centred, until the first picture is ready
+
+    class PictureReady(Message, bubble=False):
+        """A picture built in a thread, for the plot to show."""
+
+        def __init__(self, request: PictureRequest, picture: Text) -> None:
+            super().__init__()
+            self.request, self.picture = request, picture
 
     def __init__(self, min_interval: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.min_interval = min_interval  # seconds between redraws: a plot is many bytes
         self._inputs: object = None
-        self._key: object = None
+        self._key: object = None  # the key of the picture on screen
+        self._building: object = None  # the key of the picture being built, if one is
+        self._wanted: PictureRequest | None = None  # asked for after that one: built next
         self._picture: Text = Text()
         self._last_rebuild = -math.inf
         self._deferred = None
@@ -239,8 +270,12 @@ class PlotWidget(Widget):
 
     @property
     def drawn(self) -> bool:
-        """A picture is on screen (tests wait for it)."""
-        return self._key is not None
+        """The latest picture asked for is on screen, none is being built (tests wait for it)."""
+        return self._key is not None and self._building is None and self._wanted is None
+
+    def on_mount(self) -> None:
+        if self.TITLE and not self.border_title:
+            self.border_title = self.TITLE
 
     def plot(self, inputs: object, urgent: bool = False) -> None:
         """Give the plot new data; the screen changes only if the picture does.
@@ -272,26 +307,47 @@ class PlotWidget(Widget):
             return  # drawn once the app has imported what plots draw with (see import_plotting)
         inputs, picture_key = self._inputs, self.picture_key(self._inputs)
         key = (width, height, picture_key)
-        if key == self._key:
+        if key == (self._building if self._building is not None else self._key):
+            self._wanted = None  # on screen, or on its way: nothing newer to build
             return
-        self._key = key
-        titles = self.titles_for(picture_key)
+        self._wanted = PictureRequest(key, picture_key, inputs, width, height, self.titles_for(picture_key))
+        if self._building is None:
+            self._build_wanted()
+
+    def _build_wanted(self) -> None:
+        request, self._wanted = self._wanted, None
+        if request is None:
+            return
+        self._building = request.key
+        self._build_in_thread(request)
+
+    @work(thread=True, group="plot-pictures")
+    def _build_in_thread(self, request: PictureRequest) -> None:
+        picture = self.build(request.width, request.height, request.picture_key, request.inputs)
+        self.post_message(self.PictureReady(request, picture))  # never blocks, even if the app is leaving
+
+    def on_plot_widget_picture_ready(self, ready: PictureReady) -> None:
+        """Show a built picture and its titles together, then build what was asked for meanwhile."""
+        request, picture = ready.request, ready.picture
+        self._building = None
+        self._key = request.key
         # Setting a title repaints the whole pane, and reading it back gives other markup
         # than was set: so compare with what was set last.
-        if titles is not None and titles != self._titles:
-            self._titles = titles
-            self.border_title, self.border_subtitle = titles
-        picture = self.build(width, height, picture_key, inputs)
+        if request.titles is not None and request.titles != self._titles:
+            self._titles = request.titles
+            self.border_title, self.border_subtitle = request.titles
         if picture.plain != self._picture.plain or picture.spans != self._picture.spans:
             old_lines, self._picture = self._lines, picture
             self._lines = picture.split("\n", allow_blank=True)
-            if self._drawn_size != (width, height):
-                self._drawn_size = (width, height)
+            size = (request.width, request.height)
+            if self._drawn_size != size:
+                self._drawn_size = size
                 self.refresh()
             else:
                 # Only the cells that changed go to the terminal: a growing path or a
                 # moving line is a few cells, not the whole plot.
                 self.refresh(*changed_regions(old_lines, self._lines))
+        self._build_wanted()
 
     def release(self) -> None:
         """Draw from now on, importing what plots draw with first if need be."""
@@ -315,6 +371,9 @@ class PlotWidget(Widget):
         raise NotImplementedError
 
     def render(self) -> Text:
+        width, height = self.content_size
+        if self._key is None and self.WAITING and width >= 12 and height >= 4:  # no picture yet: one is coming
+            return Text("\n" * (height // 2) + self.WAITING.center(width).rstrip(), style="dim", end="")
         return self._picture
 
 
