@@ -45,9 +45,12 @@ SCREENS: dict[str, Screen] = {
     "main": Screen(SEED, ("g", *"44000", "enter", "z")),
     "surface": Screen(SEED, (*"n" * 20, "c")),
     "surface-normalized": Screen((*SEED, "--normalize", "--alpha", "0.1"), (*"s" * 12, "c")),
+    "explained": Screen(("--lesson",), ("s", "s")),
     # A guess of the next w that forgets to step: ✗, the line that computes it, the likely slip.
     "guess": Screen(("--w0", "0.25", "--b0", "0.75"), ("y", *"0.25", "enter"), notes=True),
     "class": Screen(("serve", "class"), ("s", "s", "S"), size=(112, 10)),
+    # What a command prints (no keys): the list of challenges.
+    "challenges": Screen(("--challenge", "list"), ()),
 }
 
 
@@ -55,6 +58,8 @@ async def render(screen: Screen) -> str:
     """The screen's text, line by line, as the terminal would show it (trailing blanks dropped)."""
     if screen.argv[:2] == ("serve", "class"):
         return await render_class(screen)
+    if screen.argv == ("--challenge", "list"):
+        return printed(screen.argv)
     from nanoneuron_tui.app import NanoNeuronApp
     from nanoneuron_tui.cli import build_parser, build_session
 
@@ -65,6 +70,16 @@ async def render(screen: Screen) -> str:
             await pilot.press(key)
         await settle(pilot, app, keep_notes=screen.notes)
         return text_of(app)
+
+
+def printed(argv: tuple[str, ...]) -> str:
+    """What ``nanoneuron ARGV`` prints, as a shell shows it (the command line first)."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "nanoneuron_tui", *argv], capture_output=True, text=True, check=True, timeout=120
+    )
+    return f"$ nanoneuron {' '.join(argv)}\n{done.stdout}"
 
 
 def text_of(app) -> str:
@@ -115,7 +130,7 @@ async def render_class(screen: Screen) -> str:
             cost=240.4,
             test_cost=242.9,
             challenge="b-crawl",
-            challenge_progress="b 23.1 of 16 passed",
+            challenge_progress="b 14.2 at epoch 12",
             **{**usual, "alpha": 0.1},
             challenges=(ChallengeResult("alpha-limit", True, "alpha 0.000608", 1, 0.000608, now),),
         ),

@@ -45,7 +45,7 @@ class DataSpec:
 
     def to_dict(self) -> dict[str, object]:
         """What a saved file records: only what is true (a file's data names no preset)."""
-        fields = {
+        fields: dict[str, object] = {
             "preset": self.preset,
             "csv": self.csv,
             "noise": self.noise,
