@@ -29,7 +29,8 @@ from nanoneuron_tui.core.files import FileRefused, describe_kind, read_regular
 from nanoneuron_tui.core.numbers import quoted
 from nanoneuron_tui.core.run import MAX_SEGMENTS
 
-if TYPE_CHECKING:  # only its type: the module itself is imported where a session is built (restore)
+if TYPE_CHECKING:  # only their types: the modules are imported where they are needed
+    from nanoneuron_tui.core.practice import Practice
     from nanoneuron_tui.session import Session
 
 SESSION_FORMAT = "nanoneuron-session"
@@ -299,7 +300,7 @@ class SavedSession:
     epoch: int
     state: str  # "paused", "finished" or "diverged": a running session is saved paused
     pinned: dict[str, Any] | None = None  # a run kept for comparison: {"run": ..., "epoch": ...}
-    practice: Any = None  # core.practice.Practice, read by practice_file.py (a bad one is ignored, not refused)
+    practice: Practice | None = None  # read by practice_file.py (a bad one is ignored, not refused)
 
     @classmethod
     def of(cls, session: Session) -> SavedSession:
