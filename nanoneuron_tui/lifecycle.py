@@ -63,14 +63,15 @@ class Terminal:
     def __init__(self, fd: int) -> None:
         self.fd = fd
         try:
-            self.attributes: list | None = termios.tcgetattr(fd)
+            # [iflag, oflag, cflag, lflag, ispeed, ospeed, cc]: numbers, then the control characters.
+            self.attributes: list[int | list[bytes | int]] | None = termios.tcgetattr(fd)
         except termios.error:
             self.attributes = None  # not a terminal: nothing to restore
 
     @classmethod
     def of_this_process(cls) -> Terminal:
         # Textual writes to stderr and reads stdin; both are the same terminal when it matters.
-        return cls(sys.__stderr__.fileno())
+        return cls(_stderr_fd())
 
     @property
     def is_terminal(self) -> bool:
@@ -83,7 +84,7 @@ class Terminal:
         try:
             termios.tcgetattr(self.fd)
         except termios.error as problem:
-            return problem.args[0] == errno.EIO
+            return bool(problem.args[0] == errno.EIO)
         return False
 
     def restore(self, line: str = "") -> None:
@@ -92,7 +93,7 @@ class Terminal:
         The bytes are written by a throwaway thread: a terminal that stopped reading
         would block the write forever, and nothing it could show matters then.
         """
-        if self.is_terminal:
+        if self.attributes is not None:  # a terminal
             with contextlib.suppress(termios.error, OSError):
                 # TCSANOW: immediately, without waiting for output that may never drain.
                 termios.tcsetattr(self.fd, termios.TCSANOW, self.attributes)
@@ -111,7 +112,14 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def say(line: str) -> None:
     """One line on stderr, if anyone can still read it (a hung-up terminal cannot)."""
-    _write_all(sys.__stderr__.fileno(), f"{printable(line)}\n".encode())  # it may name a file
+    _write_all(_stderr_fd(), f"{printable(line)}\n".encode())  # it may name a file
+
+
+def _stderr_fd() -> int:
+    """The original stderr's descriptor. Python started without one sets ``sys.__stderr__`` to None:
+    then it is 2, closed, which is no terminal and whose writes fail quietly."""
+    stream = sys.__stderr__
+    return stream.fileno() if stream is not None else 2
 
 
 # -- stop signals in the app -----------------------------------------------------------

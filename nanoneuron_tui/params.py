@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 from nanoneuron_tui.core import numbers
 
@@ -189,3 +190,15 @@ class Hyperparameters:
         if self.seed is not None or (self.w0 is not None and self.b0 is not None):
             return self
         return replace(self, seed=random.SystemRandom().randrange(2**31))
+
+
+class HyperparameterChanges(TypedDict, total=False):
+    """Any of Hyperparameters' fields, by name: what ``Session.update`` takes."""
+
+    epochs: int
+    alpha: float
+    every: int
+    w0: float | None
+    b0: float | None
+    seed: int | None
+    pace: float | None

@@ -21,13 +21,17 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from nanoneuron_tui import params
-from nanoneuron_tui.core.data import DataSpec
+from nanoneuron_tui.core.data import DataSet, DataSpec
 from nanoneuron_tui.core.files import FileRefused, describe_kind, read_regular
 from nanoneuron_tui.core.numbers import quoted
 from nanoneuron_tui.core.run import MAX_SEGMENTS
+
+if TYPE_CHECKING:  # only their types: the modules are imported where they are needed
+    from nanoneuron_tui.core.practice import Practice
+    from nanoneuron_tui.session import Session
 
 SESSION_FORMAT = "nanoneuron-session"
 MODEL_FORMAT = "nanoneuron-model"
@@ -296,10 +300,10 @@ class SavedSession:
     epoch: int
     state: str  # "paused", "finished" or "diverged": a running session is saved paused
     pinned: dict[str, Any] | None = None  # a run kept for comparison: {"run": ..., "epoch": ...}
-    practice: Any = None  # core.practice.Practice, read by practice_file.py (a bad one is ignored, not refused)
+    practice: Practice | None = None  # read by practice_file.py (a bad one is ignored, not refused)
 
     @classmethod
-    def of(cls, session) -> SavedSession:
+    def of(cls, session: Session) -> SavedSession:
         """What ``session`` saves (checked like a file, so what is saved can be loaded)."""
         # Its practice is the app's own: not checked again on every save (practice_file.py checks a file's).
         saved = {key: value for key, value in session.to_dict().items() if key != "practice"}
@@ -351,7 +355,7 @@ class SavedSession:
             read_practice(saved.get("practice"), path),
         )
 
-    def restore(self, path: object):
+    def restore(self, path: object) -> Session:
         """The session, paused where it was (its data read again); PersistError if it cannot be."""
         from nanoneuron_tui.core.data import DataError, build_data
         from nanoneuron_tui.core.run import Run
@@ -389,11 +393,11 @@ def _pinned(saved: Any, path: object) -> dict[str, Any] | None:
     return {"run": run, "epoch": epoch}
 
 
-def save_session(session, path: str | os.PathLike[str]) -> None:
+def save_session(session: Session, path: str | os.PathLike[str]) -> None:
     _write_json(path, SavedSession.of(session).to_document())
 
 
-def load_session(path: str | os.PathLike[str]):
+def load_session(path: str | os.PathLike[str]) -> Session:
     """The saved session, paused where it was; raises PersistError and changes nothing if the file is bad."""
     document = _read_json(path, SESSION_FORMAT, versions=(1, SESSION_VERSION))
     return SavedSession.from_document(document, path).restore(path)
@@ -536,7 +540,7 @@ class SavedModel:
             "hyperparameters": dataclasses.asdict(self.hyper),
         }
 
-    def training_data(self, path: object):
+    def training_data(self, path: object) -> DataSet:
         """The data the model was trained on, read again (a preset, or its CSV file); PersistError
         naming the model file ``path`` if it cannot be (the CSV was moved, say)."""
         from nanoneuron_tui.core.data import DataError, build_data
@@ -562,7 +566,7 @@ def save_model(
     epoch: int,
     init: tuple[float, float],
     hyper: params.Hyperparameters,
-    data=None,
+    data: DataSet | None = None,
 ) -> None:
     """A neuron: w, b, the epoch, the hyperparameters that got it there and (a DataSet) its data."""
     SavedModel(
@@ -607,7 +611,7 @@ EXPORT_CHECK_ROWS = 10_000  # rows between looks at whether the export is still 
 
 
 def export_history(
-    session,
+    session: Session,
     path: str | os.PathLike[str],
     limit: int = DEFAULT_HISTORY_LIMIT,
     *,

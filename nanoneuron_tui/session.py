@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from nanoneuron_tui.core.data import DataSet, celsius_to_fahrenheit_data
 from nanoneuron_tui.core.neuron import NanoNeuron
 from nanoneuron_tui.core.practice import Practice, practice_record
 from nanoneuron_tui.core.run import Moment, Run
-from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui.params import HyperparameterChanges, Hyperparameters
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # in typing from Python 3.12
 
 # Enough points for any plot a terminal can show, and a fixed amount of work per view.
 HISTORY_POINTS = 4096
@@ -127,8 +132,8 @@ class View:
         return _finite_points(self._history_epochs, self.run.test_cost)
 
 
-def _finite_points(epochs: list[int], cost) -> tuple[list[int], list[float]]:
-    pairs = [(epoch, c) for epoch in epochs if math.isfinite(c := cost(epoch))]
+def _finite_points(epochs: list[int], cost: Callable[[int], float | None]) -> tuple[list[int], list[float]]:
+    pairs = [(epoch, c) for epoch in epochs if (c := cost(epoch)) is not None and math.isfinite(c)]
     return [e for e, _ in pairs], [c for _, c in pairs]
 
 
@@ -282,7 +287,7 @@ class Session:
             session._start(hyper, run, epoch)
         return session
 
-    def adopt_model(self, model: dict) -> None:
+    def adopt_model(self, model: dict[str, Any]) -> None:
         """Carry on from a saved model (see persist.load_model): its neuron at its epoch, and its settings."""
         with self._lock:
             hyper = Hyperparameters(**model["hyperparameters"])
@@ -386,7 +391,7 @@ class Session:
                 hyper = replace(hyper, w0=None, b0=None, seed=None).with_seed()
             self._start(hyper)
 
-    def update(self, **changes: object) -> None:
+    def update(self, **changes: Unpack[HyperparameterChanges]) -> None:
         """Change hyperparameters. Alpha acts from the epoch on screen (a new segment of the run);
         interval and pace at the next report; epochs extends or shortens the run; the init waits for a reset."""
         with self._lock:

@@ -29,10 +29,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nanoneuron_tui import persist
 from nanoneuron_tui.core.files import describe_kind
 from nanoneuron_tui.paths import as_seen_from
+
+if TYPE_CHECKING:  # only its type: the session module is imported where its states are needed
+    from nanoneuron_tui.session import Session
 
 AUTOSAVE_INTERVAL = 30.0  # seconds: what a silent drop of the link can lose at most
 ORPHAN_AGE = 60.0  # seconds: a temporary file this old belongs to no save in progress
@@ -89,7 +93,7 @@ class SessionFile:
         self._tracking = threading.Lock()
         self._rotated = False
         self._final = False  # saved on the way out: no autosave may start a write the exit would cut
-        self._as_started: dict | None = None
+        self._as_started: dict[str, object] | None = None
         # Served (`nanoneuron serve`): the student's folder. Messages then name files relative
         # to it and say what a student can do, and even an untouched session is saved.
         self.served_in: Path | None = None
@@ -164,12 +168,12 @@ class SessionFile:
 
     # -- saving -------------------------------------------------------------
 
-    def started_with(self, session) -> None:
+    def started_with(self, session: Session) -> None:
         """Remember the fresh session as it starts: until it differs there is nothing worth
         saving (an untouched session would only push the saved one aside)."""
         self._as_started = session.to_dict()
 
-    def save(self, session) -> bool:
+    def save(self, session: Session) -> bool:
         """Save ``session`` atomically; False if it is a fresh session nobody touched.
 
         Raises persist.PersistError with one line if the file cannot be written.
@@ -186,7 +190,7 @@ class SessionFile:
             persist.save_session(session, self.path)
             return True
 
-    def save_for_exit(self, session) -> str:
+    def save_for_exit(self, session: Session) -> str:
         """Pause and save on the way out; returns the half-line that says what became of it."""
         session.pause()
         try:
@@ -369,7 +373,7 @@ class Autosaver:
 
     def __init__(
         self,
-        session,
+        session: Session,
         save: Callable[[], object],
         *,
         interval: float = AUTOSAVE_INTERVAL,

@@ -835,3 +835,12 @@ def test_another_textual_keeps_its_own_decoder(monkeypatch):
     monkeypatch.setattr(tolerant_input, "version", lambda name: "9.0.0")
     assert not tolerant_input.install()
     assert linux_driver.getincrementaldecoder is own
+
+
+@pytest.mark.unit
+def test_a_process_started_without_stderr_has_no_terminal_and_says_nothing(monkeypatch):
+    """Python sets ``sys.__stderr__`` to None when started without one: nothing crashes then."""
+    monkeypatch.setattr(sys, "__stderr__", None)
+    terminal = lifecycle.Terminal.of_this_process()
+    assert terminal.fd == 2
+    lifecycle.say("unheard")

@@ -475,3 +475,13 @@ def test_a_change_while_running_keeps_it_running():
     s.update(alpha=0.0004)
     s.update(epochs=80_000)
     assert s.state is State.RUNNING
+
+
+@pytest.mark.unit
+def test_the_changes_update_takes_name_every_hyperparameter_and_nothing_else():
+    """``Session.update``'s type lists the fields by hand: a field added to Hyperparameters must join it."""
+    from dataclasses import fields
+
+    from nanoneuron_tui.params import HyperparameterChanges, Hyperparameters
+
+    assert set(HyperparameterChanges.__annotations__) == {field.name for field in fields(Hyperparameters)}

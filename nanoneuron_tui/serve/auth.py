@@ -99,7 +99,7 @@ class Throttle:
         """How long the answer to the ``failures``-th failure waits; the first ``free`` ones do not."""
         if failures <= free:
             return 0.0
-        return min(self.first_delay * 2 ** min(failures - free - 1, 32), self.max_delay)
+        return min(self.first_delay * 2.0 ** min(failures - free - 1, 32), self.max_delay)
 
     async def judge(
         self,

@@ -109,11 +109,18 @@ class StudentScreen(Screen[None]):
             yield Static(id="student-screen")
         yield KeyBar()
 
+    @property
+    def class_view(self) -> ClassView:
+        """The app this screen belongs to (Textual types it as any app)."""
+        app = self.app
+        assert isinstance(app, ClassView)
+        return app
+
     def on_mount(self) -> None:
-        self.show(self.app.row_of(self.folder))
+        self.show(self.class_view.row_of(self.folder))
 
     def on_unmount(self) -> None:
-        stop_watching(self.app.state_dir, self.folder)
+        stop_watching(self.class_view.state_dir, self.folder)
 
     def show_screen(self, row: Row) -> None:
         """The student's own screen, read-only, when there is room for it beside the numbers."""
@@ -121,8 +128,8 @@ class StudentScreen(Screen[None]):
         if not row.connected(time.time()):
             copy.update("")
             return
-        keep_watching(self.app.state_dir, self.folder)
-        screen = read_screen(self.app.state_dir / "users" / self.folder)
+        keep_watching(self.class_view.state_dir, self.folder)
+        screen = read_screen(self.class_view.state_dir / "users" / self.folder)
         if screen is None:
             copy.update(Text("their screen appears here in a second", style="dim"))
             return

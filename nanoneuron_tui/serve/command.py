@@ -6,22 +6,31 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from nanoneuron_tui.core.printable import printable
+
+if TYPE_CHECKING:  # only their types: the server's modules are imported when it starts
+    import asyncssh
+
+    from nanoneuron_tui.serve.ssh import ServeSettings
 
 EXIT_USAGE = 2
 SHUTDOWN_DEADLINE = 5.0  # seconds from SIGTERM to exit, whatever a session does
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)} (see --help)\n")  # it echoes what was typed
 
 
-def _positive(kind):
-    def parse(text: str):
+Number = TypeVar("Number", int, float)
+
+
+def _positive(kind: Callable[[str], Number]) -> Callable[[str], Number]:
+    def parse(text: str) -> Number:
         value = kind(text)
         if value <= 0:
             raise argparse.ArgumentTypeError(f"must be positive, not {text}")
@@ -183,7 +192,7 @@ def write_results(state_dir: Path) -> int:
     return 0
 
 
-def teacher_keys(args: argparse.Namespace):
+def teacher_keys(args: argparse.Namespace) -> asyncssh.SSHAuthorizedKeys | None:
     """The keys that prove a teacher, or None when no teacher is named. Raises AuthSetupError."""
     from nanoneuron_tui.serve.auth import AuthPolicy, AuthSetupError
 
@@ -235,7 +244,7 @@ def serve_ssh(args: argparse.Namespace, state_dir: Path) -> int:
     return asyncio.run(_run_ssh(settings, host_key, args.host, args.port))
 
 
-async def _run_ssh(settings, host_key, host: str, port: int) -> int:
+async def _run_ssh(settings: ServeSettings, host_key: asyncssh.SSHKey, host: str, port: int) -> int:
     from nanoneuron_tui.serve.auth import OPEN
     from nanoneuron_tui.serve.ssh import NanoNeuronSSHServer, log
 

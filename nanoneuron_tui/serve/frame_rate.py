@@ -37,7 +37,7 @@ class SharedFrameRate:
         self.path = path
         self.report = report  # a failed write is said once; the apps keep the rate they have
         self.fps: float | None = None
-        self._writing: asyncio.Task | None = None
+        self._writing: asyncio.Task[None] | None = None
 
     def publish(self, class_size: int) -> float:
         """The share of a class of ``class_size``, written for the apps already running; returned for a new one."""

@@ -180,7 +180,7 @@ def _minutes(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def sort_key(row: Row, column: str, now: float, given: Assignment | None = None) -> tuple:
+def sort_key(row: Row, column: str, now: float, given: Assignment | None = None) -> tuple[bool | float | str, ...]:
     """How ``column`` orders rows: numbers as numbers, unreadable rows last whichever way;
     with a challenge given to the class, its column ranks who met it first."""
     status = row.status

@@ -17,7 +17,7 @@ import re
 import socket
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +91,7 @@ def duration(seconds: float) -> str:
 
 
 def app_environment(
-    client_env: dict[str, str],
+    client_env: Mapping[str, str],
     term: str,
     peer: tuple[str, int],
     local: tuple[str, int],
@@ -116,7 +116,7 @@ def app_environment(
     return env
 
 
-class ServedChannel(asyncssh.SSHServerChannel):
+class ServedChannel(asyncssh.SSHServerChannel[bytes]):
     """asyncssh accepts every environment variable; this channel refuses all but a few.
 
     asyncssh has no public hook for it (the version is pinned), so the one
@@ -137,7 +137,7 @@ class ServedChannel(asyncssh.SSHServerChannel):
         return True
 
 
-class ServedSession(asyncssh.SSHServerSession):
+class ServedSession(asyncssh.SSHServerSession[bytes]):
     """One client's session: a PTY, then the app on it."""
 
     def __init__(self, server: NanoNeuronSSHServer, connection: ClientConnection) -> None:
@@ -145,7 +145,7 @@ class ServedSession(asyncssh.SSHServerSession):
         self.connection = connection
         self.user = connection.user
         self.address = connection.address
-        self.channel: asyncssh.SSHServerChannel | None = None
+        self.channel: asyncssh.SSHServerChannel[bytes] | None = None
         self.term: str | None = None
         self.command: str | None = None
         self.size = (80, 24)
@@ -155,13 +155,22 @@ class ServedSession(asyncssh.SSHServerSession):
         self._idle_timer: asyncio.TimerHandle | None = None
         self._end_reason: str | None = None
         self._client_gone = False
+        self._hang_up: asyncio.Task[object] | None = None  # held, so the task is not collected mid-way
 
     # -- what the client asks for -------------------------------------------------------------
 
-    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
+    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
         self.channel = chan
 
-    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], term_modes) -> bool:
+    @property
+    def _open_channel(self) -> asyncssh.SSHServerChannel[bytes]:
+        """The channel, which asyncssh gives (connection_made) before the session starts."""
+        assert self.channel is not None
+        return self.channel
+
+    def pty_requested(
+        self, term_type: str, term_size: tuple[int, int, int, int], term_modes: Mapping[int, int]
+    ) -> bool:
         self.term = term_type if SAFE_TERM.fullmatch(term_type) else FALLBACK_TERM
         self.size = clamp_size(term_size[0], term_size[1])
         return True
@@ -188,7 +197,7 @@ class ServedSession(asyncssh.SSHServerSession):
         if self.program:
             self.program.resize(*self.size)
 
-    def data_received(self, data: bytes, datatype) -> None:
+    def data_received(self, data: bytes, datatype: int | None) -> None:
         self._last_input = time.monotonic()
         if self.program and not self.program.write(data) and self.channel:
             self.channel.pause_reading()  # the app is behind on keys: let SSH flow control hold the rest
@@ -232,7 +241,7 @@ class ServedSession(asyncssh.SSHServerSession):
             self._close(1, self._how_to_connect())
             return
         if self.connection.teacher:
-            await self._run_class_view()
+            await self._run_class_view(self.term)
             return
         refusal = await self.server.classroom.admit(self)
         if refusal is not None:
@@ -243,7 +252,12 @@ class ServedSession(asyncssh.SSHServerSession):
             self._close(1, self._end_reason)
             return
         env = app_environment(
-            self.channel.get_environment(), self.term, self.connection.peer, self.connection.local, home, self.user.name
+            self._open_channel.get_environment(),
+            self.term,
+            self.connection.peer,
+            self.connection.local,
+            home,
+            self.user.name,
         )
         # The class shares the CPU: the more students, the fewer frames each app draws.
         frames = self.server.frame_rate
@@ -260,7 +274,7 @@ class ServedSession(asyncssh.SSHServerSession):
         self.program.resize(*self.size)  # the window may have changed while the app started
         self._watch_idle()
         code = await self.program.wait()
-        reason = self._end_reason
+        reason: str | None = self._end_reason  # set by end() while the app ran
         if code < 0:
             # Ended by a signal (killed, or crashed): the app could not put the student's terminal
             # back (alternate screen, mouse reporting on), so the server does.
@@ -268,11 +282,11 @@ class ServedSession(asyncssh.SSHServerSession):
             reason = reason or "The app stopped unexpectedly; connect again to carry on."
         self._close(code if code >= 0 else 128 - code, reason and f"\r\n{reason}")
 
-    async def _run_class_view(self) -> None:
+    async def _run_class_view(self, term: str) -> None:
         """A teacher's session: the class at a glance, in a process of its own like a student's app."""
         state_dir = self.server.settings.state_dir
         await asyncio.to_thread(state_dir.mkdir, mode=0o700, parents=True, exist_ok=True)  # a class of none yet
-        env = app_environment({}, self.term, self.connection.peer, self.connection.local, state_dir)
+        env = app_environment({}, term, self.connection.peer, self.connection.local, state_dir)
         try:
             self.program = PtyProgram.spawn(
                 [sys.executable, "-m", "nanoneuron_tui.serve.class_view", str(state_dir)],
@@ -280,7 +294,7 @@ class ServedSession(asyncssh.SSHServerSession):
                 cwd=state_dir,
                 size=self.size,
                 on_output=self._send,
-                on_input_drained=self.channel.resume_reading,
+                on_input_drained=self._open_channel.resume_reading,
             )
         except OSError as problem:
             log(f"cannot start the class view for {self.user}: {problem}")
@@ -297,18 +311,30 @@ class ServedSession(asyncssh.SSHServerSession):
     async def _start_app(self, home: Path, fps: float, env: dict[str, str]) -> PtyProgram:
         """The client's app: forked from the zygote, or, if it cannot, started afresh (slower, the same app)."""
         settings, frames = self.server.settings, self.server.frame_rate
-        terminal = dict(env=env, cwd=home, size=self.size, on_output=self._send)
-        drained = self.channel.resume_reading
+        drained = self._open_channel.resume_reading
         zygote = self.server.zygote
         if settings.app_command is None and zygote is not None:
             try:
                 return await PtyProgram.fork(
-                    zygote, child_arguments(home, fps, frames.path), on_input_drained=drained, **terminal
+                    zygote,
+                    child_arguments(home, fps, frames.path),
+                    env=env,
+                    cwd=home,
+                    size=self.size,
+                    on_output=self._send,
+                    on_input_drained=drained,
                 )
             except ZygoteUnavailable as problem:
                 log(f"forking the app for {self.user} failed ({problem}); starting it afresh")
         command = settings.app_command or cold_app_command
-        return PtyProgram.spawn(command(home, fps, frames.path), on_input_drained=drained, **terminal)
+        return PtyProgram.spawn(
+            command(home, fps, frames.path),
+            env=env,
+            cwd=home,
+            size=self.size,
+            on_output=self._send,
+            on_input_drained=drained,
+        )
 
     def _send(self, data: bytes) -> None:
         if self.channel and not self._client_gone:
@@ -389,6 +415,12 @@ class ClientConnection(asyncssh.SSHServer):
         self.host = host
         self.server.connections.add(self)
 
+    @property
+    def _open_conn(self) -> asyncssh.SSHServerConnection:
+        """The connection, which asyncssh gives (connection_made) before authentication begins."""
+        assert self.conn is not None
+        return self.conn
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.connections.discard(self)
         if self.authenticated:
@@ -403,7 +435,7 @@ class ClientConnection(asyncssh.SSHServer):
         ):
             self._name_needs_a_key = True
             with contextlib.suppress(OSError):
-                self.conn.send_auth_banner(
+                self._open_conn.send_auth_banner(
                     f"The name {printable_name(username)} belongs to a key: log in with that key, "
                     f"or choose another name.\r\n"
                 )
@@ -480,24 +512,24 @@ class ClientConnection(asyncssh.SSHServer):
 
     # -- the one session, and nothing else ------------------------------------------------------
 
-    def session_requested(self):
+    def session_requested(self) -> tuple[asyncssh.SSHServerChannel[bytes], ServedSession] | bool:
         if self.session is not None:
             return False  # one app per connection
         self.session = ServedSession(self.server, self)
-        channel = self.conn.create_server_channel(encoding=None)
+        channel: asyncssh.SSHServerChannel[bytes] = self._open_conn.create_server_channel(encoding=None)
         channel.__class__ = ServedChannel  # same object, with the env filter
         return channel, self.session
 
-    def connection_requested(self, dest_host, dest_port, orig_host, orig_port) -> bool:
+    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
         return False
 
-    def server_requested(self, listen_host, listen_port) -> bool:
+    def server_requested(self, listen_host: str, listen_port: int) -> bool:
         return False
 
-    def unix_connection_requested(self, dest_path) -> bool:
+    def unix_connection_requested(self, dest_path: str) -> bool:
         return False
 
-    def unix_server_requested(self, listen_path) -> bool:
+    def unix_server_requested(self, listen_path: str) -> bool:
         return False
 
 
@@ -528,7 +560,8 @@ class NanoNeuronSSHServer:
             if self.zygote:
                 await self.zygote.stop()
             raise
-        return self.acceptor.sockets[0].getsockname()[1]
+        port_taken: int = self.acceptor.sockets[0].getsockname()[1]  # the socket module returns Any
+        return port_taken
 
     async def _listen(self, host: str, port: int) -> asyncssh.SSHAcceptor:
         settings = self.settings

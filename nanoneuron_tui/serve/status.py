@@ -20,10 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from nanoneuron_tui.serve import STUDENT_ENV
 from nanoneuron_tui.serve.assignment import SCREEN_FILE, Assignment, AssignmentWatch, watched
+
+if TYPE_CHECKING:  # only its type: the session module is imported where its functions are needed
+    from nanoneuron_tui.session import Session
 
 STATUS_FILE = "status.json"
 FORMAT = "nanoneuron-status"
@@ -271,7 +274,18 @@ class StatusReporter:
                     continue
 
 
-def practice_of(session: Any) -> dict[str, Any]:
+class PracticeStatus(TypedDict, total=False):
+    """The fields of StudentStatus the practice layer fills in (practice_of)."""
+
+    guesses: int
+    right: int
+    challenge: str | None
+    challenge_progress: str
+    challenges: tuple[ChallengeResult, ...]
+    recent: tuple[str, ...]
+
+
+def practice_of(session: Session) -> PracticeStatus:
     """What the student's practice adds to their status: the guess score, the challenge under
     way and where they stand on it, the results so far, the latest guesses in words."""
     import calendar
@@ -301,7 +315,7 @@ def practice_of(session: Any) -> dict[str, Any]:
             right = None
         mark = "" if right is None else (" ✓" if right else " ✗")
         recent.append(f"epoch {guess.epoch:,}: {guess.quantity} {number(guess.guess)}{mark}")
-    return dict(
+    return PracticeStatus(
         guesses=practice.score.guesses,
         right=practice.score.right,
         challenge=practice.active,
@@ -312,7 +326,7 @@ def practice_of(session: Any) -> dict[str, Any]:
 
 
 def reporter_for(
-    session: Any,
+    session: Session,
     session_path: Path,
     on_assignment: Callable[[Assignment], None] | None = None,
     screen_copy: Callable[[], str] | None = None,
@@ -339,10 +353,10 @@ class SessionDescriber:
     N minutes"; ``extras()`` adds what the practice layer knows (guesses, challenges).
     """
 
-    def __init__(self, session: Any, name: str, extras: Callable[[], dict[str, Any]] | None = None) -> None:
+    def __init__(self, session: Session, name: str, extras: Callable[[], PracticeStatus] | None = None) -> None:
         self.session = session
         self.name = name
-        self.extras = extras or dict
+        self.extras: Callable[[], PracticeStatus] = extras or PracticeStatus  # no practice: nothing added
         self._epoch: int | None = None
         self._progressed = time.time()
 

@@ -24,8 +24,14 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nanoneuron_tui.serve.terminal import clamp_size
+
+if TYPE_CHECKING:  # only their types: the web server's libraries are imported when it starts
+    from aiohttp import web
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server
 
 NO_AUTH_WARNING = (
     "WARNING: {host} is reachable from other machines and `serve web` has no authentication: "
@@ -157,9 +163,9 @@ def bounded_size(width: object, height: object) -> tuple[int, int]:
     return clamp_size(whole(width), whole(height))
 
 
-def make_server(command: str, host: str, port: int, public_url: str | None):
+def make_server(command: str, host: str, port: int, public_url: str | None) -> Server:
     """textual-serve's server, with what a browser sends bounded before the app sees it."""
-    from aiohttp import WSMsgType, web
+    from aiohttp import WSMsgType
     from textual_serve.server import Server
 
     class BoundedServer(Server):
@@ -168,7 +174,7 @@ def make_server(command: str, host: str, port: int, public_url: str | None):
             query = {**request.query, "width": str(width), "height": str(height)}
             return await super().handle_websocket(request.clone(rel_url=request.rel_url.with_query(query)))
 
-        async def _process_messages(self, websocket: web.WebSocketResponse, app_service) -> None:
+        async def _process_messages(self, websocket: web.WebSocketResponse, app_service: AppService) -> None:
             async for message in websocket:
                 if message.type != WSMsgType.TEXT:
                     continue
@@ -177,7 +183,7 @@ def make_server(command: str, host: str, port: int, public_url: str | None):
     return BoundedServer(command, host=host, port=port, title="NanoNeuron", public_url=public_url)
 
 
-async def forward(text: str, websocket, app_service) -> None:
+async def forward(text: str, websocket: web.WebSocketResponse, app_service: AppService) -> None:
     """One message from the browser, passed on to the app if it is one we know and within bounds."""
     try:
         envelope = json.loads(text)

@@ -83,8 +83,13 @@ async def process_gone(pid: int) -> None:
     except ProcessLookupError:
         return
     loop = asyncio.get_running_loop()
-    gone = loop.create_future()
-    loop.add_reader(pidfd, lambda: gone.done() or gone.set_result(None))
+    gone: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not gone.done():
+            gone.set_result(None)
+
+    loop.add_reader(pidfd, wake)
     try:
         await gone
     finally:
@@ -195,8 +200,13 @@ async def send_with_fds(sock: socket.socket, payload: bytes, fds: list[int]) -> 
             socket.send_fds(sock, [payload], fds)
             return
         except BlockingIOError:
-            writable = loop.create_future()
-            loop.add_writer(sock, lambda: writable.done() or writable.set_result(None))
+            writable: asyncio.Future[None] = loop.create_future()
+
+            def wake() -> None:
+                if not writable.done():
+                    writable.set_result(None)
+
+            loop.add_writer(sock, wake)
             try:
                 await writable
             finally:
@@ -269,7 +279,9 @@ def serve(control: socket.socket) -> int:
                 status.close()
 
 
-def take_request(control: socket.socket, selector: selectors.BaseSelector, watched: dict) -> bool:
+def take_request(
+    control: socket.socket, selector: selectors.BaseSelector, watched: dict[int, tuple[int, socket.socket]]
+) -> bool:
     """Fork the app one request asks for; False once the server has gone."""
     try:
         payload, fds, flags, _ = socket.recv_fds(control, MAX_REQUEST, 2)
@@ -374,9 +386,10 @@ def _run_as_app(request: Request, terminal: int) -> int:
         os.dup2(terminal, fd)
     # The control socket, the other students' status sockets, the selector: none of them are this app's.
     os.closerange(3, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
-    sys.stdin = sys.__stdin__ = terminal_stream(0, "surrogateescape")
-    sys.stdout = sys.__stdout__ = terminal_stream(1, "strict")
-    sys.stderr = sys.__stderr__ = terminal_stream(2, "backslashreplace")
+    # The originals too (typeshed calls them Final): lifecycle restores the terminal through sys.__stderr__.
+    sys.stdin = sys.__stdin__ = terminal_stream(0, "surrogateescape")  # type: ignore[misc]
+    sys.stdout = sys.__stdout__ = terminal_stream(1, "strict")  # type: ignore[misc]
+    sys.stderr = sys.__stderr__ = terminal_stream(2, "backslashreplace")  # type: ignore[misc]
     name_process(APP_NAME)
     os.environ.clear()
     os.environ.update(request.env)
