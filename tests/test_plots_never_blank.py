@@ -17,12 +17,16 @@ from tests.helpers import make_app, plots_drawn, wait_for
 
 pytestmark = pytest.mark.app
 
-WIDE = (160, 48)  # all three plots on screen
+WIDE = (160, 48)  # all three plots on screen (and the lesson's two slices of the cost)
+MAIN_PLOTS = (CostPlot, FitView, CostSurfaceView)
+
+
+def main_plots(app) -> list[PlotWidget]:
+    return [app.query_one(kind) for kind in MAIN_PLOTS]
 
 
 def pictures_on_screen(app) -> bool:
-    plots = list(app.query(PlotWidget))
-    return len(plots) == 3 and all(plot._key is not None for plot in plots) and plots_drawn(app)
+    return all(plot._key is not None for plot in main_plots(app)) and plots_drawn(app)
 
 
 def looks(plot: PlotWidget) -> tuple[str, str, str]:
@@ -33,7 +37,7 @@ async def test_a_slow_picture_leaves_the_last_one_and_its_titles_on_screen(monke
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await wait_for(pilot, lambda: pictures_on_screen(app))
-        plots = [app.query_one(kind) for kind in (CostPlot, FitView, CostSurfaceView)]
+        plots = main_plots(app)
         before = {plot: looks(plot) for plot in plots}
         assert all("drawing…" not in picture and title for picture, title, _ in before.values())
         # Every picture from now on takes until the test says so: a very busy machine.
@@ -105,8 +109,7 @@ async def test_before_its_first_picture_a_plot_shows_its_name_and_that_one_is_co
         try:
             await pilot.press("f")
             await wait_for(pilot, lambda: "finished" in app.query_one("#readouts").text)
-            plots = list(app.query(PlotWidget))
-            assert len(plots) == 3
+            plots = main_plots(app)
             for plot in plots:
                 assert str(plot.border_title) == plot.TITLE and plot.TITLE
                 assert "drawing…" in plot.render().plain
