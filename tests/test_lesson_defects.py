@@ -155,7 +155,8 @@ async def test_the_projector_fits_its_numbers_down_to_60_by_20(size):
     app = make_app(w0=2.2617834, b0=-1234.5678, pace=None)
     async with app.run_test(size=size) as pilot:
         await pilot.press("P", "s")
-        await wait_for(pilot, lambda: app.query_one("#big-w").parent.content_size.width > 0)
+        # The projector mounts its digits when first shown: on a busy machine, a moment after `P`.
+        await wait_for(pilot, lambda: app.query("#big-w") and app.query_one("#big-w").parent.content_size.width > 0)
         view = app.session.view()
 
         def all_fit() -> bool:
