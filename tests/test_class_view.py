@@ -165,3 +165,30 @@ async def test_looking_over_a_shoulder_shows_their_screen_and_sends_them_nothing
         await pilot.press("escape")
         await wait_for(pilot, lambda: not assignment.watch_marker(class_dir, "ann").exists())
         assert sorted(path.name for path in (class_dir / "users" / "ann").iterdir()) == before
+
+
+@pytest.mark.app
+async def test_a_class_of_500_with_corrupt_locked_and_half_written_sessions_shows_every_student(tmp_path):
+    from nanoneuron_tui.serve.roster import Roster
+
+    for number in range(500):
+        folder = f"s{number:03d}"
+        if number % 50 == 7:  # corrupt
+            (tmp_path / "users" / folder).mkdir(parents=True)
+            (tmp_path / "users" / folder / STATUS_FILE).write_text('{"format": "nanoneuron-status", "version": 1')
+        else:
+            put(tmp_path, folder, student(folder, epoch=number))
+        home = tmp_path / "users" / folder
+        if number % 50 == 11:  # its app holds the session's lock, and a save is half-written beside it
+            (home / "session.json.lock").write_text("12345\n")
+            (home / f".{STATUS_FILE}.half.tmp").write_text('{"format": "nanoneuron-st')
+    roster = Roster(tmp_path)
+    rows = roster.rows()
+    assert len(rows) == 500 and sum(row.status is None for row in rows) == 10
+    app = ClassView(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(names(app)) == 500, 30)
+        assert "500 students" in counts_text(app)
+        await pilot.press("h")  # the ten corrupt ones need help
+        await wait_for(pilot, lambda: len(names(app)) == 10)
+        assert all(str(app.query_one("#class", DataTable).get_row(name)[6]) == "unreadable" for name in names(app))
