@@ -192,3 +192,14 @@ async def test_a_class_of_500_with_corrupt_locked_and_half_written_sessions_show
         await pilot.press("h")  # the ten corrupt ones need help
         await wait_for(pilot, lambda: len(names(app)) == 10)
         assert all(str(app.query_one("#class", DataTable).get_row(name)[6]) == "unreadable" for name in names(app))
+
+
+@pytest.mark.app
+async def test_a_student_who_is_not_there_gets_no_empty_screen_frame(class_dir):
+    app = ClassView(class_dir)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: len(names(app)) == 5)
+        await pilot.press("down", "down", "enter")  # cat: finished, not connected
+        await wait_for(pilot, lambda: isinstance(app.screen, StudentScreen))
+        await wait_for(pilot, lambda: "cat · not connected" in str(app.screen.query_one("#student-numbers").content))
+        assert not app.screen.query_one("#student-screen").display

@@ -125,8 +125,8 @@ class StudentScreen(Screen[None]):
     def show_screen(self, row: Row) -> None:
         """The student's own screen, read-only, when there is room for it beside the numbers."""
         copy = self.query_one("#student-screen", Static)
-        if not row.connected(time.time()):
-            copy.update("")
+        copy.display = row.connected(time.time())  # no empty frame for a student who is not there
+        if not copy.display:
             return
         keep_watching(self.class_view.state_dir, self.folder)
         screen = read_screen(self.class_view.state_dir / "users" / self.folder)
