@@ -187,7 +187,7 @@ class ClassView(App[None]):
     #counts { height: auto; padding: 0 1; background: $boost; }
     #class { height: 1fr; }
     #student { padding: 1 2; width: 40; }
-    #student-screen { width: 1fr; border: round $primary; border-title-color: $text-muted; }
+    #student-screen { width: auto; border: round $primary; }
     ChallengeDialog { align: center middle; }
     #give { width: 70; height: auto; max-height: 90%; border: round $primary; padding: 0 1; background: $surface; }
     #give-which { height: auto; max-height: 12; }
