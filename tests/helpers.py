@@ -169,3 +169,28 @@ def plots_drawn(app: NanoNeuronApp) -> bool:
 
     plots = [plot for plot in app.query(PlotWidget) if plot.display and plot.content_size.width]
     return all(plot.drawn and plot._deferred is None for plot in plots)
+
+
+def student_status(name: str = "ann", when: float | None = None, **changes: object):
+    """A student's status as their app would write it, ``when`` (default now) for both its times."""
+    from nanoneuron_tui.serve.status import StudentStatus
+
+    moment = time.time() if when is None else when
+    fields: dict[str, object] = dict(
+        name=name,
+        connected=True,
+        state="paused",
+        epoch=100,
+        epochs=70000,
+        alpha=0.0005,
+        w=1.5,
+        b=3.0,
+        cost=12.5,
+        test_cost=13.0,
+        diverged_at=None,
+        updated=moment,
+        progressed=moment,
+        costs=(3000.0, 100.0, 12.5),
+    )
+    fields.update(changes)
+    return StudentStatus(**fields)

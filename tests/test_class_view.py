@@ -1,35 +1,15 @@
 """The teacher's view, driven by its pilot on a state directory of known students."""
 
-import time
-
 import pytest
 from textual.widgets import DataTable, Static
 
 from nanoneuron_tui.serve.class_view import ClassView, StudentScreen
 from nanoneuron_tui.serve.status import STATUS_FILE, ChallengeResult, StudentStatus, write_status
-from tests.helpers import wait_for
+from tests.helpers import student_status, wait_for
 
 
 def student(name, **changes) -> StudentStatus:
-    now = time.time()
-    fields = dict(
-        name=name,
-        connected=True,
-        state="paused",
-        epoch=100,
-        epochs=70000,
-        alpha=0.0005,
-        w=1.5,
-        b=3.0,
-        cost=12.5,
-        test_cost=13.0,
-        diverged_at=None,
-        updated=now,
-        progressed=now,
-        costs=(3000.0, 100.0, 12.5),
-    )
-    fields.update(changes)
-    return StudentStatus(**fields)
+    return student_status(name, **changes)
 
 
 def put(state_dir, folder, status):

@@ -20,28 +20,13 @@ from nanoneuron_tui.serve.status import (
     write_status,
 )
 from nanoneuron_tui.session import Session
+from tests.helpers import student_status
 
 NOW = 1_800_000_000.0
 
 
 def status(name="ann", **changes) -> StudentStatus:
-    fields = dict(
-        name=name,
-        connected=True,
-        state="paused",
-        epoch=100,
-        epochs=70000,
-        alpha=0.0005,
-        w=1.5,
-        b=3.0,
-        cost=12.5,
-        test_cost=13.0,
-        diverged_at=None,
-        updated=NOW,
-        progressed=NOW,
-    )
-    fields.update(changes)
-    return StudentStatus(**fields)
+    return student_status(name, NOW, **changes)
 
 
 def put(state_dir, folder, student: StudentStatus | str):
