@@ -31,6 +31,7 @@ from nanoneuron_tui.serve.classroom import Classroom
 from nanoneuron_tui.serve.frame_rate import FILE_NAME as FRAME_RATE_FILE
 from nanoneuron_tui.serve.frame_rate import SharedFrameRate
 from nanoneuron_tui.serve.identity import User, name_needs_a_key, record_key_name, user_directory
+from nanoneuron_tui.serve.quick_acks import acknowledge_at_once
 from nanoneuron_tui.serve.terminal import PtyProgram, clamp_size
 from nanoneuron_tui.serve.zygote import Zygote, ZygoteUnavailable
 
@@ -189,6 +190,7 @@ class ServedSession(asyncssh.SSHServerSession[bytes]):
         return False
 
     def session_started(self) -> None:
+        self.connection.handshake_over()
         self._task = asyncio.get_running_loop().create_task(self._start())
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
@@ -401,6 +403,7 @@ class ClientConnection(asyncssh.SSHServer):
         self.connected_at = time.monotonic()
         self.authenticated = False
         self.teacher = False  # proved with a teacher's key: gets the class view
+        self.handshake_over: Callable[[], None] = lambda: None  # set once connected (quick_acks.py)
 
     @property
     def policy(self) -> AuthPolicy:
@@ -414,6 +417,7 @@ class ClientConnection(asyncssh.SSHServer):
         self.address = f"{host}:{port}"
         self.host = host
         self.server.connections.add(self)
+        self.handshake_over = acknowledge_at_once(conn)
 
     @property
     def _open_conn(self) -> asyncssh.SSHServerConnection:
