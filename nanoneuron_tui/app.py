@@ -265,6 +265,7 @@ class NanoNeuronApp(Coach, App[None]):
         for screen in self.screen_stack:  # the lesson's slices may be on a screen opened already
             for plot in screen.query(PlotWidget):
                 plot.release()
+        self.call_after_refresh(startup.tell_the_starter)
 
     # -- saving and leaving ---------------------------------------------------------
 

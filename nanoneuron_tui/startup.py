@@ -10,7 +10,9 @@ start is over; then what the start built is moved out of its sight
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 
 
 def hold_collection() -> None:
@@ -22,3 +24,20 @@ def resume_collection() -> None:
     if not gc.isenabled():
         gc.freeze()
         gc.enable()
+
+
+# A server that starts many apps at once (`nanoneuron serve`) starts a few at a time, in
+# order of arrival: it passes each the write end of a pipe, named here, and the next app
+# starts once this one writes to it (or dies).
+STARTED_FD_ENV = "NANONEURON_STARTED_FD"
+
+
+def tell_the_starter() -> None:
+    """The app is up (its first whole screen is out): say so to whoever started it, once."""
+    fd = os.environ.pop(STARTED_FD_ENV, "")
+    if not fd.isdigit():
+        return
+    with contextlib.suppress(OSError):  # the starter stopped waiting: nobody to tell
+        os.write(int(fd), b"up")
+    with contextlib.suppress(OSError):
+        os.close(int(fd))

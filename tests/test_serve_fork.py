@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from nanoneuron_tui.serve.terminal import open_terminal
+from nanoneuron_tui.serve.terminal import PtyProgram, open_terminal
 from nanoneuron_tui.serve.zygote import APP_NAME, ZYGOTE_NAME, Zygote, parse_request
 from tests.serve_support import ServerProcess, Student, apps_serving, serving, until
 from tests.terminal import Terminal, epoch_on, process_alive, wait_until
@@ -184,9 +184,13 @@ async def test_the_zygote_ignores_a_malformed_request_and_reports_each_exit(tmp_
         zygote.control.send(b"no json, no descriptors")  # not from the server's code, but never fatal
         master, slave = open_terminal((80, 24))
         try:
-            app = await zygote.fork(["exec", str(tmp_path)], env={"PATH": os.defpath}, cwd=tmp_path, terminal=slave)
+            is_up, says_up = os.pipe()
+            app = await zygote.fork(
+                ["exec", str(tmp_path)], env={"PATH": os.defpath}, cwd=tmp_path, terminal=slave, started=says_up
+            )
         finally:
             os.close(slave)
+            os.close(says_up)
         shown = bytearray()
         loop = asyncio.get_running_loop()
 
@@ -199,13 +203,73 @@ async def test_the_zygote_ignores_a_malformed_request_and_reports_each_exit(tmp_
         loop.add_reader(master, read)
         try:
             assert await asyncio.wait_for(app.exited(), 30) == 1
+            assert os.read(is_up, 16) == b""  # it never came up: the pipe closed with it
             await until(
                 lambda: b"usage: python -m nanoneuron_tui.serve.child" in shown, 10, f"the usage line: {shown!r}"
             )
         finally:
             loop.remove_reader(master)
             os.close(master)
+            os.close(is_up)
         assert zygote.running
     finally:
         await zygote.stop()
     assert zygote.process.poll() is not None  # gone once the server's end closed
+
+
+@pytest.mark.e2e
+async def test_a_class_arriving_at_once_is_started_in_order_of_arrival_each_app_saying_when_it_is_up(
+    tmp_path, monkeypatch
+):
+    events: list[tuple[str, str]] = []  # ("forked" | "up" | "not up", student), as the server saw them
+    fork, up = PtyProgram.fork.__func__, PtyProgram.up
+
+    async def recording_fork(cls, zygote, argv, **options):
+        program = await fork(cls, zygote, argv, **options)
+        program.student = Path(options["cwd"]).name
+        events.append(("forked", program.student))
+        return program
+
+    async def recording_up(self, timeout):
+        said = await up(self, timeout)
+        events.append(("up" if said else "not up", self.student))
+        return said
+
+    monkeypatch.setattr(PtyProgram, "fork", classmethod(recording_fork))
+    monkeypatch.setattr(PtyProgram, "up", recording_up)
+    # One start at a time, and a turn long enough that only the app saying it is up ends it.
+    async with serving(tmp_path, starts_at_once=1, start_turn=120) as served:
+        students = await asyncio.gather(*(Student.arrive(served.port, name) for name in ("ann", "ben", "cat")))
+        for student in students:
+            await student.wait_for(rb"paused")
+        await until(lambda: len(events) == 6, what=f"three apps up: {events}")
+        order = [student for what, student in events if what == "forked"]
+        assert events == [step for student in order for step in (("forked", student), ("up", student))]
+        assert sorted(order) == ["ann", "ben", "cat"]
+        for pid in apps_serving(served.state_dir):  # told, each app closed its end of the pipe
+            assert not [target for target in open_files(pid).values() if target.startswith("pipe:")]
+        for student in students:
+            await student.leave()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("program", "said"),
+    [
+        ("import os; os.write(int(os.environ['NANONEURON_STARTED_FD']), b'up'); input()", True),
+        ("raise SystemExit(3)", False),  # died before it was up: the turn ends at once
+        ("input()", False),  # never says it: the turn ends with its time
+    ],
+    ids=["says it", "dies", "silent"],
+)
+async def test_a_spawned_program_holds_its_turn_until_up_dead_or_out_of_time(tmp_path, program, said):
+    spawned = PtyProgram.spawn(
+        [sys.executable, "-c", program], env={"PATH": os.defpath}, cwd=tmp_path, size=(80, 24), on_output=len
+    )
+    try:
+        if program == "input()":
+            assert await spawned.up(timeout=0.5) is False
+        else:  # told by the pipe, never by the clock: a turn of 120 s would outlast the deadline
+            assert await asyncio.wait_for(spawned.up(timeout=120), 60) is said
+    finally:
+        await spawned.hang_up()

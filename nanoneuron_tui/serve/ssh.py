@@ -18,7 +18,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncssh
@@ -68,6 +68,11 @@ class ServeSettings:
     # frame rate is kept. None: fork it from the zygote (serve/zygote.py), which has imported
     # everything already; tests may run something else.
     app_command: Callable[[Path, float, Path], Sequence[str]] | None = None
+    # Apps starting at once. A class connects together, and a start is CPU-bound: one app per
+    # core, in order of arrival, and the first students are in at once instead of all waiting for all.
+    starts_at_once: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # Seconds an app may take its turn to start; a slower one lets the next begin beside it.
+    start_turn: float = 2.0
 
 
 def child_arguments(home: Path, fps: float, shared_fps: Path) -> list[str]:
@@ -261,15 +266,19 @@ class ServedSession(asyncssh.SSHServerSession[bytes]):
             home,
             self.user.name,
         )
-        # The class shares the CPU: the more students, the fewer frames each app draws.
-        frames = self.server.frame_rate
-        fps = frames.publish(self.server.classroom.count)
-        try:
-            self.program = await self._start_app(home, fps, env)
-        except OSError as problem:
-            log(f"cannot start the app for {self.user}: {problem}")
-            self._close(1, "The server could not start the app; please tell your teacher.")
-            return
+        async with self.server.start_turns:  # first come, first started (ServeSettings.starts_at_once)
+            if self._client_gone or self._end_reason:  # gone, or ended, while waiting for the turn
+                self._close(1, self._end_reason)
+                return
+            # The class shares the CPU: the more students, the fewer frames each app draws.
+            fps = self.server.frame_rate.publish(self.server.classroom.count)
+            try:
+                self.program = await self._start_app(home, fps, env)
+            except OSError as problem:
+                log(f"cannot start the app for {self.user}: {problem}")
+                self._close(1, "The server could not start the app; please tell your teacher.")
+                return
+            await self.program.up(self.server.settings.start_turn)
         if self._client_gone or self._end_reason:  # gone, or ended, while the app started
             self.program.discard_output()
             await self.program.hang_up()
@@ -552,6 +561,7 @@ class NanoNeuronSSHServer:
         here = f"{FRAME_RATE_FILE}-{socket.gethostname()}-{os.getpid()}"
         self.frame_rate = SharedFrameRate(settings.state_dir / "servers" / here, log)
         self.zygote: Zygote | None = None
+        self.start_turns = asyncio.Semaphore(settings.starts_at_once)
 
     async def start(self, host: str, port: int) -> int:
         """Listen; return the port (useful when ``port`` is 0)."""

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from nanoneuron_tui.serve.zygote import Zygote, process_gone
+from nanoneuron_tui.startup import STARTED_FD_ENV
 
 READ_CHUNK = 65536
 INPUT_HIGH_WATER = 64 * 1024  # keys waiting beyond this: the sender should pause
@@ -97,6 +98,7 @@ class PtyProgram:
         on_input_drained: Callable[[], None] = lambda: None,
     ) -> PtyProgram:
         master, slave = open_terminal(size)
+        is_up, says_up = os.pipe()
         try:
             process = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", TAKE_TERMINAL, *argv],
@@ -104,17 +106,20 @@ class PtyProgram:
                 stdout=slave,
                 stderr=slave,
                 cwd=cwd,
-                env=dict(env),
+                env={**env, STARTED_FD_ENV: str(says_up)},
                 start_new_session=True,
                 close_fds=True,
+                pass_fds=[says_up],
             )
         except BaseException:
             os.close(master)
+            os.close(is_up)
             raise
         finally:
             # Only the program holds the slave side now, so its exit shows as EOF on the master.
             os.close(slave)
-        return cls(master, SpawnedProcess(process), on_output=on_output, on_input_drained=on_input_drained)
+            os.close(says_up)
+        return cls(master, SpawnedProcess(process), is_up, on_output=on_output, on_input_drained=on_input_drained)
 
     @classmethod
     async def fork(
@@ -130,19 +135,23 @@ class PtyProgram:
     ) -> PtyProgram:
         """The app forked by ``zygote`` (``argv`` as serve/child.py takes it); ZygoteUnavailable if it cannot."""
         master, slave = open_terminal(size)
+        is_up, says_up = os.pipe()
         try:
-            process = await zygote.fork(argv, env=env, cwd=cwd, terminal=slave)
+            process = await zygote.fork(argv, env=env, cwd=cwd, terminal=slave, started=says_up)
         except BaseException:
             os.close(master)
+            os.close(is_up)
             raise
         finally:
-            os.close(slave)  # as above: the app holds the only slave side
-        return cls(master, process, on_output=on_output, on_input_drained=on_input_drained)
+            os.close(slave)  # as above: the app holds the only slave side, and the only write end
+            os.close(says_up)
+        return cls(master, process, is_up, on_output=on_output, on_input_drained=on_input_drained)
 
     def __init__(
         self,
         master: int,
         process: ProgramProcess,
+        is_up: int,
         *,
         on_output: Callable[[bytes], None],
         on_input_drained: Callable[[], None] = lambda: None,
@@ -154,6 +163,10 @@ class PtyProgram:
         self._reading = False
         self.master = master
         self.process = process
+        self._is_up = is_up  # a pipe's read end: the program writes to it once up, or closes it by exiting
+        os.set_blocking(is_up, False)
+        self._said_up: asyncio.Future[bool] = self._loop.create_future()
+        self._loop.add_reader(is_up, self._hear_up)
         os.set_blocking(self.master, False)
         self._output_done = self._loop.create_future()
         self._exit_code: asyncio.Future[int] = self._loop.create_future()
@@ -167,6 +180,28 @@ class PtyProgram:
     @property
     def running(self) -> bool:
         return not self._exit_code.done()
+
+    async def up(self, timeout: float) -> bool:
+        """Until the program says it is up (True), or has exited or taken ``timeout`` seconds (False)."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._said_up), timeout)
+        except TimeoutError:
+            return False
+
+    def _hear_up(self) -> None:
+        try:
+            news = os.read(self._is_up, 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            news = b""
+        self._stop_hearing_up(said=bool(news))
+
+    def _stop_hearing_up(self, said: bool) -> None:
+        if not self._said_up.done():
+            self._loop.remove_reader(self._is_up)
+            os.close(self._is_up)
+            self._said_up.set_result(said)
 
     # -- output ---------------------------------------------------------------
 
@@ -266,4 +301,5 @@ class PtyProgram:
         self.pause_output()
         self._loop.remove_writer(self.master)
         os.close(self.master)
+        self._stop_hearing_up(said=False)
         self._exit_code.set_result(code)

@@ -12,10 +12,12 @@ The server and the zygote talk over a socket pair of sequenced packets (no
 path on disk, so nobody else can ask for a fork). One request per student,
 its file descriptors attached:
 
-    {"argv": [...], "env": {...}, "cwd": "..."}  + [the PTY's slave side, the student's status socket]
+    {"argv": [...], "env": {...}, "cwd": "..."}
+        + [the PTY's slave side, the student's status socket, the pipe the app says it is up on]
 
 ``argv`` is what ``serve/child.py`` takes. The zygote forks; the child becomes
-a session of its own on that PTY and runs the app; the zygote writes
+a session of its own on that PTY and runs the app (which writes to the pipe
+once its first whole screen is out: startup.py); the zygote writes
 ``pid N`` on the status socket, and ``exit CODE`` once it has reaped the child
 (``CODE`` as ``subprocess`` gives it: negative for a signal). The zygote runs
 no threads, so forking it is safe; it ends when the server's end closes.
@@ -38,12 +40,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from nanoneuron_tui.startup import STARTED_FD_ENV
+
 READY = b"ready"
 MAX_REQUEST = 64 * 1024  # bytes: argv, environment and directory of one student, with room to spare
 READY_TIMEOUT = 60.0  # seconds for the zygote to import everything (a loaded machine at the start of a class)
 STOP_GRACE = 5.0  # seconds for the zygote to leave once told
 APP_NAME = b"nanoneuron-app"  # what `ps -o comm` and top show for a student's app
 ZYGOTE_NAME = b"nanoneuron-fork"
+STARTED_FD = 3  # where a forked app finds the pipe it says it is up on
 
 
 # -- the server's side ----------------------------------------------------------------------------------
@@ -136,8 +141,11 @@ class Zygote:
             raise ZygoteUnavailable(f"the zygote did not start: {greeting[:200]!r}")
         self.control = ours
 
-    async def fork(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, terminal: int) -> ForkedApp:
-        """A new app on ``terminal`` (a PTY's slave side, which the caller may close once this returns)."""
+    async def fork(
+        self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, terminal: int, started: int
+    ) -> ForkedApp:
+        """A new app on ``terminal`` (a PTY's slave side), which writes to ``started`` (a pipe's write end)
+        once it is up; the caller may close both once this returns."""
         if not self.running or self.control is None:
             raise ZygoteUnavailable("the zygote is not running")
         request = json.dumps({"argv": list(argv), "env": dict(env), "cwd": str(cwd)}).encode()
@@ -146,7 +154,7 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         ours.setblocking(False)
         try:
-            await send_with_fds(self.control, request, [terminal, theirs.fileno()])
+            await send_with_fds(self.control, request, [terminal, theirs.fileno(), started])
         except OSError as problem:
             ours.close()
             raise ZygoteUnavailable(f"the zygote did not take the request: {problem}") from problem
@@ -284,39 +292,41 @@ def take_request(
 ) -> bool:
     """Fork the app one request asks for; False once the server has gone."""
     try:
-        payload, fds, flags, _ = socket.recv_fds(control, MAX_REQUEST, 2)
+        payload, fds, flags, _ = socket.recv_fds(control, MAX_REQUEST, 3)
     except InterruptedError:
         return True
     except OSError:
         return False
     if not payload and not fds:
         return False  # the server closed its end
-    if len(fds) != 2 or flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC):
+    if len(fds) != 3 or flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC):
         for fd in fds:
             os.close(fd)
         return True
-    terminal, status_fd = fds
+    terminal, status_fd, started = fds
     status = socket.socket(fileno=status_fd)
+
+    def refuse() -> bool:  # the server sees no pid, and starts the app the slow way
+        os.close(terminal)
+        os.close(started)
+        status.close()
+        return True
+
     try:
         request = parse_request(payload)
     except ValueError:
-        os.close(terminal)
-        status.close()  # the server sees no pid, and starts the app the slow way
-        return True
+        return refuse()
     if thread_count() != 1:  # never fork a threaded process: say no, the server falls back
-        os.close(terminal)
-        status.close()
-        return True
+        return refuse()
     gc.freeze()  # anything made since the last fork joins the shared, never-collected objects
     try:
         pid = os.fork()
     except OSError:  # out of processes or memory: this student waits for the slow way, the class goes on
-        os.close(terminal)
-        status.close()
-        return True
+        return refuse()
     if pid == 0:
-        become_app(request, terminal)  # never returns
+        become_app(request, terminal, started)  # never returns
     os.close(terminal)
+    os.close(started)  # the app's alone: should it die before it is up, the server sees the pipe close
     with contextlib.suppress(OSError):
         status.send(b"pid %d" % pid)
     pidfd = os.pidfd_open(pid)
@@ -349,11 +359,11 @@ def parse_request(payload: bytes) -> Request:
     return Request(argv, env, cwd)
 
 
-def become_app(request: Request, terminal: int) -> None:
+def become_app(request: Request, terminal: int, started: int) -> None:
     """In the forked child: leave the zygote behind, take the terminal, run the student's app, exit."""
     code = 1
     try:
-        code = _run_as_app(request, terminal)
+        code = _run_as_app(request, terminal, started)
     except SystemExit as leaving:
         code = leaving.code if isinstance(leaving.code, int) else 1
         if leaving.code is not None and not isinstance(leaving.code, int):
@@ -369,7 +379,7 @@ def become_app(request: Request, terminal: int) -> None:
         os._exit(code)  # the zygote's objects are not ours to finalize
 
 
-def _run_as_app(request: Request, terminal: int) -> int:
+def _run_as_app(request: Request, terminal: int, started: int) -> int:
     # Signals as a fresh Python has them: the zygote's choices are not the app's.
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT, signal.SIGCHLD, signal.SIGWINCH):
@@ -384,8 +394,11 @@ def _run_as_app(request: Request, terminal: int) -> int:
     fcntl.ioctl(terminal, termios.TIOCSCTTY, 0)
     for fd in (0, 1, 2):
         os.dup2(terminal, fd)
+    if started != STARTED_FD:
+        os.dup2(started, STARTED_FD)
+    os.set_inheritable(STARTED_FD, False)  # the app's own, not for any program it runs
     # The control socket, the other students' status sockets, the selector: none of them are this app's.
-    os.closerange(3, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
+    os.closerange(STARTED_FD + 1, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
     # The originals too (typeshed calls them Final): lifecycle restores the terminal through sys.__stderr__.
     sys.stdin = sys.__stdin__ = terminal_stream(0, "surrogateescape")  # type: ignore[misc]
     sys.stdout = sys.__stdout__ = terminal_stream(1, "strict")  # type: ignore[misc]
@@ -393,6 +406,7 @@ def _run_as_app(request: Request, terminal: int) -> int:
     name_process(APP_NAME)
     os.environ.clear()
     os.environ.update(request.env)
+    os.environ[STARTED_FD_ENV] = str(STARTED_FD)
     os.chdir(request.cwd)
     reseed()
     gc.enable()
