@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from nanoneuron_tui.serve.ssh import WAITING_FOR_A_TURN
 from nanoneuron_tui.serve.terminal import PtyProgram, open_terminal
 from nanoneuron_tui.serve.zygote import APP_NAME, ZYGOTE_NAME, Zygote, parse_request
 from tests.serve_support import ServerProcess, Student, apps_serving, serving, until
@@ -273,3 +275,30 @@ async def test_a_spawned_program_holds_its_turn_until_up_dead_or_out_of_time(tmp
             assert await asyncio.wait_for(spawned.up(timeout=120), 60) is said
     finally:
         await spawned.hang_up()
+
+
+@pytest.mark.e2e
+async def test_a_student_waiting_for_a_turn_is_told_so_and_starts_when_it_comes(tmp_path, monkeypatch):
+    first_up = asyncio.Event()  # the first app holds the only turn until the test lets it go
+    up = PtyProgram.up
+    held: list[PtyProgram] = []
+
+    async def held_up(self, timeout):
+        if not held:
+            held.append(self)
+            await first_up.wait()
+        return await up(self, timeout)
+
+    monkeypatch.setattr(PtyProgram, "up", held_up)
+    async with serving(tmp_path, probe=True, starts_at_once=1) as served:
+        ann = await Student.arrive(served.port, "ann")
+        await ann.probe_event("start")
+        ben = await Student.arrive(served.port, "ben")
+        try:
+            await ben.wait_for(re.escape(WAITING_FOR_A_TURN), timeout=30)
+            assert b"PROBE" not in ben.screen  # told, and not started: the turn is Ann's
+        finally:
+            first_up.set()
+        await ben.probe_event("start")
+        assert WAITING_FOR_A_TURN not in ann.screen  # a free turn: straight in
+        await asyncio.gather(ann.leave(), ben.leave())

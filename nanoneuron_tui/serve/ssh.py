@@ -43,6 +43,7 @@ ACCEPTED_ENV = re.compile(r"TERM|LANG|LC_[A-Z_]{1,32}")
 SAFE_VALUE = re.compile(r"[A-Za-z0-9@%+=:,./_-]{1,128}")
 SAFE_TERM = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 FALLBACK_TERM = "xterm-256color"
+WAITING_FOR_A_TURN = b"The class is starting together: your app opens in a moment.\r\n"
 
 
 @dataclass
@@ -266,6 +267,8 @@ class ServedSession(asyncssh.SSHServerSession[bytes]):
             home,
             self.user.name,
         )
+        if self.server.start_turns.locked():  # a blank terminal would look like a hang
+            self._send(WAITING_FOR_A_TURN)
         async with self.server.start_turns:  # first come, first started (ServeSettings.starts_at_once)
             if self._client_gone or self._end_reason:  # gone, or ended, while waiting for the turn
                 self._close(1, self._end_reason)
