@@ -226,6 +226,79 @@ EQUIVALENT: list[tuple[str, str, str | None, str]] = [
         None,
         "when the blow-up is at the goal, both branches return the goal (a run never diverges before it begins)",
     ),
+    (
+        "nanoneuron_tui/core/surface.py",
+        "`1` → `2`",
+        "range(power - decades, power + 1)",
+        "adds the steps of the decade above the top, 10**(power + 1) and more: the filter `step <= top` drops them all",
+    ),
+    (
+        "nanoneuron_tui/core/surface.py",
+        "`offset >= last - first` → `offset > last - first`",
+        None,
+        "a sample landing exactly on the last epoch is appended by the loop instead of after it: the same epochs",
+    ),
+    (
+        "nanoneuron_tui/core/surface.py",
+        "delete `Point = tuple[float, float]`",
+        None,
+        "a type alias used only in annotations, which are never evaluated (`from __future__ import annotations`)",
+    ),
+    # csv_data.py reserves room for the rows it reads: a first guess from the file's size and the
+    # first chunk's lines, then more as needed. How much it reserves never changes what is read.
+    *(
+        (
+            "nanoneuron_tui/core/csv_data.py",
+            description,
+            "rows = _Growing(size // max(1, bytes_per_line) * 5 // 4 + 1024)",
+            "only the first guess at the row count, how much room is reserved: the columns grow as needed",
+        )
+        for description in (
+            "`1024` → `1025`",
+            "`1024` → `1023`",
+            "`4` → `5`",
+            "`4` → `3`",
+            "`5` → `6`",
+            "`5` → `4`",
+            "`max(1, bytes_per_line)`: `max` → `min`",
+            "`1` → `2`",
+            "`1` → `0`",
+        )
+    ),
+    *(
+        (
+            "nanoneuron_tui/core/csv_data.py",
+            description,
+            "bytes_per_line = len(chunk) // max(1, chunk.count(",
+            "as above (a chunk always ends in a newline, so the count is at least 1 and `max` never applies)",
+        )
+        for description in ("`max(1, chunk.count(b'\\n'))`: `max` → `min`", "`1` → `2`", "`1` → `0`")
+    ),
+    *(
+        ("nanoneuron_tui/core/csv_data.py", description, "capacity = max(end, 2 * len(self.x))", reason)
+        for description, reason in (
+            ("`2` → `3`", "grows by more than double: only more room reserved"),
+            ("`2` → `1`", "grows to just what it holds (end is past the old length): only less room reserved"),
+        )
+    ),
+    (
+        "nanoneuron_tui/core/csv_data.py",
+        "`end > len(self.x)` → `end >= len(self.x)`",
+        None,
+        "grows when just full rather than when over: only when room is reserved, not what is kept",
+    ),
+    (
+        "nanoneuron_tui/core/csv_data.py",
+        "`0` → `1`",
+        "rows = _Growing(0)",
+        "an empty file's columns are cut to what they hold, nothing, whatever room is reserved",
+    ),
+    (
+        "nanoneuron_tui/core/csv_data.py",
+        "delete `if TYPE_CHECKING:     import numpy     import numpy.typing …`",
+        None,
+        "names for annotations alone, which are never evaluated (`from __future__ import annotations`)",
+    ),
 ]
 
 

@@ -1,5 +1,6 @@
 """Beyond the seed: presets, noise, your own CSV, the split, normalization."""
 
+import dataclasses
 import json
 import math
 import subprocess
@@ -463,6 +464,120 @@ def test_line_numbers_count_across_chunks(tmp_path, monkeypatch):
 
 
 @pytest.mark.unit
+def test_growing_columns_keep_what_they_hold():
+    from array import array
+
+    columns = csv_data._Growing(2)
+    columns.add(array("d", [1, 2]), array("d", [10, 20]))  # exactly full
+    columns.add(array("d", [3]), array("d", [30]))  # one more: it grows from full
+    columns.add(array("d", range(4, 20)), array("d", range(40, 200, 10)))  # more than twice its room
+    assert columns.size == 19
+    assert list(columns.x[:19]) == list(range(1, 20)) and list(columns.y[:19]) == list(range(10, 200, 10))
+
+
+CSV_WORDS = {
+    "an open quote": (b'1,2\n"3,4\n5,6\n', "line 2: a quote is opened and never closed"),
+    "text after a quote": (b'1,2\n"3"x,4\n5,6\n', "line 2: a quoted cell has text after its closing quote"),
+    "bare carriage returns": (
+        b"x,y\r1,2\r3,4\r",
+        "line 1: lines end in a carriage return alone (an old Mac format); save the file with ordinary line ends",
+    ),
+    "an empty cell": (b"1,2\n,3\n", "line 2: a cell is empty"),
+    "a cell beyond the range": (
+        b"1,2\n3,2e15\n",
+        "line 2: '2e15' is beyond ±1e+15, the largest size NanoNeuron works with",
+    ),
+}
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("case", CSV_WORDS)
+def test_what_a_csv_line_is_refused_for_is_said_exactly(tmp_path, case):
+    content, words = CSV_WORDS[case]
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as caught:
+        csv_data.read_csv(path)
+    assert str(caught.value) == f"{path}, {words}"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("content", [b"1,2\n\xff\xfe,3\n", b"1,2\n3,\x004\n"], ids=["not-utf-8", "nul"])
+def test_a_line_that_is_not_text_is_named(tmp_path, content):
+    path = tmp_path / "binary.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as caught:
+        csv_data.read_csv(path)
+    assert str(caught.value) == f"{path} is not a text file (line 2 is not UTF-8 text)"
+
+
+@pytest.mark.unit
+def test_the_first_row_is_a_header_only_if_every_cell_is_a_name(tmp_path):
+    # Numbers with letters in them (exponents) are data; cells without a letter name nothing.
+    columns = csv_data.read_csv(write(tmp_path, "1e5,2e5\n3,4\n"))
+    assert (list(columns.x), columns.x_label) == ([1e5, 3.0], "x")
+    with pytest.raises(DataError, match="line 1: '#' is not a number"):
+        csv_data.read_csv(write(tmp_path, "#,%\n1,2\n3,4\n"))
+    with pytest.raises(DataError, match="line 1: 'km' is not a number"):
+        csv_data.read_csv(write(tmp_path, "km,5\n1,2\n3,4\n"))
+
+
+@pytest.mark.unit
+def test_a_read_error_is_said_in_the_systems_words(tmp_path, monkeypatch):
+    path = write(tmp_path, "1,2\n3,4\n")
+
+    def fail(error: OSError):
+        def read_rows(*args):
+            raise error
+
+        return read_rows
+
+    monkeypatch.setattr(csv_data, "_read_rows", fail(OSError(5, "Input/output error")))
+    with pytest.raises(DataError) as caught:
+        csv_data.read_csv(path)
+    assert str(caught.value) == f"cannot read {path}: Input/output error"
+    monkeypatch.setattr(csv_data, "_read_rows", fail(OSError("the disk went away")))
+    with pytest.raises(DataError) as caught:
+        csv_data.read_csv(path)
+    assert str(caught.value) == f"cannot read {path}: the disk went away"
+
+
+@pytest.mark.unit
+def test_a_chunk_of_anything_but_plain_numbers_goes_the_careful_way_without_polars(monkeypatch):
+    import polars
+
+    asked = []  # (an exception raised here would be taken for polars refusing the chunk)
+    monkeypatch.setattr(polars, "read_csv", lambda chunk, **options: asked.append(chunk))
+    for chunk in (b'"1","2"\n', b"1,nan\n", "٧,2\n".encode(), b"1_0,2\n"):
+        assert csv_data._fast_rows(chunk) is None, chunk
+    assert asked == []
+
+
+@pytest.mark.unit
+def test_values_at_the_limit_take_the_fast_way(tmp_path, monkeypatch):
+    def refuse(*args):
+        raise AssertionError("a plain chunk went the slow way")
+
+    careful = csv_data._careful_rows
+    monkeypatch.setattr(
+        csv_data, "_careful_rows", lambda chunk, where, line: careful(chunk, where, line) if line == 1 else refuse()
+    )
+    columns = csv_data.read_csv(write(tmp_path, "x,y\n1e15,-1e15\n-1e15,1e15\n0,0\n"))
+    assert list(columns.x) == [1e15, -1e15, 0.0] and list(columns.y) == [-1e15, 1e15, 0.0]
+
+
+@pytest.mark.unit
+def test_columns_outgrowing_the_first_guess_keep_every_value_in_order(tmp_path, monkeypatch):
+    """The row count is guessed from the first chunk's lines: long ones there, short ones after,
+    and the columns must grow (twice here) without losing or moving a value."""
+    monkeypatch.setattr(csv_data, "CHUNK_BYTES", 1024)
+    long_lines = "".join(f"{i},{' ' * 200}{-i}\n" for i in range(5))
+    short_lines = "".join(f"{i},{-i}\n" for i in range(5, 5000))
+    columns = csv_data.read_csv(write(tmp_path, long_lines + short_lines))
+    assert list(columns.x) == list(range(5000)) and list(columns.y) == [-i for i in range(5000)]
+
+
+@pytest.mark.unit
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=3, max_size=300))
 def test_the_numpy_summaries_equal_the_exact_ones(rows):
@@ -483,6 +598,33 @@ def test_the_numpy_summaries_equal_the_exact_ones(rows):
 
 
 @pytest.mark.unit
+def test_the_numpy_summaries_add_every_block_once(monkeypatch):
+    """Blocks of 4 over 10 values: [0:4], [4:8], [8:10]; small whole numbers, so every sum is exact."""
+    import numpy as np
+
+    monkeypatch.setattr(csv_data, "SUMMARY_BLOCK", 4)
+    xs = [float(x) for x in range(10)]
+    ys = [2 * x + 1 + (-1) ** x for x in range(10)]
+    fit = csv_data.summarise(np.array(xs), np.array(ys))
+    exact = LineFit.of(xs, ys)
+    assert dataclasses.replace(fit, residual_cost=0.0) == dataclasses.replace(exact, residual_cost=0.0)
+    assert fit.residual_cost == pytest.approx(exact.residual_cost, rel=1e-14)  # its last bit is rounding
+    assert (fit.count, fit.x_mean, fit.x_variance) == (10, 4.5, 8.25)  # var of 0..9: (100 - 1) / 12
+
+
+@pytest.mark.unit
+def test_the_numpy_summaries_of_one_x_and_of_a_narrow_spread():
+    import numpy as np
+
+    # One distinct x (a split can leave the training part so): no slope, the mean of y as the line.
+    one_x = csv_data.summarise(np.array([5.0, 5.0]), np.array([1.0, 3.0]))
+    assert (one_x.w_best, one_x.b_best, one_x.residual_cost) == (0.0, 2.0, 0.5)  # ((-1)² + 1²) / 2 / 2
+    # x spread by less than 1 (sxx = 0.125) still gets its slope, and a line through both points.
+    narrow = csv_data.summarise(np.array([0.0, 0.5]), np.array([0.0, 1.0]))
+    assert (narrow.w_best, narrow.b_best, narrow.residual_cost) == (2.0, 0.0, 0.0)
+
+
+@pytest.mark.unit
 def test_the_split_is_exact_seeded_and_keeps_every_row(tmp_path):
     path = write(tmp_path, "".join(f"{i},{-i}\n" for i in range(1000)))
     first = build_data(DataSpec(csv=str(path), test_ratio=0.3, split_seed=5))
@@ -497,6 +639,63 @@ def test_the_split_is_exact_seeded_and_keeps_every_row(tmp_path):
         max(first.x_train),
         min(first.y_train),
         max(first.y_train),
+    )
+
+
+def ten_rows() -> csv_data.Columns:
+    import numpy as np
+
+    return csv_data.Columns(np.arange(10.0), np.arange(10.0) * 10, "x", "y")
+
+
+@pytest.mark.unit
+def test_the_bounds_are_the_training_rows_alone():
+    # One row held out: by seed 7 the last (x = 9), by seed 23 the first (x = 0). Either lies
+    # beyond the rows kept for training, so the bounds must leave it out.
+    last_out = csv_data.split(ten_rows(), 0.1, 7)
+    assert list(last_out.x_test) == [9.0] and list(last_out.y_test) == [90.0]
+    assert list(last_out.x_train) == [float(x) for x in range(9)]
+    assert last_out.bounds == (0.0, 8.0, 0.0, 80.0)
+    assert (last_out.train.count, last_out.train.x_mean) == (9, 4.0)
+    assert (last_out.test.count, last_out.test.x_mean) == (1, 9.0)
+    first_out = csv_data.split(ten_rows(), 0.1, 23)
+    assert list(first_out.x_test) == [0.0] and first_out.bounds == (1.0, 9.0, 10.0, 90.0)
+    # In descending order the last training row is the smallest: the bounds reach it too.
+    descending = csv_data.Columns(ten_rows().x[::-1].copy(), ten_rows().y[::-1].copy(), "x", "y")
+    zero_out = csv_data.split(descending, 0.1, 7)  # holds out the last row again: x = 0
+    assert list(zero_out.x_test) == [0.0] and zero_out.bounds == (1.0, 9.0, 10.0, 90.0)
+
+
+@pytest.mark.unit
+def test_columns_and_splits_are_frozen():
+    columns = ten_rows()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        columns.x_label = "km"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        csv_data.split(columns, 0.1, 7).bounds = (0.0, 0.0, 0.0, 0.0)  # type: ignore[misc]
+
+
+@pytest.mark.unit
+def test_one_row_is_not_a_line(tmp_path):
+    with pytest.raises(DataError, match="x needs at least two different values"):
+        csv_data.read_csv(write(tmp_path, "x,y\n1,2\n"))
+
+
+@pytest.mark.unit
+def test_a_split_keeps_two_training_rows_and_may_hold_out_none():
+    # 99 % of 10 rows would leave none to train on; a line needs two, so 8 are held out.
+    most = csv_data.split(ten_rows(), 0.99, 1)
+    assert (len(most.x_train), len(most.x_test)) == (2, 8)
+    none = csv_data.split(ten_rows(), 0.0, 1)
+    assert (len(none.x_train), len(none.x_test), none.test) == (10, 0, None)
+    below_zero = csv_data.split(ten_rows(), -0.5, 1)
+    assert (len(below_zero.x_train), len(below_zero.x_test)) == (10, 0)
+    # Without noise the values are left as they are, bit for bit (even the sign of a zero).
+    negative_zero = csv_data.Columns(ten_rows().x, ten_rows().y * -1.0, "x", "y")
+    assert math.copysign(1.0, csv_data.split(negative_zero, 0.0, 1).y_train[0]) == -1.0
+    # Noise is seeded by noise_seed, 0 unless given.
+    assert list(csv_data.split(ten_rows(), 0.0, 1, noise=1.0).y_train) == list(
+        csv_data.split(ten_rows(), 0.0, 1, noise=1.0, noise_seed=0).y_train
     )
 
 

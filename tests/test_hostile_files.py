@@ -203,6 +203,32 @@ def test_a_line_without_end_is_refused_not_read_forever(tmp_path):
         build_data(DataSpec(csv=str(path)))
 
 
+def test_a_csv_of_exactly_two_gibibytes_is_read_and_one_byte_more_is_not(tmp_path):
+    from nanoneuron_tui.core import csv_data
+
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as file:
+        file.truncate(2 * 1024**3)  # sparse: NUL bytes on no disk, refused after the first read
+    with pytest.raises(DataError, match="too long to be a row"):
+        csv_data.read_csv(path)
+    with path.open("ab") as file:
+        file.truncate(2 * 1024**3 + 1)
+    with pytest.raises(DataError, match="too large"):
+        csv_data.read_csv(path)
+
+
+def test_a_line_of_64_kibibytes_without_an_end_is_read_and_one_byte_longer_is_not(tmp_path):
+    from nanoneuron_tui.core import csv_data
+
+    path = tmp_path / "one-line.csv"
+    path.write_bytes(b"1" * 65536)  # one cell: read to the end, then refused for its columns
+    with pytest.raises(DataError, match="line 1: 1 columns, expected 2"):
+        csv_data.read_csv(path)
+    path.write_bytes(b"1" * 65537)
+    with pytest.raises(DataError, match="too long to be a row of x,y \\(over 65,536 bytes\\)"):
+        csv_data.read_csv(path)
+
+
 def test_a_file_name_with_a_nul_byte_is_one_line(tmp_path):
     with pytest.raises(DataError, match="not a usable file name"):
         build_data(DataSpec(csv="bad\0name.csv"))

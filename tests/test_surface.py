@@ -1,5 +1,6 @@
 """The cost surface's maths: the bowl, its contours and the sampled descent path."""
 
+import dataclasses
 import math
 
 import pytest
@@ -11,11 +12,13 @@ from nanoneuron_tui.core.data import DataSpec, LineFit, build_data, celsius_to_f
 from nanoneuron_tui.core.run import Run
 from nanoneuron_tui.core.surface import (
     DENSE_EPOCHS,
+    CostSlice,
     CostSurface,
     Window,
     contour_dots,
     contour_levels,
     contour_points,
+    cost_slices,
     descent_path,
     path_epochs,
     window_around,
@@ -226,3 +229,176 @@ def test_contour_dots_are_the_dots_of_every_levels_contour_points(normalize):
     assert len(expected) > 100
     assert sorted(zip(xs, ys)) == sorted(expected)
     assert contour_dots(surface, (), window, width, height) == ([], [])
+
+
+# -- the edges: where a contour touches the window, a crossing exactly at zero room, round levels --
+
+# x = -1, 1 and y = 0, 0: the best line is w = b = 0 with no residual, mean(x) = 0 and var(x) = 1,
+# so the cost is exactly (w² + b²) / 2 and every figure below can be worked out by hand.
+ROUND = CostSurface(LineFit.of([-1.0, 1.0], [0.0, 0.0]))
+
+
+def test_the_round_bowl_costs_half_the_squared_distance():
+    assert ROUND.lowest == (0.0, 0.0) and ROUND.residual == 0.0
+    assert ROUND.cost(4.0, 1.0) == 8.5 and ROUND.excess(3.0, -1.0) == 5.0
+
+
+def test_window_contains_its_edges_and_nothing_beyond_any_of_them():
+    window = Window(1.0, 2.0, 10.0, 20.0)
+    for w, b in ((1.0, 10.0), (1.0, 20.0), (2.0, 10.0), (2.0, 20.0), (1.5, 15.0)):
+        assert window.contains(w, b)
+    for w, b in ((0.99, 15.0), (2.01, 15.0), (1.5, 9.99), (1.5, 20.01), (0.0, 0.0), (3.0, 30.0)):
+        assert not window.contains(w, b)
+
+
+def test_a_line_that_grazes_the_contour_meets_it_once():
+    # At w = 1 the cost is (1 + b²)/2: it reaches the level 0.5 at b = 0 alone (zero room), and
+    # likewise at b = 1 for w; a hair above the level there is no room at all.
+    assert ROUND.b_crossings(0.5, 1.0) == (0.0, 0.0)
+    assert ROUND.w_crossings(0.5, 1.0) == (0.0, 0.0)
+    assert ROUND.b_crossings(0.5, 1.0 + 1e-9) == ()
+    assert ROUND.w_crossings(0.5, 1.0 + 1e-9) == ()
+
+
+def test_contour_levels_by_default_are_two_per_decade_for_four_decades():
+    # The highest corner, (4, 1), costs 8.5: steps of 1 and 3 from 8.5e-4 (excluded) to 8.5.
+    window = Window(0.0, 4.0, 0.0, 1.0)
+    assert contour_levels(ROUND, window) == pytest.approx((0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0))
+    assert contour_levels(ROUND, window, per_decade=3, decades=1) == pytest.approx((1.0, 2.0, 5.0))
+    assert contour_levels(ROUND, window, per_decade=1, decades=1) == pytest.approx((1.0,))
+
+
+@pytest.mark.parametrize(
+    ("window", "levels"),
+    [
+        (Window(0.0, 4.0, 0.0, 1.0), (1.0, 2.0, 5.0)),  # highest at (w_high, b_high): 8.5
+        (Window(-4.0, 0.0, 0.0, 1.0), (1.0, 2.0, 5.0)),  # at (w_low, b_high): 8.5
+        (Window(0.0, 1.0, -30.0, 1.0), (50.0, 100.0, 200.0)),  # at (w_high, b_low): 450.5
+        (Window(-60.0, 1.0, -2.0, 0.0), (200.0, 500.0, 1000.0)),  # at (w_low, b_low): 1802
+        (Window(0.0, 0.5, 0.0, 0.25), (0.02, 0.05, 0.1)),  # at (w_high, b_high), all below 1: 0.15625
+    ],
+)
+def test_contour_levels_reach_up_to_the_costliest_corner(window, levels):
+    assert contour_levels(ROUND, window, per_decade=3, decades=1) == pytest.approx(levels)
+
+
+def test_a_top_level_exactly_at_the_costliest_corner_is_drawn_and_the_one_a_span_below_is_not():
+    # The corner (4, 2) costs exactly 10: the levels are (0.1, 10], so 1 and 10 but not 0.1.
+    assert contour_levels(ROUND, Window(0.0, 4.0, 0.0, 2.0), per_decade=1, decades=2) == (1.0, 10.0)
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        Window(0.0, 0.0, 0.0, 0.0),  # the bottom of the bowl alone: no excess anywhere
+        Window(1e200, 2e200, 0.0, 1.0),  # costs beyond the largest float
+        Window(math.nan, 1.0, 0.0, 1.0),
+    ],
+)
+def test_no_contour_levels_for_a_window_without_a_finite_rise(window):
+    assert contour_levels(ROUND, window) == ()
+
+
+def grid_line(low: float, high: float, index: int, count: int) -> float:
+    """The coordinate of a grid line through pixel centres, as contour_points computes it."""
+    return low + (high - low) * (index + 0.5) / count
+
+
+def dots_of_points(points, window: Window, width: int, height: int) -> list[tuple[int, int]]:
+    return sorted(
+        (
+            int((w - window.w_low) * (width / (window.w_high - window.w_low))),
+            int((window.b_high - b) * (height / (window.b_high - window.b_low))),
+        )
+        for w, b in points
+    )
+
+
+def test_a_contour_touching_the_window_edges_is_drawn_on_them():
+    """A window whose edges are crossings of the contour: those crossings are inside it, as dots too."""
+    level, columns, rows = 300.0, 80, 60
+    w = grid_line(VALLEY.w_low, VALLEY.w_high, 40, columns)
+    b_bottom, b_top = ARTICLE.b_crossings(level, w)
+    b_edges = Window(VALLEY.w_low, VALLEY.w_high, b_bottom, b_top)
+    b = grid_line(VALLEY.b_low, VALLEY.b_high, 30, rows)
+    w_left, w_right = ARTICLE.w_crossings(level, b)
+    w_edges = Window(w_left, w_right, VALLEY.b_low, VALLEY.b_high)
+    for window, edge_points in ((b_edges, {(w, b_bottom), (w, b_top)}), (w_edges, {(w_left, b), (w_right, b)})):
+        points = contour_points(ARTICLE, level, window, columns, rows)
+        assert edge_points <= set(points)
+        dots = contour_dots(ARTICLE, (level,), window, columns, rows)
+        assert sorted(zip(*dots)) == dots_of_points(points, window, columns, rows)
+
+
+def test_the_path_after_the_dense_epochs_is_sixteen_samples_per_doubling():
+    # Every epoch to 64, then round(64 · 2^(k/16)) for k = 1, 2, ...: 66.8, 69.8, 72.9, 76.1,
+    # 79.5, 83.0, 86.7, 90.5, 94.5, 98.7, then 103.1 is past the end, which comes last.
+    assert DENSE_EPOCHS == 64
+    assert path_epochs(0, 100) == (*range(65), 67, 70, 73, 76, 79, 83, 87, 91, 95, 99, 100)
+    assert path_epochs(10, 75) == tuple(10 + offset for offset in (*range(65), 65))
+
+
+def test_window_drops_a_point_with_either_coordinate_blown_up():
+    assert window_around([(1.0, 1.0), (math.inf, 2.0), (2.0, math.nan)]) == window_around([(1.0, 1.0)])
+    # With no finite point at all there is still a window: the unit square around the origin.
+    assert window_around([]) == Window(-1.0, 1.0, -1.0, 1.0)
+    assert window_around([(math.nan, 0.0), (0.0, -math.inf)]) == Window(-1.0, 1.0, -1.0, 1.0)
+
+
+def test_a_window_around_one_point_gets_a_thousandth_of_its_largest_coordinate_around_it():
+    assert window_around([(5.0, 2000.0)], margin=0.0) == pytest.approx(Window(3.0, 7.0, 1998.0, 2002.0))
+    assert window_around([(0.0, 0.0)], margin=0.0) == pytest.approx(Window(-1e-3, 1e-3, -1e-3, 1e-3))
+
+
+def test_a_square_window_widens_the_narrower_side_to_the_wider_ones_scale():
+    # Half-spans 5 and 0.5, times 1.16 for the margins: 5.8 and 0.58. Per pixel: w 11.6 / 100 = 0.116,
+    # b 1.16 / 50 = 0.0232; the larger wins, so b spans 0.116 · 50 = 5.8 around its middle 0.5.
+    wide = window_around([(0.0, 0.0), (10.0, 1.0)], square_pixels=(100, 50))
+    assert wide == pytest.approx(Window(-0.8, 10.8, 0.5 - 2.9, 0.5 + 2.9))
+    # And the other way round: b's 0.232 per pixel wins, and w spans 0.232 · 100 = 23.2.
+    tall = window_around([(0.0, 0.0), (1.0, 10.0)], square_pixels=(100, 50))
+    assert tall == pytest.approx(Window(0.5 - 11.6, 0.5 + 11.6, -0.8, 10.8))
+
+
+# -- the cost slices, on the round bowl: cost (w² + b²) / 2, so ∂cost/∂w = w and ∂cost/∂b = b --
+
+
+def test_each_slice_holds_the_other_parameter_where_the_neuron_is():
+    along_w, along_b = cost_slices(ROUND.fit, 2.0, 1.0)
+    assert (along_w.name, along_w.at, along_w.cost, along_w.slope, along_w.curvature) == ("w", 2.0, 2.5, 2.0, 1.0)
+    assert (along_b.name, along_b.at, along_b.cost, along_b.slope, along_b.curvature) == ("b", 1.0, 2.5, 1.0, 1.0)
+    assert along_w.cost_at(0.5) == (0.25 + 1.0) / 2  # b held at 1
+    assert along_b.cost_at(0.5) == (4.0 + 0.25) / 2  # w held at 2
+    assert along_w.lowest == 0.0 and along_b.lowest == 0.0
+    assert along_w.drawable is True and along_b.drawable is True
+    # 1.3 times the way from the bottom of the parabola to the neuron, on each side of the bottom.
+    assert (along_w.low, along_w.high) == pytest.approx((-2.6, 2.6))
+    assert (along_b.low, along_b.high) == pytest.approx((-1.3, 1.3))
+
+
+def test_a_slices_curve_is_evenly_spaced_from_end_to_end():
+    along_w, _ = cost_slices(ROUND.fit, 2.0, 1.0)
+    values, costs = along_w.curve(5)
+    assert values == pytest.approx([-2.6, -1.3, 0.0, 1.3, 2.6])
+    assert costs == pytest.approx([(v * v + 1.0) / 2 for v in values])
+
+
+def test_at_the_bottom_a_slice_still_spans_a_floor_of_room():
+    # At the best line the slope is 0, so the room is the floor: a thousandth of the parameter's
+    # size (at least 1) ...
+    along_w, along_b = cost_slices(LineFit.of([-1.0, 1.0], [-5.0, 5.0]), 5.0, 0.0)  # best: w = 5, b = 0
+    assert (along_w.low, along_w.high) == pytest.approx((4.995, 5.005))
+    assert (along_b.low, along_b.high) == pytest.approx((-0.001, 0.001))
+    # ... or, where the cost is large, enough for the parabola to rise by a millionth of it:
+    # sqrt(2e-6 · 50 / 1) = 0.01, on data with a residual cost of 50.
+    noisy = LineFit.of([-1.0, -1.0, 1.0, 1.0], [10.0, -10.0, 10.0, -10.0])
+    assert noisy.residual_cost == 50.0
+    for piece in cost_slices(noisy, 0.0, 0.0):
+        assert (piece.low, piece.high) == pytest.approx((-0.01, 0.01))
+
+
+def test_a_slice_is_frozen():
+    along_w, _ = cost_slices(ROUND.fit, 2.0, 1.0)
+    assert isinstance(along_w, CostSlice)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        along_w.low = 0.0  # type: ignore[misc]

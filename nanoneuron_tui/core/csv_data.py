@@ -129,7 +129,7 @@ def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]) -> C
             # The first non-blank line may name the columns; it is read the careful way.
             end = chunk.find(b"\n") + 1
             first, chunk = chunk[:end], chunk[end:]
-            cells = _cells(first[:-1], path, line)
+            cells = _cells(first, path, line)
             if cells is not None:
                 looking_for_header = False
                 if all(_is_label(cell) for cell in cells):
@@ -138,15 +138,11 @@ def _read_rows(file: BinaryIO, path: object, cancelled: Callable[[], bool]) -> C
                 else:
                     rows.add(*_careful_rows(first, path, line))
             line += 1
-        if not chunk:
-            continue
         parsed: Rows | None = _fast_rows(chunk)
-        if parsed is not None:
-            line += len(parsed[0])  # the fast way reads exactly one row a line
-        else:
+        if parsed is None:
             parsed = _careful_rows(chunk, path, line)
-            line += chunk.count(b"\n")
         rows.add(*parsed)
+        line += chunk.count(b"\n")  # either way, every line ends in one
     if rows is None:
         rows = _Growing(0)
     return Columns(rows.x[: rows.size], rows.y[: rows.size], *labels)

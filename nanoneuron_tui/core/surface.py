@@ -109,7 +109,7 @@ def contour_levels(surface: CostSurface, window: Window, per_decade: int = 2, de
     mantissas = {1: (1.0,), 2: (1.0, 3.0), 3: (1.0, 2.0, 5.0)}[per_decade]
     corners = ((w, b) for w in window[:2] for b in window[2:])
     top = max(surface.excess(w, b) for w, b in corners)
-    if not top > 0 or not math.isfinite(top):
+    if not math.isfinite(top) or top <= 0:  # a NaN corner is not finite either
         return ()
     power = math.floor(math.log10(top))
     steps = [m * 10.0**p for p in range(power - decades, power + 1) for m in mantissas]
@@ -151,9 +151,7 @@ def contour_dots(
 
     fit = surface.fit
     w_low, w_high, b_low, b_high = window
-    gap = np.asarray(list(levels), dtype=float)[:, None] - fit.residual_cost  # one row per level
-    if gap.size == 0:
-        return [], []
+    gap = np.asarray(list(levels), dtype=float)[:, None] - fit.residual_cost  # one row per level (none: no dots)
     ws = w_low + (w_high - w_low) * (np.arange(width) + 0.5) / width
     bs = b_low + (b_high - b_low) * (np.arange(height) + 0.5) / height
     dw = ws - fit.w_best
@@ -191,8 +189,7 @@ def path_epochs(first: int, last: int) -> tuple[int, ...]:
         offset = round(DENSE_EPOCHS * 2 ** (step / SAMPLES_PER_DOUBLING))
         if offset >= last - first:
             break
-        if offset > offsets[-1]:
-            offsets.append(offset)
+        offsets.append(offset)  # past the dense ones: 64·2^(1/16) is 66.8, and each is 4 % past the last
     if offsets[-1] != last - first:
         offsets.append(last - first)
     return tuple(first + offset for offset in offsets)
