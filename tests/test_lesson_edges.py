@@ -17,6 +17,7 @@ from nanoneuron_tui.core.lesson import (
     Figures,
     Valley,
     about,
+    checked,
     code_of,
     epochs_to_settle,
     explain_epoch,
@@ -286,3 +287,115 @@ def test_at_the_target_the_drops_are_not_a_division_by_zero():
     # At the exact answer (w = 1.8, b = 32) the cost and the distance are 0: no share of them to cut.
     v = valley(C2F, 1.8, 32.0, 0.0005)
     assert math.isnan(v.distance_drop)
+
+
+# -- the fewest digits that check out, for neurons far from the answer ---------------------------
+# Found by comparing the lesson with its mutants over random neurons: each case is one where a
+# step of the search for digits (a longer result first, a shorter result of its own, then longer
+# operands) decides what is written. Every line checks out by hand at its last digit, e.g.
+# 694867.47 × 50 + 521924.89 = 35265298.39 → 3.52653e+07, and (3.52653e+07 − 122)² / 2 = 6.21816e+14.
+
+
+@pytest.mark.parametrize(
+    ("w", "b", "alpha", "lines"),
+    [
+        (  # nothing needs more than 7 digits, not even the tiny b beside a huge w
+            451705.20289303036,
+            0.003397869031995604,
+            7.50108608066957e-07,
+            (
+                "ŷ(0) = 451705.2 × 0 + 0.003397869 = 0.003397869",
+                "(32 − 0.003397869)² / 2 = 511.8913",
+                "w ← 451705.2 + 7.501086e-07 × (-1.483167e+09) = 450592.7",
+                "b ← 0.003397869 + 7.501086e-07 × (-2.235929e+07) = -16.7685",
+            ),
+        ),
+        (  # w's update needs w to 8 digits and alpha to 8; one point's cost drops to 6 instead of spreading them
+            694867.4738744653,
+            521924.88982515107,
+            0.00014285432865099014,
+            (
+                "ŷ(50) = 694867.47 × 50 + 521924.89 = 3.52653e+07",
+                "(122 − 3.52653e+07)² / 2 = 6.21816e+14",
+                "w ← 694867.47 + 0.00014285433 × (-2.3074251e+09) = 365241.8",
+                "b ← 521924.89 + 0.00014285433 × (-3.491774e+07) = 516936.7",
+            ),
+        ),
+        (  # a cost of its own down to 6 digits: 4.31085e+15, not 4.310850e+15 nor 4.3108e+15
+            -943305.0469559873,
+            534315.2582959242,
+            7.694140798003773e-05,
+            (
+                "(210.2 + 9.285288e+07)² / 2 = 4.31085e+15",
+                "w ← -943305.05 + 0.00007694141 × 3.070901e+09 = -707025.6",
+            ),
+        ),
+        (  # the tiny w takes 11 digits for its update to check out, and keeps them in every line
+            0.00012153591679480174,
+            736156.1807496939,
+            9.959485476088093e-07,
+            (
+                "ŷ(50) = 0.00012153592 × 50 + 736156.18 = 736156.2",
+                "w ← 0.00012153592 + 9.9594855e-07 × (-36432237) = -36.28451",
+                "b ← 736156.18 + 9.9594855e-07 × (-736035.09) = 736155.4",
+            ),
+        ),
+    ],
+)
+def test_the_fewest_digits_that_check_out_far_from_the_answer(w, b, alpha, lines):
+    lesson = explain_epoch(C2F, w, b, alpha)
+    shown = {line for name in ("predict", "prediction_cost", "train_model") for line in lesson.section(name).lines}
+    for line in lines:
+        assert line in shown
+
+
+def step(old: Decimal, alpha: Decimal, gradient: Decimal) -> Decimal:
+    return old + alpha * gradient
+
+
+def test_a_cancellation_takes_all_17_digits_a_double_holds():
+    # 10.840747296088125 − 10.840747298251131 = −0.000000002163006: only the full digits of both
+    # operands give the result's seven.
+    operands = (10.840747296088125, 1.0, -10.84074729825113)
+    result = operands[0] + operands[2]
+    assert checked(operands, result, step) == (["10.840747296088125", "1", "-10.840747298251131"], "-2.163006e-09")
+
+
+def test_past_17_digits_it_gives_up_rather_than_write_digits_a_double_does_not_have():
+    # 1.0000000000000027 + 0.025035715027128744 × −39.94293744979202 = 6.6e-10: the cancellation
+    # needs more digits of the operands than a double holds; the figures stay at seven.
+    operands = (1.0000000000000027, 0.025035715027128744, -39.94293744979202)
+    result = operands[0] + operands[1] * operands[2]
+    assert checked(operands, result, step) == (["1", "0.02503572", "-39.94294"], "6.605811e-10")
+
+
+def test_operands_stay_within_15_digits_while_a_longer_result_checks_out():
+    # 28.5480820180519 + 0.0000961868042920468 × (−296798.320815244) = 1.95879050e-08: fifteen digits
+    # of the operands suffice if the result shows eight; sixteen would show a double's noise.
+    operands = (28.548082018051918, 9.618680429204681e-05, -296798.32081524417)
+    result = operands[0] + operands[1] * operands[2]
+    texts, result_text = checked(operands, result, step)
+    assert (texts, result_text) == (["28.5480820180519", "0.0000961868042920468", "-296798.320815244"], "1.9587905e-08")
+    by_hand = Decimal(texts[0]) + Decimal(texts[1]) * Decimal(texts[2])
+    assert abs(by_hand - Decimal(result_text)) <= Decimal("0.00000005e-08")
+
+
+def half_square(y: Decimal, prediction: Decimal) -> Decimal:
+    return (y - prediction) ** 2 / 2
+
+
+def test_a_cost_of_its_own_drops_to_three_digits_and_no_further():
+    # (188 − 188.0585)² / 2 = 0.00171112: it reads 0.00171 as the cost 0.001713979 does to three
+    # digits, but not 0.001714 to four: three digits, and ŷ keeps its seven.
+    y, prediction = 188.0, 188.05854876427736
+    cost = (y - prediction) ** 2 / 2
+    figures = Figures().settle([Arithmetic((y, prediction), cost, half_square, private_result=True)])
+    assert (figures(y), figures(prediction), figures(cost)) == ("188", "188.0585", "0.00171")
+
+
+def test_below_three_digits_of_a_cost_its_prediction_takes_more_digits():
+    # (122 − 122.0303)² / 2 = 0.000459: not 0.000460 even at three digits, so ŷ(50) takes more,
+    # and with it w and b in every line: 122.030339597 − 122 = 0.030339597, squared and halved 0.00046025.
+    lesson = explain_epoch(C2F, -4.753238963029277, 359.6922877481774, 0.00010427675297646336)
+    assert lesson.section("prediction_cost").lines[1] == "(122 − 122.030339597)² / 2 = 0.0004602456"
+    assert lesson.section("predict").lines[1] == "ŷ(50) = -4.753238963029 × 50 + 359.6922877482 = 122.030339597"

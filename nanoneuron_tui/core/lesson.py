@@ -23,7 +23,7 @@ import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import MAX_PREC, ROUND_HALF_EVEN, Context, Decimal, localcontext
 from typing import Any
 
 from nanoneuron_tui.core import neuron
@@ -65,7 +65,7 @@ def code_of(name: str) -> tuple[str, ...]:
 
 # -- numbers a person can check -------------------------------------------------------
 
-_CONTEXT = Context(prec=80, rounding=ROUND_HALF_EVEN)
+_CONTEXT = Context(prec=MAX_PREC, rounding=ROUND_HALF_EVEN)  # exact: the lines only add, multiply and halve
 # A double printed with more digits than this shows noise (210.20000000000002 for 210.2):
 # a line needs them only when nothing shorter checks out.
 NOISE_FREE = 15
