@@ -399,3 +399,24 @@ def test_below_three_digits_of_a_cost_its_prediction_takes_more_digits():
     lesson = explain_epoch(C2F, -4.753238963029277, 359.6922877481774, 0.00010427675297646336)
     assert lesson.section("prediction_cost").lines[1] == "(122 − 122.030339597)² / 2 = 0.0004602456"
     assert lesson.section("predict").lines[1] == "ŷ(50) = -4.753238963029 × 50 + 359.6922877482 = 122.030339597"
+
+
+@pytest.mark.parametrize(
+    ("y", "prediction", "written"),
+    [
+        # 38 − 34.9376 = 3.0624, 3.0624² / 2 = 4.68914688: 4.68915 to six digits, as the cost
+        # 4.689145753 reads; to seven, 4.689147 would not be 4.689146.
+        (38.0, 34.93760036797753, ("38", "34.9376", "4.68915")),
+        # 168 − 167.926 = 0.074, 0.074² / 2 = 0.002738: 0.00274 to three digits (0.002738 ≠ 0.002739 to four).
+        (168.0, 167.9259884365218, ("168", "167.926", "0.00274")),
+        # 18 − 17.99923 = 0.00077 would give 3e-07 at best: below three digits ŷ takes more,
+        # 18 − 17.9992278285 = 0.0007721715, squared and halved 2.981244e-07.
+        (18.0, 17.999227828516993, ("18", "17.9992278285", "2.981244e-07")),
+        # (206 − 205.99999999072799)² / 2 = 4.3e-17: no 17 digits of ŷ make it check out; nothing is forced.
+        (206.0, 205.99999999072799, ("206", "206", "4.298512e-17")),
+    ],
+)
+def test_a_cost_of_its_own_takes_the_fewest_digits_down_to_three(y, prediction, written):
+    cost = (y - prediction) ** 2 / 2
+    figures = Figures().settle([Arithmetic((y, prediction), cost, half_square, private_result=True)])
+    assert (figures(y), figures(prediction), figures(cost)) == written
