@@ -245,6 +245,12 @@ EQUIVALENT: list[tuple[str, str, str | None, str]] = [
         "`result_least - 0` tries again the count that just failed; (`FEWEST - 0`, the same text, is"
         " killed by test_a_cost_of_its_own_drops_to_three_digits_and_no_further)",
     ),
+    (
+        "nanoneuron_tui/core/lesson.py",
+        "delete `return False`",
+        "return False  # unreachable",
+        "the last statement of Figures._fit: without it, it returns None, which settle's `or` reads as False",
+    ),
     # Asserts that only tell mypy what the code before them guarantees.
     (
         "nanoneuron_tui/core/lesson.py",
