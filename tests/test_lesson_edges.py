@@ -209,6 +209,7 @@ def test_the_sums_are_count_times_mean():
         (1.0, None),  # it stays
         (-1.0, None),
         (1.5, None),  # it grows
+        (math.nan, None),  # no number: it never settles
     ],
 )
 def test_epochs_to_settle_at_its_edges(factor, epochs):
