@@ -16,6 +16,7 @@ from nanoneuron_tui.core.lesson import (
     Arithmetic,
     Figures,
     Valley,
+    _share,
     about,
     checked,
     code_of,
@@ -421,3 +422,11 @@ def test_a_cost_of_its_own_takes_the_fewest_digits_down_to_three(y, prediction, 
     cost = (y - prediction) ** 2 / 2
     figures = Figures().settle([Arithmetic((y, prediction), cost, half_square, private_result=True)])
     assert (figures(y), figures(prediction), figures(cost)) == written
+
+
+@pytest.mark.parametrize(
+    ("share", "written"),
+    [(1.0, "100 %"), (0.983, "98 %"), (0.5, "50 %"), (0.095, "9.5 %"), (0.0036, "0.36 %"), (0.0, "0 %")],
+)
+def test_a_share_is_written_with_the_digits_it_needs(share, written):
+    assert _share(share) == written
