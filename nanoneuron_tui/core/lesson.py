@@ -21,9 +21,9 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import MAX_PREC, ROUND_HALF_EVEN, Context, Decimal, localcontext
 from typing import Any
 
 from nanoneuron_tui.core import neuron
@@ -65,7 +65,7 @@ def code_of(name: str) -> tuple[str, ...]:
 
 # -- numbers a person can check -------------------------------------------------------
 
-_CONTEXT = Context(prec=80, rounding=ROUND_HALF_EVEN)
+_CONTEXT = Context(prec=MAX_PREC, rounding=ROUND_HALF_EVEN)  # exact: the lines only add, multiply and halve
 # A double printed with more digits than this shows noise (210.20000000000002 for 210.2):
 # a line needs them only when nothing shorter checks out.
 NOISE_FREE = 15
@@ -93,7 +93,7 @@ def _text(number: Decimal, exact: bool) -> str:
     if -5 <= magnitude < 12 and (exponent <= 0 or exact):
         return format(number, "f")
     digits = len(number.as_tuple().digits)
-    mantissa, power = f"{number:.{max(0, digits - 1)}e}".split("e")
+    mantissa, power = f"{number:.{digits - 1}e}".split("e")
     return f"{mantissa}e{int(power):+03d}"
 
 
@@ -102,7 +102,7 @@ def figure(value: float | None, significant: int = SIGNIFICANT) -> str:
     if value is None:
         return "-"
     if not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        return str(value)  # nan, inf or -inf
     rounded = _rounded(value, significant)
     return _text(rounded, exact=rounded == Decimal(value))
 
@@ -142,10 +142,8 @@ class Figures:
 
     def _checks_out(self, line: Arithmetic, operand_digits: Sequence[int], result_digits: int) -> bool:
         shown = _rounded(line.result, result_digits)
-        exponent = shown.as_tuple().exponent
-        assert isinstance(exponent, int)  # finite: checked by the caller
         figures = [_rounded(v, d) for v, d in zip(line.operands, operand_digits)]
-        return line.combine(*figures).quantize(Decimal(1).scaleb(exponent)) == shown
+        return line.combine(*figures).quantize(shown) == shown  # rounded to the last digit shown
 
     def checks_out(self, line: Arithmetic) -> bool:
         """The line's arithmetic, on the figures as written, gives its result as written."""
@@ -185,10 +183,9 @@ class Figures:
                             return True
         return False  # unreachable for finite doubles in practice: the closest figures there are
 
-    def settle(self, lines: Iterable[Arithmetic]) -> Figures:
+    def settle(self, lines: Sequence[Arithmetic]) -> Figures:
         """Digits enough for every line; more digits for a number in one line can upset another
         that shares it, so repeat until none changes (digits only grow: this ends)."""
-        lines = list(lines)
         changed = True
         while changed:
             changed = False
@@ -666,15 +663,12 @@ def epochs_to_settle(factor: float) -> int | None:
         return None
     if size == 0:
         return 1
-    return max(1, math.ceil(math.log(SETTLED) / math.log(size)))
+    return math.ceil(math.log(SETTLED) / math.log(size))  # at least 1: both logs are negative
 
 
 def about(count: int) -> str:
     """A count of epochs as a person says it: 10, 360, 36,000 (two significant digits from 100)."""
-    if count < 100:
-        return f"{count:,}"
-    digits = len(str(count)) - 2
-    return f"{round(count, -digits):,}"
+    return f"{round(count, 2 - len(str(count))):,}"  # below 100 this rounds to the units: the count itself
 
 
 @dataclass(frozen=True)
@@ -748,7 +742,7 @@ def valley(data: DataSet, w: float, b: float, alpha: float) -> Valley:
 def _share(value: float) -> str:
     """A share as a percentage with the digits it needs: 98 %, 0.4 %, 100 %."""
     percent = 100 * value
-    if abs(percent) >= 10 or percent == 0:
+    if abs(percent) >= 10:
         return f"{percent:.0f} %"
     return f"{percent:.2g} %"
 
