@@ -662,6 +662,20 @@ def test_alphas_too_small_to_match_are_refused():
             params.parse_alpha(text)
 
 
+def test_a_stretch_lowest_at_its_last_epoch_rises_into_the_next_and_both_turns_count():
+    # Found by the property test below: a stretch whose cost is lowest at its very last epoch
+    # (64) rises on its last step, into the next alpha's first epoch (65), which then falls.
+    xs = [0.0] * 5 + [14.0]
+    ys = [0.6440923765777314, 0.7247228043498855, 0.033167904469130954, -0.3822718254858159]
+    ys += [-0.5460866075520707, 0.015667258415858434]
+    alpha = 0.030452827741852685
+    run = Run(xy_data(xs, ys), 0.0, 0.0, alpha).with_alpha(40, 2.5 * max_stable_alpha(LineFit.of(xs, ys)))
+    run = run.with_alpha(65, alpha)
+    assert run.cost(64) < run.cost(63) and run.cost(65) > run.cost(64) and run.cost(66) < run.cost(65)
+    assert run.turning_epochs(0, 66) == [64, 65]
+    assert run.turning_epochs(0, 65) == [64]  # 65 is the end: not a turn within
+
+
 @settings(max_examples=80, deadline=None)
 @given(runs(), st.floats(0.3, 2.5), st.integers(0, 300), st.integers(0, 300))
 def test_between_turns_the_cost_only_rises_or_only_falls(case, over, a, b):

@@ -230,15 +230,17 @@ class Run:
         falls, so a plot through them loses no spike and no dip, however it samples.
         """
         turns: list[int] = []
-        rising_before: bool | None = None  # how the previous stretch ended
+        rising_before: bool | None = None  # how the previous stretch ended: its last step, into this one
         for descent, start, low, high in self._stretches(first, last):
-            lowest = start + min(descent.lowest_epoch, high - start)
+            lowest = start + descent.lowest_epoch  # from here its cost no longer falls (perhaps beyond high)
             if low < lowest < high:
                 turns.append(lowest)
             falling_after_start = lowest > low
             if rising_before is not None and rising_before == falling_after_start:
                 turns += [low - 1, low]  # the peak or the dip is one of the two
-            rising_before = lowest < high
+            # The step from high to the next stretch's first epoch is still this alpha's:
+            # lowest at high itself, that step already rises.
+            rising_before = lowest <= high
         return [epoch for epoch in turns if first < epoch < last]
 
     # -- where it ends ---------------------------------------------------------------
