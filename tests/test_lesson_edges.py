@@ -430,3 +430,39 @@ def test_a_cost_of_its_own_takes_the_fewest_digits_down_to_three(y, prediction, 
 )
 def test_a_share_is_written_with_the_digits_it_needs(share, written):
     assert _share(share) == written
+
+
+# -- a valley at exactly 45°, and a neuron already at zero cost --------------------------------
+
+
+@pytest.fixture
+def on_a_line_at_45(tmp_path):
+    """x = 1, 1, 1, −1 and y = 2x + 1, all for training: every point on the line, so the best
+    line w = 2, b = 1 costs exactly 0. mean(x) = 0.5 and mean(x²) = 1 = b's curvature, so the
+    curvature matrix [[1, 0.5], [0.5, 1]] has its directions at exactly 45°: (1, 1) with
+    curvature 1.5 and (−1, 1) with 0.5."""
+    file = tmp_path / "diagonal.csv"
+    file.write_text("x,y\n1,3\n1,3\n1,3\n-1,-1\n")
+    return build_data(DataSpec(csv=str(file), test_ratio=0.0))
+
+
+def test_at_45_degrees_the_steep_direction_is_named_w_and_the_shallow_one_b(on_a_line_at_45):
+    v = valley(on_a_line_at_45, 0.0, 0.0, 0.1)
+    assert (v.steep, v.shallow) == (1.5, 0.5)
+    # Both directions lean exactly as much to w as to b: a tie counts as w, and the shallow
+    # one, which would be named w too, is named apart.
+    assert (v.steep_mostly, v.shallow_mostly) == ("w", "b")
+
+
+def test_a_neuron_at_zero_cost_and_zero_distance_has_no_drops_to_tell(on_a_line_at_45):
+    v = valley(on_a_line_at_45, 2.0, 1.0, 0.1)
+    assert on_a_line_at_45.target == (2.0, 1.0)
+    assert math.isnan(v.cost_drop) and math.isnan(v.distance_drop)  # not 0 / 0
+
+
+def test_on_the_best_line_of_noisy_data_the_next_epochs_take_nothing_away():
+    # C2F's best line (1.8, 31.999999999999986) still costs 7e-29 (rounding) and lies 1.4e-14 from
+    # the rule (1.8, 32): both below 1 but above 0, and descent from the best line stays put.
+    fit = C2F.training_fits[0]
+    v = valley(C2F, fit.w_best, fit.b_best, 0.0005)
+    assert (v.cost_drop, v.distance_drop) == (0.0, 0.0)
