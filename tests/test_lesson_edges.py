@@ -466,3 +466,13 @@ def test_on_the_best_line_of_noisy_data_the_next_epochs_take_nothing_away():
     fit = C2F.training_fits[0]
     v = valley(C2F, fit.w_best, fit.b_best, 0.0005)
     assert (v.cost_drop, v.distance_drop) == (0.0, 0.0)
+
+
+def test_a_next_w_too_large_for_a_number_costs_infinitely_even_where_x_averages_zero():
+    # Standardized x has mean 0 and variance 1, so dW = cov(x′, y) − w ≈ −1.7e308 and
+    # dB = mean(y) − b = 121.1 − 1 = 120.1: w ← 1.7e308 + 10 × (−1.7e308) overflows to −inf while
+    # b ← 1 + 10 × 120.1 = 1202 stays finite. The cost there is infinite; the formula
+    # (w·mean(x) = −inf × 0) would say nan.
+    lesson = explain_epoch(build_data(DataSpec(normalize=True)), 1.7e308, 1.0, 10.0)
+    assert (lesson.w_next, lesson.b_next) == (-math.inf, 1202.0)
+    assert lesson.cost_next == math.inf
