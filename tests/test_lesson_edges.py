@@ -476,3 +476,32 @@ def test_a_next_w_too_large_for_a_number_costs_infinitely_even_where_x_averages_
     lesson = explain_epoch(build_data(DataSpec(normalize=True)), 1.7e308, 1.0, 10.0)
     assert (lesson.w_next, lesson.b_next) == (-math.inf, 1202.0)
     assert lesson.cost_next == math.inf
+
+
+# -- a line upset by digits another line gave a number they share: settle goes round again --------
+
+
+def test_a_longer_result_upsets_the_line_before_it_and_settle_goes_round_again():
+    # 4.313 + 0.0000005 = 4.3130005, a tie at 7 digits: the sum rounds to even, 4.313000, but the
+    # double 4.3130005 (4.31300050000000024) reads 4.313001, so the result takes an 8th digit.
+    # The line before it read 4.313001 + 0.00007 = 4.313071, which checked out; with 4.3130005 it
+    # is 4.3130705, again a tie at 7 digits (4.313070) beside the double's 4.313071: it needs
+    # another round, which gives its result the 8th digit too.
+    r, t = 4.3130005, 4.3130705
+    figures = Figures().settle([Arithmetic((r, 7e-05), t, add), Arithmetic((4.313, 5e-07), r, add)])
+    assert [figures(v) for v in (4.313, 5e-07, r, 7e-05, t)] == ["4.313", "5e-07", "4.3130005", "0.00007", "4.3130705"]
+
+
+def test_a_shorter_cost_of_its_own_upsets_the_line_before_it_and_settle_goes_round_again():
+    # The cost (38 − 34.93760036797753)² / 2 = 4.689145753 drops to 4.68915 on its own line (see
+    # above). The line before it, 4.689146 + 0.0000004 = 4.6891464 → 4.689146, would read
+    # 4.68915 + 0.0000004 = 4.6891504 → 4.689150: another round gives the cost back its 7 digits,
+    # and ŷ takes 9 for the cost's line to check out: 38 − 34.9376004 = 3.0623996, squared and
+    # halved 4.68914566 → 4.689146.
+    y, prediction = 38.0, 34.93760036797753
+    cost = (y - prediction) ** 2 / 2
+    t = cost + 4e-07
+    figures = Figures().settle(
+        [Arithmetic((cost, 4e-07), t, add), Arithmetic((y, prediction), cost, half_square, private_result=True)]
+    )
+    assert [figures(v) for v in (y, prediction, cost, t)] == ["38", "34.9376004", "4.689146", "4.689146"]
