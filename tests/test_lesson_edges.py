@@ -23,6 +23,7 @@ from nanoneuron_tui.core.lesson import (
     epochs_to_settle,
     explain_epoch,
     figure,
+    gradient_closed_form,
     key_lines,
     point_terms,
     term_columns,
@@ -505,3 +506,15 @@ def test_a_shorter_cost_of_its_own_upsets_the_line_before_it_and_settle_goes_rou
         [Arithmetic((cost, 4e-07), t, add), Arithmetic((y, prediction), cost, half_square, private_result=True)]
     )
     assert [figures(v) for v in (y, prediction, cost, t)] == ["38", "34.9376004", "4.689146", "4.689146"]
+
+
+def test_the_closed_form_gives_its_results_the_digits_they_need_beyond_the_lessons():
+    # Near the answer the lesson writes dW = -0.2416954 and dB = -0.003643649, but by the means
+    # 7494.3 − 1.80007360906 × 3283.5 − 32 × 49.5 = −0.24169534851 reads −0.2416953 at 7 digits,
+    # and 121.1 − 1.80007360906 × 49.5 − 32 = −0.00364364847 reads −0.003643648: each takes an
+    # 8th digit, and then checks out (=, not ≈).
+    lesson = explain_epoch(C2F, 1.8000736090614287, 32.000000000003425, 0.0005)
+    assert (lesson.figures(lesson.dW), lesson.figures(lesson.dB)) == ("-0.2416954", "-0.003643649")
+    _, (dW_line, dB_line) = gradient_closed_form(C2F, lesson)
+    assert dW_line.endswith("= 7494.3 − 1.80007360906 × 3283.5 − 32 × 49.5 = -0.24169535")
+    assert dB_line.endswith("= 121.1 − 1.80007360906 × 49.5 − 32 = -0.0036436485")
