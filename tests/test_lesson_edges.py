@@ -23,6 +23,7 @@ from nanoneuron_tui.core.lesson import (
     epochs_to_settle,
     explain_epoch,
     figure,
+    gradient_closed_form,
     key_lines,
     point_terms,
     term_columns,
@@ -430,3 +431,90 @@ def test_a_cost_of_its_own_takes_the_fewest_digits_down_to_three(y, prediction, 
 )
 def test_a_share_is_written_with_the_digits_it_needs(share, written):
     assert _share(share) == written
+
+
+# -- a valley at exactly 45°, and a neuron already at zero cost --------------------------------
+
+
+@pytest.fixture
+def on_a_line_at_45(tmp_path):
+    """x = 1, 1, 1, −1 and y = 2x + 1, all for training: every point on the line, so the best
+    line w = 2, b = 1 costs exactly 0. mean(x) = 0.5 and mean(x²) = 1 = b's curvature, so the
+    curvature matrix [[1, 0.5], [0.5, 1]] has its directions at exactly 45°: (1, 1) with
+    curvature 1.5 and (−1, 1) with 0.5."""
+    file = tmp_path / "diagonal.csv"
+    file.write_text("x,y\n1,3\n1,3\n1,3\n-1,-1\n")
+    return build_data(DataSpec(csv=str(file), test_ratio=0.0))
+
+
+def test_at_45_degrees_the_steep_direction_is_named_w_and_the_shallow_one_b(on_a_line_at_45):
+    v = valley(on_a_line_at_45, 0.0, 0.0, 0.1)
+    assert (v.steep, v.shallow) == (1.5, 0.5)
+    # Both directions lean exactly as much to w as to b: a tie counts as w, and the shallow
+    # one, which would be named w too, is named apart.
+    assert (v.steep_mostly, v.shallow_mostly) == ("w", "b")
+
+
+def test_a_neuron_at_zero_cost_and_zero_distance_has_no_drops_to_tell(on_a_line_at_45):
+    v = valley(on_a_line_at_45, 2.0, 1.0, 0.1)
+    assert on_a_line_at_45.target == (2.0, 1.0)
+    assert math.isnan(v.cost_drop) and math.isnan(v.distance_drop)  # not 0 / 0
+
+
+def test_on_the_best_line_of_noisy_data_the_next_epochs_take_nothing_away():
+    # C2F's best line (1.8, 31.999999999999986) still costs 7e-29 (rounding) and lies 1.4e-14 from
+    # the rule (1.8, 32): both below 1 but above 0, and descent from the best line stays put.
+    fit = C2F.training_fits[0]
+    v = valley(C2F, fit.w_best, fit.b_best, 0.0005)
+    assert (v.cost_drop, v.distance_drop) == (0.0, 0.0)
+
+
+def test_a_next_w_too_large_for_a_number_costs_infinitely_even_where_x_averages_zero():
+    # Standardized x has mean 0 and variance 1, so dW = cov(x′, y) − w ≈ −1.7e308 and
+    # dB = mean(y) − b = 121.1 − 1 = 120.1: w ← 1.7e308 + 10 × (−1.7e308) overflows to −inf while
+    # b ← 1 + 10 × 120.1 = 1202 stays finite. The cost there is infinite; the formula
+    # (w·mean(x) = −inf × 0) would say nan.
+    lesson = explain_epoch(build_data(DataSpec(normalize=True)), 1.7e308, 1.0, 10.0)
+    assert (lesson.w_next, lesson.b_next) == (-math.inf, 1202.0)
+    assert lesson.cost_next == math.inf
+
+
+# -- a line upset by digits another line gave a number they share: settle goes round again --------
+
+
+def test_a_longer_result_upsets_the_line_before_it_and_settle_goes_round_again():
+    # 4.313 + 0.0000005 = 4.3130005, a tie at 7 digits: the sum rounds to even, 4.313000, but the
+    # double 4.3130005 (4.31300050000000024) reads 4.313001, so the result takes an 8th digit.
+    # The line before it read 4.313001 + 0.00007 = 4.313071, which checked out; with 4.3130005 it
+    # is 4.3130705, again a tie at 7 digits (4.313070) beside the double's 4.313071: it needs
+    # another round, which gives its result the 8th digit too.
+    r, t = 4.3130005, 4.3130705
+    figures = Figures().settle([Arithmetic((r, 7e-05), t, add), Arithmetic((4.313, 5e-07), r, add)])
+    assert [figures(v) for v in (4.313, 5e-07, r, 7e-05, t)] == ["4.313", "5e-07", "4.3130005", "0.00007", "4.3130705"]
+
+
+def test_a_shorter_cost_of_its_own_upsets_the_line_before_it_and_settle_goes_round_again():
+    # The cost (38 − 34.93760036797753)² / 2 = 4.689145753 drops to 4.68915 on its own line (see
+    # above). The line before it, 4.689146 + 0.0000004 = 4.6891464 → 4.689146, would read
+    # 4.68915 + 0.0000004 = 4.6891504 → 4.689150: another round gives the cost back its 7 digits,
+    # and ŷ takes 9 for the cost's line to check out: 38 − 34.9376004 = 3.0623996, squared and
+    # halved 4.68914566 → 4.689146.
+    y, prediction = 38.0, 34.93760036797753
+    cost = (y - prediction) ** 2 / 2
+    t = cost + 4e-07
+    figures = Figures().settle(
+        [Arithmetic((cost, 4e-07), t, add), Arithmetic((y, prediction), cost, half_square, private_result=True)]
+    )
+    assert [figures(v) for v in (y, prediction, cost, t)] == ["38", "34.9376004", "4.689146", "4.689146"]
+
+
+def test_the_closed_form_gives_its_results_the_digits_they_need_beyond_the_lessons():
+    # Near the answer the lesson writes dW = -0.2416954 and dB = -0.003643649, but by the means
+    # 7494.3 − 1.80007360906 × 3283.5 − 32 × 49.5 = −0.24169534851 reads −0.2416953 at 7 digits,
+    # and 121.1 − 1.80007360906 × 49.5 − 32 = −0.00364364847 reads −0.003643648: each takes an
+    # 8th digit, and then checks out (=, not ≈).
+    lesson = explain_epoch(C2F, 1.8000736090614287, 32.000000000003425, 0.0005)
+    assert (lesson.figures(lesson.dW), lesson.figures(lesson.dB)) == ("-0.2416954", "-0.003643649")
+    _, (dW_line, dB_line) = gradient_closed_form(C2F, lesson)
+    assert dW_line.endswith("= 7494.3 − 1.80007360906 × 3283.5 − 32 × 49.5 = -0.24169535")
+    assert dB_line.endswith("= 121.1 − 1.80007360906 × 49.5 − 32 = -0.0036436485")
