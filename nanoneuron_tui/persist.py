@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import signal
 import stat
 import sys
 import tempfile
@@ -116,8 +117,11 @@ def atomic_writer(
         mode = 0o666 & ~_umask()  # a new one gets those of a plain open()
     temporary = None
     try:
-        # Inside the try: a stop signal raised (headless) just after the file exists still removes it.
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=TEMPORARY_SUFFIX)
+        # Inside the try, and named before a stop signal can raise (headless): the file never outlives a stop.
+        with _stop_signals_held():
+            fd, temporary = tempfile.mkstemp(
+                dir=target.parent, prefix=_temporary_prefix(target), suffix=TEMPORARY_SUFFIX
+            )
         with track(Path(temporary)) if track else contextlib.nullcontext():
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
                 yield file
@@ -130,6 +134,22 @@ def atomic_writer(
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         raise
+
+
+_STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+
+
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Stop signals wait (in this thread) until the block is over, then arrive.
+
+    mkstemp creates the file, then runs more Python before it returns its name:
+    a signal handled in between would raise with the file made and not yet named."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 @contextlib.contextmanager

@@ -103,6 +103,27 @@ def test_atomic_write_leaves_the_old_file_on_a_crash(tmp_path):
     assert os.listdir(tmp_path) == ["session.json"]
 
 
+@pytest.mark.unit
+def test_a_stop_signal_as_the_temporary_file_is_made_leaves_no_file(tmp_path, monkeypatch):
+    # Seen beside busy loops: SIGTERM handled inside mkstemp, after it made the file and
+    # before it gave its name back, left the file behind.
+    import signal
+    import tempfile
+
+    made = tempfile.mkstemp
+
+    def signalled_as_it_returns(*args, **kwargs):
+        fd, name = made(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # Python handles it at the next bytecode, unless held
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", signalled_as_it_returns)
+    with pytest.raises(KeyboardInterrupt):
+        with persist.atomic_writer(tmp_path / "history.csv") as file:
+            file.write("epoch,cost\n")
+    assert os.listdir(tmp_path) == []
+
+
 def good_document(tmp_path) -> dict:
     path = tmp_path / "good.json"
     persist.save_session(trained_session(600), path)

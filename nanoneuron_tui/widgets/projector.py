@@ -43,29 +43,36 @@ class Projector(Horizontal):
     a quantity is redrawn only when its text changes."""
 
     _values: tuple[float, float, float] | None = None
+    _cells: str = "none"  # "none", "mounting", then "ready"
 
     def show(self, view: View) -> None:
         self._values = (view.w, view.b, view.cost)
-        if not self.children:
+        if self._cells == "ready":
+            self._update()
+        elif self._cells == "none":
             # Built when first shown, not at launch: most sessions never use it.
-            self.mount_all(
-                Vertical(
-                    Label(name, classes="projector-label"),
-                    Digits(id=f"big-{name}"),
-                    Label(id=f"small-{name}", classes="projector-small"),
-                    classes="projector-cell",
-                )
-                for name in QUANTITIES
+            self._cells = "mounting"
+            self.call_later(self._mount_cells)
+
+    async def _mount_cells(self) -> None:
+        # Awaited: a key pressed while a busy machine mounts them must not look for them yet.
+        await self.mount_all(
+            Vertical(
+                Label(name, classes="projector-label"),
+                Digits(id=f"big-{name}"),
+                Label(id=f"small-{name}", classes="projector-small"),
+                classes="projector-cell",
             )
-            self.call_after_refresh(self._update)  # once the cells have their width
-            return
-        self._update()
+            for name in QUANTITIES
+        )
+        self._cells = "ready"
+        self.call_after_refresh(self._update)  # once the cells have their width
 
     def on_resize(self) -> None:
         self._update()
 
     def _update(self) -> None:
-        if self._values is None or not self.children:
+        if self._values is None or self._cells != "ready":
             return
         for name, value in zip(QUANTITIES, self._values):
             big = self.query_one(f"#big-{name}", Digits)
