@@ -17,13 +17,10 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,33 +36,6 @@ async def serve(port: int, state_dir: Path, quick_acks: bool) -> None:
 
         ssh.acknowledge_at_once = lambda connection: lambda: None  # the handshake as the kernel paces it
     await openssh.serve(port, state_dir, cold=False)
-
-
-class LoginServer:
-    def __init__(self, work: Path, quick_acks: bool) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.log = work / f"server-{self.port}.log"
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(self.port), str(work / f"state-{self.port}")]
-            + ([] if quick_acks else ["--no-quick-acks"]),
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("w"),
-        )
-        deadline = time.monotonic() + 120
-        while "listening on" not in self.log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{self.log.read_text()}")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 async def one_login(port: int, key: Path, name: str) -> tuple[float, float]:
@@ -86,12 +56,15 @@ async def measure(logins: int) -> None:
     if shutil.which("ssh") is None:
         raise SystemExit("bench_login: the OpenSSH client (ssh) is not installed")
     work = Path(tempfile.mkdtemp(prefix="bench-login-"))
-    servers: dict[str, LoginServer] = {}
+    servers: dict[str, openssh.Server] = {}
     try:
         key = work / "student_key"
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
         print(f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}; {logins} logins to each server, in turns")
-        servers = {"quick acks": LoginServer(work, True), "without": LoginServer(work, False)}
+        servers = {
+            label: openssh.Server(work / f"state-{n}", cold=False, script=Path(__file__), options=options)
+            for n, (label, options) in enumerate((("quick acks", []), ("without", ["--no-quick-acks"])))
+        }
         times: dict[str, list[tuple[float, float]]] = {label: [] for label in servers}
         for n in range(logins):
             for label, server in servers.items():

@@ -48,6 +48,7 @@ import sys
 import tempfile
 import termios
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import asyncssh
@@ -165,13 +166,15 @@ async def serve(port: int, state_dir: Path, cold: bool) -> None:
 
 
 class Server:
-    def __init__(self, state_dir: Path, cold: bool) -> None:
+    def __init__(self, state_dir: Path, cold: bool, script: Path | None = None, options: Sequence[str] = ()) -> None:
+        """``script --serve PORT STATE_DIR [options]`` (bench_serve.py by default) in a process of its own."""
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.log = state_dir.parent / f"server-{self.port}.log"
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("bench_serve.py")), "--serve", str(self.port), str(state_dir)]
+            [sys.executable, str(script or Path(__file__).with_name("bench_serve.py"))]
+            + ["--serve", str(self.port), str(state_dir), *options]
             + (["--cold"] if cold else []),
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"),
