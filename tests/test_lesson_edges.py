@@ -313,15 +313,15 @@ def test_at_the_target_the_drops_are_not_a_division_by_zero():
                 "b ← 0.003397869 + 7.501086e-07 × (-2.235929e+07) = -16.7685",
             ),
         ),
-        (  # w's update needs w to 8 digits and alpha to 8; one point's cost drops to 6 instead of spreading them
+        (  # w's update needs w and alpha to 8 digits, dW not; one point's cost drops to 6 instead of spreading them
             694867.4738744653,
             521924.88982515107,
             0.00014285432865099014,
             (
-                "ŷ(50) = 694867.47 × 50 + 521924.89 = 3.52653e+07",
+                "ŷ(50) = 694867.47 × 50 + 521924.9 = 3.52653e+07",
                 "(122 − 3.52653e+07)² / 2 = 6.21816e+14",
-                "w ← 694867.47 + 0.00014285433 × (-2.3074251e+09) = 365241.8",
-                "b ← 521924.89 + 0.00014285433 × (-3.491774e+07) = 516936.7",
+                "w ← 694867.47 + 0.00014285433 × (-2.307425e+09) = 365241.8",
+                "b ← 521924.9 + 0.00014285433 × (-3.491774e+07) = 516936.7",
             ),
         ),
         (  # a cost of its own down to 6 digits: 4.31085e+15, not 4.310850e+15 nor 4.3108e+15
@@ -333,14 +333,14 @@ def test_at_the_target_the_drops_are_not_a_division_by_zero():
                 "w ← -943305.05 + 0.00007694141 × 3.070901e+09 = -707025.6",
             ),
         ),
-        (  # the tiny w takes 11 digits for its update to check out, and keeps them in every line
+        (  # b's update needs b to 8 digits, and only b: the tiny w and alpha keep their 7
             0.00012153591679480174,
             736156.1807496939,
             9.959485476088093e-07,
             (
-                "ŷ(50) = 0.00012153592 × 50 + 736156.18 = 736156.2",
-                "w ← 0.00012153592 + 9.9594855e-07 × (-36432237) = -36.28451",
-                "b ← 736156.18 + 9.9594855e-07 × (-736035.09) = 736155.4",
+                "ŷ(50) = 0.0001215359 × 50 + 736156.18 = 736156.2",
+                "w ← 0.0001215359 + 9.959485e-07 × (-3.643224e+07) = -36.28451",
+                "b ← 736156.18 + 9.959485e-07 × (-736035.1) = 736155.4",
             ),
         ),
     ],
@@ -362,6 +362,16 @@ def test_a_cancellation_takes_all_17_digits_a_double_holds():
     operands = (10.840747296088125, 1.0, -10.84074729825113)
     result = operands[0] + operands[2]
     assert checked(operands, result, step) == (["10.840747296088125", "1", "-10.840747298251131"], "-2.163006e-09")
+
+
+def test_digits_one_number_needs_are_not_given_to_its_neighbours():
+    # w and dW need 17 digits for the step to check out; alpha does not, and 0.0005 read as
+    # 0.00050000000000000001 would tell a learner that alpha is not what they typed.
+    w, alpha, dW = 24.76756930395004, 0.0005, -49535.13864656633
+    assert checked((w, alpha, dW), w + alpha * dW, step) == (
+        ["24.76756930395004", "0.0005", "-49535.138646566331"],
+        "-1.933313e-08",
+    )
 
 
 def test_past_17_digits_it_gives_up_rather_than_write_digits_a_double_does_not_have():

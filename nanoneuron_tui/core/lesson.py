@@ -178,10 +178,21 @@ class Figures:
                     for operand_digits in range(SIGNIFICANT, limit + 1):
                         digits = [max(d, operand_digits) for d in least]
                         if self._checks_out(line, digits, result_digits):
+                            digits = self._trimmed(line, digits, least, result_digits)
                             for value, d in zip((*line.operands, line.result), (*digits, result_digits)):
                                 self.digits[value] = max(self._digits(value), d)
                             return True
         return False  # unreachable for finite doubles in practice: the closest figures there are
+
+    def _trimmed(self, line: Arithmetic, digits: list[int], least: list[int], result_digits: int) -> list[int]:
+        """``digits`` with each operand back at its fewest where the line still checks out: one
+        number needing 17 digits must not give them to its neighbours (α = 0.0005 would read
+        0.00050000000000000001)."""
+        for i, fewest in enumerate(least):
+            trial = [*digits[:i], fewest, *digits[i + 1 :]]
+            if self._checks_out(line, trial, result_digits):
+                digits = trial
+        return digits
 
     def settle(self, lines: Sequence[Arithmetic]) -> Figures:
         """Digits enough for every line; more digits for a number in one line can upset another
