@@ -374,6 +374,68 @@ def test_digits_one_number_needs_are_not_given_to_its_neighbours():
     )
 
 
+def predict(w: Decimal, x: Decimal, b: Decimal) -> Decimal:
+    return w * x + b
+
+
+def half_square(y: Decimal, prediction: Decimal) -> Decimal:
+    return (y - prediction) * (y - prediction) / 2
+
+
+# The search for digits, step by step, each at its bound. Digits already given (by another line
+# that shares a number) are where a step starts; each case was found by comparing the search
+# with the same search one bound moved.
+SEARCH_STEPS = {
+    "a result of its own first tries one more digit, before any fewer": (
+        (-4765564.849168902, 115.50385114712965),
+        11355854613580.652,
+        half_square,
+        True,
+        {115.50385114712965: 10},
+        (["-4765565", "115.5038511"], "1.1355855e+13"),
+    ),
+    "the result alone goes up to 15 digits": (
+        (-1.3200348368179805e-07, 95.0),
+        94.99999986799652,
+        add,
+        False,
+        {94.99999986799652: 14},
+        (["-1.320035e-07", "95"], "94.9999998679965"),
+    ),
+    "but not to 16: past 15 the operands get digits too": (
+        (181.0, -3108089.7336282837),
+        4830673476765.055,
+        half_square,
+        False,
+        {4830673476765.055: 15, -3108089.7336282837: 16},
+        (["181", "-3108089.7336282837"], "4.83067347676505e+12"),
+    ),
+    "together, the result goes up to 15 before the operands show noise": (
+        (152.0, -321.9334898725689, -121737.05165954602),
+        39191385.887554854,
+        step,
+        False,
+        {-121737.05165954602: 14, 39191385.887554854: 15, -321.9334898725689: 16},
+        (["152", "-321.9334898725689", "-121737.05165954602"], "39191385.8875549"),
+    ),
+    "past noise, a result already at 17 digits is still tried": (
+        (1.0, 1243033.602204773, 20.226000125312158),
+        1243053.8282048984,
+        predict,
+        False,
+        {1243053.8282048984: 17},
+        (["1", "1243033.6022047731", "20.226000125312158"], "1243053.8282048984"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SEARCH_STEPS)
+def test_the_search_for_digits_step_by_step(case):
+    operands, result, combine, private, given, shown = SEARCH_STEPS[case]
+    figures = Figures(dict(given)).settle([Arithmetic(operands, result, combine, private_result=private)])
+    assert ([figures(v) for v in operands], figures(result)) == shown
+
+
 def test_past_17_digits_it_gives_up_rather_than_write_digits_a_double_does_not_have():
     # 1.0000000000000027 + 0.025035715027128744 × −39.94293744979202 = 6.6e-10: the cancellation
     # needs more digits of the operands than a double holds; the figures stay at seven.
@@ -391,10 +453,6 @@ def test_operands_stay_within_15_digits_while_a_longer_result_checks_out():
     assert (texts, result_text) == (["28.5480820180519", "0.0000961868042920468", "-296798.320815244"], "1.9587905e-08")
     by_hand = Decimal(texts[0]) + Decimal(texts[1]) * Decimal(texts[2])
     assert abs(by_hand - Decimal(result_text)) <= Decimal("0.00000005e-08")
-
-
-def half_square(y: Decimal, prediction: Decimal) -> Decimal:
-    return (y - prediction) ** 2 / 2
 
 
 def test_a_cost_of_its_own_drops_to_three_digits_and_no_further():
