@@ -1,0 +1,180 @@
+"""Saving and loading at their edges: each way a file or a path can be refused, in its own words."""
+
+import io
+import json
+import sys
+
+import pytest
+
+from nanoneuron_tui import persist
+from nanoneuron_tui.params import Hyperparameters
+from nanoneuron_tui.session import Session
+
+pytestmark = pytest.mark.unit
+
+
+def saved_document(tmp_path, session: Session | None = None) -> dict:
+    path = tmp_path / "saved.json"
+    if session is None:
+        session = Session(Hyperparameters(w0=0.9492, b0=0.457, every=100))
+        session.step(300)
+    persist.save_session(session, path)
+    return json.loads(path.read_text())
+
+
+def refusal(tmp_path, document: dict, load=persist.load_session) -> str:
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(persist.PersistError) as caught:
+        load(path)
+    return str(caught.value).replace(str(path), "FILE")
+
+
+# -- where a file is written ------------------------------------------------------------------
+
+
+def test_a_path_through_a_regular_file_is_refused_in_the_system_s_words(tmp_path):
+    (tmp_path / "file").write_text("")
+    target = tmp_path / "file" / "session.json"
+    with pytest.raises(persist.PersistError) as caught:
+        persist.replaceable_target(target)
+    assert str(caught.value) == f"cannot write {target}: Not a directory"
+
+
+def test_a_name_with_a_nul_byte_is_refused():
+    with pytest.raises(persist.PersistError) as caught:
+        persist.replaceable_target("session\0.json")
+    assert str(caught.value) == "cannot write 'session\\x00.json': not a usable file name"
+
+
+def test_a_new_file_or_a_symlink_is_replaced_where_it_leads(tmp_path):
+    assert persist.replaceable_target(tmp_path / "new.json") == tmp_path / "new.json"
+    (tmp_path / "real.json").write_text("{}")
+    (tmp_path / "link.json").symlink_to(tmp_path / "real.json")
+    assert persist.replaceable_target(tmp_path / "link.json") == tmp_path / "real.json"
+
+
+def test_dash_writes_to_standard_output_and_flushes_it(monkeypatch):
+    class Recording(io.StringIO):
+        flushed_with = None
+
+        def flush(self):
+            self.flushed_with = self.getvalue()
+
+    out = Recording()
+    monkeypatch.setattr(sys, "stdout", out)
+    with persist.output_writer("-") as file:
+        file.write("epoch,cost\n")
+    assert out.flushed_with == "epoch,cost\n"
+
+
+def test_any_other_name_is_written_atomically(tmp_path):
+    target = tmp_path / "history.csv"
+    with persist.output_writer(target) as file:
+        file.write("epoch,cost\n")
+        assert not target.exists()  # not until the whole file is written
+    assert target.read_text() == "epoch,cost\n"
+
+
+def test_a_history_over_the_limit_is_refused_saying_both_sizes():
+    persist.check_history_size(1000, limit=persist.history_size(1000))  # at the limit: fine
+    with pytest.raises(persist.PersistError) as caught:
+        persist.check_history_size(1001, limit=persist.history_size(1000))
+    assert str(caught.value) == (
+        "a history of 1,001 epochs would take about 55.1 KB, over the limit of 55 KB "
+        "(raise it with --history-limit SIZE)"
+    )
+
+
+# -- what a file says --------------------------------------------------------------------------
+
+
+def test_a_number_too_long_to_read_is_damage_not_a_crash(tmp_path):
+    path = tmp_path / "long.json"
+    path.write_text('{"format": "nanoneuron-session", "version": ' + "9" * 5000 + "}")
+    with pytest.raises(persist.PersistError) as caught:
+        persist.load_session(path)
+    assert str(caught.value) == f"{path} is damaged: a value cannot be read"
+
+
+def test_a_test_share_out_of_range_is_refused_with_the_parser_s_reason(tmp_path):
+    document = saved_document(tmp_path)
+    document["session"]["data"]["test_ratio"] = 0.99
+    assert (
+        refusal(tmp_path, document)
+        == "FILE is damaged: test ratio must be from 0 to 0.9 (the share of points held out)"
+    )
+
+
+def test_a_pinned_run_comes_back(tmp_path):
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457, every=100))
+    session.step(300)
+    session.toggle_pin()
+    session.reset()
+    session.step(50)
+    path = tmp_path / "pinned.json"
+    persist.save_session(session, path)
+    restored = persist.load_session(path)
+    assert restored.pinned is not None
+    assert restored.pinned.epoch == 300
+    assert restored.pinned.run.to_dict() == session.pinned.run.to_dict()
+
+
+PINNED_EDITS = {
+    "a list": (lambda pinned: [pinned], "FILE is damaged: the pinned run is malformed"),
+    "an epoch before its run began": (
+        lambda pinned: {
+            **pinned,
+            "run": {**pinned["run"], "first_epoch": 200, "segments": [{"start": 200, "alpha": 5e-4}]},
+            "epoch": 199,
+        },
+        "FILE is damaged: the pinned run's epoch is before it began",
+    ),
+    "no epoch": (
+        lambda pinned: {"run": pinned["run"]},
+        "FILE is damaged: the pinned run's epoch is not a whole number from 0 to 1,000,000,000",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", PINNED_EDITS)
+def test_a_damaged_pinned_run_is_refused(tmp_path, name):
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457, every=100))
+    session.step(300)
+    session.toggle_pin()
+    document = saved_document(tmp_path, session)
+    edit, message = PINNED_EDITS[name]
+    document["session"]["pinned"] = edit(document["session"]["pinned"])
+    assert refusal(tmp_path, document) == message
+
+
+def test_a_pinned_run_at_its_first_epoch_loads(tmp_path):
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457, every=100))
+    session.toggle_pin()  # pinned at epoch 0, where the run begins
+    document = saved_document(tmp_path, session)
+    path = tmp_path / "at-zero.json"
+    path.write_text(json.dumps(document))
+    assert persist.load_session(path).pinned.epoch == 0
+
+
+def test_a_version_1_session_without_its_initial_neuron_is_refused(tmp_path):
+    document = saved_document(tmp_path)
+    document["version"] = 1
+    document["session"]["init"] = [0.9492, 0.457]
+    assert refusal(tmp_path, document) == "FILE is damaged: the initial w and b are missing"
+
+
+def test_a_model_whose_data_file_is_gone_says_which_model(tmp_path):
+    csv = tmp_path / "points.csv"
+    csv.write_text("x,y\n" + "".join(f"{x},{2 * x + 1}\n" for x in range(10)))
+    from nanoneuron_tui.core.data import DataSpec, build_data
+
+    data = build_data(DataSpec(csv=str(csv)))
+    model_path = tmp_path / "model.json"
+    persist.save_model(model_path, w=2.0, b=1.0, epoch=10, init=(0.5, 0.5), hyper=Hyperparameters(), data=data)
+    csv.unlink()
+    model = persist.load_model(model_path)
+    with pytest.raises(persist.PersistError) as caught:
+        model.training_data("model.json")
+    assert str(caught.value).startswith("model.json: the data it was trained on cannot be loaded: ")
+    assert str(csv) in str(caught.value)
