@@ -80,7 +80,11 @@ TESTS_FOR = {
         "tests/test_every_value.py",
         "tests/test_downhill.py",
     ],
-    "nanoneuron_tui/persist.py": ["tests/test_persist_edges.py", "tests/test_persist.py", "tests/test_hostile_files.py"],
+    "nanoneuron_tui/persist.py": [
+        "tests/test_persist_edges.py",
+        "tests/test_persist.py",
+        "tests/test_hostile_files.py",
+    ],
     # Not in the default set: these tests run the CLI in subprocesses, which takes minutes.
     "nanoneuron_tui/cli.py": ["tests/test_cli.py"],
     "nanoneuron_tui/core/practice.py": ["tests/test_practice.py"],
