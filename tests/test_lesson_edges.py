@@ -343,6 +343,16 @@ def test_at_the_target_the_drops_are_not_a_division_by_zero():
                 "b ← 736156.18 + 9.959485e-07 × (-736035.1) = 736155.4",
             ),
         ),
+        (  # b's update gives alpha 8 digits after w's line checked out with 7: w's is settled
+            # again, and needs dW to 8 digits as well
+            -0.0002725336485367816,
+            -0.0268223767316583,
+            0.002348456456568739,
+            (
+                "w ← -0.0002725336 + 0.0023484565 × 7496.5226 = 17.60498",
+                "b ← -0.02682238 + 0.0023484565 × 121.14031 = 0.2576704",
+            ),
+        ),
     ],
 )
 def test_the_fewest_digits_that_check_out_far_from_the_answer(w, b, alpha, lines):
