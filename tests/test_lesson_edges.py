@@ -277,7 +277,85 @@ def test_a_flat_direction_whose_factor_rounds_to_one_never_settles(small_x):
     v = valley(small_x, 0.0, 0.0, 1e-14)
     assert v.steep_epochs is not None and v.shallow_epochs is None
     assert valley_words(v)[1].endswith(": the flat direction never settles.")
-    assert valley_captions(v)[3].startswith("b ~") and ", w ~never · alpha < 2" in valley_captions(v)[3]
+    assert valley_captions(v)[3].startswith("b ~") and valley_captions(v)[3].endswith(" epochs, w never · alpha < 2")
+    assert valley_captions(v)[4].endswith(", w never · α<2")  # not "w ~never epochs"
+
+
+CURVED = 3.14159  # a curvature whose figures differ at 2, 3, 4 and 5 digits: 3.1, 3.14, 3.142, 3.1416
+
+
+def test_a_round_bowl_in_full_words_and_captions():
+    bowl = Valley(0.1, 2 / CURVED, CURVED, 1.23456, "w", "b", 0.685841, 0.876544, 13, 36, 0.9, 0.8)
+    assert valley_words(bowl) == (
+        "The cost is a round bowl: it falls about as fast in every direction (curvatures 3.142 and 1.235).",
+        "With alpha 0.1 each epoch multiplies the error in the steep direction by 0.686 and in the flat one by "
+        "0.876544: w and b both settle in about 36 epochs.",  # the slower of the two
+        "alpha must stay below 2 / 3.142 = 0.637, or the steep direction overshoots further every epoch and the "
+        "cost blows up.",
+        # Most of the cost goes, and most of the distance: a round bowl never crawls.
+        "From here the next 10 epochs cut the cost by 90 % and the distance to the target by 80 %.",
+    )
+    assert valley_captions(bowl) == (
+        "round bowl: w and b both settle in ~36 epochs · alpha < 0.637",
+        "round bowl: ~36 epochs · alpha < 0.637",
+        "alpha < 0.637",
+    )
+
+
+def test_a_round_bowl_whose_cost_goes_but_not_its_distance_does_not_crawl():
+    bowl = Valley(0.1, 2 / CURVED, CURVED, 1.23456, "w", "b", 0.685841, 0.876544, 13, 36, 0.9, 0.4)
+    assert (
+        valley_words(bowl)[3]
+        == "From here the next 10 epochs cut the cost by 90 % and the distance to the target by 40 %."
+    )
+
+
+def narrow(
+    steep_factor: float = 0.5, cost_drop: float = 0.9, distance_drop: float = 0.4, steep_epochs: int = 7
+) -> Valley:
+    return Valley(0.1, 0.1, 20.0, 1.23456, "w", "b", steep_factor, 0.876544, steep_epochs, 36, cost_drop, distance_drop)
+
+
+def test_a_narrow_valley_crawls_when_more_than_half_the_cost_but_less_than_half_the_distance_goes():
+    assert " but the distance to the target by 40 %: most of the cost" in valley_words(narrow())[3]
+    # Exactly half is not more than half, nor less.
+    assert valley_words(narrow(cost_drop=0.5))[3].endswith(
+        "cut the cost by 50 % and the distance to the target by 40 %."
+    )
+    assert valley_words(narrow(distance_drop=0.5))[3].endswith(
+        "cut the cost by 90 % and the distance to the target by 50 %."
+    )
+
+
+def test_only_a_negative_factor_is_a_zig_zag():
+    assert "steep direction by 0.5 and in the flat one" in valley_words(narrow(steep_factor=0.5))[1]
+    assert "steep direction by 0 and in the flat one" in valley_words(narrow(steep_factor=0.0))[1]
+    assert "steep direction by -0.5 (a zig-zag) and" in valley_words(narrow(steep_factor=-0.5))[1]
+
+
+def test_one_epoch_is_said_in_the_singular():
+    once = narrow(steep_factor=0.0, steep_epochs=1)
+    assert valley_words(once)[1].endswith(": w settles in about 1 epoch, while b needs about 36.")
+    assert valley_captions(once)[:2] == (
+        "narrow valley (curvature 20 : 1.2): w settles in ~1 epoch, b in ~36 · alpha < 0.1",
+        "narrow valley 20 : 1.2: w ~1 epoch, b ~36 · alpha < 0.1",
+    )
+    assert valley_captions(narrow())[4] == "w ~7, b ~36 epochs · α<0.1"
+
+
+def test_the_shortest_caption_names_the_limit_to_three_digits():
+    v = Valley(0.1, 2 / CURVED, CURVED, 0.5, "w", "b", 0.685841, 0.95, 13, 90, 0.9, 0.4)
+    assert valley_captions(v)[4:] == ("w ~13, b ~90 epochs · α<0.637", "alpha < 0.637")
+
+
+def test_a_too_large_alpha_names_the_limit_to_three_digits():
+    v = Valley(0.7, 2 / CURVED, CURVED, 0.01, "w", "b", 1 - 0.7 * CURVED, 0.993, None, 600, math.nan, math.nan)
+    assert valley_captions(v) == (
+        "alpha 0.7 ≥ 0.637: the steep direction overshoots, the cost blows up",
+        "alpha too large: overshoots · alpha < 0.637",
+        "alpha 0.7 too large: α<0.637",
+        "alpha < 0.637",
+    )
 
 
 def test_a_diverged_neuron_has_no_drops_to_tell():

@@ -682,6 +682,11 @@ def about(count: int) -> str:
     return f"{round(count, 2 - len(str(count))):,}"  # below 100 this rounds to the units: the count itself
 
 
+def _epochs(count: int) -> str:
+    """``about(count)`` with its unit: 1 epoch, 36,000 epochs."""
+    return f"{about(count)} epoch" + ("" if count == 1 else "s")
+
+
 @dataclass(frozen=True)
 class Valley:
     """The cost's two directions for the current alpha, and what they mean for the next epochs.
@@ -782,11 +787,11 @@ def valley_words(v: Valley) -> tuple[str, ...]:
     elif v.round and v.shallow_epochs is not None:
         words.append(
             f"{factors}: {v.steep_mostly} and {v.shallow_mostly} both settle in about "
-            f"{about(max(v.steep_epochs, v.shallow_epochs))} epochs."
+            f"{_epochs(max(v.steep_epochs, v.shallow_epochs))}."
         )
     elif v.shallow_epochs is not None:
         words.append(
-            f"{factors}: {v.steep_mostly} settles in about {about(v.steep_epochs)} epochs, "
+            f"{factors}: {v.steep_mostly} settles in about {_epochs(v.steep_epochs)}, "
             f"while {v.shallow_mostly} needs about {about(v.shallow_epochs)}."
         )
     else:
@@ -822,21 +827,23 @@ def valley_captions(v: Valley) -> tuple[str, ...]:
             limit,
         )
     steep, flat = v.steep_mostly, v.shallow_mostly
-    n = about(v.steep_epochs)
     if v.round and v.shallow_epochs is not None:
-        both = about(max(v.steep_epochs, v.shallow_epochs))
+        both = _epochs(max(v.steep_epochs, v.shallow_epochs))
         return (
-            f"round bowl: {steep} and {flat} both settle in ~{both} epochs · {limit}",
-            f"round bowl: ~{both} epochs · {limit}",
+            f"round bowl: {steep} and {flat} both settle in ~{both} · {limit}",
+            f"round bowl: ~{both} · {limit}",
             limit,
         )
-    m = about(v.shallow_epochs) if v.shallow_epochs is not None else "never"
+    n, settles = _epochs(v.steep_epochs), v.shallow_epochs is not None
+    m = f"~{about(v.shallow_epochs)}" if v.shallow_epochs is not None else "never"
     curvatures = f"{figure(v.steep, 4)} : {figure(v.shallow, 2)}"
     return (
-        f"narrow valley (curvature {curvatures}): {steep} settles in ~{n} epochs, {flat} in ~{m} · {limit}",
-        f"narrow valley {curvatures}: {steep} ~{n} epochs, {flat} ~{m} · {limit}",
-        f"narrow valley: {steep} ~{n} epochs, {flat} ~{m} · {limit}",
-        f"{steep} ~{n} epochs, {flat} ~{m} · {limit}",
-        f"{steep} ~{n}, {flat} ~{m} epochs · α<{figure(v.limit, 3)}",
+        f"narrow valley (curvature {curvatures}): {steep} settles in ~{n}, {flat} "
+        + (f"in {m}" if settles else m)
+        + f" · {limit}",
+        f"narrow valley {curvatures}: {steep} ~{n}, {flat} {m} · {limit}",
+        f"narrow valley: {steep} ~{n}, {flat} {m} · {limit}",
+        f"{steep} ~{n}, {flat} {m} · {limit}",
+        f"{steep} ~{about(v.steep_epochs)}, {flat} {m}" + (" epochs" if settles else "") + f" · α<{figure(v.limit, 3)}",
         limit,
     )
