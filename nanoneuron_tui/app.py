@@ -158,6 +158,7 @@ class NanoNeuronApp(Coach, App[None]):
         self._open_lesson = lesson
         # The run and epoch last explained, and whether a step forward led there.
         self._lesson_shown: tuple[Run, int, bool] | None = None
+        self._first_frame_out = False  # the lesson pane fills in after it (see on_ready)
         self._shown_version = -1
         self._shown_state: State | None = None
         self._guide_behind: View | None = None  # the view the hidden guide has not shown
@@ -254,6 +255,10 @@ class NanoNeuronApp(Coach, App[None]):
         # the first frame of whichever screen is up: a lesson screen opened before the main
         # screen's first repaint would keep a callback queued on that screen waiting for good.
         self._import_plotting_then_plot()
+        # The lesson beside the plots (wide terminals) is the costliest text of the screen to
+        # write and lay out: like the plots, it follows the first frame rather than delay it.
+        self._first_frame_out = True
+        self._show_lesson(self.session.view())
 
     @work(thread=True, group="plotext")
     def _import_plotting_then_plot(self) -> None:
@@ -501,7 +506,7 @@ class NanoNeuronApp(Coach, App[None]):
 
     def _show_lesson(self, view: View, urgent: bool = True) -> None:
         """Explain the epoch on screen wherever the explanation is in sight (only there: it has a cost)."""
-        pane_shown = self.size.width >= WIDE  # the stylesheet shows it from there
+        pane_shown = self.size.width >= WIDE and self._first_frame_out  # the stylesheet shows it from WIDE
         places = [self.query_one("#lesson-pane-text", EpochExplainedView)] if pane_shown else []
         if isinstance(self.screen, LessonScreen):
             places += self.screen.query(EpochExplainedView)  # none until the screen is composed

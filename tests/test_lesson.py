@@ -4,6 +4,7 @@ import inspect
 import math
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -310,10 +311,12 @@ def test_the_data_section_names_the_rule_or_the_best_line(tmp_path):
 
 from textual.widgets import Input  # noqa: E402
 
+from nanoneuron_tui.app import NanoNeuronApp  # noqa: E402
 from nanoneuron_tui.core.lesson import EpochExplained  # noqa: E402
-from nanoneuron_tui.session import State  # noqa: E402
+from nanoneuron_tui.params import Hyperparameters  # noqa: E402
+from nanoneuron_tui.session import Session, State  # noqa: E402
 from nanoneuron_tui.widgets.lesson import CHANGED_STYLE, NEW_STYLE, EpochExplainedView, LessonScreen  # noqa: E402
-from tests.helpers import make_app, wait_for  # noqa: E402
+from tests.helpers import SEED_START, make_app, plots_drawn, wait_for  # noqa: E402
 
 ARTICLE_START = dict(w0=0.1343642, b0=0.8474337)
 
@@ -442,8 +445,9 @@ async def test_from_150_columns_it_is_a_pane_of_the_main_screen():
     app = make_app(**ARTICLE_START)
     async with app.run_test(size=(160, 48)) as pilot:
         pane = app.query_one("#lesson-pane-text", EpochExplainedView)
-        await wait_for(pilot, lambda: pane.lesson is not None)
-        assert pane.region.width > 70 and pane.region.height > 20
+        # The lesson follows the first frame, and is laid out in the one after.
+        await wait_for(pilot, lambda: pane.lesson is not None and pane.region.height > 20)
+        assert pane.region.width > 70
         assert_is_the_literal_port(pane.lesson, 0.1343642, 0.8474337, 0.0005)
         await pilot.press("s")
         await wait_for(pilot, lambda: "the step just taken, 0 → 1" in pane.text)
@@ -455,6 +459,25 @@ async def test_from_150_columns_it_is_a_pane_of_the_main_screen():
         assert recent[1].split()[:2] == ["0", "0.1343642"] and recent[2].split()[:2] == ["1", "3.639948"]
         await pilot.resize_terminal(100, 30)
         await wait_for(pilot, lambda: not app.query_one("#lesson-row").display)
+
+
+@pytest.mark.app
+async def test_the_lesson_pane_follows_the_first_frame_rather_than_delay_it():
+    at_the_first_frame = []
+
+    class Watched(NanoNeuronApp):
+        CSS_PATH = Path(inspect.getfile(NanoNeuronApp)).with_name("app.tcss")
+
+        def on_ready(self) -> None:  # Textual calls it once the first frame is out
+            at_the_first_frame.append(self.query_one("#lesson-pane-text", EpochExplainedView).lesson)
+            super().on_ready()
+
+    app = Watched(Session(Hyperparameters(**{**SEED_START, **ARTICLE_START})))
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one("#lesson-pane-text", EpochExplainedView)
+        await wait_for(pilot, lambda: pane.lesson is not None and plots_drawn(app))  # numpy imported: approx uses it
+        assert at_the_first_frame == [None]
+        assert_is_the_literal_port(pane.lesson, 0.1343642, 0.8474337, 0.0005)
 
 
 @pytest.mark.app
