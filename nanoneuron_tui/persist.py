@@ -171,6 +171,7 @@ def _umask() -> int:
 
 def _write_json(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
     try:
+        replaceable_target(path)  # a path through a file: "Not a directory", not mkdir's "File exists"
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with atomic_writer(path) as file:
             json.dump(document, file, allow_nan=False)
@@ -649,6 +650,7 @@ def export_history(
     check_history_size(stop - first, limit)
     rows = 0
     try:
+        replaceable_target(path)  # as in _write_json
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with atomic_writer(path, track) as file:
             file.write("epoch,cost,test_cost\n")

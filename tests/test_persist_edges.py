@@ -1,12 +1,17 @@
 """Saving and loading at their edges: each way a file or a path can be refused, in its own words."""
 
+import dataclasses
+import errno
 import io
 import json
+import math
+import os
 import sys
 
 import pytest
 
 from nanoneuron_tui import persist
+from nanoneuron_tui.core.data import DataSpec, build_data
 from nanoneuron_tui.params import Hyperparameters
 from nanoneuron_tui.session import Session
 
@@ -167,8 +172,6 @@ def test_a_version_1_session_without_its_initial_neuron_is_refused(tmp_path):
 def test_a_model_whose_data_file_is_gone_says_which_model(tmp_path):
     csv = tmp_path / "points.csv"
     csv.write_text("x,y\n" + "".join(f"{x},{2 * x + 1}\n" for x in range(10)))
-    from nanoneuron_tui.core.data import DataSpec, build_data
-
     data = build_data(DataSpec(csv=str(csv)))
     model_path = tmp_path / "model.json"
     persist.save_model(model_path, w=2.0, b=1.0, epoch=10, init=(0.5, 0.5), hyper=Hyperparameters(), data=data)
@@ -178,3 +181,152 @@ def test_a_model_whose_data_file_is_gone_says_which_model(tmp_path):
         model.training_data("model.json")
     assert str(caught.value).startswith("model.json: the data it was trained on cannot be loaded: ")
     assert str(csv) in str(caught.value)
+
+
+# -- a write reaches the disk whole, with the usual permissions ------------------------------------
+
+
+def test_the_data_is_flushed_and_synced_before_the_rename(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append(("fsync", os.fstat(fd).st_size)) or real_fsync(fd))
+    monkeypatch.setattr(os, "replace", lambda a, b: events.append(("replace", None)) or real_replace(a, b))
+    with persist.atomic_writer(tmp_path / "history.csv") as file:
+        file.write("epoch,cost\n")
+    assert events == [("fsync", len("epoch,cost\n")), ("replace", None)]
+
+
+def test_a_new_file_follows_the_umask_and_leaves_it_as_it_was(tmp_path):
+    old = os.umask(0o027)
+    try:
+        persist.save_session(Session(), tmp_path / "session.json")
+        assert os.umask(0o027) == 0o027  # the umask read for the new file is put back
+    finally:
+        os.umask(old)
+    assert (tmp_path / "session.json").stat().st_mode & 0o777 == 0o640
+
+
+def test_a_session_is_saved_into_directories_made_for_it(tmp_path):
+    path = tmp_path / "new" / "nested" / "session.json"
+    persist.save_session(Session(), path)
+    assert persist.load_session(path).epoch == 0
+
+
+def test_a_file_not_written_says_why_in_the_system_s_words(tmp_path):
+    (tmp_path / "file").write_text("")
+    for name, save in (("session.json", persist.save_session), ("history.csv", persist.export_history)):
+        path = tmp_path / "file" / name
+        with pytest.raises(persist.PersistError) as caught:
+            save(Session(), path)
+        assert str(caught.value) == f"cannot write {path}: Not a directory"
+
+
+def test_a_document_with_a_nan_is_not_written_as_invalid_json(tmp_path):
+    path = tmp_path / "nan.json"
+    with pytest.raises(persist.PersistError) as caught:
+        persist._write_json(path, {"w": math.nan})
+    assert str(caught.value) == f"cannot write {path}: Out of range float values are not JSON compliant: nan"
+    assert not path.exists()
+
+
+# -- what kind of file it is ---------------------------------------------------------------------
+
+
+def test_each_kind_of_file_is_named_in_its_refusal(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text('{"format": "nanoneuron-model", "version": 2}')
+    with pytest.raises(persist.PersistError, match=r"other.json is not a nanoneuron session file$"):
+        persist.load_session(path)
+    path.write_text('{"format": "nanoneuron-session", "version": 2}')
+    with pytest.raises(persist.PersistError, match=r"other.json is not a nanoneuron model file$"):
+        persist.load_model(path)
+
+
+def test_an_unknown_version_is_quoted_short(tmp_path):
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps({"format": "nanoneuron-session", "version": "a-version-of-20-chars"}))
+    with pytest.raises(persist.PersistError) as caught:
+        persist.load_session(path)
+    assert str(caught.value) == (
+        f"{path} is a version 'a-version-o…' session file; this nanoneuron reads version 1 and 2"
+    )
+
+
+def test_a_full_disk_is_said_in_the_system_s_words_and_leaves_nothing(tmp_path, monkeypatch):
+    def no_space(*_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", no_space)
+    for name, save in (("session.json", persist.save_session), ("history.csv", persist.export_history)):
+        with pytest.raises(persist.PersistError) as caught:
+            save(Session(), tmp_path / name)
+        assert str(caught.value) == f"cannot write {tmp_path / name}: No space left on device"
+    assert os.listdir(tmp_path) == []
+
+
+# -- the data a session was trained on ----------------------------------------------------------
+
+
+def loaded_data(tmp_path, edit) -> DataSpec:
+    document = saved_document(tmp_path)
+    edit(document["session"])
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(document))
+    return persist.load_session(path).view().data.spec
+
+
+def test_missing_data_fields_take_their_defaults(tmp_path):
+    assert loaded_data(tmp_path, lambda saved: saved.pop("data")) == DataSpec()
+    for name in ("normalize", "noise_seed", "split_seed"):
+        assert loaded_data(tmp_path, lambda saved: saved["data"].pop(name)) == DataSpec(), name
+
+
+SEED_LIMIT = "from 0 to 9,223,372,036,854,775,808"
+
+
+@pytest.mark.parametrize("name", ["noise_seed", "split_seed"])
+def test_a_seed_is_a_whole_number_from_0_to_2_to_the_63(tmp_path, name):
+    for seed in (0, 2**63):
+        assert getattr(loaded_data(tmp_path, lambda saved: saved["data"].update({name: seed})), name) == seed
+    for seed in (-1, 2**63 + 1):
+        document = saved_document(tmp_path)
+        document["session"]["data"][name] = seed
+        assert refusal(tmp_path, document) == f"FILE is damaged: {name} is not a whole number {SEED_LIMIT}"
+
+
+def test_a_file_s_stale_preset_is_ignored(tmp_path):
+    csv = tmp_path / "points.csv"
+    csv.write_text("x,y\n" + "".join(f"{x},{2 * x + 1}\n" for x in range(10)))
+    spec = loaded_data(tmp_path, lambda saved: saved["data"].update(csv=str(csv), preset="no-such-preset"))
+    assert spec.csv == str(csv) and spec.preset == DataSpec.preset
+
+
+def test_a_data_file_name_holds_at_most_4096_characters(tmp_path):
+    document = saved_document(tmp_path)
+    document["session"]["data"]["csv"] = "/" + "d" * 4095  # 4096: a name, though no such file
+    assert "its data cannot be loaded" in refusal(tmp_path, document)
+    document["session"]["data"]["csv"] = "/" + "d" * 4096
+    assert refusal(tmp_path, document) == "FILE is damaged: the data file name is not a usable text"
+
+
+@pytest.mark.parametrize("value", [True, "0.0005", None])
+def test_a_hyperparameter_that_is_not_a_number_is_said_so(tmp_path, value):
+    document = saved_document(tmp_path)
+    document["session"]["hyperparameters"]["alpha"] = value
+    assert refusal(tmp_path, document) == "FILE is damaged: alpha is not a number"
+
+
+def test_a_starting_cost_of_zero_is_a_cost(tmp_path):
+    document = saved_document(tmp_path)
+    document["session"]["run"]["start_cost"] = 0.0
+    path = tmp_path / "zero.json"
+    path.write_text(json.dumps(document))
+    assert persist.load_session(path).run.start_cost == 0.0
+    document["session"]["run"]["start_cost"] = -1e-300
+    assert refusal(tmp_path, document) == "FILE is damaged: the starting cost is out of range"
+
+
+def test_what_is_read_cannot_be_changed_after_its_checks(tmp_path):
+    saved = persist.SavedSession.of(Session())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        saved.epoch = 5
