@@ -330,3 +330,171 @@ def test_what_is_read_cannot_be_changed_after_its_checks(tmp_path):
     saved = persist.SavedSession.of(Session())
     with pytest.raises(dataclasses.FrozenInstanceError):
         saved.epoch = 5
+
+
+# Every check of a session file, each with its own words. The edits are of a session saved at
+# epoch 300 of the article's run.
+SESSION_DAMAGE = {
+    "no session": (
+        lambda d: d.pop("session"),
+        "FILE is damaged: the session is missing",
+    ),
+    "session a list": (
+        lambda d: d.__setitem__("session", []),
+        "FILE is damaged: the session is missing",
+    ),
+    "no state": (
+        lambda d: d["session"].pop("state"),
+        "FILE is damaged: the training state is unknown",
+    ),
+    "state a number": (
+        lambda d: d["session"].__setitem__("state", 3),
+        "FILE is damaged: the training state is unknown",
+    ),
+    "state unknown": (
+        lambda d: d["session"].__setitem__("state", "exploding"),
+        "FILE is damaged: the training state is unknown",
+    ),
+    "no hyperparameters": (
+        lambda d: d["session"].pop("hyperparameters"),
+        "FILE is damaged: the hyperparameters are missing",
+    ),
+    "epochs missing": (
+        lambda d: d["session"]["hyperparameters"].pop("epochs"),
+        "FILE is damaged: epochs is not a number",
+    ),
+    "epoch before run": (
+        lambda d: d["session"].__setitem__("epoch", -1),
+        "FILE is damaged: epoch is not a whole number from 0 to 1,000,000,000",
+    ),
+    "run a list": (
+        lambda d: d["session"].__setitem__("run", []),
+        "FILE is damaged: the run is missing",
+    ),
+    "start 3 long": (
+        lambda d: d["session"]["run"].__setitem__("start", [1, 2, 3]),
+        "FILE is damaged: the run's starting neuron is malformed",
+    ),
+    "start a dict": (
+        lambda d: d["session"]["run"].__setitem__("start", {}),
+        "FILE is damaged: the run's starting neuron is malformed",
+    ),
+    "first_epoch missing": (
+        lambda d: d["session"]["run"].pop("first_epoch"),
+        "FILE is damaged: the run's first epoch is not a whole number from 0 to 1,000,000,000",
+    ),
+    "w0 a string": (
+        lambda d: d["session"]["run"].__setitem__("w0", "1"),
+        "FILE is damaged: initial w is not a number",
+    ),
+    "w0 huge": (
+        lambda d: d["session"]["run"].__setitem__("w0", 1e16),
+        "FILE is damaged: initial w is not a finite number of at most 1e+15 in size",
+    ),
+    "b0 huge": (
+        lambda d: d["session"]["run"].__setitem__("b0", -1e16),
+        "FILE is damaged: initial b is not a finite number of at most 1e+15 in size",
+    ),
+    "start w huge": (
+        lambda d: d["session"]["run"]["start"].__setitem__(0, 1e116),
+        "FILE is damaged: the starting w is not a finite number of at most 1e+115 in size",
+    ),
+    "start b huge": (
+        lambda d: d["session"]["run"]["start"].__setitem__(1, -1e116),
+        "FILE is damaged: the starting b is not a finite number of at most 1e+115 in size",
+    ),
+    "start_cost inf": (
+        lambda d: d["session"]["run"].__setitem__("start_cost", 1e309),
+        "FILE is damaged: the starting cost is not a finite number of at most 1.79769e+308 in size",
+    ),
+    "segments a dict": (
+        lambda d: d["session"]["run"].__setitem__("segments", {}),
+        "FILE is damaged: the run's segments are missing",
+    ),
+    "segment a list": (
+        lambda d: d["session"]["run"]["segments"].__setitem__(0, [0, 1]),
+        "FILE is damaged: a segment of the run is malformed",
+    ),
+    "segment start missing": (
+        lambda d: d["session"]["run"]["segments"][0].pop("start"),
+        "FILE is damaged: a segment's start is not a whole number from 0 to 1,000,000,000",
+    ),
+    "segment alpha str": (
+        lambda d: d["session"]["run"]["segments"][0].__setitem__("alpha", "0.1"),
+        "FILE is damaged: a segment's alpha is not a number",
+    ),
+    "segment alpha bool": (
+        lambda d: d["session"]["run"]["segments"][0].__setitem__("alpha", True),
+        "FILE is damaged: a segment's alpha is not a number",
+    ),
+    "segment alpha 5": (
+        lambda d: d["session"]["run"]["segments"][0].__setitem__("alpha", 5),
+        "FILE is damaged: the run does not reach epoch 300 paused",
+    ),
+    "segment same start": (
+        lambda d: d["session"]["run"]["segments"].append({"start": 0, "alpha": 0.0004}),
+        "FILE is damaged: the run's segments are out of order",
+    ),
+    "segments first not at first_epoch": (
+        lambda d: d["session"]["run"]["segments"].__setitem__(0, {"start": 1, "alpha": 0.0005}),
+        "FILE is damaged: the run's segments are out of order",
+    ),
+    "data a list": (
+        lambda d: d["session"].__setitem__("data", []),
+        "FILE is damaged: the data description is malformed",
+    ),
+    "preset unknown": (
+        lambda d: d["session"]["data"].__setitem__("preset", "nope"),
+        "FILE is damaged: there is no data preset called 'nope'",
+    ),
+    "normalize str": (
+        lambda d: d["session"]["data"].__setitem__("normalize", "yes"),
+        "FILE is damaged: normalize is not true or false",
+    ),
+    "noise str": (
+        lambda d: d["session"]["data"].__setitem__("noise", "1"),
+        "FILE is damaged: noise is not a number",
+    ),
+    "noise -1": (
+        lambda d: d["session"]["data"].__setitem__("noise", -1),
+        "FILE is damaged: noise is a standard deviation: 0 or more",
+    ),
+    "test_ratio str": (
+        lambda d: d["session"]["data"].__setitem__("test_ratio", "0.2"),
+        "FILE is damaged: test_ratio is not a number",
+    ),
+    "csv empty": (
+        lambda d: d["session"]["data"].__setitem__("csv", ""),
+        "FILE is damaged: the data file name is not a usable text",
+    ),
+    "csv nul": (
+        lambda d: d["session"]["data"].__setitem__("csv", "a\0b"),
+        "FILE is damaged: the data file name is not a usable text",
+    ),
+    "csv number": (
+        lambda d: d["session"]["data"].__setitem__("csv", 5),
+        "FILE is damaged: the data file name is not a usable text",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", SESSION_DAMAGE)
+def test_each_damage_to_a_session_is_refused_in_its_own_words(tmp_path, name):
+    document = saved_document(tmp_path)
+    edit, message = SESSION_DAMAGE[name]
+    edit(document)
+    assert refusal(tmp_path, document) == message
+
+
+def test_optional_hyperparameters_may_be_missing(tmp_path):
+    document = saved_document(tmp_path)
+    for name in ("pace", "seed", "w0", "b0"):
+        document["session"]["hyperparameters"].pop(name)
+    path = tmp_path / "optional.json"
+    path.write_text(json.dumps(document))
+    hyper = persist.load_session(path).view().hyper
+    assert (hyper.pace, hyper.seed, hyper.w0, hyper.b0) == (None, None, None, None)
+
+
+def test_a_session_without_practice_saves_none(tmp_path):
+    assert "practice" not in saved_document(tmp_path)["session"]
