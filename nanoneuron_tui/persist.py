@@ -43,7 +43,8 @@ MAX_FILE_BYTES = 8_000_000  # far above any real session (MAX_SEGMENTS alpha cha
 DEFAULT_HISTORY_LIMIT = 1_000_000_000
 # A saved neuron may be far from any sensible line (a run diverges before it is
 # stopped), but not so far that its cost on data within numbers.MAX_MAGNITUDE
-# overflows: (1e100 * 1e15)**2 is 1e230.
+# overflows: (1e100 * 1e15)**2 is 1e230, and a starting neuron in the trainer's
+# units (MAX_MAGNITUDE times more: standardized x) at worst (1e115 * 1e15)**2 = 1e260.
 MAX_NEURON = 1e100
 STANDARD_OUTPUT = "-"
 
@@ -386,9 +387,7 @@ class SavedSession:
             data = build_data(self.data)
         except DataError as problem:
             raise PersistError(f"{path}: its data cannot be loaded: {problem}") from None
-        run = Run.from_dict(self.run, data)
-        if not math.isfinite(run.cost(run.first_epoch)):
-            raise _fail(path, "the starting neuron is too far from the data to train")
+        run = Run.from_dict(self.run, data)  # its starting cost is finite: see MAX_NEURON
         pinned = None
         if self.pinned is not None:
             pinned = Pinned(Run.from_dict(self.pinned["run"], data), self.pinned["epoch"])

@@ -475,6 +475,10 @@ SESSION_DAMAGE = {
         lambda d: d["session"]["data"].__setitem__("csv", 5),
         "FILE is damaged: the data file name is not a usable text",
     ),
+    "epoch before its run began": (
+        lambda d: d["session"]["run"].update(first_epoch=301, segments=[{"start": 301, "alpha": 0.0005}]),
+        "FILE is damaged: the epoch is before the run began",
+    ),
 }
 
 
@@ -498,3 +502,26 @@ def test_optional_hyperparameters_may_be_missing(tmp_path):
 
 def test_a_session_without_practice_saves_none(tmp_path):
     assert "practice" not in saved_document(tmp_path)["session"]
+
+
+def test_the_farthest_start_a_file_may_hold_has_a_finite_cost_on_the_largest_data(tmp_path):
+    # MAX_NEURON keeps the cost finite, so a loaded run always has a cost to compare with: here
+    # (1e115 · 1e15)² / 2, about 5e259.
+    csv = tmp_path / "huge.csv"
+    csv.write_text("x,y\n1e15,0\n-1e15,0\n0,1e15\n")
+    session = Session(Hyperparameters(w0=0.5, b0=0.5), build_data(DataSpec(csv=str(csv), test_ratio=0.0)))
+    document = saved_document(tmp_path, session)
+    document["session"]["run"]["start"] = [persist.MAX_NEURON * 1e15, -persist.MAX_NEURON * 1e15]
+    document["session"]["state"] = "diverged"  # at once: its cost is far past the divergence limit
+    path = tmp_path / "far.json"
+    path.write_text(json.dumps(document))
+    restored = persist.load_session(path)
+    assert 1e259 < restored.run.cost(0) < math.inf
+
+
+def test_a_session_may_stand_at_the_first_epoch_of_its_run(tmp_path):
+    document = saved_document(tmp_path)
+    document["session"]["run"].update(first_epoch=300, segments=[{"start": 300, "alpha": 0.0005}])
+    path = tmp_path / "resumed.json"
+    path.write_text(json.dumps(document))
+    assert persist.load_session(path).epoch == 300
