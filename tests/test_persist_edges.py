@@ -525,3 +525,95 @@ def test_a_session_may_stand_at_the_first_epoch_of_its_run(tmp_path):
     path = tmp_path / "resumed.json"
     path.write_text(json.dumps(document))
     assert persist.load_session(path).epoch == 300
+
+
+# -- models ---------------------------------------------------------------------------------------
+
+
+def a_model(**changes) -> persist.SavedModel:
+    settings = dict(
+        w=1.7, b=30.5, epoch=1200, w0=0.5, b0=0.25, hyper=Hyperparameters(), data=DataSpec(), data_name="C to F"
+    )
+    return persist.SavedModel(**{**settings, **changes})
+
+
+def test_a_model_that_would_not_load_is_not_written_and_says_why(tmp_path):
+    path = tmp_path / "far.json"
+    with pytest.raises(persist.PersistError) as caught:
+        a_model(w=1e200).save(path)  # JSON can hold it; a model file may not
+    assert str(caught.value) == f"{path} is damaged: w is not a finite number of at most 1e+100 in size"
+    assert not path.exists()
+
+
+def test_a_model_without_its_initial_neuron_is_refused(tmp_path):
+    document = a_model().to_document()
+    document["init"] = [0.5, 0.25]
+    assert refusal(tmp_path, document, persist.load_model) == "FILE is damaged: the initial w and b are missing"
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"), [("x" * 100, "x" * 80), (5, ""), (None, ""), ("Kilometres to miles", "Kilometres to miles")]
+)
+def test_a_model_s_data_name_is_text_of_at_most_80_characters(tmp_path, name, kept):
+    document = a_model().to_document()
+    if name is None:
+        del document["data"]["name"]
+    else:
+        document["data"]["name"] = name
+    path = tmp_path / "named.json"
+    path.write_text(json.dumps(document))
+    assert persist.load_model(path).data_name == kept
+
+
+def test_a_model_without_a_data_name_names_its_file_or_preset():
+    on_file = a_model(data=DataSpec(csv="/data/points.csv"), data_name="")
+    assert on_file.data_mismatch(DataSpec()) == "the model was trained on /data/points.csv, other data than this"
+    on_preset = a_model(data=DataSpec(preset="km2mi"), data_name="")
+    assert on_preset.data_mismatch(DataSpec()) == "the model was trained on preset km2mi, other data than this"
+
+
+def test_save_model_records_the_start_and_the_data(tmp_path):
+    data = build_data(DataSpec(preset="km2mi"))
+    persist.save_model(tmp_path / "m.json", w=0.6, b=0.1, epoch=9, init=(0.5, 0.25), hyper=Hyperparameters(), data=data)
+    model = persist.load_model(tmp_path / "m.json")
+    assert (model.w0, model.b0, model.data, model.data_name) == (0.5, 0.25, data.spec, data.name)
+    persist.save_model(tmp_path / "bare.json", w=0.6, b=0.1, epoch=9, init=(0.5, 0.25), hyper=Hyperparameters())
+    bare = persist.load_model(tmp_path / "bare.json")
+    assert (bare.data, bare.data_name) == (DataSpec(), "")  # no data given: the article's, unnamed
+
+
+def test_a_model_read_cannot_be_changed():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a_model().w = 2.0
+
+
+# -- exporting the history ------------------------------------------------------------------------
+
+
+def session_at(epoch: int) -> Session:
+    session = Session(Hyperparameters(w0=0.9492, b0=0.457, every=1000))
+    session.step(epoch)
+    return session
+
+
+def test_an_export_looks_whether_it_is_still_wanted_every_10000_rows(tmp_path):
+    for epoch, looks in ((0, 1), (9_999, 1), (10_000, 2)):  # rows 0 … epoch: looks at rows 0, 10000, …
+        calls = []
+        persist.export_history(session_at(epoch), tmp_path / "h.csv", cancelled=lambda: calls.append(1) and False)
+        assert len(calls) == looks, epoch
+
+
+def test_a_cancelled_export_writes_nothing(tmp_path):
+    with pytest.raises(persist.ExportCancelled, match="the export to .*h.csv was cancelled"):
+        persist.export_history(session_at(0), tmp_path / "h.csv", cancelled=lambda: True)
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_export_over_its_size_limit_is_refused_before_writing(tmp_path):
+    with pytest.raises(persist.PersistError, match="a history of 1,001 epochs would take about"):
+        persist.export_history(session_at(1000), tmp_path / "h.csv", limit=persist.history_size(1000))
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_export_goes_into_directories_made_for_it(tmp_path):
+    assert persist.export_history(session_at(3), tmp_path / "new" / "h.csv") == 4
