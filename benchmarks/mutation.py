@@ -335,6 +335,27 @@ EQUIVALENT: list[tuple[str, str, str | None, str]] = [
         "return False  # unreachable",
         "the last statement of Figures._fit: without it, it returns None, which settle's `or` reads as False",
     ),
+    (
+        "nanoneuron_tui/persist.py",
+        "`18` → `19`",
+        "mask = os.umask(0o022)",
+        "the umask is set only to read the old one back, which is put back at once: any value does",
+    ),
+    ("nanoneuron_tui/persist.py", "`18` → `17`", "mask = os.umask(0o022)", "as above"),
+    (
+        "nanoneuron_tui/persist.py",
+        "delete `if TYPE_CHECKING:     from nanoneuron_tui.core.practice imp…`",
+        None,
+        "names for annotations alone, which are never evaluated (`from __future__ import annotations`)",
+    ),
+    (
+        "nanoneuron_tui/persist.py",
+        "`1000000000` → `1000000001`",
+        "DEFAULT_HISTORY_LIMIT = ",
+        "a history takes history_size(e) = e·(digits of e + 51) bytes, and no count of epochs makes"
+        " 999,999,999, 10⁹ or 10⁹ + 1 of them: the limit moved by one refuses the same exports",
+    ),
+    ("nanoneuron_tui/persist.py", "`1000000000` → `999999999`", "DEFAULT_HISTORY_LIMIT = ", "as above"),
     # Asserts that only tell mypy what the code before them guarantees.
     (
         "nanoneuron_tui/core/lesson.py",

@@ -1,5 +1,6 @@
 """Saving and loading at their edges: each way a file or a path can be refused, in its own words."""
 
+import contextlib
 import dataclasses
 import errno
 import io
@@ -617,3 +618,41 @@ def test_an_export_over_its_size_limit_is_refused_before_writing(tmp_path):
 
 def test_an_export_goes_into_directories_made_for_it(tmp_path):
     assert persist.export_history(session_at(3), tmp_path / "new" / "h.csv") == 4
+
+
+def test_an_export_goes_into_directories_made_for_it_however_deep(tmp_path):
+    assert persist.export_history(session_at(3), tmp_path / "new" / "nested" / "h.csv") == 4
+
+
+def test_a_file_of_up_to_8_000_000_bytes_is_read(tmp_path):
+    content = json.dumps(saved_document(tmp_path))
+    path = tmp_path / "padded.json"
+    path.write_text(content + " " * (persist.MAX_FILE_BYTES - len(content)))
+    assert persist.load_session(path).epoch == 300
+    path.write_text(content + " " * (persist.MAX_FILE_BYTES - len(content) + 1))
+    with pytest.raises(
+        persist.PersistError, match=r"too large for a nanoneuron session file \(8,000,001 bytes; at most 8,000,000\)"
+    ):
+        persist.load_session(path)
+
+
+def test_every_temporary_name_is_recognised_as_one(tmp_path):
+    names = []
+
+    @contextlib.contextmanager
+    def track(temporary):
+        names.append(temporary.name)
+        yield
+
+    with persist.atomic_writer(tmp_path / "session.json", track) as file:
+        file.write("{}")
+    assert persist.temporary_name_pattern(tmp_path / "session.json").fullmatch(names[0])
+    assert persist.ANY_TEMPORARY_NAME.fullmatch(names[0])
+    for other in ("session.json", ".session.json.tmp", "session.json.abcdefgh.tmp"):
+        assert not persist.ANY_TEMPORARY_NAME.fullmatch(other), other
+
+
+def test_a_write_into_a_missing_directory_fails_as_the_system_says(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        with persist.atomic_writer(tmp_path / "missing" / "session.json"):
+            pass
