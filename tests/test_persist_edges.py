@@ -327,7 +327,7 @@ def test_a_starting_cost_of_zero_is_a_cost(tmp_path):
     assert refusal(tmp_path, document) == "FILE is damaged: the starting cost is out of range"
 
 
-def test_what_is_read_cannot_be_changed_after_its_checks(tmp_path):
+def test_what_is_read_cannot_be_changed_after_its_checks():
     saved = persist.SavedSession.of(Session())
     with pytest.raises(dataclasses.FrozenInstanceError):
         saved.epoch = 5
@@ -616,12 +616,11 @@ def test_an_export_over_its_size_limit_is_refused_before_writing(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_an_export_goes_into_directories_made_for_it(tmp_path):
-    assert persist.export_history(session_at(3), tmp_path / "new" / "h.csv") == 4
-
-
 def test_an_export_goes_into_directories_made_for_it_however_deep(tmp_path):
     assert persist.export_history(session_at(3), tmp_path / "new" / "nested" / "h.csv") == 4
+
+
+# -- files' sizes and names ----------------------------------------------------------------------
 
 
 def test_a_file_of_up_to_8_000_000_bytes_is_read(tmp_path):
