@@ -1,11 +1,16 @@
 """The teacher's view, driven by its pilot on a state directory of known students."""
 
+import sys
+
 import pytest
 from textual.widgets import DataTable, Static
 
 from nanoneuron_tui.serve.class_view import ClassView, StudentScreen
 from nanoneuron_tui.serve.status import STATUS_FILE, ChallengeResult, StudentStatus, write_status
 from tests.helpers import student_status, wait_for
+from tests.pty_app import PtyApp, poll
+
+GONE_WITHIN = 2.0  # seconds from a hang-up to the end of the process, as for a student's app
 
 
 def student(name, **changes) -> StudentStatus:
@@ -183,3 +188,26 @@ async def test_a_student_who_is_not_there_gets_no_empty_screen_frame(class_dir):
         await wait_for(pilot, lambda: isinstance(app.screen, StudentScreen))
         await wait_for(pilot, lambda: "cat · not connected" in str(app.screen.query_one("#student-numbers").content))
         assert not app.screen.query_one("#student-screen").display
+
+
+# -- it never outlives the teacher's connection ---------------------------------------------------
+
+# A server started under nohup ignores SIGHUP, and so would the programs it starts: the class view
+# must end on a hang-up all the same (it once stayed, spinning on its dead terminal).
+IGNORING_HANG_UPS = (
+    "import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("hang_ups", ["taken", "ignored by its parent"])
+def test_the_class_view_ends_when_its_terminal_hangs_up(tmp_path, hang_ups):
+    view = [sys.executable, "-m", "nanoneuron_tui.serve.class_view", str(tmp_path)]
+    command = view if hang_ups == "taken" else [sys.executable, "-c", IGNORING_HANG_UPS, *view]
+    app = PtyApp(command=command, keep_slave=False, size=(100, 30))
+    try:
+        app.wait_for("Quit")
+        app.hang_up()
+        poll(lambda: app.gone, GONE_WITHIN, what="the class view to end")
+    finally:
+        app.close()

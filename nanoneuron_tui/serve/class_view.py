@@ -9,6 +9,7 @@ once a second, and never writes to a student's directory: looking is all it does
 
 from __future__ import annotations
 
+import asyncio
 import math
 import sys
 import time
@@ -24,6 +25,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
+from nanoneuron_tui import lifecycle
 from nanoneuron_tui.serve.assignment import current, give, keep_watching, read_screen, stop_watching
 from nanoneuron_tui.serve.roster import COLUMNS, Roster, Row, arranged, cell, counts, export_results
 from nanoneuron_tui.widgets.key_bar import KeyBar
@@ -214,6 +216,7 @@ class ClassView(App[None]):
         self.descending = False
         self.needs_help = False
         self.given = current(state_dir)  # the challenge the class has, if any
+        self._event_loop: asyncio.AbstractEventLoop | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="counts")
@@ -223,8 +226,14 @@ class ClassView(App[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self._event_loop = asyncio.get_running_loop()
         self.look()
         self.set_interval(REFRESH, self.look)
+
+    def leave_soon(self, return_code: int) -> None:
+        """Exit with ``return_code``; callable from any thread (a stop signal's), returns at once."""
+        if self._event_loop is not None:
+            self._event_loop.call_soon_threadsafe(lambda: self.exit(return_code=return_code))
 
     def row_of(self, folder: str) -> Row | None:
         return next((row for row in self.rows if row.folder == folder), None)
@@ -317,7 +326,18 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m nanoneuron_tui.serve.class_view STATE_DIR", file=sys.stderr)
         return 2
-    ClassView(Path(argv[0])).run()
+    # Like a student's app, it ends on a hang-up or a stop signal however the server that started
+    # it was started (a SIGHUP ignored by a server under nohup is ignored by its children too), and
+    # on a terminal closed without one: it must never outlive its teacher's connection.
+    watch = lifecycle.SignalWatch(lifecycle.Terminal.of_this_process())
+    watch.start()
+    app = ClassView(Path(argv[0]))
+    watch.attach(save=lambda: "", leave=app.leave_soon)
+    app.run()
+    watch.terminal_restored()
+    if watch.code is not None:
+        watch.say_farewell()
+        return watch.code
     return 0
 
 
