@@ -170,10 +170,16 @@ def _umask() -> int:
     return mask
 
 
+def _make_room_for(path: str | os.PathLike[str]) -> None:
+    """The directories a new file at ``path`` needs. A path through a regular file is refused
+    first, in the system's words ("Not a directory"), rather than mkdir's ("File exists")."""
+    replaceable_target(path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def _write_json(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
     try:
-        replaceable_target(path)  # a path through a file: "Not a directory", not mkdir's "File exists"
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _make_room_for(path)
         with atomic_writer(path) as file:
             json.dump(document, file, allow_nan=False)
     except (OSError, ValueError) as problem:
@@ -649,8 +655,7 @@ def export_history(
     check_history_size(stop - first, limit)
     rows = 0
     try:
-        replaceable_target(path)  # as in _write_json
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _make_room_for(path)
         with atomic_writer(path, track) as file:
             file.write("epoch,cost,test_cost\n")
             for epoch in range(first, stop):
